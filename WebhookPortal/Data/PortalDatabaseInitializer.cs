@@ -1,0 +1,74 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using WebhookPortal.Infrastructure.Auth;
+
+namespace WebhookPortal.Data;
+
+/// <summary>Applies the committed migrations and seeds the roles and the first administrator at start.</summary>
+public static class PortalDatabaseInitializer
+{
+    public static async Task InitializePortalDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var provider = scope.ServiceProvider;
+        var logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PortalDatabaseInitializer));
+        var db = provider.GetRequiredService<PortalDbContext>();
+
+        if (db.Database.IsSqlite())
+        {
+            // WAL lets readers work while the single writer commits; it is a property of the file.
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            try
+            {
+                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+        }
+
+        await db.Database.MigrateAsync(cancellationToken);
+
+        var roleManager = provider.GetRequiredService<RoleManager<IdentityRole>>();
+        foreach (var role in PortalRoles.All)
+        {
+            if (!await roleManager.RoleExistsAsync(role))
+            {
+                await roleManager.CreateAsync(new IdentityRole(role));
+            }
+        }
+
+        await SeedAdminAsync(provider, logger);
+    }
+
+    private static async Task SeedAdminAsync(IServiceProvider provider, ILogger logger)
+    {
+        var seed = provider.GetRequiredService<IOptions<SeedOptions>>().Value;
+        if (string.IsNullOrWhiteSpace(seed.AdminEmail) || string.IsNullOrWhiteSpace(seed.AdminPassword))
+        {
+            logger.LogInformation("No Seed:AdminEmail/Seed:AdminPassword configured; no administrator seeded.");
+            return;
+        }
+
+        var users = provider.GetRequiredService<UserManager<ApplicationUser>>();
+
+        // Idempotent: an existing account is never duplicated and its password never reset.
+        if (await users.FindByEmailAsync(seed.AdminEmail) is not null)
+        {
+            return;
+        }
+
+        var admin = new ApplicationUser { UserName = seed.AdminEmail, Email = seed.AdminEmail, EmailConfirmed = true };
+        var created = await users.CreateAsync(admin, seed.AdminPassword);
+        if (!created.Succeeded)
+        {
+            throw new InvalidOperationException("The seed administrator could not be created: " + string.Join(" ", created.Errors.Select(e => e.Description)));
+        }
+
+        await users.AddToRoleAsync(admin, PortalRoles.Admin);
+        logger.LogInformation("Seeded the first administrator {Email}.", seed.AdminEmail);
+    }
+}

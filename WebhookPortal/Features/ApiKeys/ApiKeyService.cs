@@ -1,0 +1,114 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.EntityFrameworkCore;
+using WebhookPortal.Data;
+using WebhookPortal.Infrastructure.Auth;
+using WebhookPortal.Infrastructure.Errors;
+
+namespace WebhookPortal.Features.ApiKeys;
+
+public sealed record ApiKeyView(Guid Id, string Name, string Role, string Prefix, DateTime Created, string? CreatedBy, DateTime? LastUsed);
+
+public sealed record CreatedApiKey(Guid Id, string Name, string Role, string Key);
+
+public sealed class ApiKeyService(PortalDbContext db, TimeProvider time)
+{
+    private const string KeyPrefix = "wpk_";
+
+    // Writing LastUsed on every request would turn reads into writes; once a minute is enough to be useful.
+    private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
+
+    public async Task<IReadOnlyList<ApiKeyView>> ListAsync(CancellationToken ct = default) =>
+        (await db.ApiKeys.AsNoTracking().ToListAsync(ct))
+            .OrderByDescending(k => k.CreatedUtc)
+            .Select(ToView)
+            .ToList();
+
+    public async Task<CreatedApiKey> CreateAsync(string? name, string? role, string? createdBy, CancellationToken ct = default)
+    {
+        var errors = new Dictionary<string, string[]>();
+        name = name?.Trim();
+        if (string.IsNullOrEmpty(name))
+        {
+            errors["name"] = ["The name is required."];
+        }
+        else if (name.Length > 100)
+        {
+            errors["name"] = ["The name must be at most 100 characters."];
+        }
+
+        var canonicalRole = PortalRoles.Normalize(role);
+        if (canonicalRole is null)
+        {
+            errors["role"] = [$"The role must be one of: {string.Join(", ", PortalRoles.All)}."];
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new PortalValidationException(errors);
+        }
+
+        var prefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+        var secret = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+        var key = $"{KeyPrefix}{prefix}_{secret}";
+        var entity = new ApiKey
+        {
+            Id = Guid.NewGuid(),
+            Name = name!,
+            Role = canonicalRole!,
+            Prefix = prefix,
+            KeyHash = Hash(key),
+            CreatedUtc = time.GetUtcNow().UtcDateTime,
+            CreatedBy = createdBy,
+        };
+        db.ApiKeys.Add(entity);
+        await db.SaveChangesAsync(ct);
+        return new CreatedApiKey(entity.Id, entity.Name, entity.Role, key);
+    }
+
+    public async Task RevokeAsync(Guid id, CancellationToken ct = default)
+    {
+        var deleted = await db.ApiKeys.Where(k => k.Id == id).ExecuteDeleteAsync(ct);
+        if (deleted == 0)
+        {
+            throw new NotFoundException($"No API key with id {id}.");
+        }
+    }
+
+    /// <summary>Finds the key by its public prefix, then compares hashes in constant time.</summary>
+    public async Task<ApiKey?> ValidateAsync(string presented, CancellationToken ct = default)
+    {
+        if (!presented.StartsWith(KeyPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var rest = presented.AsSpan(KeyPrefix.Length);
+        var separator = rest.IndexOf('_');
+        if (separator <= 0)
+        {
+            return null;
+        }
+
+        var prefix = rest[..separator].ToString();
+        var entity = await db.ApiKeys.FirstOrDefaultAsync(k => k.Prefix == prefix, ct);
+        if (entity is null || !CryptographicOperations.FixedTimeEquals(entity.KeyHash, Hash(presented)))
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        if (entity.LastUsedUtc is null || now - entity.LastUsedUtc > LastUsedResolution)
+        {
+            entity.LastUsedUtc = now;
+            await db.SaveChangesAsync(ct);
+        }
+
+        return entity;
+    }
+
+    private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+
+    private static ApiKeyView ToView(ApiKey k) => new(k.Id, k.Name, k.Role, KeyPrefix + k.Prefix, k.CreatedUtc, k.CreatedBy, k.LastUsedUtc);
+}

@@ -1,0 +1,38 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using WebhookPortal.Infrastructure.Auth;
+
+namespace WebhookPortal.Features.ApiKeys;
+
+public sealed record CreateApiKeyRequest(string? Name, string? Role);
+
+public static class ApiKeysEndpoints
+{
+    public static IEndpointRouteBuilder MapApiKeysEndpoints(this IEndpointRouteBuilder app)
+    {
+        // Keys are credentials: only administrators list, create or revoke them.
+        var group = app.MapGroup("/api/api-keys").WithTags("API keys").RequireAuthorization(PortalPolicies.Admin);
+        group.MapGet("/", List).WithName("ListApiKeys");
+        group.MapPost("/", Create).WithName("CreateApiKey");
+        group.MapDelete("/{id:guid}", Revoke).WithName("RevokeApiKey");
+        return app;
+    }
+
+    private static async Task<Ok<IReadOnlyList<ApiKeyView>>> List(ApiKeyService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.ListAsync(ct));
+
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
+    private static async Task<Created<CreatedApiKey>> Create(CreateApiKeyRequest request, ApiKeyService service, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var created = await service.CreateAsync(request.Name, request.Role, user.Identity?.Name, ct);
+        return TypedResults.Created($"/api/api-keys/{created.Id}", created);
+    }
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<NoContent> Revoke(Guid id, ApiKeyService service, CancellationToken ct)
+    {
+        await service.RevokeAsync(id, ct);
+        return TypedResults.NoContent();
+    }
+}

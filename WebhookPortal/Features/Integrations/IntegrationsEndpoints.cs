@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using WebhookPortal.Infrastructure.Auth;
+
+namespace WebhookPortal.Features.Integrations;
+
+public static class IntegrationsEndpoints
+{
+    public static IEndpointRouteBuilder MapIntegrationsEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/integrations").WithTags("Integrations").RequireAuthorization(PortalPolicies.Read);
+
+        group.MapGet("/", List).WithName("ListIntegrations");
+        group.MapGet("/{id:guid}", Get).WithName("GetIntegration");
+        group.MapPost("/", Create).WithName("CreateIntegration").RequireAuthorization(PortalPolicies.Admin);
+        group.MapPut("/{id:guid}", Update).WithName("UpdateIntegration").RequireAuthorization(PortalPolicies.Admin);
+        group.MapDelete("/{id:guid}", Delete).WithName("DeleteIntegration").RequireAuthorization(PortalPolicies.Admin);
+        return app;
+    }
+
+    private static async Task<Ok<IReadOnlyList<IntegrationView>>> List(IntegrationService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.ListAsync(ct));
+
+    private static async Task<Ok<IntegrationView>> Get(Guid id, IntegrationService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.GetAsync(id, ct));
+
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
+    private static async Task<Created<IntegrationView>> Create(IntegrationInput input, IntegrationService service, CancellationToken ct)
+    {
+        var created = await service.CreateAsync(input, ct);
+        return TypedResults.Created($"/api/integrations/{created.Id}", created);
+    }
+
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
+    private static async Task<Ok<IntegrationView>> Update(Guid id, IntegrationInput input, IntegrationService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.UpdateAsync(id, input, ct));
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<NoContent> Delete(Guid id, IntegrationService service, CancellationToken ct)
+    {
+        await service.DeleteAsync(id, ct);
+        return TypedResults.NoContent();
+    }
+}

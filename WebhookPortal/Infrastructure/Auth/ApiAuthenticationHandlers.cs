@@ -1,0 +1,149 @@
+using System.Security.Claims;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using WebhookPortal.Data;
+using WebhookPortal.Features.ApiKeys;
+
+namespace WebhookPortal.Infrastructure.Auth;
+
+/// <summary>
+/// Shared answers of the API schemes: 401 with <c>WWW-Authenticate</c> and 403, both as problem
+/// details, never a redirect to the login page.
+/// </summary>
+public abstract class ApiAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string Realm = "WebhookPortal";
+
+    private string? failure;
+
+    protected AuthenticateResult Failure(string message)
+    {
+        failure = message;
+        return AuthenticateResult.Fail(message);
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.Append("WWW-Authenticate", $"Basic realm=\"{Realm}\", charset=\"UTF-8\"");
+        Response.Headers.Append("WWW-Authenticate", $"Bearer realm=\"{Realm}\"");
+        await WriteProblemAsync(StatusCodes.Status401Unauthorized, "Authentication required.",
+            failure ?? "Send HTTP Basic credentials (a portal user's email and password) or 'Authorization: Bearer <api key>'.");
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        return WriteProblemAsync(StatusCodes.Status403Forbidden, "Forbidden.", "Your role does not allow this operation.");
+    }
+
+    private async Task WriteProblemAsync(int status, string title, string detail)
+    {
+        var problems = Context.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+        });
+    }
+}
+
+/// <summary>HTTP Basic with a portal user's email and password; failures count towards lockout.</summary>
+public sealed class BasicAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    UserManager<ApplicationUser> users,
+    SignInManager<ApplicationUser> signIn)
+    : ApiAuthenticationHandler(options, logger, encoder)
+{
+    public const string SchemeName = "Basic";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        string decoded;
+        try
+        {
+            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header["Basic ".Length..].Trim()));
+        }
+        catch (FormatException)
+        {
+            return Failure("The Basic credentials are not valid base64.");
+        }
+
+        var colon = decoded.IndexOf(':');
+        if (colon <= 0)
+        {
+            return Failure("The Basic credentials must be 'email:password'.");
+        }
+
+        var user = await users.FindByEmailAsync(decoded[..colon]);
+        if (user is null)
+        {
+            return Failure("Invalid email or password.");
+        }
+
+        var result = await signIn.CheckPasswordSignInAsync(user, decoded[(colon + 1)..], lockoutOnFailure: true);
+        if (result.IsLockedOut)
+        {
+            return Failure("The account is locked out; try again later.");
+        }
+
+        if (!result.Succeeded)
+        {
+            return Failure("Invalid email or password.");
+        }
+
+        var principal = await signIn.CreateUserPrincipalAsync(user);
+        var identity = new ClaimsIdentity(principal.Claims, SchemeName, ClaimTypes.Name, ClaimTypes.Role);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+}
+
+/// <summary><c>Authorization: Bearer &lt;api key&gt;</c> for automation clients.</summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    ApiKeyService keys)
+    : ApiAuthenticationHandler(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string ApiKeyIdClaim = "api_key_id";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var key = await keys.ValidateAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
+        if (key is null)
+        {
+            return Failure("The API key is not valid or was revoked.");
+        }
+
+        var identity = new ClaimsIdentity(
+            [
+                new Claim(ClaimTypes.NameIdentifier, key.Id.ToString()),
+                new Claim(ClaimTypes.Name, "api-key:" + key.Name),
+                new Claim(ClaimTypes.Role, key.Role),
+                new Claim(ApiKeyIdClaim, key.Id.ToString()),
+            ],
+            SchemeName, ClaimTypes.Name, ClaimTypes.Role);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+}

@@ -1,0 +1,20 @@
+// Small browser helpers called through IJSRuntime.
+window.portal = {
+    copyText: async function (text) {
+        try {
+            await navigator.clipboard.writeText(text);
+            return true;
+        } catch {
+            // Clipboard API unavailable (plain http on a non-localhost host): fall back to a hidden textarea.
+            const area = document.createElement("textarea");
+            area.value = text;
+            area.style.position = "fixed";
+            area.style.opacity = "0";
+            document.body.appendChild(area);
+            area.select();
+            const ok = document.execCommand("copy");
+            document.body.removeChild(area);
+            return ok;
+        }
+    }
+};
