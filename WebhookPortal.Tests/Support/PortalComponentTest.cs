@@ -1,0 +1,83 @@
+using Bunit;
+using Bunit.TestDoubles;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using MudBlazor;
+using MudBlazor.Services;
+using WebhookPortal.Data;
+using WebhookPortal.Features.Integrations;
+using WebhookPortal.Infrastructure.Auth;
+
+namespace WebhookPortal.Tests.Support;
+
+/// <summary>
+/// bUnit base: MudBlazor services, loose JS interop, the real feature services on an in-memory SQLite
+/// database, and a signed-in user whose role each test picks.
+/// </summary>
+public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
+{
+    protected PortalComponentTest()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices(o => o.SnackbarConfiguration.ShowTransitionDuration = 0);
+        Services.AddSingleton(Database);
+        Services.AddScoped<PortalDbContext>(sp => sp.GetRequiredService<TestDatabase>().CreateContext());
+        Services.AddSingleton<TimeProvider>(Clock);
+        Services.AddIntegrations();
+        Auth = AddAuthorization();
+    }
+
+    protected TestDatabase Database { get; } = new();
+
+    protected FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+
+    protected BunitAuthorizationContext Auth { get; }
+
+    protected void SignInAsAdmin()
+    {
+        Auth.SetAuthorized("admin@test.local");
+        Auth.SetRoles(PortalRoles.Admin);
+        Auth.SetPolicies(PortalPolicies.Admin, PortalPolicies.Read);
+    }
+
+    protected void SignInAsSupport()
+    {
+        Auth.SetAuthorized("support@test.local");
+        Auth.SetRoles(PortalRoles.Support);
+        Auth.SetPolicies(PortalPolicies.Read);
+    }
+
+    /// <summary>Renders the component under test beside the providers that dialogs, popovers and snackbars need.</summary>
+    protected IRenderedComponent<ContainerFragment> RenderWithProviders<TComponent>(Action<ComponentParameterCollectionBuilder<TComponent>>? parameters = null)
+        where TComponent : IComponent =>
+        Render<ContainerFragment>(p => p.AddChildContent(builder =>
+        {
+            builder.OpenComponent<MudPopoverProvider>(0);
+            builder.CloseComponent();
+            builder.OpenComponent<MudDialogProvider>(1);
+            builder.CloseComponent();
+            builder.OpenComponent<MudSnackbarProvider>(2);
+            builder.CloseComponent();
+            builder.OpenComponent<TComponent>(3);
+            builder.CloseComponent();
+        }));
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // MudBlazor registers services that only dispose asynchronously; xunit v2 awaits this before Dispose().
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Database.Dispose();
+    }
+}
+
+/// <summary>A neutral root that renders whatever child content it is given.</summary>
+public sealed class ContainerFragment : ComponentBase
+{
+    [Parameter]
+    public RenderFragment? ChildContent { get; set; }
+
+    protected override void BuildRenderTree(Microsoft.AspNetCore.Components.Rendering.RenderTreeBuilder builder) => builder.AddContent(0, ChildContent);
+}
