@@ -36,6 +36,8 @@ public static class PortalSetup
         builder.AddPortalHangfire(provider);
 
         services.AddProblemDetails();
+        // Unreadable bodies become a problem-details 400 that says what could not be read.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddExceptionHandler<PortalExceptionHandler>();
         services.AddOpenApi();
         services.AddRazorComponents().AddInteractiveServerComponents();
@@ -49,16 +51,14 @@ public static class PortalSetup
 
     public static WebApplication MapPortal(this WebApplication app)
     {
-        // Machine endpoints answer problem details; pages render the error and not-found pages.
+        // Pages render the error and not-found pages; machine endpoints answer problem details
+        // (the inner API handlers act first, so the outer ones see a started response and stay out).
+        app.UseExceptionHandler("/Error", createScopeForErrors: true);
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseWhen(ctx => AuthSetup.IsApiPath(ctx.Request.Path), api =>
         {
             api.UseExceptionHandler();
             api.UseStatusCodePages();
-        });
-        app.UseWhen(ctx => !AuthSetup.IsApiPath(ctx.Request.Path), pages =>
-        {
-            pages.UseExceptionHandler("/Error", createScopeForErrors: true);
-            pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         });
 
         app.UseAuthentication();

@@ -34,6 +34,9 @@ public static class HangfireSetup
             ? new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString!, new PostgreSqlStorageOptions()), new PostgreSqlStorageOptions { PrepareSchemaIfNecessary = true })
             : new InMemoryStorage(new InMemoryStorageOptions()));
 
+        // JobActivator.Current is static too: give each host its own, resolving jobs from its own container.
+        builder.Services.AddSingleton<JobActivator>(sp => new global::Hangfire.AspNetCore.AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+
         builder.Services.AddHangfire(config => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()

@@ -1,0 +1,29 @@
+using Microsoft.Playwright;
+using WebhookPortal.E2E.Pages;
+using WebhookPortal.E2E.Support;
+using static Microsoft.Playwright.Assertions;
+
+namespace WebhookPortal.E2E.Journeys;
+
+public sealed class IntegrationsJourney(BrowserFixture fixture) : JourneyTest(fixture)
+{
+    [Fact]
+    public Task An_admin_adds_an_integration_and_finds_it_in_the_table() => RunAsync(async () =>
+    {
+        await new LoginPage(Page).SignInAsync(PortalServer.AdminEmail, PortalServer.AdminPassword);
+        var integrations = new IntegrationsPage(Page);
+        await integrations.GoToAsync();
+        var name = "E2E CRM " + Guid.NewGuid().ToString("N")[..6];
+
+        await integrations.AddAsync(name, "Created from the browser");
+
+        await Expect(Page.GetByText($"Integration '{name}' created.")).ToBeVisibleAsync();
+        await Expect(integrations.Rows.Filter(new() { HasText = name })).ToHaveCountAsync(1);
+
+        // Persisted: still there after a full reload.
+        await integrations.GoToAsync();
+        await integrations.SearchAsync(name);
+        await Expect(integrations.Rows.Filter(new() { HasText = name })).ToHaveCountAsync(1);
+        await Expect(integrations.Rows.Filter(new() { HasText = "Created from the browser" })).ToHaveCountAsync(1);
+    });
+}

@@ -1,0 +1,41 @@
+using Microsoft.Playwright;
+using WebhookPortal.E2E.Pages;
+using WebhookPortal.E2E.Support;
+using static Microsoft.Playwright.Assertions;
+
+namespace WebhookPortal.E2E.Journeys;
+
+public sealed class SignInJourney(BrowserFixture fixture) : JourneyTest(fixture)
+{
+    [Fact]
+    public Task An_admin_signs_in_sees_the_dashboard_and_logs_out() => RunAsync(async () =>
+    {
+        await Page.GotoAsync("/integrations");
+        await Expect(Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/Account/Login"));
+
+        await new LoginPage(Page).SubmitAsync(PortalServer.AdminEmail, PortalServer.AdminPassword);
+
+        // Back where the user wanted to go, signed in.
+        await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Integrations" })).ToBeVisibleAsync();
+        await Interactivity.WaitAsync(Page);
+        await Expect(Page.GetByTestId("user-menu-button")).ToContainTextAsync(PortalServer.AdminEmail);
+
+        await Page.GetByTestId("user-menu-button").ClickAsync();
+        await Page.GetByTestId("logout").ClickAsync();
+        await Page.GotoAsync("/");
+        await Expect(Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/Account/Login"));
+    });
+
+    [Fact]
+    public Task A_wrong_password_shows_an_error_and_stays_signed_out() => RunAsync(async () =>
+    {
+        var login = new LoginPage(Page);
+        await login.GoToAsync();
+
+        await login.SubmitAsync(PortalServer.AdminEmail, "not-the-password");
+
+        await Expect(login.Error).ToContainTextAsync("Invalid email or password");
+        await Page.GotoAsync("/");
+        await Expect(Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/Account/Login"));
+    });
+}
