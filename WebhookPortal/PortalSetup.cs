@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using MudBlazor;
 using MudBlazor.Services;
 using Scalar.AspNetCore;
 using WebhookPortal.Components;
@@ -41,7 +42,7 @@ public static class PortalSetup
         services.AddExceptionHandler<PortalExceptionHandler>();
         services.AddOpenApi();
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddMudServices();
+        services.AddMudServices(o => o.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight);
 
         services.AddIntegrations();
         services.AddApiKeys();
