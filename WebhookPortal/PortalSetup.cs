@@ -8,6 +8,9 @@ using WebhookPortal.Components;
 using WebhookPortal.Data;
 using WebhookPortal.Features.ApiKeys;
 using WebhookPortal.Features.Integrations;
+using WebhookPortal.Features.Listeners;
+using WebhookPortal.Features.Listeners.Receiver;
+using WebhookPortal.Features.Logs;
 using WebhookPortal.Infrastructure.Auth;
 using WebhookPortal.Infrastructure.Configuration;
 using WebhookPortal.Infrastructure.Database;
@@ -46,6 +49,7 @@ public static class PortalSetup
 
         services.AddIntegrations();
         services.AddApiKeys();
+        services.AddListeners();
         services.AddScoped<WebhookPortal.Features.Dashboard.DashboardService>();
         return builder;
     }
@@ -74,6 +78,10 @@ public static class PortalSetup
 
         app.MapIntegrationsEndpoints();
         app.MapApiKeysEndpoints();
+        app.MapListenersEndpoints();
+        app.MapReceiverEndpoints();
+        app.MapLogsEndpoints();
+        app.Services.ScheduleRetention();
 
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapAdditionalIdentityEndpoints();

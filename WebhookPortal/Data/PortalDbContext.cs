@@ -4,6 +4,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using WebhookPortal.Features.ApiKeys;
 using WebhookPortal.Features.Integrations;
+using WebhookPortal.Features.Listeners;
+using WebhookPortal.Features.Logs;
 
 namespace WebhookPortal.Data;
 
@@ -18,6 +20,8 @@ public class PortalDbContext(DbContextOptions options)
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<Integration> Integrations => Set<Integration>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<Listener> Listeners => Set<Listener>();
+    public DbSet<LogEntry> LogEntries => Set<LogEntry>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

@@ -1,0 +1,82 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using WebhookPortal.Features.Integrations;
+using WebhookPortal.Features.Listeners.Tables;
+
+namespace WebhookPortal.Features.Listeners;
+
+[JsonConverter(typeof(JsonStringEnumConverter<ListenerAuthMethod>))]
+public enum ListenerAuthMethod
+{
+    None,
+    Token,
+}
+
+/// <summary>Where a System of Record puts the token: a custom header, a query parameter, or <c>Authorization: &lt;prefix&gt; &lt;token&gt;</c>.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TokenLocation>))]
+public enum TokenLocation
+{
+    Header,
+    Query,
+    Authorization,
+}
+
+/// <summary>An inbound URL (<c>/hooks/{integrationId}/{listenerId}</c>) that stores pushed records in generated tables.</summary>
+public sealed class Listener
+{
+    public const int NameMaxLength = 100;
+
+    public Guid Id { get; set; }
+
+    public Guid IntegrationId { get; set; }
+
+    public Integration? Integration { get; set; }
+
+    public required string Name { get; set; }
+
+    public bool Enabled { get; set; } = true;
+
+    public ListenerAuthMethod AuthMethod { get; set; }
+
+    public TokenLocation TokenLocation { get; set; } = TokenLocation.Header;
+
+    /// <summary>Header or query parameter name holding the token.</summary>
+    public string? TokenName { get; set; }
+
+    /// <summary>Scheme before the token in the Authorization header (e.g. <c>Bearer</c>).</summary>
+    public string? TokenPrefix { get; set; }
+
+    /// <summary>SHA-256 of the token; the token itself is shown once and never stored.</summary>
+    public byte[]? TokenHash { get; set; }
+
+    public int? RetentionDays { get; set; }
+
+    public string? SchemaJson { get; set; }
+
+    public DateTime CreatedUtc { get; set; }
+
+    public DateTime UpdatedUtc { get; set; }
+
+    private static readonly JsonSerializerOptions SchemaJsonOptions = new(JsonSerializerDefaults.Web);
+
+    public TableSchema? GetSchema() => SchemaJson is null ? null : JsonSerializer.Deserialize<TableSchema>(SchemaJson, SchemaJsonOptions);
+
+    public void SetSchema(TableSchema? schema) => SchemaJson = schema is null ? null : JsonSerializer.Serialize(schema, SchemaJsonOptions);
+}
+
+internal sealed class ListenerConfiguration : IEntityTypeConfiguration<Listener>
+{
+    public void Configure(EntityTypeBuilder<Listener> builder)
+    {
+        builder.ToTable("Listeners");
+        builder.Property(l => l.Name).HasMaxLength(Listener.NameMaxLength);
+        builder.Property(l => l.AuthMethod).HasConversion<string>().HasMaxLength(16);
+        builder.Property(l => l.TokenLocation).HasConversion<string>().HasMaxLength(16);
+        builder.Property(l => l.TokenName).HasMaxLength(100);
+        builder.Property(l => l.TokenPrefix).HasMaxLength(50);
+        builder.HasIndex(l => new { l.IntegrationId, l.Name }).IsUnique();
+        builder.HasOne(l => l.Integration).WithMany().HasForeignKey(l => l.IntegrationId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

@@ -1,0 +1,392 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Options;
+using WebhookPortal.Data;
+using WebhookPortal.Features.Listeners.Tables;
+using WebhookPortal.Infrastructure.Configuration;
+using WebhookPortal.Infrastructure.Errors;
+
+namespace WebhookPortal.Features.Listeners;
+
+public sealed record ListenerAuthInput(ListenerAuthMethod? Method, TokenLocation? ReadFrom, string? Name, string? Prefix);
+
+public sealed record ListenerInput(string? Name, bool? Enabled, ListenerAuthInput? Auth, int? RetentionDays);
+
+public sealed record ListenerAuthView(ListenerAuthMethod Method, TokenLocation ReadFrom, string? Name, string? Prefix, bool HasToken);
+
+public sealed record ListenerView(
+    Guid Id, Guid IntegrationId, string Name, bool Enabled, string Url, ListenerAuthView Auth, int? RetentionDays,
+    TableSchema? Tables, DateTime Created, DateTime Updated);
+
+public sealed record TablesRequest(JsonElement? Sample, string? BaseName, string? RootPath, string[]? PrimaryKey, bool ConfirmDestructive = false);
+
+public sealed record TablePreviewColumn(string Name, ColumnType Type, bool PrimaryKey);
+
+public sealed record TablePreview(string Name, string? Parent, IReadOnlyList<TablePreviewColumn> Columns);
+
+public sealed record TablesPreview(IReadOnlyList<TablePreview> Tables);
+
+public sealed record TablesResult(IReadOnlyList<TablePreview> Tables, IReadOnlyList<string> Statements, IReadOnlyList<string> Losses);
+
+public sealed record RecordsPage(long Total, IReadOnlyList<JsonObject> Items);
+
+/// <summary>A change that would lose data and was not confirmed (409 listing the losses).</summary>
+public sealed class DestructiveChangeException(IReadOnlyList<string> losses)
+    : PortalException("Generating these tables would lose data; send confirmDestructive: true to proceed. " + string.Join(" ", losses))
+{
+    public IReadOnlyList<string> Losses { get; } = losses;
+
+    public override int StatusCode => StatusCodes.Status409Conflict;
+
+    public override string Title => "The change is destructive.";
+}
+
+/// <summary>Listeners for the API and the pages: settings, token, generated tables, stored records.</summary>
+public sealed partial class ListenerService(PortalDbContext db, ListenerDirectory directory, TimeProvider time, IOptions<PortalOptions> portal)
+{
+    public const string DefaultTokenHeader = "X-Webhook-Token";
+
+    public string UrlOf(Guid integrationId, Guid listenerId) => $"{portal.Value.PublicBaseUrl.TrimEnd('/')}/hooks/{integrationId}/{listenerId}";
+
+    public ListenerView ToView(Listener l) => new(
+        l.Id, l.IntegrationId, l.Name, l.Enabled, UrlOf(l.IntegrationId, l.Id),
+        new ListenerAuthView(l.AuthMethod, l.TokenLocation, l.TokenName, l.TokenPrefix, l.TokenHash is not null),
+        l.RetentionDays, l.GetSchema(), l.CreatedUtc, l.UpdatedUtc);
+
+    public async Task<IReadOnlyList<ListenerView>> ListAsync(Guid? integrationId, CancellationToken ct = default)
+    {
+        if (integrationId is { } id && !await db.Integrations.AnyAsync(i => i.Id == id, ct))
+        {
+            throw new NotFoundException($"No integration with id {id}.");
+        }
+
+        var query = db.Listeners.AsNoTracking();
+        if (integrationId is { } filter)
+        {
+            query = query.Where(l => l.IntegrationId == filter);
+        }
+
+        return (await query.OrderBy(l => l.Name).ToListAsync(ct)).Select(ToView).ToList();
+    }
+
+    public async Task<ListenerView> GetAsync(Guid id, CancellationToken ct = default) => ToView(await FindAsync(id, ct));
+
+    public async Task<ListenerView> CreateAsync(Guid integrationId, ListenerInput input, CancellationToken ct = default)
+    {
+        if (!await db.Integrations.AnyAsync(i => i.Id == integrationId, ct))
+        {
+            throw new NotFoundException($"No integration with id {integrationId}.");
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var listener = new Listener { Id = Guid.NewGuid(), IntegrationId = integrationId, Name = "", CreatedUtc = now, UpdatedUtc = now };
+        await ApplyAsync(listener, input, ct);
+        db.Listeners.Add(listener);
+        await SaveAsync(listener.Name, ct);
+        return ToView(listener);
+    }
+
+    public async Task<ListenerView> UpdateAsync(Guid id, ListenerInput input, CancellationToken ct = default)
+    {
+        var listener = await FindAsync(id, ct);
+        await ApplyAsync(listener, input, ct);
+        listener.UpdatedUtc = time.GetUtcNow().UtcDateTime;
+        await SaveAsync(listener.Name, ct);
+        directory.Invalidate(id);
+        return ToView(listener);
+    }
+
+    public async Task SetEnabledAsync(Guid id, bool enabled, CancellationToken ct = default)
+    {
+        var listener = await FindAsync(id, ct);
+        listener.Enabled = enabled;
+        listener.UpdatedUtc = time.GetUtcNow().UtcDateTime;
+        await SaveAsync(listener.Name, ct);
+        directory.Invalidate(id);
+    }
+
+    public async Task DeleteAsync(Guid id, CancellationToken ct = default)
+    {
+        var listener = await FindAsync(id, ct);
+        var schema = listener.GetSchema();
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        if (schema is not null)
+        {
+            var dialect = SqlDialect.For(db.Database.IsSqlite());
+            foreach (var table in schema.Tables.Reverse())
+            {
+                await ExecuteAsync($"DROP TABLE IF EXISTS {dialect.Quote(SqlDialect.PhysicalName(id, table.Name))}", ct);
+            }
+        }
+
+        db.Listeners.Remove(listener);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        db.ChangeTracker.Clear();
+        directory.Invalidate(id);
+    }
+
+    /// <summary>Generates or rotates the token: ≥ 32 random bytes, shown once, stored as a SHA-256 hash.</summary>
+    public async Task<string> RotateTokenAsync(Guid id, CancellationToken ct = default)
+    {
+        var listener = await FindAsync(id, ct);
+        if (listener.AuthMethod != ListenerAuthMethod.Token)
+        {
+            throw new ConflictException("The listener's authorization method is None; set it to Token before generating a token.");
+        }
+
+        var token = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+        listener.TokenHash = HashToken(token);
+        listener.UpdatedUtc = time.GetUtcNow().UtcDateTime;
+        await SaveAsync(listener.Name, ct);
+        directory.Invalidate(id);
+        return token;
+    }
+
+    public static byte[] HashToken(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+
+    public async Task<TablesPreview> PreviewTablesAsync(Guid id, TablesRequest request, CancellationToken ct = default)
+    {
+        await FindAsync(id, ct);
+        var schema = Infer(request, requireKey: false);
+        return new TablesPreview(Describe(schema));
+    }
+
+    /// <summary>Creates the tables, or migrates them: new columns are added; a destructive change needs confirmation.</summary>
+    public async Task<TablesResult> GenerateTablesAsync(Guid id, TablesRequest request, CancellationToken ct = default)
+    {
+        var listener = await FindAsync(id, ct);
+        var target = Infer(request, requireKey: true);
+        var current = listener.GetSchema();
+        var dialect = SqlDialect.For(db.Database.IsSqlite());
+        var plan = SchemaMigration.Plan(id, current, target, dialect);
+        if (plan.IsDestructive && !request.ConfirmDestructive)
+        {
+            throw new DestructiveChangeException(plan.Losses);
+        }
+
+        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
+        {
+            foreach (var statement in plan.Statements)
+            {
+                await ExecuteAsync(statement, ct);
+            }
+
+            listener.SetSchema(target);
+            listener.UpdatedUtc = time.GetUtcNow().UtcDateTime;
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        }
+
+        db.ChangeTracker.Clear();
+        directory.Invalidate(id);
+        return new TablesResult(Describe(target), plan.Statements, plan.Losses);
+    }
+
+    public async Task<RecordsPage> GetRecordsAsync(Guid id, int page, int pageSize, CancellationToken ct = default)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (page < 1)
+        {
+            errors["page"] = ["The page starts at 1."];
+        }
+
+        if (pageSize is < 1 or > 500)
+        {
+            errors["pageSize"] = ["The page size must be between 1 and 500."];
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new PortalValidationException(errors);
+        }
+
+        var listener = await FindAsync(id, ct);
+        var schema = listener.GetSchema();
+        if (schema is null)
+        {
+            return new RecordsPage(0, []);
+        }
+
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            var store = new RecordStore(db.Database.GetDbConnection(), null, SqlDialect.For(db.Database.IsSqlite()), id, schema);
+            var (total, items) = await store.ReadPageAsync(page, pageSize, ct);
+            return new RecordsPage(total, items);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    public static IReadOnlyList<TablePreview> Describe(TableSchema schema) =>
+        schema.Tables.Select(t => new TablePreview(t.Name, t.Parent, t.Columns.Select(c => new TablePreviewColumn(c.Name, c.Type, c.PrimaryKey)).ToList())).ToList();
+
+    private static TableSchema Infer(TablesRequest request, bool requireKey)
+    {
+        var errors = new Dictionary<string, string[]>();
+        JsonElement sample = default;
+        if (request.Sample is not { } raw || raw.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
+        {
+            errors["sample"] = ["A JSON sample is required."];
+        }
+        else if (raw.ValueKind == JsonValueKind.String)
+        {
+            // The editor sends the sample as text.
+            try
+            {
+                sample = JsonDocument.Parse(raw.GetString()!, new JsonDocumentOptions { MaxDepth = 64 }).RootElement;
+            }
+            catch (JsonException ex)
+            {
+                errors["sample"] = [$"The sample is not valid JSON: {ex.Message}"];
+            }
+        }
+        else
+        {
+            sample = raw;
+        }
+
+        if (string.IsNullOrWhiteSpace(request.BaseName))
+        {
+            errors["baseName"] = ["The base name is required."];
+        }
+
+        if (request.RootPath is { Length: > 0 } path && !RootPathPattern().IsMatch(path.Trim()))
+        {
+            errors["rootPath"] = ["The root path is a dot path of property names, e.g. data.items."];
+        }
+
+        if (requireKey && request.PrimaryKey is not { Length: > 0 })
+        {
+            errors["primaryKey"] = ["Pick at least one root column as the primary key."];
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new PortalValidationException(errors);
+        }
+
+        var schema = SchemaInference.Infer(sample, request.BaseName, request.RootPath, request.PrimaryKey);
+        foreach (var key in schema.KeyColumns)
+        {
+            if (key.Json)
+            {
+                throw new PortalValidationException("primaryKey", $"'{key.Name}' holds an array and cannot be a key.");
+            }
+        }
+
+        return schema;
+    }
+
+    [GeneratedRegex(@"^[^.\s]+(\.[^.\s]+)*$")]
+    private static partial Regex RootPathPattern();
+
+    [GeneratedRegex(@"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")]
+    private static partial Regex HeaderNamePattern();
+
+    private async Task ApplyAsync(Listener listener, ListenerInput input, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var name = input.Name?.Trim() ?? "";
+        if (name.Length == 0)
+        {
+            errors["name"] = ["The name is required."];
+        }
+        else if (name.Length > Listener.NameMaxLength)
+        {
+            errors["name"] = [$"The name must be at most {Listener.NameMaxLength} characters."];
+        }
+
+        var method = input.Auth?.Method ?? ListenerAuthMethod.None;
+        var readFrom = input.Auth?.ReadFrom ?? TokenLocation.Header;
+        var tokenName = string.IsNullOrWhiteSpace(input.Auth?.Name) ? null : input.Auth!.Name!.Trim();
+        var prefix = string.IsNullOrWhiteSpace(input.Auth?.Prefix) ? null : input.Auth!.Prefix!.Trim();
+        if (method == ListenerAuthMethod.Token)
+        {
+            switch (readFrom)
+            {
+                case TokenLocation.Header:
+                    tokenName ??= DefaultTokenHeader;
+                    if (!HeaderNamePattern().IsMatch(tokenName) || tokenName.Equals("Authorization", StringComparison.OrdinalIgnoreCase))
+                    {
+                        errors["auth.name"] = ["The header name must be a valid HTTP header name other than Authorization (use readFrom: Authorization for that)."];
+                    }
+
+                    break;
+                case TokenLocation.Query:
+                    tokenName ??= "token";
+                    if (tokenName.Length > 100 || tokenName.Any(c => char.IsWhiteSpace(c) || c is '&' or '=' or '#' or '?'))
+                    {
+                        errors["auth.name"] = ["The query parameter name must not contain spaces, '&', '=', '?' or '#'."];
+                    }
+
+                    break;
+                case TokenLocation.Authorization:
+                    tokenName = null;
+                    if (prefix is not null && (prefix.Length > 50 || prefix.Any(char.IsWhiteSpace)))
+                    {
+                        errors["auth.prefix"] = ["The prefix is one word such as Bearer."];
+                    }
+
+                    break;
+            }
+        }
+
+        if (input.RetentionDays is < 1 or > 36500)
+        {
+            errors["retentionDays"] = ["Retention is between 1 and 36500 days, or null to keep records forever."];
+        }
+
+        if (errors.Count == 0 && await db.Listeners.AnyAsync(l => l.IntegrationId == listener.IntegrationId && l.Name == name && l.Id != listener.Id, ct))
+        {
+            throw new ConflictException($"The integration already has a listener named '{name}'.");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new PortalValidationException(errors);
+        }
+
+        listener.Name = name;
+        listener.Enabled = input.Enabled ?? true;
+        listener.AuthMethod = method;
+        listener.TokenLocation = readFrom;
+        listener.TokenName = method == ListenerAuthMethod.Token ? tokenName : null;
+        listener.TokenPrefix = method == ListenerAuthMethod.Token && readFrom == TokenLocation.Authorization ? prefix : null;
+        listener.RetentionDays = input.RetentionDays;
+    }
+
+    private async Task<Listener> FindAsync(Guid id, CancellationToken ct) =>
+        await db.Listeners.FirstOrDefaultAsync(l => l.Id == id, ct) ?? throw new NotFoundException($"No listener with id {id}.");
+
+    private async Task ExecuteAsync(string sql, CancellationToken ct)
+    {
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task SaveAsync(string name, CancellationToken ct)
+    {
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            db.ChangeTracker.Clear();
+        }
+        catch (DbUpdateException)
+        {
+            db.ChangeTracker.Clear();
+            throw new ConflictException($"The integration already has a listener named '{name}'.");
+        }
+    }
+}

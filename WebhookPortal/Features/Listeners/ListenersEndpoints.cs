@@ -1,0 +1,86 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using WebhookPortal.Infrastructure.Auth;
+
+namespace WebhookPortal.Features.Listeners;
+
+public sealed record TokenAnswer(string Token);
+
+public static class ListenersEndpoints
+{
+    public static IEndpointRouteBuilder MapListenersEndpoints(this IEndpointRouteBuilder app)
+    {
+        var byIntegration = app.MapGroup("/api/integrations/{integrationId:guid}/listeners").WithTags("Listeners").RequireAuthorization(PortalPolicies.Read);
+        byIntegration.MapGet("/", List).WithName("ListListeners");
+        byIntegration.MapPost("/", Create).WithName("CreateListener").RequireAuthorization(PortalPolicies.Admin);
+
+        var listeners = app.MapGroup("/api/listeners").WithTags("Listeners").RequireAuthorization(PortalPolicies.Read);
+        listeners.MapGet("/", ListAll).WithName("ListAllListeners");
+        listeners.MapGet("/{id:guid}", Get).WithName("GetListener");
+        listeners.MapPut("/{id:guid}", Update).WithName("UpdateListener").RequireAuthorization(PortalPolicies.Admin);
+        listeners.MapDelete("/{id:guid}", Delete).WithName("DeleteListener").RequireAuthorization(PortalPolicies.Admin);
+        listeners.MapPost("/{id:guid}/token", RotateToken).WithName("RotateListenerToken").RequireAuthorization(PortalPolicies.Admin);
+        listeners.MapPost("/{id:guid}/tables/preview", Preview).WithName("PreviewListenerTables").RequireAuthorization(PortalPolicies.Admin);
+        listeners.MapPost("/{id:guid}/tables", Generate).WithName("GenerateListenerTables").RequireAuthorization(PortalPolicies.Admin);
+        listeners.MapGet("/{id:guid}/records", Records).WithName("ListListenerRecords");
+
+        app.MapPost("/api/maintenance/retention/run", RunRetention).WithTags("Maintenance").WithName("RunRetention").RequireAuthorization(PortalPolicies.Admin);
+        return app;
+    }
+
+    private static async Task<Ok<IReadOnlyList<ListenerView>>> List(Guid integrationId, ListenerService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.ListAsync(integrationId, ct));
+
+    private static async Task<Ok<IReadOnlyList<ListenerView>>> ListAll(ListenerService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.ListAsync(null, ct));
+
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
+    private static async Task<Created<ListenerView>> Create(Guid integrationId, ListenerInput input, ListenerService service, CancellationToken ct)
+    {
+        var created = await service.CreateAsync(integrationId, input, ct);
+        return TypedResults.Created($"/api/listeners/{created.Id}", created);
+    }
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<Ok<ListenerView>> Get(Guid id, ListenerService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.GetAsync(id, ct));
+
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
+    private static async Task<Ok<ListenerView>> Update(Guid id, ListenerInput input, ListenerService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.UpdateAsync(id, input, ct));
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<NoContent> Delete(Guid id, ListenerService service, CancellationToken ct)
+    {
+        await service.DeleteAsync(id, ct);
+        return TypedResults.NoContent();
+    }
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
+    private static async Task<Ok<TokenAnswer>> RotateToken(Guid id, ListenerService service, CancellationToken ct) =>
+        TypedResults.Ok(new TokenAnswer(await service.RotateTokenAsync(id, ct)));
+
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]
+    private static async Task<Ok<TablesPreview>> Preview(Guid id, TablesRequest request, ListenerService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.PreviewTablesAsync(id, request, ct));
+
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]
+    private static async Task<Ok<TablesResult>> Generate(Guid id, TablesRequest request, ListenerService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.GenerateTablesAsync(id, request, ct));
+
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<Ok<RecordsPage>> Records(Guid id, ListenerService service, CancellationToken ct, int page = 1, int pageSize = 50) =>
+        TypedResults.Ok(await service.GetRecordsAsync(id, page, pageSize, ct));
+
+    private static async Task<Ok<RetentionReport>> RunRetention(RetentionService retention, CancellationToken ct) =>
+        TypedResults.Ok(await retention.RunAsync(ct));
+}

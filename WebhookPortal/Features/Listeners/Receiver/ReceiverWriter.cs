@@ -1,0 +1,143 @@
+using System.Data.Common;
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using WebhookPortal.Data;
+using WebhookPortal.Features.Listeners.Tables;
+using WebhookPortal.Features.Logs;
+
+namespace WebhookPortal.Features.Listeners.Receiver;
+
+/// <summary>What one request asks the writer to do inside the shared transaction.</summary>
+public sealed class WriteContext(PortalDbContext db, DbConnection connection, DbTransaction transaction, SqlDialect dialect)
+{
+    public PortalDbContext Db { get; } = db;
+
+    public DbConnection Connection { get; } = connection;
+
+    public DbTransaction Transaction { get; } = transaction;
+
+    public SqlDialect Dialect { get; } = dialect;
+}
+
+/// <summary>The outcome of one item: an HTTP status and the JSON answer; a failure rolls back the item's changes.</summary>
+public sealed record WriteOutcome(int Status, object Body, string? Error)
+{
+    public bool Succeeded => Status is >= 200 and < 300;
+}
+
+public sealed class WriteItem(Func<WriteContext, CancellationToken, Task<WriteOutcome>>? apply, LogEntry log)
+{
+    public Func<WriteContext, CancellationToken, Task<WriteOutcome>>? Apply { get; } = apply;
+
+    public LogEntry Log { get; } = log;
+
+    public TaskCompletionSource<WriteOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+/// <summary>
+/// Group commit: SQLite has one writer, so every receiver write goes through this single loop,
+/// which commits many requests in one transaction (one fsync) and answers each request only after
+/// its batch committed. A failing item is rolled back to its savepoint and does not fail its
+/// neighbours. The request-log entry is written in the same transaction as the data.
+/// </summary>
+public sealed class ReceiverWriter(IServiceScopeFactory scopes, ILogger<ReceiverWriter> logger) : BackgroundService
+{
+    private const int MaxBatch = 256;
+
+    private readonly Channel<WriteItem> queue = Channel.CreateBounded<WriteItem>(new BoundedChannelOptions(8192)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    public async Task<WriteOutcome> WriteAsync(WriteItem item, CancellationToken ct)
+    {
+        await queue.Writer.WriteAsync(item, ct);
+        return await item.Completion.Task;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<WriteItem>(MaxBatch);
+        while (await queue.Reader.WaitToReadAsync(stoppingToken))
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && queue.Reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+
+            await CommitBatchAsync(batch, stoppingToken);
+        }
+    }
+
+    private async Task CommitBatchAsync(List<WriteItem> batch, CancellationToken ct)
+    {
+        var outcomes = new WriteOutcome[batch.Count];
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var context = new WriteContext(db, db.Database.GetDbConnection(), transaction.GetDbTransaction(), SqlDialect.For(db.Database.IsSqlite()));
+
+            for (var i = 0; i < batch.Count; i++)
+            {
+                outcomes[i] = await ApplyAsync(batch[i], context, transaction, ct);
+                batch[i].Log.Status = outcomes[i].Status;
+                batch[i].Log.State = outcomes[i].Succeeded ? LogState.Success : LogState.Error;
+                batch[i].Log.Error ??= outcomes[i].Error;
+                db.LogEntries.Add(batch[i].Log);
+            }
+
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            logger.LogError(ex, "A receiver batch of {Count} requests could not be committed.", batch.Count);
+            foreach (var item in batch)
+            {
+                item.Completion.TrySetException(ex);
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].Completion.TrySetResult(outcomes[i]);
+        }
+    }
+
+    private async Task<WriteOutcome> ApplyAsync(WriteItem item, WriteContext context, IDbContextTransaction transaction, CancellationToken ct)
+    {
+        if (item.Apply is null)
+        {
+            // Only a log entry (a request refused before any write).
+            return new WriteOutcome(item.Log.Status, new { }, item.Log.Error);
+        }
+
+        await transaction.CreateSavepointAsync("item", ct);
+        try
+        {
+            var outcome = await item.Apply(context, ct);
+            if (outcome.Succeeded)
+            {
+                await transaction.ReleaseSavepointAsync("item", ct);
+            }
+            else
+            {
+                await transaction.RollbackToSavepointAsync("item", ct);
+            }
+
+            return outcome;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await transaction.RollbackToSavepointAsync("item", ct);
+            return ReceiverErrors.FromException(ex, logger);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Options;
+using WebhookPortal.Data;
+using WebhookPortal.Features.Listeners.Tables;
+using WebhookPortal.Features.Logs;
+
+namespace WebhookPortal.Features.Listeners;
+
+public sealed record RetentionReport(int RecordsDeleted, int LogEntriesDeleted, IReadOnlyDictionary<string, int> RecordsDeletedByListener);
+
+/// <summary>
+/// Deletes root rows (with their children) older than each listener's retention, in batches, and prunes
+/// the request log by age and by a per-source cap. Runs as a Hangfire recurring job and on demand.
+/// </summary>
+public sealed class RetentionService(PortalDbContext db, TimeProvider time, IOptions<RetentionOptions> options, IOptions<LogOptions> logOptions, ILogger<RetentionService> logger)
+{
+    public const string RecurringJobId = "retention";
+
+    public async Task<RetentionReport> RunAsync(CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var byListener = new Dictionary<string, int>();
+        var dialect = SqlDialect.For(db.Database.IsSqlite());
+        var listeners = await db.Listeners.AsNoTracking().Where(l => l.RetentionDays != null && l.SchemaJson != null).ToListAsync(ct);
+
+        foreach (var listener in listeners)
+        {
+            var schema = listener.GetSchema()!;
+            var cutoff = now.AddDays(-listener.RetentionDays!.Value).ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+            var total = 0;
+            while (true)
+            {
+                await using var transaction = await db.Database.BeginTransactionAsync(ct);
+                var store = new RecordStore(db.Database.GetDbConnection(), transaction.GetDbTransaction(), dialect, listener.Id, schema);
+                var deleted = await store.DeleteOlderThanAsync(cutoff, options.Value.BatchSize, ct);
+                await transaction.CommitAsync(ct);
+                total += deleted;
+                if (deleted < options.Value.BatchSize)
+                {
+                    break;
+                }
+            }
+
+            if (total > 0)
+            {
+                byListener[listener.Name] = total;
+            }
+        }
+
+        var logsDeleted = await PruneLogsAsync(now, ct);
+        var report = new RetentionReport(byListener.Values.Sum(), logsDeleted, byListener);
+        logger.LogInformation("Retention deleted {Records} records and {Logs} log entries.", report.RecordsDeleted, report.LogEntriesDeleted);
+        return report;
+    }
+
+    private async Task<int> PruneLogsAsync(DateTime now, CancellationToken ct)
+    {
+        var cutoff = now.AddDays(-logOptions.Value.RetentionDays);
+        var deleted = await db.LogEntries.Where(e => e.TimeUtc < cutoff).ExecuteDeleteAsync(ct);
+
+        var cap = logOptions.Value.MaxEntriesPerSource;
+        var crowded = await db.LogEntries.Where(e => e.SourceId != null)
+            .GroupBy(e => e.SourceId)
+            .Where(g => g.Count() > cap)
+            .Select(g => g.Key)
+            .ToListAsync(ct);
+        foreach (var source in crowded)
+        {
+            // The newest `cap` entries stay; everything older than the cap-th newest goes.
+            var boundary = await db.LogEntries.Where(e => e.SourceId == source).OrderByDescending(e => e.Id).Skip(cap - 1).Select(e => e.Id).FirstAsync(ct);
+            deleted += await db.LogEntries.Where(e => e.SourceId == source && e.Id < boundary).ExecuteDeleteAsync(ct);
+        }
+
+        return deleted;
+    }
+}

@@ -1,0 +1,110 @@
+namespace WebhookPortal.Features.Listeners.Tables;
+
+/// <summary>What generating tables again would do: DDL to run and, for destructive changes, what is lost.</summary>
+public sealed record SchemaMigrationPlan(IReadOnlyList<string> Statements, IReadOnlyList<string> Losses)
+{
+    public bool IsDestructive => Losses.Count > 0;
+}
+
+/// <summary>Diffs two schemas into DDL. Pure: the caller runs the statements in one transaction.</summary>
+public static class SchemaMigration
+{
+    public static SchemaMigrationPlan Plan(Guid listenerId, TableSchema? current, TableSchema target, SqlDialect dialect)
+    {
+        var statements = new List<string>();
+        var losses = new List<string>();
+        var currentTables = current?.Tables.ToDictionary(t => t.Name, StringComparer.OrdinalIgnoreCase) ?? [];
+
+        // A different root key changes every row's identity: the tables are rebuilt.
+        var keyChanged = current is not null && !current.KeyColumns.Select(c => c.Name).SequenceEqual(target.KeyColumns.Select(c => c.Name), StringComparer.OrdinalIgnoreCase);
+
+        if (current is not null)
+        {
+            foreach (var old in current.Tables)
+            {
+                var stays = target.Tables.Any(t => t.Name.Equals(old.Name, StringComparison.OrdinalIgnoreCase)) && !keyChanged
+                    && !(old.Parent is null && !target.Root.Name.Equals(old.Name, StringComparison.OrdinalIgnoreCase));
+                if (!stays)
+                {
+                    losses.Add(keyChanged
+                        ? $"Table {old.Name} is rebuilt because the primary key changed: all its rows are deleted."
+                        : $"Table {old.Name} is dropped with all its rows.");
+                    statements.Add($"DROP TABLE IF EXISTS {dialect.Quote(SqlDialect.PhysicalName(listenerId, old.Name))}");
+                    currentTables.Remove(old.Name);
+                }
+            }
+        }
+
+        foreach (var table in target.Tables)
+        {
+            var physical = dialect.Quote(SqlDialect.PhysicalName(listenerId, table.Name));
+            if (!currentTables.TryGetValue(table.Name, out var existing))
+            {
+                statements.Add(CreateTable(listenerId, table, dialect));
+                if (table.Parent is not null)
+                {
+                    statements.Add($"CREATE INDEX {dialect.Quote(SqlDialect.PhysicalName(listenerId, table.Name) + "_rk")} ON {physical} ({dialect.Quote(SystemColumns.RootKey)})");
+                }
+                else
+                {
+                    statements.Add($"CREATE INDEX {dialect.Quote(SqlDialect.PhysicalName(listenerId, table.Name) + "_lm")} ON {physical} ({dialect.Quote(SystemColumns.LastModified)})");
+                }
+
+                continue;
+            }
+
+            var oldColumns = existing.Columns.ToDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
+            foreach (var column in table.Columns)
+            {
+                if (!oldColumns.TryGetValue(column.Name, out var old))
+                {
+                    statements.Add($"ALTER TABLE {physical} ADD COLUMN {dialect.Quote(column.Name)} {dialect.TypeName(column.Type)}");
+                }
+                else if (old.Type != column.Type && dialect.TypeName(old.Type) != dialect.TypeName(column.Type))
+                {
+                    losses.Add($"Column {table.Name}.{column.Name} changes type from {old.Type} to {column.Type}: its values are deleted.");
+                    statements.Add($"ALTER TABLE {physical} DROP COLUMN {dialect.Quote(column.Name)}");
+                    statements.Add($"ALTER TABLE {physical} ADD COLUMN {dialect.Quote(column.Name)} {dialect.TypeName(column.Type)}");
+                }
+            }
+
+            foreach (var old in existing.Columns.Where(o => !table.Columns.Any(c => c.Name.Equals(o.Name, StringComparison.OrdinalIgnoreCase))))
+            {
+                losses.Add($"Column {table.Name}.{old.Name} is dropped with its values.");
+                statements.Add($"ALTER TABLE {physical} DROP COLUMN {dialect.Quote(old.Name)}");
+            }
+        }
+
+        return new SchemaMigrationPlan(statements, losses);
+    }
+
+    public static string CreateTable(Guid listenerId, TableDef table, SqlDialect dialect)
+    {
+        var columns = new List<string>();
+        if (table.Parent is not null)
+        {
+            columns.Add($"{dialect.Quote(SystemColumns.RootKey)} {dialect.TypeName(ColumnType.Text)} NOT NULL");
+            columns.Add($"{dialect.Quote(SystemColumns.ParentPosition)} {dialect.TypeName(ColumnType.Text)} NOT NULL");
+            columns.Add($"{dialect.Quote(SystemColumns.Position)} {dialect.PositionType} NOT NULL");
+        }
+
+        foreach (var column in table.Columns)
+        {
+            columns.Add($"{dialect.Quote(column.Name)} {dialect.TypeName(column.Type)}{(column.PrimaryKey ? " NOT NULL" : "")}");
+        }
+
+        string key;
+        if (table.Parent is null)
+        {
+            columns.Add($"{dialect.Quote(SystemColumns.LastModified)} {dialect.TypeName(ColumnType.Text)} NOT NULL");
+            key = string.Join(", ", table.Columns.Where(c => c.PrimaryKey).Select(c => dialect.Quote(c.Name)));
+        }
+        else
+        {
+            key = string.Join(", ", new[] { SystemColumns.RootKey, SystemColumns.ParentPosition, SystemColumns.Position }.Select(dialect.Quote));
+        }
+
+        columns.Add($"PRIMARY KEY ({key})");
+        return $"CREATE TABLE {dialect.Quote(SqlDialect.PhysicalName(listenerId, table.Name))} ({string.Join(", ", columns)})";
+    }
+}

@@ -1,0 +1,45 @@
+namespace WebhookPortal.Features.Listeners.Tables;
+
+/// <summary>
+/// The little SQL that differs between providers. Identifiers are sanitised by inference and quoted
+/// here as well, so no payload text ever reaches SQL except as a parameter.
+/// </summary>
+public abstract class SqlDialect
+{
+    public static SqlDialect For(bool isSqlite) => isSqlite ? new SqliteDialect() : new PostgresDialect();
+
+    public string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    public abstract string TypeName(ColumnType type);
+
+    public abstract string PositionType { get; }
+
+    /// <summary>Physical table name, namespaced per listener (≤ 63 characters, PostgreSQL's limit).</summary>
+    public static string PhysicalName(Guid listenerId, string table) => $"l{listenerId:N}"[..13] + "_" + table;
+}
+
+public sealed class SqliteDialect : SqlDialect
+{
+    public override string TypeName(ColumnType type) => type switch
+    {
+        ColumnType.Integer => "INTEGER",
+        ColumnType.Real => "REAL",
+        ColumnType.Boolean => "INTEGER",
+        _ => "TEXT",
+    };
+
+    public override string PositionType => "INTEGER";
+}
+
+public sealed class PostgresDialect : SqlDialect
+{
+    public override string TypeName(ColumnType type) => type switch
+    {
+        ColumnType.Integer => "bigint",
+        ColumnType.Real => "double precision",
+        ColumnType.Boolean => "boolean",
+        _ => "text",
+    };
+
+    public override string PositionType => "bigint";
+}

@@ -1,0 +1,71 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace WebhookPortal.Features.Logs;
+
+public static class LogDirection
+{
+    public const string Inbound = "inbound";
+    public const string Outbound = "outbound";
+}
+
+public static class LogState
+{
+    public const string Success = "success";
+    public const string Error = "error";
+}
+
+/// <summary>
+/// One inbound request or one outbound attempt, with secrets redacted before it is stored.
+/// </summary>
+public sealed class LogEntry
+{
+    public long Id { get; set; }
+
+    public DateTime TimeUtc { get; set; }
+
+    public required string Direction { get; set; }
+
+    public Guid? IntegrationId { get; set; }
+
+    /// <summary>The listener's or webhook's id (the per-source retention cap counts by it).</summary>
+    public Guid? SourceId { get; set; }
+
+    public required string Name { get; set; }
+
+    public required string Method { get; set; }
+
+    public required string Path { get; set; }
+
+    public int Status { get; set; }
+
+    public required string State { get; set; }
+
+    public string? Error { get; set; }
+
+    public long DurationMs { get; set; }
+
+    public string? RequestHeaders { get; set; }
+
+    public string? RequestBody { get; set; }
+
+    public string? ResponseHeaders { get; set; }
+
+    public string? ResponseBody { get; set; }
+}
+
+internal sealed class LogEntryConfiguration : IEntityTypeConfiguration<LogEntry>
+{
+    public void Configure(EntityTypeBuilder<LogEntry> builder)
+    {
+        builder.ToTable("LogEntries");
+        builder.Property(e => e.Direction).HasMaxLength(16);
+        builder.Property(e => e.Name).HasMaxLength(200);
+        builder.Property(e => e.Method).HasMaxLength(16);
+        builder.Property(e => e.Path).HasMaxLength(2000);
+        builder.Property(e => e.State).HasMaxLength(16);
+        builder.HasIndex(e => e.TimeUtc);
+        builder.HasIndex(e => new { e.SourceId, e.TimeUtc });
+        builder.HasIndex(e => new { e.Name, e.TimeUtc });
+    }
+}

@@ -1,0 +1,115 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using WebhookPortal.Data;
+using WebhookPortal.Infrastructure.Errors;
+
+namespace WebhookPortal.Features.Logs;
+
+public sealed record LogQuery(string? Direction, string? Name, string? State, DateTime? From, DateTime? To, string? Q, Guid? IntegrationId, Guid? SourceId, int Page = 1, int PageSize = 50);
+
+public sealed record LogItem(long Id, DateTime Time, string Direction, Guid? IntegrationId, string Name, string Method, string Path, int Status, string State, string? Error, long DurationMs);
+
+public sealed record LogDetail(
+    long Id, DateTime Time, string Direction, Guid? IntegrationId, Guid? SourceId, string Name, string Method, string Path, int Status, string State, string? Error, long DurationMs,
+    IReadOnlyDictionary<string, string>? RequestHeaders, string? RequestBody, IReadOnlyDictionary<string, string>? ResponseHeaders, string? ResponseBody);
+
+public sealed record LogPage(int Total, IReadOnlyList<LogItem> Items);
+
+/// <summary>The request and attempt log, filtered and paged on the server, newest first.</summary>
+public sealed class LogService(PortalDbContext db)
+{
+    public async Task<LogPage> SearchAsync(LogQuery query, CancellationToken ct = default)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (query.Direction is not (null or "" or LogDirection.Inbound or LogDirection.Outbound))
+        {
+            errors["direction"] = ["The direction is inbound or outbound."];
+        }
+
+        if (query.State is not (null or "" or "all" or LogState.Success or LogState.Error))
+        {
+            errors["state"] = ["The state is success, error or all."];
+        }
+
+        if (query.Page < 1)
+        {
+            errors["page"] = ["The page starts at 1."];
+        }
+
+        if (query.PageSize is < 1 or > 500)
+        {
+            errors["pageSize"] = ["The page size must be between 1 and 500."];
+        }
+
+        if (query.From is { } from && query.To is { } to && from > to)
+        {
+            errors["from"] = ["'from' must not be after 'to'."];
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new PortalValidationException(errors);
+        }
+
+        var entries = db.LogEntries.AsNoTracking();
+        if (!string.IsNullOrEmpty(query.Direction))
+        {
+            entries = entries.Where(e => e.Direction == query.Direction);
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Name))
+        {
+            entries = entries.Where(e => e.Name == query.Name);
+        }
+
+        if (query.State is LogState.Success or LogState.Error)
+        {
+            entries = entries.Where(e => e.State == query.State);
+        }
+
+        if (query.From is { } f)
+        {
+            var fromUtc = f.ToUniversalTime();
+            entries = entries.Where(e => e.TimeUtc >= fromUtc);
+        }
+
+        if (query.To is { } t)
+        {
+            var toUtc = t.ToUniversalTime();
+            entries = entries.Where(e => e.TimeUtc <= toUtc);
+        }
+
+        if (query.IntegrationId is { } integration)
+        {
+            entries = entries.Where(e => e.IntegrationId == integration);
+        }
+
+        if (query.SourceId is { } source)
+        {
+            entries = entries.Where(e => e.SourceId == source);
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Q))
+        {
+            var q = query.Q.Trim();
+            entries = entries.Where(e => e.Name.Contains(q) || e.Path.Contains(q) || (e.Error != null && e.Error.Contains(q)) || (e.RequestBody != null && e.RequestBody.Contains(q)));
+        }
+
+        var total = await entries.CountAsync(ct);
+        var items = await entries.OrderByDescending(e => e.Id)
+            .Skip((query.Page - 1) * query.PageSize).Take(query.PageSize)
+            .Select(e => new LogItem(e.Id, e.TimeUtc, e.Direction, e.IntegrationId, e.Name, e.Method, e.Path, e.Status, e.State, e.Error, e.DurationMs))
+            .ToListAsync(ct);
+        return new LogPage(total, items);
+    }
+
+    public async Task<LogDetail> GetAsync(long id, CancellationToken ct = default)
+    {
+        var e = await db.LogEntries.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct) ?? throw new NotFoundException($"No log entry with id {id}.");
+        return new LogDetail(e.Id, e.TimeUtc, e.Direction, e.IntegrationId, e.SourceId, e.Name, e.Method, e.Path, e.Status, e.State, e.Error, e.DurationMs,
+            ParseHeaders(e.RequestHeaders), e.RequestBody, ParseHeaders(e.ResponseHeaders), e.ResponseBody);
+    }
+
+    private static IReadOnlyDictionary<string, string>? ParseHeaders(string? json) =>
+        json is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(json);
+}

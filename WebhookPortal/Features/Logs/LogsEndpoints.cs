@@ -1,0 +1,27 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using WebhookPortal.Infrastructure.Auth;
+
+namespace WebhookPortal.Features.Logs;
+
+public static class LogsEndpoints
+{
+    public static IEndpointRouteBuilder MapLogsEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/logs").WithTags("Logs").RequireAuthorization(PortalPolicies.Read);
+        group.MapGet("/", Search).WithName("SearchLogs");
+        group.MapGet("/{id:long}", Get).WithName("GetLogEntry");
+        return app;
+    }
+
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
+    private static async Task<Ok<LogPage>> Search(
+        LogService logs, CancellationToken ct,
+        string? direction = null, string? name = null, string? state = null, DateTime? from = null, DateTime? to = null, string? q = null,
+        Guid? integrationId = null, Guid? sourceId = null, int page = 1, int pageSize = 50) =>
+        TypedResults.Ok(await logs.SearchAsync(new LogQuery(direction, name, state, from, to, q, integrationId, sourceId, page, pageSize), ct));
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<Ok<LogDetail>> Get(long id, LogService logs, CancellationToken ct) =>
+        TypedResults.Ok(await logs.GetAsync(id, ct));
+}

@@ -1,0 +1,43 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace WebhookPortal.Features.Logs;
+
+/// <summary>Removes secrets from what is logged: credentials in headers and a listener's token wherever it was read from.</summary>
+public static class Redaction
+{
+    public const string Mask = "[redacted]";
+
+    private static readonly HashSet<string> SecretHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key", "X-Auth-Token", "token",
+    };
+
+    public static string Headers(IHeaderDictionary headers, string? extraSecretHeader = null)
+    {
+        var result = new SortedDictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, values) in headers)
+        {
+            var secret = SecretHeaders.Contains(name) || (extraSecretHeader is not null && name.Equals(extraSecretHeader, StringComparison.OrdinalIgnoreCase));
+            result[name] = secret ? Mask : values.ToString();
+        }
+
+        return JsonSerializer.Serialize(result);
+    }
+
+    /// <summary>The path with its query, the secret parameter's value masked.</summary>
+    public static string PathAndQuery(HttpRequest request, string? secretParameter)
+    {
+        if (!request.QueryString.HasValue)
+        {
+            return request.Path.Value ?? "/";
+        }
+
+        var parts = QueryHelpers.ParseQuery(request.QueryString.Value);
+        var query = string.Join("&", parts.SelectMany(p => p.Value.Select(v =>
+            Uri.EscapeDataString(p.Key) + "=" + (secretParameter is not null && p.Key.Equals(secretParameter, StringComparison.Ordinal) ? Mask : Uri.EscapeDataString(v ?? "")))));
+        return $"{request.Path.Value}?{query}";
+    }
+
+    public static string? Truncate(string? text, int max) => text is null || text.Length <= max ? text : text[..max];
+}
