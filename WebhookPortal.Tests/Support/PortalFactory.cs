@@ -86,6 +86,8 @@ public class PortalFactory : WebApplicationFactory<Program>
 
     public HttpClient AsAdmin() => WithBasic(AdminEmail, AdminPassword);
 
+    public HttpClient AdminJson() => AsAdmin();
+
     public async Task<HttpClient> AsSupportAsync()
     {
         await EnsureUserAsync(SupportEmail, SupportPassword, PortalRoles.Support);
