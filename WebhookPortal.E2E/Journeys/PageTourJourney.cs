@@ -43,6 +43,48 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
         await SnapAsync("04-integration-dialog-validation");
         await Page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
 
+        using var api = new PortalApi(Fixture.Server.BaseUrl);
+        var integrationId = await api.CreateIntegrationAsync("Tour HubSpot");
+        var (listenerId, hookPath, token) = await api.CreateListenerAsync(integrationId, "Tour deals",
+            """{"items":[{"id":1,"title":"x","amount":1.5,"won":true,"owner":{"email":"a@b.c"},"notes":[{"text":"n"}]}]}""", "items");
+        Assert.Equal(200, await api.PushAsync(hookPath, token, """{"items":[{"id":1,"title":"Renewal","amount":1200.5,"won":true,"owner":{"email":"ann@example.com"},"notes":[{"text":"Call on Monday"},{"text":"Sent quote"}]},{"id":2,"title":"Upsell","amount":300,"won":false,"owner":{"email":"bob@example.com"},"notes":[]}]}"""));
+        Assert.Equal(401, await api.PushAsync(hookPath, "wrong", """{"items":[]}"""));
+
+        await Page.GotoAsync("/listeners");
+        await Interactivity.WaitAsync(Page);
+        await Expect(Page.GetByTestId("listeners-table")).ToContainTextAsync("Tour deals");
+        await SnapAsync("10-listeners");
+
+        await Page.GotoAsync($"/listeners/{listenerId}");
+        await Interactivity.WaitAsync(Page);
+        await Expect(Page.GetByTestId("curl-example")).ToContainTextAsync("X-Token");
+        await SnapAsync("11-listener-editor");
+
+        await Page.GetByTestId("generate-tables").ClickAsync();
+        var monaco = Page.Locator("[data-testid=sample-editor] .monaco-editor");
+        await monaco.ClickAsync();
+        await Page.Keyboard.InsertTextAsync("{\"items\": [ {\"id\": 1, \"title\": ");
+        await Expect(Page.GetByTestId("sample-error")).ToBeVisibleAsync();
+        await Expect(Page.GetByTestId("generate")).ToBeDisabledAsync();
+        await SnapAsync("12-generate-tables-invalid");
+        await Page.Keyboard.InsertTextAsync("\"x\", \"amount\": 2.5, \"won\": true, \"owner\": {\"email\": \"a@b.c\"}, \"notes\": [{\"text\": \"n\"}], \"stage\": \"open\"} ]}");
+        await Expect(Page.GetByTestId("sample-error")).ToBeHiddenAsync();
+        await Page.GetByTestId("root-path").FillAsync("items");
+        await Page.GetByTestId("preview-tables").ClickAsync();
+        await Expect(Page.GetByTestId("preview-table")).ToHaveCountAsync(2);
+        await SnapAsync("13-generate-tables-preview");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+
+        await Page.GetByRole(AriaRole.Tab, new() { Name = "Data" }).ClickAsync();
+        await Expect(Page.GetByTestId("records-table")).ToContainTextAsync("Renewal");
+        await Page.GetByTestId("expand-row").First.ClickAsync();
+        await SnapAsync("14-listener-data");
+        await Page.GetByRole(AriaRole.Tab, new() { Name = "Logs" }).ClickAsync();
+        await Expect(Page.GetByTestId("listener-logs")).ToContainTextAsync("401");
+        await SnapAsync("15-listener-logs");
+
+        await Page.GotoAsync("/integrations");
+        await Interactivity.WaitAsync(Page);
         await Page.GetByTestId("dark-mode-toggle").ClickAsync();
         await Expect(Page.Locator(".mud-theme-dark, html[data-mud-theme=dark], body").First).ToBeVisibleAsync();
         var background = await Page.EvaluateAsync<string>("() => getComputedStyle(document.querySelector('.mud-main-content') || document.body).backgroundColor");
@@ -52,6 +94,11 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
         await Page.GotoAsync("/");
         await Interactivity.WaitAsync(Page);
         await SnapAsync("06-dashboard-dark");
+
+        await Page.GotoAsync($"/listeners/{listenerId}");
+        await Interactivity.WaitAsync(Page);
+        await Expect(Page.GetByTestId("curl-example")).ToBeVisibleAsync();
+        await SnapAsync("16-listener-editor-dark");
 
         await Page.GotoAsync("/no-such-page");
         await Expect(Page.GetByText("Sorry, the page you are looking for does not exist.")).ToBeVisibleAsync();

@@ -24,7 +24,14 @@ public sealed record ListenerView(
     Guid Id, Guid IntegrationId, string Name, bool Enabled, string Url, ListenerAuthView Auth, int? RetentionDays,
     TableSchema? Tables, DateTime Created, DateTime Updated);
 
-public sealed record TablesRequest(JsonElement? Sample, string? BaseName, string? RootPath, string[]? PrimaryKey, bool ConfirmDestructive = false);
+/// <summary>
+/// A sample and how to turn it into tables. <c>ColumnTypes</c> overrides inferred types, keyed
+/// <c>"table.column"</c> (what the Generate Tables dialog's type selects send).
+/// </summary>
+public sealed record TablesRequest(JsonElement? Sample, string? BaseName, string? RootPath, string[]? PrimaryKey, bool ConfirmDestructive = false, Dictionary<string, ColumnType>? ColumnTypes = null);
+
+/// <summary>A row of the listeners page: the listener, its integration, its last request and how many records it holds.</summary>
+public sealed record ListenerOverview(ListenerView Listener, string IntegrationName, DateTime? LastRequestTime, int? LastRequestStatus, string? LastRequestState, long RecordCount);
 
 public sealed record TablePreviewColumn(string Name, ColumnType Type, bool PrimaryKey);
 
@@ -76,6 +83,34 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
     }
 
     public async Task<ListenerView> GetAsync(Guid id, CancellationToken ct = default) => ToView(await FindAsync(id, ct));
+
+    /// <summary>Every listener with its integration, last request and record count, for the listeners page.</summary>
+    public async Task<IReadOnlyList<ListenerOverview>> OverviewAsync(CancellationToken ct = default)
+    {
+        var rows = await db.Listeners.AsNoTracking().Include(l => l.Integration).OrderBy(l => l.Integration!.Name).ThenBy(l => l.Name).ToListAsync(ct);
+        var ids = rows.Select(r => (Guid?)r.Id).ToList();
+        var lastIds = await db.LogEntries.Where(e => ids.Contains(e.SourceId)).GroupBy(e => e.SourceId).Select(g => g.Max(e => e.Id)).ToListAsync(ct);
+        var last = await db.LogEntries.AsNoTracking().Where(e => lastIds.Contains(e.Id)).ToDictionaryAsync(e => e.SourceId!.Value, ct);
+        var result = new List<ListenerOverview>();
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            var dialect = SqlDialect.For(db.Database.IsSqlite());
+            foreach (var row in rows)
+            {
+                var schema = row.GetSchema();
+                var count = schema is null ? 0 : await new RecordStore(db.Database.GetDbConnection(), null, dialect, row.Id, schema).CountAsync(ct);
+                last.TryGetValue(row.Id, out var entry);
+                result.Add(new ListenerOverview(ToView(row), row.Integration!.Name, entry?.TimeUtc, entry?.Status, entry?.State, count));
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+
+        return result;
+    }
 
     public async Task<ListenerView> CreateAsync(Guid integrationId, ListenerInput input, CancellationToken ct = default)
     {
@@ -276,6 +311,11 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
         }
 
         var schema = SchemaInference.Infer(sample, request.BaseName, request.RootPath, request.PrimaryKey);
+        if (request.ColumnTypes is { Count: > 0 } overrides)
+        {
+            schema = ApplyTypes(schema, overrides);
+        }
+
         foreach (var key in schema.KeyColumns)
         {
             if (key.Json)
@@ -285,6 +325,24 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
         }
 
         return schema;
+    }
+
+    private static TableSchema ApplyTypes(TableSchema schema, Dictionary<string, ColumnType> overrides)
+    {
+        var known = schema.Tables.SelectMany(t => t.Columns.Select(c => $"{t.Name}.{c.Name}")).ToHashSet(StringComparer.Ordinal);
+        var unknown = overrides.Keys.Where(k => !known.Contains(k)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new PortalValidationException("columnTypes", $"Unknown columns: {string.Join(", ", unknown)} (use \"table.column\").");
+        }
+
+        return schema with
+        {
+            Tables = schema.Tables.Select(t => t with
+            {
+                Columns = t.Columns.Select(c => overrides.TryGetValue($"{t.Name}.{c.Name}", out var type) && !c.Json ? c with { Type = type } : c).ToList(),
+            }).ToList(),
+        };
     }
 
     [GeneratedRegex(@"^[^.\s]+(\.[^.\s]+)*$")]

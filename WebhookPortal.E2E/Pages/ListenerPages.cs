@@ -1,0 +1,53 @@
+using Microsoft.Playwright;
+
+namespace WebhookPortal.E2E.Pages;
+
+/// <summary>Page object of /listeners/new and /listeners/{id}.</summary>
+public sealed class ListenerEditorPage(IPage page)
+{
+    public async Task GoToNewAsync()
+    {
+        await page.GotoAsync("/listeners/new");
+        await Interactivity.WaitAsync(page);
+        await page.GetByTestId("listener-name").WaitForAsync();
+    }
+
+    public async Task SelectAsync(string testId, string option)
+    {
+        await page.GetByTestId(testId).Locator("xpath=ancestor::div[contains(@class,'mud-select')]").First.ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item").GetByText(option, new() { Exact = true }).ClickAsync();
+    }
+
+    public async Task SaveAsync() => await page.GetByTestId("save-listener").ClickAsync();
+
+    public async Task<string> GenerateTokenAndCopyAsync()
+    {
+        await page.GetByTestId("generate-token").ClickAsync();
+        await page.GetByTestId("token-once").WaitForAsync();
+        await page.GetByTestId("copy-token").ClickAsync();
+        return await page.EvaluateAsync<string>("() => navigator.clipboard.readText()");
+    }
+
+    public async Task<string> CopyUrlAsync()
+    {
+        await page.GetByTestId("copy-url").ClickAsync();
+        return await page.EvaluateAsync<string>("() => navigator.clipboard.readText()");
+    }
+
+    /// <summary>Types a sample into the real Monaco editor of the Generate Tables dialog, previews and generates.</summary>
+    public async Task GenerateTablesAsync(string sample, string baseName, string rootPath)
+    {
+        await page.GetByTestId("generate-tables").ClickAsync();
+        var editor = page.Locator("[data-testid=sample-editor] .monaco-editor");
+        await editor.WaitForAsync();
+        await editor.ClickAsync();
+        await page.Keyboard.InsertTextAsync(sample);
+        await page.GetByTestId("base-name").FillAsync(baseName);
+        await page.GetByTestId("root-path").FillAsync(rootPath);
+        await page.GetByTestId("preview-tables").ClickAsync();
+        await page.GetByTestId("preview-table").First.WaitForAsync();
+        await page.GetByTestId("generate").ClickAsync();
+    }
+
+    public ILocator Tab(string name) => page.GetByRole(AriaRole.Tab, new() { Name = name });
+}
