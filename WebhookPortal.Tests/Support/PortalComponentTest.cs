@@ -8,6 +8,10 @@ using MudBlazor.Services;
 using WebhookPortal.Data;
 using WebhookPortal.Features.Integrations;
 using WebhookPortal.Infrastructure.Auth;
+using WebhookPortal.Components.Shared;
+using WebhookPortal.Features.Listeners;
+using WebhookPortal.Features.Logs;
+using WebhookPortal.Infrastructure.Configuration;
 
 namespace WebhookPortal.Tests.Support;
 
@@ -25,6 +29,14 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddScoped<PortalDbContext>(sp => sp.GetRequiredService<TestDatabase>().CreateContext());
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddIntegrations();
+        Services.AddOptions<PortalOptions>().Configure(o => o.PublicBaseUrl = "http://portal.test");
+        Services.AddOptions<ListenerOptions>();
+        Services.AddSingleton<ListenerDirectory>();
+        Services.AddScoped<ListenerService>();
+        Services.AddScoped<LogService>();
+
+        // Monaco needs a browser: components get a textarea with the same parameters.
+        ComponentFactories.Add<CodeEditor, FakeCodeEditor>();
         Auth = AddAuthorization();
     }
 

@@ -1,0 +1,159 @@
+using Bunit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using WebhookPortal.Features.Integrations;
+using WebhookPortal.Features.Listeners;
+using WebhookPortal.Features.Listeners.Pages;
+using WebhookPortal.Tests.Support;
+
+namespace WebhookPortal.Tests.Features.Listeners;
+
+public sealed class ListenerEditorTests : PortalComponentTest
+{
+    private async Task<Guid> SeedIntegrationAsync()
+    {
+        await using var db = Database.CreateContext();
+        var integration = new Integration { Id = Guid.NewGuid(), Name = "CRM", CreatedUtc = DateTime.UtcNow, UpdatedUtc = DateTime.UtcNow };
+        db.Integrations.Add(integration);
+        await db.SaveChangesAsync();
+        return integration.Id;
+    }
+
+    private async Task<ListenerView> SeedListenerAsync(ListenerAuthMethod method = ListenerAuthMethod.Token)
+    {
+        var integrationId = await SeedIntegrationAsync();
+        using var scope = Services.CreateScope();
+        var service = scope.ServiceProvider.GetRequiredService<ListenerService>();
+        return await service.CreateAsync(integrationId, new ListenerInput("Orders", true, new ListenerAuthInput(method, TokenLocation.Header, "X-Token", null), null));
+    }
+
+    private IRenderedComponent<ContainerFragment> RenderEditor(Guid? id) =>
+        Render<ContainerFragment>(p => p.AddChildContent(builder =>
+        {
+            builder.OpenComponent<MudPopoverProvider>(0);
+            builder.CloseComponent();
+            builder.OpenComponent<MudDialogProvider>(1);
+            builder.CloseComponent();
+            builder.OpenComponent<MudSnackbarProvider>(2);
+            builder.CloseComponent();
+            builder.OpenComponent<ListenerEditor>(3);
+            builder.AddComponentParameter(4, nameof(ListenerEditor.Id), id);
+            builder.CloseComponent();
+        }));
+
+    [Fact]
+    public async Task The_read_method_select_switches_between_name_and_prefix()
+    {
+        await SeedIntegrationAsync();
+        SignInAsAdmin();
+        var cut = RenderEditor(null);
+        cut.WaitForAssertion(() => cut.Find("input[data-testid=token-name]"));
+        Assert.Empty(cut.FindAll("input[data-testid=token-prefix]"));
+
+        var select = cut.FindComponent<MudSelect<TokenLocation>>();
+        await cut.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(TokenLocation.Authorization));
+        cut.WaitForAssertion(() => cut.Find("input[data-testid=token-prefix]"));
+        Assert.Empty(cut.FindAll("input[data-testid=token-name]"));
+
+        await cut.InvokeAsync(() => cut.FindComponent<MudSelect<TokenLocation>>().Instance.ValueChanged.InvokeAsync(TokenLocation.Query));
+        cut.WaitForAssertion(() => Assert.Contains("query parameter", cut.Markup));
+        Assert.Empty(cut.FindAll("input[data-testid=token-prefix]"));
+    }
+
+    [Fact]
+    public async Task The_token_appears_once_and_not_after_a_reload()
+    {
+        var listener = await SeedListenerAsync();
+        SignInAsAdmin();
+        var cut = RenderEditor(listener.Id);
+        cut.WaitForAssertion(() => cut.Find("[data-testid=generate-token]"));
+        Assert.Contains("Generate token", cut.Find("[data-testid=generate-token]").TextContent);
+
+        cut.Find("[data-testid=generate-token]").Click();
+
+        cut.WaitForAssertion(() => cut.Find("input[data-testid=token-value]"));
+        var token = cut.Find("input[data-testid=token-value]").GetAttribute("value")!;
+        Assert.True(token.Length >= 43);
+        Assert.Contains("will not be shown again", cut.Find("[data-testid=token-once]").TextContent);
+        Assert.Contains("X-Token: " + token, cut.Find("[data-testid=curl-example]").TextContent);
+        await using (var db = Database.CreateContext())
+        {
+            var stored = await db.Listeners.SingleAsync(l => l.Id == listener.Id);
+            Assert.Equal(ListenerService.HashToken(token), stored.TokenHash);
+        }
+
+        // A reload renders the page afresh: the token is gone for good.
+        await DisposeComponentsAsync();
+        var reloaded = RenderEditor(listener.Id);
+        reloaded.WaitForAssertion(() => Assert.Contains("Regenerate token", reloaded.Find("[data-testid=generate-token]").TextContent));
+        Assert.Empty(reloaded.FindAll("input[data-testid=token-value]"));
+        Assert.DoesNotContain(token, reloaded.Markup);
+    }
+
+    [Fact]
+    public async Task Saving_without_a_name_shows_the_message_and_stores_nothing()
+    {
+        await SeedIntegrationAsync();
+        SignInAsAdmin();
+        var cut = RenderEditor(null);
+        cut.WaitForAssertion(() => cut.Find("[data-testid=save-listener]"));
+
+        cut.Find("[data-testid=save-listener]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("The name is required.", cut.Markup));
+        await using var db = Database.CreateContext();
+        Assert.Equal(0, await db.Listeners.CountAsync());
+    }
+
+    [Fact]
+    public async Task A_server_side_refusal_shows_under_its_field_and_stores_nothing()
+    {
+        await SeedIntegrationAsync();
+        SignInAsAdmin();
+        var cut = RenderEditor(null);
+        cut.WaitForAssertion(() => cut.Find("input[data-testid=listener-name]"));
+        cut.Find("input[data-testid=listener-name]").Input("Orders");
+        cut.Find("input[data-testid=token-name]").Input("Bad Header");
+
+        cut.Find("[data-testid=save-listener]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("valid HTTP header name", cut.Markup));
+        await using var db = Database.CreateContext();
+        Assert.Equal(0, await db.Listeners.CountAsync());
+    }
+
+    [Fact]
+    public async Task Saving_an_existing_listener_stores_the_changes()
+    {
+        var listener = await SeedListenerAsync();
+        SignInAsAdmin();
+        var cut = RenderEditor(listener.Id);
+        cut.WaitForAssertion(() => cut.Find("input[data-testid=listener-name]"));
+
+        cut.Find("input[data-testid=listener-name]").Input("Orders v2");
+        cut.Find("input[data-testid=token-name]").Input("X-Other");
+        cut.Find("[data-testid=save-listener]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("Listener 'Orders v2' saved.", cut.Markup));
+        await using var db = Database.CreateContext();
+        var stored = await db.Listeners.SingleAsync();
+        Assert.Equal("Orders v2", stored.Name);
+        Assert.Equal("X-Other", stored.TokenName);
+    }
+
+    [Fact]
+    public async Task Support_sees_the_listener_read_only_without_token_save_or_tables()
+    {
+        var listener = await SeedListenerAsync();
+        SignInAsSupport();
+        var cut = RenderEditor(listener.Id);
+        cut.WaitForAssertion(() => cut.Find("[data-testid=curl-example]"));
+
+        Assert.Empty(cut.FindAll("[data-testid=generate-token]"));
+        Assert.Empty(cut.FindAll("[data-testid=save-listener]"));
+        Assert.Empty(cut.FindAll("[data-testid=generate-tables]"));
+        Assert.Empty(cut.FindAll("[data-testid=delete-listener]"));
+        Assert.Contains(listener.Url, cut.Markup);
+    }
+}

@@ -1,0 +1,77 @@
+using Bunit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using WebhookPortal.Features.Integrations;
+using WebhookPortal.Features.Listeners;
+using WebhookPortal.Features.Listeners.Pages;
+using WebhookPortal.Tests.Support;
+
+namespace WebhookPortal.Tests.Features.Listeners;
+
+public sealed class ListenersPageTests : PortalComponentTest
+{
+    private async Task<ListenerView> SeedAsync(string name)
+    {
+        var integrationId = Guid.NewGuid();
+        await using (var db = Database.CreateContext())
+        {
+            db.Integrations.Add(new Integration { Id = integrationId, Name = "Int " + name, CreatedUtc = DateTime.UtcNow, UpdatedUtc = DateTime.UtcNow });
+            await db.SaveChangesAsync();
+        }
+
+        using var scope = Services.CreateScope();
+        return await scope.ServiceProvider.GetRequiredService<ListenerService>().CreateAsync(integrationId, new ListenerInput(name, true, null, null));
+    }
+
+    [Fact]
+    public void With_no_listeners_the_empty_state_explains_what_a_listener_is()
+    {
+        SignInAsAdmin();
+        var cut = RenderWithProviders<ListenersPage>();
+        cut.WaitForAssertion(() => Assert.Contains("A listener is a URL", cut.Find("[data-testid=listeners-empty]").TextContent));
+    }
+
+    [Fact]
+    public async Task Lists_listeners_with_their_url_and_search_filters()
+    {
+        var orders = await SeedAsync("Orders");
+        await SeedAsync("Tickets");
+        SignInAsAdmin();
+        var cut = RenderWithProviders<ListenersPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+        Assert.Contains(orders.Url, cut.Markup);
+        Assert.Contains("never", cut.Markup);
+
+        cut.Find("input[data-testid=listener-search]").Input("tick");
+
+        cut.WaitForAssertion(() => Assert.Contains("Tickets", Assert.Single(cut.FindAll("tbody tr")).TextContent));
+    }
+
+    [Fact]
+    public async Task The_enable_switch_takes_effect_at_once()
+    {
+        var orders = await SeedAsync("Orders");
+        SignInAsAdmin();
+        var cut = RenderWithProviders<ListenersPage>();
+        cut.WaitForAssertion(() => cut.FindComponent<MudSwitch<bool>>());
+
+        await cut.InvokeAsync(() => cut.FindComponent<MudSwitch<bool>>().Instance.ValueChanged.InvokeAsync(false));
+
+        cut.WaitForAssertion(() => Assert.Contains("Listener 'Orders' disabled.", cut.Markup));
+        await using var db = Database.CreateContext();
+        Assert.False((await db.Listeners.SingleAsync(l => l.Id == orders.Id)).Enabled);
+    }
+
+    [Fact]
+    public async Task Support_sees_no_add_button_and_a_read_only_switch()
+    {
+        await SeedAsync("Orders");
+        SignInAsSupport();
+        var cut = RenderWithProviders<ListenersPage>();
+        cut.WaitForAssertion(() => Assert.Contains("Orders", cut.Find("tbody").TextContent));
+
+        Assert.Empty(cut.FindAll("[data-testid=add-listener]"));
+        Assert.True(cut.FindComponent<MudSwitch<bool>>().Instance.ReadOnly);
+    }
+}
