@@ -11,6 +11,8 @@ using WebhookPortal.Features.Integrations;
 using WebhookPortal.Features.Listeners;
 using WebhookPortal.Features.Listeners.Receiver;
 using WebhookPortal.Features.Logs;
+using WebhookPortal.Features.Deliveries;
+using WebhookPortal.Features.Webhooks;
 using WebhookPortal.Infrastructure.Auth;
 using WebhookPortal.Infrastructure.Configuration;
 using WebhookPortal.Infrastructure.Database;
@@ -50,6 +52,7 @@ public static class PortalSetup
         services.AddIntegrations();
         services.AddApiKeys();
         services.AddListeners();
+        services.AddDeliveries();
         services.AddScoped<WebhookPortal.Features.Dashboard.DashboardService>();
         return builder;
     }
@@ -81,6 +84,8 @@ public static class PortalSetup
         app.MapListenersEndpoints();
         app.MapReceiverEndpoints();
         app.MapLogsEndpoints();
+        app.MapWebhooksEndpoints();
+        app.Services.ScheduleDeliverySweep();
         app.Services.ScheduleRetention();
 
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

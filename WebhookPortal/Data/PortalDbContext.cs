@@ -6,6 +6,8 @@ using WebhookPortal.Features.ApiKeys;
 using WebhookPortal.Features.Integrations;
 using WebhookPortal.Features.Listeners;
 using WebhookPortal.Features.Logs;
+using WebhookPortal.Features.Webhooks;
+using WebhookPortal.Features.Deliveries;
 
 namespace WebhookPortal.Data;
 
@@ -22,6 +24,9 @@ public class PortalDbContext(DbContextOptions options)
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<Listener> Listeners => Set<Listener>();
     public DbSet<LogEntry> LogEntries => Set<LogEntry>();
+    public DbSet<Webhook> Webhooks => Set<Webhook>();
+    public DbSet<Message> Messages => Set<Message>();
+    public DbSet<Delivery> Deliveries => Set<Delivery>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

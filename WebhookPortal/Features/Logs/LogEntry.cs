@@ -52,6 +52,11 @@ public sealed class LogEntry
     public string? ResponseHeaders { get; set; }
 
     public string? ResponseBody { get; set; }
+
+    /// <summary>Outbound only: the delivery this attempt belongs to, and its number (1 = first try).</summary>
+    public Guid? DeliveryId { get; set; }
+
+    public int? Attempt { get; set; }
 }
 
 internal sealed class LogEntryConfiguration : IEntityTypeConfiguration<LogEntry>
@@ -67,5 +72,6 @@ internal sealed class LogEntryConfiguration : IEntityTypeConfiguration<LogEntry>
         builder.HasIndex(e => e.TimeUtc);
         builder.HasIndex(e => new { e.SourceId, e.TimeUtc });
         builder.HasIndex(e => new { e.Name, e.TimeUtc });
+        builder.HasIndex(e => e.DeliveryId);
     }
 }

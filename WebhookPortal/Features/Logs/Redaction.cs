@@ -13,6 +13,8 @@ public static class Redaction
         "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key", "X-Auth-Token", "token",
     };
 
+    public static bool IsSecretHeader(string name) => SecretHeaders.Contains(name);
+
     public static string Headers(IHeaderDictionary headers, string? extraSecretHeader = null)
     {
         var result = new SortedDictionary<string, string>(StringComparer.OrdinalIgnoreCase);

@@ -1,0 +1,69 @@
+using Hangfire;
+using Microsoft.Extensions.Options;
+using WebhookPortal.Features.Webhooks;
+
+namespace WebhookPortal.Features.Deliveries;
+
+public static class DeliveriesSetup
+{
+    public static IServiceCollection AddDeliveries(this IServiceCollection services)
+    {
+        services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.ConnectTimeout > TimeSpan.Zero && o.ReadTimeout > TimeSpan.Zero && o.RetryInterval >= TimeSpan.Zero, "Delivery timeouts must be positive.")
+            .ValidateOnStart();
+        services.AddOptions<OutboundOptions>().BindConfiguration(OutboundOptions.Section);
+
+        // One named client for every outbound call: explicit connect timeout, and the URL guard on the resolved address.
+        services.AddHttpClient(DeliveryWorker.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp =>
+            {
+                var delivery = sp.GetRequiredService<IOptions<DeliveryOptions>>().Value;
+                var outbound = sp.GetRequiredService<IOptions<OutboundOptions>>().Value;
+                return new SocketsHttpHandler
+                {
+                    ConnectTimeout = delivery.ConnectTimeout,
+                    AllowAutoRedirect = false,
+                    UseCookies = false,
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                    ConnectCallback = (context, ct) => UrlGuard.ConnectAsync(context.DnsEndPoint, outbound.AllowedHosts, ct),
+                };
+            });
+
+        services.AddScoped<DeliveryService>();
+        services.AddScoped<DeliveryWorker>();
+        services.AddScoped<WebhookService>();
+        services.AddHostedService<DeliverySweepAtStart>();
+        return services;
+    }
+
+    public static void ScheduleDeliverySweep(this IServiceProvider services) =>
+        services.GetRequiredService<IRecurringJobManager>()
+            .AddOrUpdate<DeliveryService>(DeliveryService.SweepJobId, d => d.SweepAsync(CancellationToken.None), Cron.Minutely());
+}
+
+/// <summary>At start, picks up every delivery that was due when the process stopped (Hangfire's queue may be gone).</summary>
+internal sealed class DeliverySweepAtStart(IServiceScopeFactory scopes, IHostApplicationLifetime lifetime, ILogger<DeliverySweepAtStart> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStarted.Register(() => _ = Task.Run(async () =>
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var swept = await scope.ServiceProvider.GetRequiredService<DeliveryService>().SweepAsync();
+                if (swept > 0)
+                {
+                    logger.LogInformation("Re-enqueued {Count} due deliveries at start.", swept);
+                }
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "The start-up delivery sweep failed; the minutely sweep will retry.");
+            }
+        }));
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,215 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Hangfire;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using WebhookPortal.Data;
+using WebhookPortal.Features.Logs;
+using WebhookPortal.Features.Webhooks;
+
+namespace WebhookPortal.Features.Deliveries;
+
+/// <summary>
+/// Runs one attempt of one delivery (a Hangfire job): claim the lease, send the signed request with
+/// explicit timeouts, record the attempt as an outbound log entry, then decide with <see cref="RetryPolicy"/>.
+/// </summary>
+public sealed class DeliveryWorker(
+    PortalDbContext db,
+    IHttpClientFactory httpClients,
+    IBackgroundJobClient jobs,
+    IDataProtectionProvider protection,
+    IOptions<DeliveryOptions> options,
+    IOptions<LogOptions> logOptions,
+    TimeProvider time,
+    ILogger<DeliveryWorker> logger)
+{
+    public const string HttpClientName = "deliveries";
+
+    [AutomaticRetry(Attempts = 0)]
+    public async Task AttemptAsync(Guid deliveryId, CancellationToken ct = default)
+    {
+        var policy = options.Value;
+        var now = time.GetUtcNow().UtcDateTime;
+        var lease = now + policy.ConnectTimeout + policy.ReadTimeout + TimeSpan.FromSeconds(30);
+
+        // Only one worker wins the lease of a due, pending delivery; the others stop here.
+        var claimed = await db.Deliveries
+            .Where(d => d.Id == deliveryId && d.State == DeliveryStates.Pending && d.NextAttemptUtc <= now && (d.LeaseUntilUtc == null || d.LeaseUntilUtc < now))
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntilUtc, lease).SetProperty(d => d.AttemptCount, d => d.AttemptCount + 1), ct);
+        if (claimed == 0)
+        {
+            return;
+        }
+
+        var delivery = await db.Deliveries.Include(d => d.Message).SingleAsync(d => d.Id == deliveryId, ct);
+        var target = await ResolveTargetAsync(delivery, ct);
+        if (target is null)
+        {
+            delivery.State = DeliveryStates.Cancelled;
+            delivery.LastError = "The target was disabled or deleted before this attempt.";
+            delivery.LeaseUntilUtc = null;
+            delivery.UpdatedUtc = now;
+            await db.SaveChangesAsync(ct);
+            return;
+        }
+
+        var attemptNumber = delivery.AttemptCount;
+        var (outcome, log) = await SendAsync(delivery, target, attemptNumber, ct);
+        db.LogEntries.Add(log);
+
+        var finished = time.GetUtcNow().UtcDateTime;
+        var (verdict, next) = RetryPolicy.Decide(outcome, attemptNumber, policy.MaxRetries, policy.RetryInterval, finished);
+        delivery.LastStatus = outcome.Status;
+        delivery.LastError = outcome.Error;
+        delivery.LeaseUntilUtc = null;
+        delivery.UpdatedUtc = finished;
+        delivery.State = verdict switch
+        {
+            AttemptVerdict.Delivered => DeliveryStates.Delivered,
+            AttemptVerdict.Failed => DeliveryStates.Failed,
+            _ => DeliveryStates.Pending,
+        };
+        if (next is { } at)
+        {
+            delivery.NextAttemptUtc = at;
+        }
+
+        await db.SaveChangesAsync(ct);
+
+        if (next is { } due)
+        {
+            jobs.Schedule<DeliveryWorker>(w => w.AttemptAsync(deliveryId, CancellationToken.None), due - finished);
+        }
+    }
+
+    private sealed record Target(string Name, string? Secret, IReadOnlyDictionary<string, string> Headers);
+
+    private async Task<Target?> ResolveTargetAsync(Delivery delivery, CancellationToken ct)
+    {
+        if (delivery.TargetKind == DeliveryTargets.Webhook)
+        {
+            var webhook = await db.Webhooks.AsNoTracking().FirstOrDefaultAsync(w => w.Id == delivery.TargetId, ct);
+            if (webhook is null || !webhook.Enabled)
+            {
+                return null;
+            }
+
+            delivery.Url = webhook.PostUrl;
+            return new Target(webhook.Name, WebhookSecrets.Unprotect(protection, webhook.ProtectedSecret), webhook.Headers);
+        }
+
+        logger.LogWarning("Delivery {DeliveryId} has an unknown target kind {Kind}.", delivery.Id, delivery.TargetKind);
+        return null;
+    }
+
+    private async Task<(AttemptOutcome Outcome, LogEntry Log)> SendAsync(Delivery delivery, Target target, int attemptNumber, CancellationToken ct)
+    {
+        var policy = options.Value;
+        var body = delivery.Message!.Payload;
+        var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
+        var messageId = "msg_" + delivery.Id.ToString("N");
+        using var request = new HttpRequestMessage(new HttpMethod(delivery.Method), delivery.Url);
+        foreach (var (name, value) in target.Headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        request.Headers.TryAddWithoutValidation("webhook-id", messageId);
+        request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (target.Secret is not null)
+        {
+            request.Headers.TryAddWithoutValidation("webhook-signature", Signer.Sign(target.Secret, messageId, timestamp, body));
+        }
+
+        request.Headers.UserAgent.ParseAdd(policy.UserAgent);
+        if (delivery.Method != "GET")
+        {
+            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        }
+
+        var log = new LogEntry
+        {
+            TimeUtc = time.GetUtcNow().UtcDateTime,
+            Direction = LogDirection.Outbound,
+            IntegrationId = delivery.Message.IntegrationId,
+            SourceId = delivery.TargetId,
+            Name = target.Name,
+            Method = delivery.Method,
+            Path = delivery.Url,
+            State = LogState.Error,
+            DeliveryId = delivery.Id,
+            Attempt = attemptNumber,
+            RequestHeaders = JsonSerializer.Serialize(request.Headers.Concat(request.Content?.Headers ?? Enumerable.Empty<KeyValuePair<string, IEnumerable<string>>>())
+                .ToDictionary(h => h.Key, h => h.Key is "webhook-signature" || Redaction.IsSecretHeader(h.Key) ? Redaction.Mask : string.Join(", ", h.Value))),
+            RequestBody = Redaction.Truncate(body, logOptions.Value.MaxBodyChars),
+        };
+
+        var started = Stopwatch.GetTimestamp();
+        AttemptOutcome outcome;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(policy.ConnectTimeout + policy.ReadTimeout);
+        try
+        {
+            var client = httpClients.CreateClient(HttpClientName);
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            var responseBody = await ReadPrefixAsync(response.Content, policy.MaxResponseBodyBytes, timeout.Token);
+            var status = (int)response.StatusCode;
+            outcome = new AttemptOutcome(status, response.IsSuccessStatusCode ? null : $"The receiver answered {status} {response.ReasonPhrase}.");
+            log.ResponseHeaders = JsonSerializer.Serialize(response.Headers.Concat(response.Content.Headers).ToDictionary(h => h.Key, h => Redaction.IsSecretHeader(h.Key) ? Redaction.Mask : string.Join(", ", h.Value)));
+            log.ResponseBody = responseBody;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            outcome = new AttemptOutcome(null, $"Timed out after {(policy.ConnectTimeout + policy.ReadTimeout).TotalSeconds:0.#} s (connect {policy.ConnectTimeout.TotalSeconds:0.#} s + read {policy.ReadTimeout.TotalSeconds:0.#} s).");
+        }
+        catch (HttpRequestException ex) when (FindGuard(ex) is { } guard)
+        {
+            outcome = new AttemptOutcome(null, guard.Message, Blocked: true);
+        }
+        catch (HttpRequestException ex)
+        {
+            outcome = new AttemptOutcome(null, "Connection failed: " + (ex.InnerException?.Message ?? ex.Message));
+        }
+
+        log.DurationMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        log.Status = outcome.Status ?? 0;
+        log.State = outcome.IsSuccess ? LogState.Success : LogState.Error;
+        log.Error = outcome.Error;
+        return (outcome, log);
+    }
+
+    private static UrlGuardException? FindGuard(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is UrlGuardException guard)
+            {
+                return guard;
+            }
+        }
+
+        return null;
+    }
+
+    private static async Task<string> ReadPrefixAsync(HttpContent content, int max, CancellationToken ct)
+    {
+        await using var stream = await content.ReadAsStreamAsync(ct);
+        var buffer = new byte[max];
+        var total = 0;
+        while (total < max)
+        {
+            var read = await stream.ReadAsync(buffer.AsMemory(total, max - total), ct);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return Encoding.UTF8.GetString(buffer, 0, total);
+    }
+}
