@@ -55,13 +55,19 @@ public class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("Seed:AdminEmail", AdminEmail);
         builder.UseSetting("Seed:AdminPassword", SeedPassword);
         builder.UseSetting("PublicBaseUrl", "http://portal.test");
-        builder.ConfigureServices(services =>
+        if (UseFakeClock)
         {
-            services.RemoveAll<TimeProvider>();
-            services.AddSingleton<TimeProvider>(Clock);
-        });
+            builder.ConfigureServices(services =>
+            {
+                services.RemoveAll<TimeProvider>();
+                services.AddSingleton<TimeProvider>(Clock);
+            });
+        }
         ConfigurePortal(builder);
     }
+
+    /// <summary>False for tests that need real time to pass (deliveries scheduled by Hangfire).</summary>
+    protected virtual bool UseFakeClock => true;
 
     /// <summary>Extra settings of a derived factory.</summary>
     protected virtual void ConfigurePortal(IWebHostBuilder builder)

@@ -41,7 +41,7 @@ public static class DeliveriesSetup
             .AddOrUpdate<DeliveryService>(DeliveryService.SweepJobId, d => d.SweepAsync(CancellationToken.None), Cron.Minutely());
 }
 
-/// <summary>At start, picks up every delivery that was due when the process stopped (Hangfire's queue may be gone).</summary>
+/// <summary>At start, hands every pending delivery back to Hangfire (its in-memory queue did not survive the restart).</summary>
 internal sealed class DeliverySweepAtStart(IServiceScopeFactory scopes, IHostApplicationLifetime lifetime, ILogger<DeliverySweepAtStart> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
@@ -51,10 +51,10 @@ internal sealed class DeliverySweepAtStart(IServiceScopeFactory scopes, IHostApp
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
-                var swept = await scope.ServiceProvider.GetRequiredService<DeliveryService>().SweepAsync();
+                var swept = await scope.ServiceProvider.GetRequiredService<DeliveryService>().RescheduleAllPendingAsync();
                 if (swept > 0)
                 {
-                    logger.LogInformation("Re-enqueued {Count} due deliveries at start.", swept);
+                    logger.LogInformation("Handed {Count} pending deliveries to Hangfire at start.", swept);
                 }
             }
             catch (Exception ex)

@@ -80,6 +80,30 @@ public sealed class DeliveryService(PortalDbContext db, IBackgroundJobClient job
         return due.Count;
     }
 
+    /// <summary>
+    /// At start: Hangfire's in-memory queue is empty after a restart, so every pending delivery is handed
+    /// to it again: due ones now, later ones at their time.
+    /// </summary>
+    public async Task<int> RescheduleAllPendingAsync(CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var pending = await db.Deliveries.AsNoTracking().Where(d => d.State == DeliveryStates.Pending).Select(d => new { d.Id, d.NextAttemptUtc }).ToListAsync(ct);
+        foreach (var delivery in pending)
+        {
+            var id = delivery.Id;
+            if (delivery.NextAttemptUtc <= now)
+            {
+                jobs.Enqueue<DeliveryWorker>(w => w.AttemptAsync(id, CancellationToken.None));
+            }
+            else
+            {
+                jobs.Schedule<DeliveryWorker>(w => w.AttemptAsync(id, CancellationToken.None), delivery.NextAttemptUtc - now);
+            }
+        }
+
+        return pending.Count;
+    }
+
     /// <summary>Sends the message of a delivery again to the same target, as a new delivery.</summary>
     public async Task<DeliveryView> RedeliverAsync(Guid deliveryId, CancellationToken ct = default)
     {

@@ -28,6 +28,9 @@ public sealed class DeliveryWorker(
 {
     public const string HttpClientName = "deliveries";
 
+    // Scheduled attempts wake slightly after they are due, never before.
+    private static readonly TimeSpan SchedulingMargin = TimeSpan.FromMilliseconds(50);
+
     [AutomaticRetry(Attempts = 0)]
     public async Task AttemptAsync(Guid deliveryId, CancellationToken ct = default)
     {
@@ -41,6 +44,17 @@ public sealed class DeliveryWorker(
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntilUtc, lease).SetProperty(d => d.AttemptCount, d => d.AttemptCount + 1), ct);
         if (claimed == 0)
         {
+            // Hangfire's scheduler may wake a few milliseconds early: a pending, unleased delivery that is
+            // not due yet is put back for its time instead of waiting for the sweep.
+            var early = await db.Deliveries.AsNoTracking()
+                .Where(d => d.Id == deliveryId && d.State == DeliveryStates.Pending && d.LeaseUntilUtc == null && d.NextAttemptUtc > now)
+                .Select(d => (DateTime?)d.NextAttemptUtc)
+                .FirstOrDefaultAsync(ct);
+            if (early is { } dueAt)
+            {
+                jobs.Schedule<DeliveryWorker>(w => w.AttemptAsync(deliveryId, CancellationToken.None), dueAt - now + SchedulingMargin);
+            }
+
             return;
         }
 
@@ -81,7 +95,7 @@ public sealed class DeliveryWorker(
 
         if (next is { } due)
         {
-            jobs.Schedule<DeliveryWorker>(w => w.AttemptAsync(deliveryId, CancellationToken.None), due - finished);
+            jobs.Schedule<DeliveryWorker>(w => w.AttemptAsync(deliveryId, CancellationToken.None), due - finished + SchedulingMargin);
         }
     }
 
