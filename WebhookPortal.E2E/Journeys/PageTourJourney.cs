@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.Playwright;
 using WebhookPortal.E2E.Pages;
 using WebhookPortal.E2E.Support;
@@ -82,6 +84,27 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
         await Page.GetByRole(AriaRole.Tab, new() { Name = "Logs" }).ClickAsync();
         await Expect(Page.GetByTestId("listener-logs")).ToContainTextAsync("401");
         await SnapAsync("15-listener-logs");
+
+        using (var admin = api.AsAdmin())
+        {
+            var webhook = await (await admin.PostAsJsonAsync("v1/mint/organizations/Tour%20HubSpot/webhooks", new { name = "usage-alerts", postURL = "http://127.0.0.1:9/closed" })).Content.ReadFromJsonAsync<JsonElement>();
+            await admin.PostAsJsonAsync("v1/mint/organizations/Tour%20HubSpot/webhooks", new { name = "crm-sync", postURL = "https://hooks.example.com/crm", eventTypes = new[] { "NewOpportunity" } });
+            await admin.PostAsJsonAsync($"api/integrations/{integrationId}/messages", new { eventType = "usage.threshold", payload = new { orgName = "Tour HubSpot", quotaPercentUsed = 80 } });
+            await Page.GotoAsync("/webhooks");
+            await Interactivity.WaitAsync(Page);
+            await Expect(Page.GetByTestId("webhooks-table")).ToContainTextAsync("usage-alerts");
+            await SnapAsync("20-webhooks");
+            await Page.GetByTestId("edit-webhook").First.ClickAsync();
+            await Page.GetByTestId("reveal-secret").ClickAsync();
+            await SnapAsync("21-webhook-dialog");
+            await Page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+            await Page.GotoAsync($"/webhooks/{webhook.GetProperty("id").GetGuid()}");
+            await Interactivity.WaitAsync(Page);
+            await Expect(Page.GetByTestId("deliveries-table")).ToContainTextAsync("usage.threshold");
+            await Page.GetByTestId("expand-delivery").First.ClickAsync();
+            await Expect(Page.GetByTestId("attempts")).ToContainTextAsync("Connection failed");
+            await SnapAsync("22-webhook-deliveries");
+        }
 
         await Page.GotoAsync("/integrations");
         await Interactivity.WaitAsync(Page);

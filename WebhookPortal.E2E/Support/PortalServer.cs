@@ -33,6 +33,9 @@ public sealed class PortalServer : WebApplicationFactory<Program>
         builder.UseSetting("Seed:AdminEmail", AdminEmail);
         builder.UseSetting("Seed:AdminPassword", AdminPassword);
         builder.UseSetting("PublicBaseUrl", "http://127.0.0.1");
+        builder.UseSetting("Outbound:AllowedHosts:0", "127.0.0.1");
+        builder.UseSetting("Delivery:RetryInterval", "00:00:02");
+        builder.UseSetting("Delivery:MaxRetries", "1");
     }
 
     protected override void Dispose(bool disposing)

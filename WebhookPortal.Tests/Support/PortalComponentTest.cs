@@ -34,6 +34,11 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton<ListenerDirectory>();
         Services.AddScoped<ListenerService>();
         Services.AddScoped<LogService>();
+        Services.AddSingleton<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider());
+        Services.AddOptions<WebhookPortal.Features.Deliveries.OutboundOptions>();
+        Services.AddSingleton<Hangfire.IBackgroundJobClient>(new Hangfire.BackgroundJobClient(new Hangfire.InMemory.InMemoryStorage()));
+        Services.AddScoped<WebhookPortal.Features.Deliveries.DeliveryService>();
+        Services.AddScoped<WebhookPortal.Features.Webhooks.WebhookService>();
 
         // Monaco needs a browser: components get a textarea with the same parameters.
         ComponentFactories.Add<CodeEditor, FakeCodeEditor>();

@@ -251,6 +251,26 @@ public sealed class WebhookService(
         return await deliveries.PublishAsync(integrationId, eventType!.Trim(), payload!.Value.GetRawText(), targets, ct);
     }
 
+    /// <summary>Sends a sample event to this webhook only, through the delivery engine (signed, retried, logged).</summary>
+    public async Task<Message> SendTestAsync(Guid id, CancellationToken ct = default)
+    {
+        var webhook = await db.Webhooks.AsNoTracking().Include(w => w.Integration).FirstOrDefaultAsync(w => w.Id == id, ct) ?? throw new NotFoundException($"No webhook with id {id}.");
+        if (!webhook.Enabled)
+        {
+            throw new ConflictException("The webhook is disabled; enable it to send a test event.");
+        }
+
+        var payload = JsonSerializer.Serialize(new
+        {
+            eventType = "webhook.test",
+            orgName = webhook.Integration!.Name,
+            webhookId = webhook.Id,
+            triggerTime = time.GetUtcNow().ToUnixTimeMilliseconds(),
+            message = "This is a test event sent from WebhookPortal.",
+        });
+        return await deliveries.PublishAsync(webhook.IntegrationId, "webhook.test", payload, [new DeliveryRequest(DeliveryTargets.Webhook, webhook.Id, webhook.Name, webhook.PostUrl)], ct);
+    }
+
     private void Validate(WebhookInput input, bool creating)
     {
         var errors = new Dictionary<string, string[]>();

@@ -1,0 +1,135 @@
+using Bunit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using WebhookPortal.Features.Integrations;
+using WebhookPortal.Features.Webhooks;
+using WebhookPortal.Features.Webhooks.Pages;
+using WebhookPortal.Tests.Support;
+
+namespace WebhookPortal.Tests.Features.Webhooks;
+
+public sealed class WebhooksPageTests : PortalComponentTest
+{
+    private async Task<Guid> SeedIntegrationAsync(string name = "Billing")
+    {
+        await using var db = Database.CreateContext();
+        var integration = new Integration { Id = Guid.NewGuid(), Name = name, CreatedUtc = DateTime.UtcNow, UpdatedUtc = DateTime.UtcNow };
+        db.Integrations.Add(integration);
+        await db.SaveChangesAsync();
+        return integration.Id;
+    }
+
+    private async Task<WebhookView> SeedWebhookAsync(string name, bool enabled = true)
+    {
+        var integrationId = await SeedIntegrationAsync("Int " + name);
+        using var scope = Services.CreateScope();
+        return await scope.ServiceProvider.GetRequiredService<WebhookService>()
+            .CreateAsync(integrationId, new WebhookInput(name, "https://example.com/" + name, enabled, null, null), "admin@test.local");
+    }
+
+    [Fact]
+    public void With_no_webhooks_the_empty_state_explains_them()
+    {
+        SignInAsAdmin();
+        var cut = RenderWithProviders<WebhooksPage>();
+        cut.WaitForAssertion(() => Assert.Contains("signed (Standard Webhooks)", cut.Find("[data-testid=webhooks-empty]").TextContent));
+    }
+
+    [Fact]
+    public async Task Lists_webhooks_and_search_filters()
+    {
+        await SeedWebhookAsync("quota");
+        await SeedWebhookAsync("orders");
+        SignInAsAdmin();
+        var cut = RenderWithProviders<WebhooksPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+
+        cut.Find("input[data-testid=webhook-search]").Input("quota");
+
+        cut.WaitForAssertion(() => Assert.Contains("https://example.com/quota", Assert.Single(cut.FindAll("tbody tr")).TextContent));
+    }
+
+    [Fact]
+    public async Task The_row_switch_disables_at_once_with_a_snackbar()
+    {
+        var webhook = await SeedWebhookAsync("quota");
+        SignInAsAdmin();
+        var cut = RenderWithProviders<WebhooksPage>();
+        cut.WaitForAssertion(() => cut.FindComponent<MudSwitch<bool>>());
+
+        await cut.InvokeAsync(() => cut.FindComponent<MudSwitch<bool>>().Instance.ValueChanged.InvokeAsync(false));
+
+        cut.WaitForAssertion(() => Assert.Contains("Webhook 'quota' disabled.", cut.Markup));
+        await using var db = Database.CreateContext();
+        Assert.False((await db.Webhooks.SingleAsync(w => w.Id == webhook.Id)).Enabled);
+    }
+
+    [Fact]
+    public async Task Adding_through_the_dialog_validates_then_stores_the_webhook()
+    {
+        await SeedIntegrationAsync();
+        SignInAsAdmin();
+        var cut = RenderWithProviders<WebhooksPage>();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=add-webhook]"));
+        cut.Find("[data-testid=add-webhook]").Click();
+        cut.WaitForAssertion(() => cut.Find("input[data-testid=webhook-name]"));
+
+        cut.Find("input[data-testid=webhook-name]").Input("alerts");
+        cut.Find("input[data-testid=webhook-url]").Input("http://10.0.0.5/hook");
+        cut.Find("[data-testid=save-webhook]").Click();
+        cut.WaitForAssertion(() => Assert.Contains("private address", cut.Markup));
+        await using (var db = Database.CreateContext())
+        {
+            Assert.Equal(0, await db.Webhooks.CountAsync());
+        }
+
+        cut.Find("input[data-testid=webhook-url]").Input("https://hooks.example.com/alerts");
+        cut.Find("input[data-testid=webhook-event-types]").Input("usage.threshold, order.created");
+        cut.Find("[data-testid=save-webhook]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("Webhook 'alerts' created.", cut.Markup));
+        await using var check = Database.CreateContext();
+        var stored = await check.Webhooks.SingleAsync();
+        Assert.Equal("https://hooks.example.com/alerts", stored.PostUrl);
+        Assert.Equal(["usage.threshold", "order.created"], stored.EventTypes);
+    }
+
+    [Fact]
+    public async Task Support_sees_no_add_edit_delete_or_test_controls()
+    {
+        await SeedWebhookAsync("quota");
+        SignInAsSupport();
+        var cut = RenderWithProviders<WebhooksPage>();
+        cut.WaitForAssertion(() => Assert.Contains("quota", cut.Find("tbody").TextContent));
+
+        Assert.Empty(cut.FindAll("[data-testid=add-webhook]"));
+        Assert.Empty(cut.FindAll("[data-testid=edit-webhook]"));
+        Assert.Empty(cut.FindAll("[data-testid=delete-webhook]"));
+        Assert.Empty(cut.FindAll("[data-testid=send-test]"));
+        Assert.True(cut.FindComponent<MudSwitch<bool>>().Instance.ReadOnly);
+    }
+
+    [Fact]
+    public async Task The_edit_dialog_reveals_and_rotates_the_secret()
+    {
+        var webhook = await SeedWebhookAsync("quota");
+        SignInAsAdmin();
+        var cut = RenderWithProviders<WebhooksPage>();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=edit-webhook]"));
+        cut.Find("[data-testid=edit-webhook]").Click();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=reveal-secret]"));
+        Assert.DoesNotContain("whsec_", cut.Markup);
+
+        cut.Find("[data-testid=reveal-secret]").Click();
+
+        string? shown = null;
+        cut.WaitForAssertion(() =>
+        {
+            shown = cut.Find("input[data-testid=webhook-secret]").GetAttribute("value");
+            Assert.StartsWith("whsec_", shown);
+        });
+        using var scope = Services.CreateScope();
+        Assert.Equal(await scope.ServiceProvider.GetRequiredService<WebhookService>().GetSecretAsync(webhook.Id), shown);
+    }
+}
