@@ -63,7 +63,7 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
         await SnapAsync("11-listener-editor");
 
         await Page.GetByTestId("generate-tables").ClickAsync();
-        var monaco = Page.Locator("[data-testid=sample-editor] .monaco-editor");
+        var monaco = Page.Locator("[data-testid=sample-editor] .monaco-editor[role=code]");
         await monaco.ClickAsync();
         await Page.Keyboard.InsertTextAsync("{\"items\": [ {\"id\": 1, \"title\": ");
         await Expect(Page.GetByTestId("sample-error")).ToBeVisibleAsync();

@@ -38,7 +38,7 @@ public sealed class ListenerEditorPage(IPage page)
     public async Task GenerateTablesAsync(string sample, string baseName, string rootPath)
     {
         await page.GetByTestId("generate-tables").ClickAsync();
-        var editor = page.Locator("[data-testid=sample-editor] .monaco-editor");
+        var editor = page.Locator("[data-testid=sample-editor] .monaco-editor[role=code]");
         await editor.WaitForAsync();
         await editor.ClickAsync();
         await page.Keyboard.InsertTextAsync(sample);

@@ -36,7 +36,7 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddScoped<LogService>();
         Services.AddSingleton<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider());
         Services.AddOptions<WebhookPortal.Features.Deliveries.OutboundOptions>();
-        Services.AddSingleton<Hangfire.IBackgroundJobClient>(new Hangfire.BackgroundJobClient(new Hangfire.InMemory.InMemoryStorage()));
+        Services.AddSingleton<Hangfire.IBackgroundJobClient>(JobClient);
         Services.AddScoped<WebhookPortal.Features.Deliveries.DeliveryService>();
         Services.AddScoped<WebhookPortal.Features.Webhooks.WebhookService>();
 
@@ -46,6 +46,8 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
     }
 
     protected TestDatabase Database { get; } = new();
+
+    protected RecordingJobClient JobClient { get; } = new();
 
     protected FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
 

@@ -96,6 +96,25 @@ public sealed class WebhooksPageTests : PortalComponentTest
     }
 
     [Fact]
+    public async Task Send_test_event_records_a_delivery_and_hands_it_to_hangfire()
+    {
+        var webhook = await SeedWebhookAsync("quota");
+        SignInAsAdmin();
+        var cut = RenderWithProviders<WebhooksPage>();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=send-test]"));
+
+        cut.Find("[data-testid=send-test]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("Test event queued for 'quota'", cut.Markup));
+        await using var db = Database.CreateContext();
+        var delivery = await db.Deliveries.Include(d => d.Message).SingleAsync(d => d.TargetId == webhook.Id);
+        Assert.Equal("webhook.test", delivery.Message!.EventType);
+        var (job, _) = Assert.Single(JobClient.Created);
+        Assert.Equal(nameof(WebhookPortal.Features.Deliveries.DeliveryWorker.AttemptAsync), job.Method.Name);
+        Assert.Equal(delivery.Id, job.Args[0]);
+    }
+
+    [Fact]
     public async Task Support_sees_no_add_edit_delete_or_test_controls()
     {
         await SeedWebhookAsync("quota");
