@@ -53,6 +53,7 @@ public static class PortalSetup
         services.AddApiKeys();
         services.AddListeners();
         services.AddDeliveries();
+        services.AddScoped<WebhookPortal.Features.Users.UserService>();
         services.AddScoped<WebhookPortal.Features.Dashboard.DashboardService>();
         return builder;
     }
@@ -85,6 +86,7 @@ public static class PortalSetup
         app.MapReceiverEndpoints();
         app.MapLogsEndpoints();
         app.MapWebhooksEndpoints();
+        WebhookPortal.Features.Users.UsersEndpoints.MapUsersEndpoints(app);
         app.Services.ScheduleDeliverySweep();
         app.Services.ScheduleRetention();
 

@@ -18,6 +18,7 @@ public static class ListenersSetup
         services.AddScoped<ListenerService>();
         services.AddScoped<RetentionService>();
         services.AddScoped<LogService>();
+        services.AddScoped<LogActions>();
         return services;
     }
 

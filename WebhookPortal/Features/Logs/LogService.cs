@@ -11,7 +11,8 @@ public sealed record LogItem(long Id, DateTime Time, string Direction, Guid? Int
 
 public sealed record LogDetail(
     long Id, DateTime Time, string Direction, Guid? IntegrationId, Guid? SourceId, string Name, string Method, string Path, int Status, string State, string? Error, long DurationMs,
-    IReadOnlyDictionary<string, string>? RequestHeaders, string? RequestBody, IReadOnlyDictionary<string, string>? ResponseHeaders, string? ResponseBody);
+    IReadOnlyDictionary<string, string>? RequestHeaders, string? RequestBody, IReadOnlyDictionary<string, string>? ResponseHeaders, string? ResponseBody,
+    Guid? DeliveryId = null, int? Attempt = null);
 
 public sealed record LogPage(int Total, IReadOnlyList<LogItem> Items);
 
@@ -103,11 +104,20 @@ public sealed class LogService(PortalDbContext db)
         return new LogPage(total, items);
     }
 
+    /// <summary>Listener and webhook names seen in the log, for the viewer's autocomplete.</summary>
+    public async Task<IReadOnlyList<string>> NamesAsync(CancellationToken ct = default) =>
+        await db.LogEntries.AsNoTracking().Select(e => e.Name).Distinct().OrderBy(n => n).Take(500).ToListAsync(ct);
+
+    /// <summary>The other attempts of the same delivery, oldest first.</summary>
+    public async Task<IReadOnlyList<LogItem>> SameDeliveryAsync(Guid deliveryId, CancellationToken ct = default) =>
+        await db.LogEntries.AsNoTracking().Where(e => e.DeliveryId == deliveryId).OrderBy(e => e.Id)
+            .Select(e => new LogItem(e.Id, e.TimeUtc, e.Direction, e.IntegrationId, e.Name, e.Method, e.Path, e.Status, e.State, e.Error, e.DurationMs)).ToListAsync(ct);
+
     public async Task<LogDetail> GetAsync(long id, CancellationToken ct = default)
     {
         var e = await db.LogEntries.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct) ?? throw new NotFoundException($"No log entry with id {id}.");
         return new LogDetail(e.Id, e.TimeUtc, e.Direction, e.IntegrationId, e.SourceId, e.Name, e.Method, e.Path, e.Status, e.State, e.Error, e.DurationMs,
-            ParseHeaders(e.RequestHeaders), e.RequestBody, ParseHeaders(e.ResponseHeaders), e.ResponseBody);
+            ParseHeaders(e.RequestHeaders), e.RequestBody, ParseHeaders(e.ResponseHeaders), e.ResponseBody, e.DeliveryId, e.Attempt);
     }
 
     private static IReadOnlyDictionary<string, string>? ParseHeaders(string? json) =>

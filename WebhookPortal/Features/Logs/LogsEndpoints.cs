@@ -11,6 +11,9 @@ public static class LogsEndpoints
         var group = app.MapGroup("/api/logs").WithTags("Logs").RequireAuthorization(PortalPolicies.Read);
         group.MapGet("/", Search).WithName("SearchLogs");
         group.MapGet("/{id:long}", Get).WithName("GetLogEntry");
+        group.MapGet("/names", Names).WithName("ListLogNames");
+        group.MapPost("/{id:long}/replay", Replay).WithName("ReplayLogEntry").RequireAuthorization(PortalPolicies.Admin);
+        group.MapPost("/{id:long}/redeliver", Redeliver).WithName("RedeliverLogEntry").RequireAuthorization(PortalPolicies.Admin);
         return app;
     }
 
@@ -20,6 +23,17 @@ public static class LogsEndpoints
         string? direction = null, string? name = null, string? state = null, DateTime? from = null, DateTime? to = null, string? q = null,
         Guid? integrationId = null, Guid? sourceId = null, int page = 1, int pageSize = 50) =>
         TypedResults.Ok(await logs.SearchAsync(new LogQuery(direction, name, state, from, to, q, integrationId, sourceId, page, pageSize), ct));
+
+    private static async Task<Ok<IReadOnlyList<string>>> Names(LogService logs, CancellationToken ct) => TypedResults.Ok(await logs.NamesAsync(ct));
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
+    private static async Task<Ok<ReplayResult>> Replay(long id, LogActions actions, CancellationToken ct) => TypedResults.Ok(await actions.ReplayAsync(id, ct));
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
+    private static async Task<Accepted<WebhookPortal.Features.Deliveries.DeliveryView>> Redeliver(long id, LogActions actions, CancellationToken ct) =>
+        TypedResults.Accepted((string?)null, await actions.RedeliverAsync(id, ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     private static async Task<Ok<LogDetail>> Get(long id, LogService logs, CancellationToken ct) =>

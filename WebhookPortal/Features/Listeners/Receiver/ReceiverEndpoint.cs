@@ -79,6 +79,42 @@ public static class ReceiverEndpoint
         }
 
         var method = http.Request.Method.ToUpperInvariant();
+        byte[]? content = null;
+        if (method != "DELETE")
+        {
+            if (!IsJson(http.Request.ContentType))
+            {
+                return await RefuseAsync(ReceiverErrors.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type.", "Send the records as JSON with 'Content-Type: application/json'."));
+            }
+
+            var limit = options.Value.MaxBodyBytes;
+            content = await ReadBodyAsync(http.Request, limit, ct);
+            if (content is null)
+            {
+                return await RefuseAsync(ReceiverErrors.Problem(StatusCodes.Status413PayloadTooLarge, "The body is too large.", $"The body exceeds the listener limit of {limit.ToString(CultureInfo.InvariantCulture)} bytes."));
+            }
+        }
+
+        return Answer(await ProcessAsync(writer, listener, method, content, recordId, http.Request.Query, log, started, maxBody, time, ct));
+    }
+
+    /// <summary>
+    /// Everything after authentication: validate, map and write through the group-commit writer. Used by the
+    /// receiver and by Replay, which re-runs a logged request.
+    /// </summary>
+    public static async Task<WriteOutcome> ProcessAsync(
+        ReceiverWriter writer, ListenerSnapshot listener, string method, byte[]? content, string? recordId, IQueryCollection query, LogEntry log, long started, int maxBody, TimeProvider time, CancellationToken ct)
+    {
+        async Task<WriteOutcome> RefuseAsync(WriteOutcome outcome)
+        {
+            log.Status = outcome.Status;
+            log.Error = outcome.Error;
+            log.ResponseBody = Redaction.Truncate(JsonSerializer.Serialize(outcome.Body), maxBody);
+            log.DurationMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            await writer.WriteAsync(new WriteItem(null, log), ct);
+            return outcome;
+        }
+
         var schema = listener.Schema;
         if (schema is null)
         {
@@ -90,7 +126,7 @@ public static class ReceiverEndpoint
             Dictionary<string, string> keys;
             try
             {
-                keys = DeleteKeys(http.Request, schema, recordId);
+                keys = DeleteKeys(query, schema, recordId);
             }
             catch (RecordValidationException ex)
             {
@@ -108,24 +144,12 @@ public static class ReceiverEndpoint
             return await WriteAsync(writer, deleteItem, log, started, maxBody, ct);
         }
 
-        if (!IsJson(http.Request.ContentType))
-        {
-            return await RefuseAsync(ReceiverErrors.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type.", "Send the records as JSON with 'Content-Type: application/json'."));
-        }
-
-        var limit = options.Value.MaxBodyBytes;
-        var body = await ReadBodyAsync(http.Request, limit, ct);
-        if (body is null)
-        {
-            return await RefuseAsync(ReceiverErrors.Problem(StatusCodes.Status413PayloadTooLarge, "The body is too large.", $"The body exceeds the listener limit of {limit.ToString(CultureInfo.InvariantCulture)} bytes."));
-        }
-
-        var text = Encoding.UTF8.GetString(body);
+        var text = Encoding.UTF8.GetString(content ?? []);
         log.RequestBody = Redaction.Truncate(text, maxBody);
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
+            document = JsonDocument.Parse(content ?? [], new JsonDocumentOptions { MaxDepth = 64 });
         }
         catch (JsonException ex)
         {
@@ -182,10 +206,10 @@ public static class ReceiverEndpoint
     private static WriteOutcome Summary(WriteSummary summary) =>
         new(StatusCodes.Status200OK, new { inserted = summary.Inserted, updated = summary.Updated, deleted = summary.Deleted }, null);
 
-    private static async Task<IResult> WriteAsync(ReceiverWriter writer, WriteItem item, LogEntry log, long started, int maxBody, CancellationToken ct)
+    private static async Task<WriteOutcome> WriteAsync(ReceiverWriter writer, WriteItem item, LogEntry log, long started, int maxBody, CancellationToken ct)
     {
         log.DurationMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        return Answer(await writer.WriteAsync(WithResponseLog(item, maxBody), ct));
+        return await writer.WriteAsync(WithResponseLog(item, maxBody), ct);
     }
 
     /// <summary>Records the answer on the log entry before the writer stores it.</summary>
@@ -196,7 +220,7 @@ public static class ReceiverEndpoint
         return outcome;
     }, item.Log);
 
-    private static IResult Answer(WriteOutcome outcome) => Results.Json(
+    public static IResult Answer(WriteOutcome outcome) => Results.Json(
         outcome.Body,
         statusCode: outcome.Status,
         contentType: outcome.Body is ProblemDetails ? "application/problem+json" : "application/json");
@@ -275,7 +299,7 @@ public static class ReceiverEndpoint
         return header.StartsWith(prefix + " ", StringComparison.OrdinalIgnoreCase) ? header[(prefix.Length + 1)..].Trim() : null;
     }
 
-    private static Dictionary<string, string> DeleteKeys(HttpRequest request, TableSchema schema, string? recordId)
+    private static Dictionary<string, string> DeleteKeys(IQueryCollection query, TableSchema schema, string? recordId)
     {
         var keys = schema.KeyColumns;
         var values = new Dictionary<string, string>();
@@ -293,7 +317,7 @@ public static class ReceiverEndpoint
 
         foreach (var key in keys)
         {
-            var value = request.Query[key.Name].ToString();
+            var value = query[key.Name].ToString();
             if (string.IsNullOrEmpty(value))
             {
                 throw new RecordValidationException(key.Name, $"The key field '{key.Name}' is required to delete a record (as /{{recordId}} or ?{key.Name}=).");

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using WebhookPortal.Data;
+using WebhookPortal.Features.Deliveries;
+using WebhookPortal.Features.Listeners;
+using WebhookPortal.Features.Listeners.Receiver;
+using WebhookPortal.Infrastructure.Errors;
+
+namespace WebhookPortal.Features.Logs;
+
+public sealed record ReplayResult(int Status, object Result);
+
+/// <summary>What an administrator can do from a log entry: replay an inbound request, redeliver an outbound one.</summary>
+public sealed class LogActions(PortalDbContext db, ListenerDirectory listeners, ReceiverWriter writer, DeliveryService deliveries, IOptions<LogOptions> logOptions, TimeProvider time)
+{
+    /// <summary>Runs a logged inbound request again, without its (redacted) credentials, as a new logged request.</summary>
+    public async Task<ReplayResult> ReplayAsync(long id, CancellationToken ct = default)
+    {
+        var entry = await db.LogEntries.AsNoTracking().FirstOrDefaultAsync(e => e.Id == id, ct) ?? throw new NotFoundException($"No log entry with id {id}.");
+        if (entry.Direction != LogDirection.Inbound || entry.SourceId is null)
+        {
+            throw new ConflictException("Only inbound requests can be replayed; redeliver outbound attempts instead.");
+        }
+
+        var listener = await listeners.GetAsync(entry.SourceId.Value, ct) ?? throw new ConflictException("The listener of this request no longer exists.");
+        if (!listener.Enabled)
+        {
+            throw new ConflictException("The listener is disabled; enable it to replay its requests.");
+        }
+
+        var maxBody = logOptions.Value.MaxBodyChars;
+        if (entry.Method != "DELETE" && (entry.RequestBody is null || entry.RequestBody.Length >= maxBody))
+        {
+            throw new ConflictException("The logged body is missing or was cut at the log's size limit, so it cannot be replayed faithfully.");
+        }
+
+        var (path, query) = SplitPath(entry.Path);
+        var prefix = $"/hooks/{listener.IntegrationId}/{listener.Id}";
+        string? recordId = null;
+        if (path.Length > prefix.Length + 1 && path.StartsWith(prefix + "/", StringComparison.OrdinalIgnoreCase))
+        {
+            recordId = Uri.UnescapeDataString(path[(prefix.Length + 1)..]);
+        }
+
+        var log = new LogEntry
+        {
+            TimeUtc = time.GetUtcNow().UtcDateTime,
+            Direction = LogDirection.Inbound,
+            IntegrationId = listener.IntegrationId,
+            SourceId = listener.Id,
+            Name = listener.Name,
+            Method = entry.Method,
+            Path = entry.Path,
+            State = LogState.Error,
+            RequestHeaders = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["X-Portal-Replay-Of"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture) }),
+        };
+        var content = entry.RequestBody is null ? null : System.Text.Encoding.UTF8.GetBytes(entry.RequestBody);
+        var outcome = await ReceiverEndpoint.ProcessAsync(writer, listener, entry.Method, content, recordId, new QueryCollection(query), log, Stopwatch.GetTimestamp(), maxBody, time, ct);
+        return new ReplayResult(outcome.Status, outcome.Body);
+    }
+
+    /// <summary>Sends the message of a logged outbound attempt again.</summary>
+    public async Task<DeliveryView> RedeliverAsync(long id, CancellationToken ct = default)
+    {
+        var entry = await db.LogEntries.AsNoTracking().FirstOrDefaultAsync(e => e.Id == id, ct) ?? throw new NotFoundException($"No log entry with id {id}.");
+        if (entry.Direction != LogDirection.Outbound || entry.DeliveryId is null)
+        {
+            throw new ConflictException("Only outbound attempts can be redelivered; replay inbound requests instead.");
+        }
+
+        return await deliveries.RedeliverAsync(entry.DeliveryId.Value, ct);
+    }
+
+    private static (string Path, Dictionary<string, Microsoft.Extensions.Primitives.StringValues> Query) SplitPath(string pathAndQuery)
+    {
+        var index = pathAndQuery.IndexOf('?', StringComparison.Ordinal);
+        return index < 0
+            ? (pathAndQuery, [])
+            : (pathAndQuery[..index], QueryHelpers.ParseQuery(pathAndQuery[index..]));
+    }
+}

@@ -1,0 +1,162 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using WebhookPortal.Data;
+using WebhookPortal.Infrastructure.Auth;
+using WebhookPortal.Infrastructure.Errors;
+
+namespace WebhookPortal.Features.Users;
+
+public sealed record UserView(string Id, string Email, string Role, bool LockedOut, DateTimeOffset? LockoutEnd, DateTime Created);
+
+public sealed record CreateUserRequest(string? Email, string? Password, string? Role);
+
+/// <summary>Changes to a user; null = unchanged.</summary>
+public sealed record UpdateUserRequest(string? Role, bool? Locked, string? Password);
+
+/// <summary>Portal users through Identity: roles, lockout, password resets. The last administrator is protected.</summary>
+public sealed class UserService(UserManager<ApplicationUser> users, TimeProvider time)
+{
+    public async Task<IReadOnlyList<UserView>> ListAsync(CancellationToken ct = default)
+    {
+        var all = await users.Users.AsNoTracking().OrderBy(u => u.Email).ToListAsync(ct);
+        var result = new List<UserView>();
+        foreach (var user in all)
+        {
+            result.Add(await ToViewAsync(user));
+        }
+
+        return result;
+    }
+
+    public async Task<UserView> CreateAsync(CreateUserRequest request, CancellationToken ct = default)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var email = request.Email?.Trim();
+        if (string.IsNullOrEmpty(email) || !new System.ComponentModel.DataAnnotations.EmailAddressAttribute().IsValid(email))
+        {
+            errors["email"] = ["A valid email address is required."];
+        }
+
+        var role = PortalRoles.Normalize(request.Role);
+        if (role is null)
+        {
+            errors["role"] = [$"The role must be one of: {string.Join(", ", PortalRoles.All)}."];
+        }
+
+        if (string.IsNullOrEmpty(request.Password))
+        {
+            errors["password"] = ["A password is required."];
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new PortalValidationException(errors);
+        }
+
+        if (await users.FindByEmailAsync(email!) is not null)
+        {
+            throw new ConflictException($"A user with the email '{email}' already exists.");
+        }
+
+        var user = new ApplicationUser { UserName = email, Email = email, EmailConfirmed = true, CreatedUtc = time.GetUtcNow().UtcDateTime };
+        var created = await users.CreateAsync(user, request.Password!);
+        if (!created.Succeeded)
+        {
+            throw IdentityErrors(created, "password");
+        }
+
+        await users.AddToRoleAsync(user, role!);
+        return await ToViewAsync(user);
+    }
+
+    public async Task<UserView> UpdateAsync(string id, UpdateUserRequest request, CancellationToken ct = default)
+    {
+        var user = await FindAsync(id);
+        var currentRole = await RoleOfAsync(user);
+        if (request.Role is not null)
+        {
+            var role = PortalRoles.Normalize(request.Role) ?? throw new PortalValidationException("role", $"The role must be one of: {string.Join(", ", PortalRoles.All)}.");
+            if (role != currentRole)
+            {
+                if (currentRole == PortalRoles.Admin)
+                {
+                    await EnsureAnotherAdminAsync(user, "demoted");
+                }
+
+                await users.RemoveFromRolesAsync(user, PortalRoles.All.Where(r => r != role));
+                await users.AddToRoleAsync(user, role);
+                currentRole = role;
+            }
+        }
+
+        if (request.Locked is { } locked)
+        {
+            if (locked)
+            {
+                if (currentRole == PortalRoles.Admin)
+                {
+                    await EnsureAnotherAdminAsync(user, "locked");
+                }
+
+                await users.SetLockoutEnabledAsync(user, true);
+                await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue);
+            }
+            else
+            {
+                await users.SetLockoutEndDateAsync(user, null);
+                await users.ResetAccessFailedCountAsync(user);
+            }
+        }
+
+        if (request.Password is not null)
+        {
+            var token = await users.GeneratePasswordResetTokenAsync(user);
+            var reset = await users.ResetPasswordAsync(user, token, request.Password);
+            if (!reset.Succeeded)
+            {
+                throw IdentityErrors(reset, "password");
+            }
+        }
+
+        return await ToViewAsync(await FindAsync(id));
+    }
+
+    public async Task DeleteAsync(string id, CancellationToken ct = default)
+    {
+        var user = await FindAsync(id);
+        if (await RoleOfAsync(user) == PortalRoles.Admin)
+        {
+            await EnsureAnotherAdminAsync(user, "removed");
+        }
+
+        await users.DeleteAsync(user);
+    }
+
+    private async Task EnsureAnotherAdminAsync(ApplicationUser user, string action)
+    {
+        var admins = await users.GetUsersInRoleAsync(PortalRoles.Admin);
+        var now = time.GetUtcNow();
+        if (!admins.Any(a => a.Id != user.Id && (a.LockoutEnd is null || a.LockoutEnd <= now)))
+        {
+            throw new ConflictException($"The last active administrator cannot be {action}; make another user an administrator first.");
+        }
+    }
+
+    private async Task<ApplicationUser> FindAsync(string id) =>
+        await users.FindByIdAsync(id) ?? throw new NotFoundException($"No user with id {id}.");
+
+    private async Task<string> RoleOfAsync(ApplicationUser user)
+    {
+        var roles = await users.GetRolesAsync(user);
+        return roles.Contains(PortalRoles.Admin) ? PortalRoles.Admin : roles.FirstOrDefault() ?? PortalRoles.Support;
+    }
+
+    private async Task<UserView> ToViewAsync(ApplicationUser user)
+    {
+        var locked = user.LockoutEnd is { } end && end > time.GetUtcNow();
+        return new UserView(user.Id, user.Email ?? user.UserName ?? "", await RoleOfAsync(user), locked, user.LockoutEnd, user.CreatedUtc);
+    }
+
+    private static PortalValidationException IdentityErrors(IdentityResult result, string field) =>
+        new(new Dictionary<string, string[]> { [field] = result.Errors.Select(e => e.Description).ToArray() });
+}
