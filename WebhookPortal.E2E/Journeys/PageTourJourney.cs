@@ -106,6 +106,21 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
             await SnapAsync("22-webhook-deliveries");
         }
 
+        await Page.GotoAsync("/logs");
+        await Interactivity.WaitAsync(Page);
+        await Expect(Page.GetByTestId("logs-table")).ToContainTextAsync("Tour deals");
+        await SnapAsync("30-logs");
+        await Page.Locator("[data-testid=logs-table] tbody tr").Filter(new() { HasText = "Tour deals" }).First.ClickAsync();
+        await Expect(Page.GetByTestId("log-detail")).ToBeVisibleAsync();
+        await Page.WaitForTimeoutAsync(500);
+        await SnapAsync("31-log-drawer");
+        await Page.GotoAsync("/users");
+        await Interactivity.WaitAsync(Page);
+        await SnapAsync("32-users");
+        await Page.GotoAsync("/api-keys");
+        await Interactivity.WaitAsync(Page);
+        await SnapAsync("33-api-keys");
+
         await Page.GotoAsync("/integrations");
         await Interactivity.WaitAsync(Page);
         await Page.GetByTestId("dark-mode-toggle").ClickAsync();

@@ -39,6 +39,9 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton<Hangfire.IBackgroundJobClient>(JobClient);
         Services.AddScoped<WebhookPortal.Features.Deliveries.DeliveryService>();
         Services.AddScoped<WebhookPortal.Features.Webhooks.WebhookService>();
+        Services.AddOptions<LogOptions>();
+        Services.AddSingleton<WebhookPortal.Features.Listeners.Receiver.ReceiverWriter>();
+        Services.AddScoped<LogActions>();
 
         // Monaco needs a browser: components get a textarea with the same parameters.
         ComponentFactories.Add<CodeEditor, FakeCodeEditor>();

@@ -1,0 +1,105 @@
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+using WebhookPortal.Features.Logs;
+using WebhookPortal.Features.Logs.Pages;
+using WebhookPortal.Tests.Support;
+
+namespace WebhookPortal.Tests.Features.Logs;
+
+public sealed class LogsPageTests : PortalComponentTest
+{
+    private async Task SeedAsync()
+    {
+        await using var db = Database.CreateContext();
+        db.LogEntries.AddRange(
+            new LogEntry { TimeUtc = new DateTime(2026, 1, 10, 9, 0, 0, DateTimeKind.Utc), Direction = LogDirection.Inbound, Name = "Orders", Method = "POST", Path = "/hooks/a/b", Status = 200, State = LogState.Success, RequestBody = """{"id":1,"name":"ok"}""", RequestHeaders = """{"Content-Type":"application/json","X-Token":"[redacted]"}""" },
+            new LogEntry { TimeUtc = new DateTime(2026, 1, 11, 9, 0, 0, DateTimeKind.Utc), Direction = LogDirection.Inbound, Name = "Orders", Method = "POST", Path = "/hooks/a/b", Status = 422, State = LogState.Error, Error = "The field 'id' must be an integer.", RequestBody = """{"id":"x"}""" },
+            new LogEntry { TimeUtc = new DateTime(2026, 1, 12, 9, 0, 0, DateTimeKind.Utc), Direction = LogDirection.Outbound, Name = "quota-hook", Method = "POST", Path = "https://example.com/h", Status = 500, State = LogState.Error, Error = "The receiver answered 500." });
+        await db.SaveChangesAsync();
+    }
+
+    [Fact]
+    public async Task Lists_entries_newest_first_with_state_chips()
+    {
+        await SeedAsync();
+        SignInAsSupport();
+        var cut = RenderWithProviders<LogsPage>();
+
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=logs-table] tbody tr").Count));
+        var rows = cut.FindAll("[data-testid=logs-table] tbody tr");
+        Assert.Contains("quota-hook", rows[0].TextContent);
+        Assert.Equal(["error", "error", "success"], cut.FindAll("[data-testid=state-chip]").Select(c => c.TextContent.Trim()).ToArray());
+    }
+
+    [Fact]
+    public async Task Filters_come_from_the_url_and_produce_the_api_query()
+    {
+        await SeedAsync();
+        SignInAsSupport();
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/logs?state=error&name=Orders&direction=inbound&from=2026-01-01&to=2026-01-31&q=integer");
+        var cut = RenderWithProviders<LogsPage>();
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=logs-table] tbody tr")));
+        var query = cut.FindComponent<LogsPage>().Instance.CurrentQuery(1, 50);
+        Assert.Equal("error", query.State);
+        Assert.Equal("Orders", query.Name);
+        Assert.Equal("inbound", query.Direction);
+        Assert.Equal("integer", query.Q);
+        Assert.Equal(new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), query.From);
+        Assert.Equal(new DateTime(2026, 1, 31, 23, 59, 59, DateTimeKind.Utc), query.To!.Value.AddTicks(-(query.To.Value.Ticks % TimeSpan.TicksPerSecond)));
+        Assert.Contains("must be an integer", cut.Find("[data-testid=logs-table] tbody").TextContent);
+    }
+
+    [Fact]
+    public async Task Changing_a_filter_puts_it_in_the_url()
+    {
+        await SeedAsync();
+        SignInAsSupport();
+        var cut = RenderWithProviders<LogsPage>();
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=logs-table] tbody tr").Count));
+
+        var stateSelect = cut.FindComponents<MudSelect<string>>().Single(s => s.Instance.Label == "State");
+        await cut.InvokeAsync(() => stateSelect.Instance.ValueChanged.InvokeAsync(LogState.Error));
+
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        Assert.Contains("state=error", navigation.Uri);
+        var directionSelect = cut.FindComponents<MudSelect<string>>().Single(s => s.Instance.Label == "Direction");
+        await cut.InvokeAsync(() => directionSelect.Instance.ValueChanged.InvokeAsync(LogDirection.Outbound));
+        Assert.Contains("direction=outbound", navigation.Uri);
+    }
+
+    [Fact]
+    public async Task The_drawer_shows_headers_and_pretty_json_and_support_gets_no_replay()
+    {
+        await SeedAsync();
+        SignInAsSupport();
+        var cut = RenderWithProviders<LogsPage>();
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=logs-table] tbody tr").Count));
+
+        cut.FindAll("[data-testid=logs-table] tbody tr")[2].Click();
+
+        cut.WaitForAssertion(() => cut.Find("[data-testid=log-detail]"));
+        var body = cut.Find("textarea[data-testid=request-body]").GetAttribute("value")!;
+        Assert.Contains("\n", body);
+        Assert.Contains("\"name\": \"ok\"", body);
+        Assert.Contains("[redacted]", cut.Find("[data-testid=log-detail]").TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=replay]"));
+        Assert.Empty(cut.FindAll("[data-testid=redeliver]"));
+    }
+
+    [Fact]
+    public async Task Admins_get_replay_for_inbound_entries()
+    {
+        await SeedAsync();
+        SignInAsAdmin();
+        var cut = RenderWithProviders<LogsPage>();
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=logs-table] tbody tr").Count));
+
+        cut.FindAll("[data-testid=logs-table] tbody tr")[1].Click();
+
+        cut.WaitForAssertion(() => cut.Find("[data-testid=replay]"));
+        Assert.Contains("must be an integer", cut.Find("[data-testid=log-error]").TextContent);
+    }
+}
