@@ -54,6 +54,8 @@ public static class PortalSetup
         services.AddListeners();
         services.AddDeliveries();
         services.AddScoped<WebhookPortal.Features.Users.UserService>();
+        services.AddScoped<WebhookPortal.Features.Notifications.NotificationService>();
+        services.AddScoped<WebhookPortal.Features.Notifications.UsageMeter>();
         services.AddScoped<WebhookPortal.Features.Dashboard.DashboardService>();
         return builder;
     }
@@ -87,6 +89,7 @@ public static class PortalSetup
         app.MapLogsEndpoints();
         app.MapWebhooksEndpoints();
         WebhookPortal.Features.Users.UsersEndpoints.MapUsersEndpoints(app);
+        WebhookPortal.Features.Notifications.NotificationsEndpoints.MapNotificationsEndpoints(app);
         app.Services.ScheduleDeliverySweep();
         app.Services.ScheduleRetention();
 

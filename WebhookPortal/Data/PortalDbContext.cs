@@ -8,6 +8,7 @@ using WebhookPortal.Features.Listeners;
 using WebhookPortal.Features.Logs;
 using WebhookPortal.Features.Webhooks;
 using WebhookPortal.Features.Deliveries;
+using WebhookPortal.Features.Notifications;
 
 namespace WebhookPortal.Data;
 
@@ -27,6 +28,9 @@ public class PortalDbContext(DbContextOptions options)
     public DbSet<Webhook> Webhooks => Set<Webhook>();
     public DbSet<Message> Messages => Set<Message>();
     public DbSet<Delivery> Deliveries => Set<Delivery>();
+    public DbSet<NotificationRule> NotificationRules => Set<NotificationRule>();
+    public DbSet<RuleUsage> RuleUsage => Set<RuleUsage>();
+    public DbSet<RuleFiring> RuleFirings => Set<RuleFiring>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

@@ -80,7 +80,8 @@ public sealed class LogsPageTests : PortalComponentTest
 
         cut.FindAll("[data-testid=logs-table] tbody tr")[2].Click();
 
-        cut.WaitForAssertion(() => cut.Find("[data-testid=log-detail]"));
+        // The editors appear once the drawer has slid in.
+        cut.WaitForAssertion(() => cut.Find("textarea[data-testid=request-body]"), TimeSpan.FromSeconds(5));
         var body = cut.Find("textarea[data-testid=request-body]").GetAttribute("value")!;
         Assert.Contains("\n", body);
         Assert.Contains("\"name\": \"ok\"", body);

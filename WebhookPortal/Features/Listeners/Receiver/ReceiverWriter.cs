@@ -5,6 +5,8 @@ using Microsoft.EntityFrameworkCore.Storage;
 using WebhookPortal.Data;
 using WebhookPortal.Features.Listeners.Tables;
 using WebhookPortal.Features.Logs;
+using WebhookPortal.Features.Deliveries;
+using WebhookPortal.Features.Notifications;
 
 namespace WebhookPortal.Features.Listeners.Receiver;
 
@@ -41,7 +43,7 @@ public sealed class WriteItem(Func<WriteContext, CancellationToken, Task<WriteOu
 /// its batch committed. A failing item is rolled back to its savepoint and does not fail its
 /// neighbours. The request-log entry is written in the same transaction as the data.
 /// </summary>
-public sealed class ReceiverWriter(IServiceScopeFactory scopes, ILogger<ReceiverWriter> logger) : BackgroundService
+public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider time, ILogger<ReceiverWriter> logger) : BackgroundService
 {
     private const int MaxBatch = 256;
 
@@ -75,16 +77,24 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, ILogger<Receiver
     private async Task CommitBatchAsync(List<WriteItem> batch, CancellationToken ct)
     {
         var outcomes = new WriteOutcome[batch.Count];
+        var staged = new List<Delivery>();
         try
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var context = new WriteContext(db, db.Database.GetDbConnection(), transaction.GetDbTransaction(), SqlDialect.For(db.Database.IsSqlite()));
+            var meter = scope.ServiceProvider.GetRequiredService<UsageMeter>();
 
             for (var i = 0; i < batch.Count; i++)
             {
                 outcomes[i] = await ApplyAsync(batch[i], context, transaction, ct);
+                if (outcomes[i].Succeeded && batch[i].Apply is not null && batch[i].Log is { IntegrationId: { } integrationId, SourceId: { } listenerId })
+                {
+                    // Accepted requests count towards notification rules, in this same transaction.
+                    staged.AddRange(await meter.CountAsync(integrationId, listenerId, time.GetUtcNow().UtcDateTime, ct));
+                }
+
                 batch[i].Log.Status = outcomes[i].Status;
                 batch[i].Log.State = outcomes[i].Succeeded ? LogState.Success : LogState.Error;
                 batch[i].Log.Error ??= outcomes[i].Error;
@@ -93,6 +103,15 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, ILogger<Receiver
 
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
+            try
+            {
+                scope.ServiceProvider.GetRequiredService<DeliveryService>().Dispatch(staged);
+            }
+            catch (Exception ex)
+            {
+                // Committed deliveries are not lost: the sweep hands them to Hangfire within a minute.
+                logger.LogWarning(ex, "Could not hand {Count} notification deliveries to Hangfire; the sweep will.", staged.Count);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {

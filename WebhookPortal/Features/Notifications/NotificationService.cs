@@ -1,0 +1,204 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using WebhookPortal.Data;
+using WebhookPortal.Features.Deliveries;
+using WebhookPortal.Infrastructure.Errors;
+
+namespace WebhookPortal.Features.Notifications;
+
+/// <summary>A condition as sent: From/To/Step, or the seed's <c>usageTarget</c> expression.</summary>
+public sealed record ConditionInput(decimal? From, decimal? To, decimal? Step, string? UsageTarget);
+
+public sealed record RuleInput(string? Name, Guid? ListenerId, long? Target, UsagePeriod? Period, List<ConditionInput>? Conditions, List<Guid>? WebhookIds, bool? Enabled);
+
+public sealed record ConditionView(decimal From, decimal? To, decimal Step, string Expression, IReadOnlyList<decimal> Thresholds);
+
+public sealed record RuleView(Guid Id, Guid IntegrationId, Guid? ListenerId, string Name, long Target, UsagePeriod Period, IReadOnlyList<ConditionView> Conditions,
+    IReadOnlyList<Guid> WebhookIds, bool Enabled, long CurrentCount, DateTime PeriodStart, DateTime PeriodEnd);
+
+public sealed record FiringView(decimal Threshold, long Count, DateTime Fired, DateTime PeriodStart, string? DeliveryState);
+
+public sealed class NotificationService(PortalDbContext db, TimeProvider time)
+{
+    public async Task<IReadOnlyList<RuleView>> ListAsync(Guid? integrationId, CancellationToken ct = default)
+    {
+        if (integrationId is { } id && !await db.Integrations.AnyAsync(i => i.Id == id, ct))
+        {
+            throw new NotFoundException($"No integration with id {id}.");
+        }
+
+        var rules = await db.NotificationRules.AsNoTracking().Where(r => integrationId == null || r.IntegrationId == integrationId).OrderBy(r => r.Name).ToListAsync(ct);
+        var views = new List<RuleView>();
+        foreach (var rule in rules)
+        {
+            views.Add(await ToViewAsync(rule, ct));
+        }
+
+        return views;
+    }
+
+    public async Task<RuleView> GetAsync(Guid integrationId, Guid ruleId, CancellationToken ct = default) => await ToViewAsync(await FindAsync(integrationId, ruleId, ct), ct);
+
+    public async Task<RuleView> CreateAsync(Guid integrationId, RuleInput input, CancellationToken ct = default)
+    {
+        if (!await db.Integrations.AnyAsync(i => i.Id == integrationId, ct))
+        {
+            throw new NotFoundException($"No integration with id {integrationId}.");
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var rule = new NotificationRule { Id = Guid.NewGuid(), IntegrationId = integrationId, Name = "", ConditionsJson = "[]", WebhookIdsJson = "[]", CreatedUtc = now, UpdatedUtc = now };
+        await ApplyAsync(rule, input, ct);
+        db.NotificationRules.Add(rule);
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+        return await ToViewAsync(rule, ct);
+    }
+
+    public async Task<RuleView> UpdateAsync(Guid integrationId, Guid ruleId, RuleInput input, CancellationToken ct = default)
+    {
+        var rule = await FindAsync(integrationId, ruleId, ct);
+        await ApplyAsync(rule, input, ct);
+        rule.UpdatedUtc = time.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+        return await ToViewAsync(rule, ct);
+    }
+
+    public async Task SetEnabledAsync(Guid ruleId, bool enabled, CancellationToken ct = default)
+    {
+        var rule = await db.NotificationRules.FirstOrDefaultAsync(r => r.Id == ruleId, ct) ?? throw new NotFoundException($"No rule with id {ruleId}.");
+        rule.Enabled = enabled;
+        rule.UpdatedUtc = time.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+    }
+
+    public async Task DeleteAsync(Guid integrationId, Guid ruleId, CancellationToken ct = default)
+    {
+        var rule = await FindAsync(integrationId, ruleId, ct);
+        db.NotificationRules.Remove(rule);
+        await db.RuleUsage.Where(u => u.RuleId == ruleId).ExecuteDeleteAsync(ct);
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+    }
+
+    /// <summary>When each threshold fired, newest first, with its callback's delivery state.</summary>
+    public async Task<IReadOnlyList<FiringView>> HistoryAsync(Guid ruleId, CancellationToken ct = default)
+    {
+        var firings = await db.RuleFirings.AsNoTracking().Where(f => f.RuleId == ruleId).OrderByDescending(f => f.Id).Take(200).ToListAsync(ct);
+        var messageIds = firings.Select(f => f.MessageId).ToList();
+        var states = await db.Deliveries.AsNoTracking().Where(d => messageIds.Contains(d.MessageId)).Select(d => new { d.MessageId, d.State }).ToListAsync(ct);
+        return firings.Select(f => new FiringView(f.Threshold, f.Count, f.FiredUtc, f.PeriodStart,
+            states.Where(s => s.MessageId == f.MessageId).Select(s => s.State).OrderBy(s => s == DeliveryStates.Failed ? 0 : s == DeliveryStates.Pending ? 1 : 2).FirstOrDefault())).ToList();
+    }
+
+    /// <summary>Validates conditions alone (the form's live preview uses it too).</summary>
+    public static (List<ThresholdCondition> Conditions, Dictionary<string, string[]> Errors) ParseConditions(IReadOnlyList<ConditionInput>? inputs)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var conditions = new List<ThresholdCondition>();
+        if (inputs is not { Count: > 0 })
+        {
+            errors["conditions"] = ["Add at least one condition."];
+            return (conditions, errors);
+        }
+
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            var input = inputs[i];
+            ThresholdCondition? condition;
+            if (input.UsageTarget is not null)
+            {
+                if (!ThresholdCondition.TryParse(input.UsageTarget, out condition))
+                {
+                    errors[$"conditions[{i}].usageTarget"] = ["Use the form '%= 80' or '%= 80 to 120 by 10'."];
+                    continue;
+                }
+            }
+            else if (input.From is null)
+            {
+                errors[$"conditions[{i}].from"] = ["From % is required."];
+                continue;
+            }
+            else
+            {
+                condition = new ThresholdCondition(input.From.Value, input.To, input.Step);
+            }
+
+            foreach (var (field, message) in condition!.Validate())
+            {
+                errors[$"conditions[{i}].{field}"] = [message];
+            }
+
+            conditions.Add(condition);
+        }
+
+        return (conditions, errors);
+    }
+
+    private async Task ApplyAsync(NotificationRule rule, RuleInput input, CancellationToken ct)
+    {
+        var (conditions, errors) = ParseConditions(input.Conditions);
+        var name = input.Name?.Trim() ?? "";
+        if (name.Length is 0 or > 200)
+        {
+            errors["name"] = ["The name is required (at most 200 characters)."];
+        }
+
+        if (input.Target is not > 0)
+        {
+            errors["target"] = ["The target is a number of requests per period, more than 0."];
+        }
+
+        if (input.Period is null)
+        {
+            errors["period"] = ["The period is Day, Week or Month."];
+        }
+
+        if (input.ListenerId is { } listenerId && !await db.Listeners.AnyAsync(l => l.Id == listenerId && l.IntegrationId == rule.IntegrationId, ct))
+        {
+            errors["listenerId"] = ["The listener does not exist in this integration."];
+        }
+
+        var webhookIds = input.WebhookIds?.Distinct().ToList() ?? [];
+        if (webhookIds.Count == 0)
+        {
+            errors["webhookIds"] = ["Pick at least one webhook to notify."];
+        }
+        else
+        {
+            var known = await db.Webhooks.Where(w => webhookIds.Contains(w.Id) && w.IntegrationId == rule.IntegrationId).Select(w => w.Id).ToListAsync(ct);
+            var unknown = webhookIds.Except(known).ToList();
+            if (unknown.Count > 0)
+            {
+                errors["webhookIds"] = [$"Unknown webhooks for this integration: {string.Join(", ", unknown)}."];
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new PortalValidationException(errors);
+        }
+
+        rule.Name = name;
+        rule.ListenerId = input.ListenerId;
+        rule.Target = input.Target!.Value;
+        rule.Period = input.Period!.Value;
+        rule.ConditionsJson = NotificationRule.Serialize(conditions);
+        rule.WebhookIdsJson = NotificationRule.Serialize(webhookIds);
+        rule.Enabled = input.Enabled ?? true;
+    }
+
+    private async Task<NotificationRule> FindAsync(Guid integrationId, Guid ruleId, CancellationToken ct) =>
+        await db.NotificationRules.FirstOrDefaultAsync(r => r.Id == ruleId && r.IntegrationId == integrationId, ct) ?? throw new NotFoundException($"No rule with id {ruleId}.");
+
+    private async Task<RuleView> ToViewAsync(NotificationRule rule, CancellationToken ct)
+    {
+        var (start, end) = UsagePeriods.Of(rule.Period, time.GetUtcNow().UtcDateTime);
+        var count = await db.RuleUsage.AsNoTracking().Where(u => u.RuleId == rule.Id && u.PeriodStart == start).Select(u => u.Count).FirstOrDefaultAsync(ct);
+        return new RuleView(rule.Id, rule.IntegrationId, rule.ListenerId, rule.Name, rule.Target, rule.Period,
+            rule.Conditions.Select(c => new ConditionView(c.From, c.To, c.EffectiveStep, c.Expression, c.Thresholds())).ToList(),
+            rule.WebhookIds, rule.Enabled, count, start, end);
+    }
+}

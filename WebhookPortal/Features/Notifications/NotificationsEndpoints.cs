@@ -1,0 +1,53 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using WebhookPortal.Infrastructure.Auth;
+
+namespace WebhookPortal.Features.Notifications;
+
+public static class NotificationsEndpoints
+{
+    public static IEndpointRouteBuilder MapNotificationsEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/integrations/{integrationId:guid}/notification-rules").WithTags("Notification rules").RequireAuthorization(PortalPolicies.Read);
+        group.MapGet("/", List).WithName("ListNotificationRules");
+        group.MapGet("/{ruleId:guid}", Get).WithName("GetNotificationRule");
+        group.MapGet("/{ruleId:guid}/history", History).WithName("NotificationRuleHistory");
+        group.MapPost("/", Create).WithName("CreateNotificationRule").RequireAuthorization(PortalPolicies.Admin);
+        group.MapPut("/{ruleId:guid}", Update).WithName("UpdateNotificationRule").RequireAuthorization(PortalPolicies.Admin);
+        group.MapDelete("/{ruleId:guid}", Delete).WithName("DeleteNotificationRule").RequireAuthorization(PortalPolicies.Admin);
+        return app;
+    }
+
+    private static async Task<Ok<IReadOnlyList<RuleView>>> List(Guid integrationId, NotificationService rules, CancellationToken ct) => TypedResults.Ok(await rules.ListAsync(integrationId, ct));
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<Ok<RuleView>> Get(Guid integrationId, Guid ruleId, NotificationService rules, CancellationToken ct) => TypedResults.Ok(await rules.GetAsync(integrationId, ruleId, ct));
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<Ok<IReadOnlyList<FiringView>>> History(Guid integrationId, Guid ruleId, NotificationService rules, CancellationToken ct)
+    {
+        await rules.GetAsync(integrationId, ruleId, ct);
+        return TypedResults.Ok(await rules.HistoryAsync(ruleId, ct));
+    }
+
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<Created<RuleView>> Create(Guid integrationId, RuleInput input, NotificationService rules, CancellationToken ct)
+    {
+        var created = await rules.CreateAsync(integrationId, input, ct);
+        return TypedResults.Created($"/api/integrations/{integrationId}/notification-rules/{created.Id}", created);
+    }
+
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<Ok<RuleView>> Update(Guid integrationId, Guid ruleId, RuleInput input, NotificationService rules, CancellationToken ct) =>
+        TypedResults.Ok(await rules.UpdateAsync(integrationId, ruleId, input, ct));
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<NoContent> Delete(Guid integrationId, Guid ruleId, NotificationService rules, CancellationToken ct)
+    {
+        await rules.DeleteAsync(integrationId, ruleId, ct);
+        return TypedResults.NoContent();
+    }
+}
