@@ -106,6 +106,25 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
             await SnapAsync("22-webhook-deliveries");
         }
 
+        using (var admin = api.AsAdmin())
+        {
+            var hooks = await admin.GetFromJsonAsync<JsonElement>("v1/mint/organizations/Tour%20HubSpot/webhooks");
+            var hookId = hooks.GetProperty("webhooks")[0].GetProperty("id").GetGuid();
+            await admin.PostAsJsonAsync($"api/integrations/{integrationId}/notification-rules", new { name = "Monthly quota", listenerId, target = 4, period = "Month", conditions = new object[] { new { from = 50, to = 100, step = 25 } }, webhookIds = new[] { hookId } });
+        }
+
+        Assert.Equal(200, await api.PushAsync(hookPath, token, """{"items":[{"id":3,"title":"Third"}]}"""));
+        await Page.GotoAsync("/notifications");
+        await Interactivity.WaitAsync(Page);
+        await Expect(Page.GetByTestId("rules-table")).ToContainTextAsync("Monthly quota");
+        await Page.GetByTestId("rule-history").First.ClickAsync();
+        await Expect(Page.GetByTestId("history")).ToBeVisibleAsync();
+        await SnapAsync("25-notifications");
+        await Page.GetByTestId("add-rule").ClickAsync();
+        await Expect(Page.GetByTestId("notify-preview")).ToBeVisibleAsync();
+        await SnapAsync("26-rule-dialog");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+
         await Page.GotoAsync("/logs");
         await Interactivity.WaitAsync(Page);
         await Expect(Page.GetByTestId("logs-table")).ToContainTextAsync("Tour deals");

@@ -42,6 +42,7 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddOptions<LogOptions>();
         Services.AddSingleton<WebhookPortal.Features.Listeners.Receiver.ReceiverWriter>();
         Services.AddScoped<LogActions>();
+        Services.AddScoped<WebhookPortal.Features.Notifications.NotificationService>();
 
         // Monaco needs a browser: components get a textarea with the same parameters.
         ComponentFactories.Add<CodeEditor, FakeCodeEditor>();
