@@ -27,6 +27,11 @@ public static class PortalSetup
     public static WebApplicationBuilder AddPortal(this WebApplicationBuilder builder)
     {
         var operatorDirectory = new OperatorDirectory(builder.UseOperatorConfiguration());
+        builder.Services.AddSingleton(operatorDirectory);
+
+        // The request-start log line carries the query string, and /api/authenticate?api_key=…&password=… (seed 002)
+        // puts credentials there: that category never logs below Warning.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
 
         // Static web assets (MudBlazor, blazor.web.js) are served from the build output in every environment.
         builder.WebHost.UseStaticWebAssets();
@@ -56,6 +61,10 @@ public static class PortalSetup
         services.AddScoped<WebhookPortal.Features.Users.UserService>();
         services.AddScoped<WebhookPortal.Features.Notifications.NotificationService>();
         services.AddScoped<WebhookPortal.Features.Notifications.UsageMeter>();
+        services.AddOptions<WebhookPortal.Features.Jobs.JobOptions>().BindConfiguration(WebhookPortal.Features.Jobs.JobOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddScoped<WebhookPortal.Features.Jobs.JobService>();
+        services.AddScoped<WebhookPortal.Features.Jobs.BackupJob>();
+        services.AddHostedService<WebhookPortal.Features.Jobs.JobRecoveryAtStart>();
         services.AddScoped<WebhookPortal.Features.Dashboard.DashboardService>();
         return builder;
     }
@@ -90,6 +99,7 @@ public static class PortalSetup
         app.MapWebhooksEndpoints();
         WebhookPortal.Features.Users.UsersEndpoints.MapUsersEndpoints(app);
         WebhookPortal.Features.Notifications.NotificationsEndpoints.MapNotificationsEndpoints(app);
+        WebhookPortal.Features.Jobs.JobsEndpoints.MapJobsEndpoints(app);
         app.Services.ScheduleDeliverySweep();
         app.Services.ScheduleRetention();
 

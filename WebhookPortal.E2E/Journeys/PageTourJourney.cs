@@ -133,6 +133,11 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
         await Expect(Page.GetByTestId("log-detail")).ToBeVisibleAsync();
         await Page.WaitForTimeoutAsync(500);
         await SnapAsync("31-log-drawer");
+        await Page.GotoAsync("/jobs");
+        await Interactivity.WaitAsync(Page);
+        await Page.GetByTestId("run-backup").ClickAsync();
+        await Expect(Page.Locator("[data-testid=job-status]").First).ToHaveTextAsync("succeeded", new() { Timeout = 20_000 });
+        await SnapAsync("34-jobs");
         await Page.GotoAsync("/users");
         await Interactivity.WaitAsync(Page);
         await SnapAsync("32-users");

@@ -9,6 +9,7 @@ using WebhookPortal.Features.Logs;
 using WebhookPortal.Features.Webhooks;
 using WebhookPortal.Features.Deliveries;
 using WebhookPortal.Features.Notifications;
+using WebhookPortal.Features.Jobs;
 
 namespace WebhookPortal.Data;
 
@@ -31,6 +32,8 @@ public class PortalDbContext(DbContextOptions options)
     public DbSet<NotificationRule> NotificationRules => Set<NotificationRule>();
     public DbSet<RuleUsage> RuleUsage => Set<RuleUsage>();
     public DbSet<RuleFiring> RuleFirings => Set<RuleFiring>();
+    public DbSet<Job> Jobs => Set<Job>();
+    public DbSet<JobToken> JobTokens => Set<JobToken>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

@@ -29,6 +29,9 @@ public static class DeliveryStates
 public static class DeliveryTargets
 {
     public const string Webhook = "webhook";
+
+    /// <summary>An async job's callback (seed 002): a GET to the caller's webhook_url, unsigned.</summary>
+    public const string Job = "job";
 }
 
 /// <summary>

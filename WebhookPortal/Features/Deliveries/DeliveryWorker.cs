@@ -115,6 +115,11 @@ public sealed class DeliveryWorker(
             return new Target(webhook.Name, WebhookSecrets.Unprotect(protection, webhook.ProtectedSecret), webhook.Headers);
         }
 
+        if (delivery.TargetKind == DeliveryTargets.Job)
+        {
+            return new Target(delivery.TargetName, null, new Dictionary<string, string>());
+        }
+
         logger.LogWarning("Delivery {DeliveryId} has an unknown target kind {Kind}.", delivery.Id, delivery.TargetKind);
         return null;
     }
@@ -144,6 +149,9 @@ public sealed class DeliveryWorker(
             request.Content = new StringContent(body, Encoding.UTF8, "application/json");
         }
 
+        // The job callback's URL carries its claim-check secret: it is not written to the log.
+        var loggedUrl = delivery.TargetKind == DeliveryTargets.Job ? Redaction.RedactQuery(delivery.Url, "id") : delivery.Url;
+
         var log = new LogEntry
         {
             TimeUtc = time.GetUtcNow().UtcDateTime,
@@ -152,7 +160,7 @@ public sealed class DeliveryWorker(
             SourceId = delivery.TargetId,
             Name = target.Name,
             Method = delivery.Method,
-            Path = delivery.Url,
+            Path = loggedUrl,
             State = LogState.Error,
             DeliveryId = delivery.Id,
             Attempt = attemptNumber,

@@ -41,5 +41,20 @@ public static class Redaction
         return $"{request.Path.Value}?{query}";
     }
 
+    /// <summary>A URL with one query parameter's value masked.</summary>
+    public static string RedactQuery(string url, string parameter)
+    {
+        var index = url.IndexOf('?', StringComparison.Ordinal);
+        if (index < 0)
+        {
+            return url;
+        }
+
+        var parts = QueryHelpers.ParseQuery(url[index..]);
+        var query = string.Join("&", parts.SelectMany(p => p.Value.Select(v =>
+            Uri.EscapeDataString(p.Key) + "=" + (p.Key == parameter ? Mask : Uri.EscapeDataString(v ?? "")))));
+        return url[..index] + "?" + query;
+    }
+
     public static string? Truncate(string? text, int max) => text is null || text.Length <= max ? text : text[..max];
 }

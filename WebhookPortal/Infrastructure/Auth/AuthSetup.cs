@@ -32,6 +32,7 @@ public static class AuthSetup
             .AddPolicyScheme(PortalScheme, "Portal", o => o.ForwardDefaultSelector = SelectScheme)
             .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(BasicAuthenticationHandler.SchemeName, null)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, JobTokenAuthenticationHandler>(JobTokenAuthenticationHandler.SchemeName, null)
             .AddIdentityCookies();
 
         services.ConfigureApplicationCookie(o =>
@@ -79,6 +80,11 @@ public static class AuthSetup
 
     private static string SelectScheme(HttpContext context)
     {
+        if (IsApiPath(context.Request.Path) && JobTokenAuthenticationHandler.Presented(context.Request) is not null)
+        {
+            return JobTokenAuthenticationHandler.SchemeName;
+        }
+
         var authorization = context.Request.Headers.Authorization.ToString();
         if (authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
         {

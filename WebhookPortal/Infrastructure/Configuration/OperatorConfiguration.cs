@@ -58,7 +58,6 @@ public static class OperatorConfiguration
         var provider = new PhysicalFileProvider(directory);
         sources.Insert(index, new JsonConfigurationSource { FileProvider = provider, Path = SettingsFile, Optional = true });
         sources.Insert(index + 1, new JsonConfigurationSource { FileProvider = provider, Path = environmentFile, Optional = true });
-        builder.Services.AddSingleton(new OperatorDirectory(directory));
         return directory;
     }
 }

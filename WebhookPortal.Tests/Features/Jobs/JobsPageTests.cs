@@ -1,0 +1,81 @@
+using Bunit;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using WebhookPortal.Data;
+using WebhookPortal.Features.ApiKeys;
+using WebhookPortal.Features.Jobs;
+using WebhookPortal.Features.Jobs.Pages;
+using WebhookPortal.Infrastructure.Configuration;
+using WebhookPortal.Tests.Support;
+
+namespace WebhookPortal.Tests.Features.Jobs;
+
+public sealed class JobsPageTests : PortalComponentTest
+{
+    public JobsPageTests()
+    {
+        Services.AddLogging();
+        Services.AddDataProtection();
+        Services.AddHttpContextAccessor();
+        Services.AddAuthentication();
+        Services.AddIdentityCore<ApplicationUser>().AddRoles<IdentityRole>().AddEntityFrameworkStores<PortalDbContext>().AddSignInManager().AddDefaultTokenProviders();
+        Services.AddScoped<ApiKeyService>();
+        Services.AddOptions<JobOptions>();
+        Services.AddScoped<JobService>();
+    }
+
+    private async Task SeedAsync()
+    {
+        await using var db = Database.CreateContext();
+        db.Jobs.AddRange(
+            new Job { Id = Guid.NewGuid(), Kind = "backup", RequestedById = "u1", RequestedByName = "ann@test.local", Status = JobStatus.Succeeded, Progress = 100, CreatedUtc = DateTime.UtcNow.AddMinutes(-5), FinishedUtc = DateTime.UtcNow, DownloadKeyProtected = "x", DownloadExpiresUtc = Clock.GetUtcNow().UtcDateTime.AddHours(1) },
+            new Job { Id = Guid.NewGuid(), Kind = "backup", RequestedById = "u1", RequestedByName = "ann@test.local", Status = JobStatus.Failed, Error = "disk full", CreatedUtc = DateTime.UtcNow.AddMinutes(-3) });
+        await db.SaveChangesAsync();
+    }
+
+    [Fact]
+    public async Task Lists_jobs_with_status_progress_errors_and_downloads_for_admins()
+    {
+        await SeedAsync();
+        SignInAsAdmin();
+        var cut = RenderWithProviders<JobsPage>();
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=jobs-table] tbody tr").Count));
+        Assert.Equal(["failed", "succeeded"], cut.FindAll("[data-testid=job-status]").Select(s => s.TextContent.Trim()).ToArray());
+        Assert.Contains("disk full", cut.Markup);
+        Assert.Single(cut.FindAll("[data-testid=download-job]"));
+    }
+
+    [Fact]
+    public async Task Run_backup_records_a_queued_job_and_hands_it_to_hangfire()
+    {
+        SignInAsAdmin();
+        var cut = RenderWithProviders<JobsPage>();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=run-backup]"));
+
+        cut.Find("[data-testid=run-backup]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("started.", cut.Markup));
+        await using var db = Database.CreateContext();
+        var job = await db.Jobs.SingleAsync();
+        Assert.Equal(JobStatus.Queued, job.Status);
+        var (recorded, _) = Assert.Single(JobClient.Created);
+        Assert.Equal(nameof(BackupJob.RunAsync), recorded.Method.Name);
+        Assert.Equal(job.Id, recorded.Args[0]);
+        Assert.Equal("queued", cut.Find("[data-testid=job-status]").TextContent.Trim());
+    }
+
+    [Fact]
+    public async Task Support_sees_only_their_own_jobs_and_no_run_or_download()
+    {
+        await SeedAsync();
+        SignInAsSupport();
+        var cut = RenderWithProviders<JobsPage>();
+
+        // The seeded jobs belong to another user: a non-admin sees only their own.
+        cut.WaitForAssertion(() => cut.Find("[data-testid=jobs-empty]"));
+        Assert.Empty(cut.FindAll("[data-testid=run-backup]"));
+        Assert.Empty(cut.FindAll("[data-testid=download-job]"));
+    }
+}

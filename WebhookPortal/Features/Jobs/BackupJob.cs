@@ -1,0 +1,164 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Hangfire;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using WebhookPortal.Data;
+using WebhookPortal.Features.Deliveries;
+using WebhookPortal.Features.Listeners;
+using WebhookPortal.Features.Listeners.Tables;
+using WebhookPortal.Features.Notifications;
+using WebhookPortal.Infrastructure.Configuration;
+
+namespace WebhookPortal.Features.Jobs;
+
+/// <summary>
+/// Writes a zip of JSON: integrations, listeners (no token hashes), webhooks (no secrets), notification
+/// rules and every listener's stored records; then calls the callback through the delivery engine.
+/// </summary>
+public sealed class BackupJob(
+    PortalDbContext db,
+    ListenerService listeners,
+    DeliveryService deliveries,
+    IDataProtectionProvider protection,
+    IOptions<JobOptions> options,
+    OperatorDirectory operatorDirectory,
+    TimeProvider time,
+    ILogger<BackupJob> logger)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    [AutomaticRetry(Attempts = 0)]
+    public async Task RunAsync(Guid jobId, CancellationToken ct = default)
+    {
+        var started = await db.Jobs.Where(j => j.Id == jobId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running))
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Running).SetProperty(j => j.StartedUtc, time.GetUtcNow().UtcDateTime).SetProperty(j => j.Progress, 0), ct);
+        if (started == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var path = await WriteBackupAsync(jobId, ct);
+            await FinishAsync(jobId, path, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Backup job {JobId} failed.", jobId);
+            await db.Jobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.Status, JobStatus.Failed).SetProperty(j => j.Error, ex.Message).SetProperty(j => j.FinishedUtc, time.GetUtcNow().UtcDateTime), CancellationToken.None);
+        }
+    }
+
+    private Task ProgressAsync(Guid jobId, int progress, CancellationToken ct) =>
+        db.Jobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(s => s.SetProperty(j => j.Progress, progress), ct);
+
+    private async Task<string> WriteBackupAsync(Guid jobId, CancellationToken ct)
+    {
+        var folder = operatorDirectory.Resolve(options.Value.Directory);
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, $"backup-{jobId:N}.zip");
+        await using var file = File.Create(path);
+        using var zip = new ZipArchive(file, ZipArchiveMode.Create);
+
+        async Task WriteAsync(string name, object value)
+        {
+            var entry = zip.CreateEntry(name, CompressionLevel.Optimal);
+            await using var stream = entry.Open();
+            await JsonSerializer.SerializeAsync(stream, value, Json, ct);
+        }
+
+        await WriteAsync("integrations.json", await db.Integrations.AsNoTracking().OrderBy(i => i.Name).Select(i => new { i.Id, i.Name, i.Description, i.CreatedUtc, i.UpdatedUtc }).ToListAsync(ct));
+        await ProgressAsync(jobId, 10, ct);
+        var allListeners = await listeners.ListAsync(null, ct);
+        await WriteAsync("listeners.json", allListeners);
+        await WriteAsync("webhooks.json", await db.Webhooks.AsNoTracking().Select(w => new { w.Id, w.IntegrationId, w.Name, w.PostUrl, w.Enabled, w.EventTypesJson, w.HeadersJson, w.CreatedUtc, w.UpdatedUtc }).ToListAsync(ct));
+        await WriteAsync("notification-rules.json", await db.NotificationRules.AsNoTracking().ToListAsync(ct));
+        await ProgressAsync(jobId, 30, ct);
+
+        for (var i = 0; i < allListeners.Count; i++)
+        {
+            var listener = allListeners[i];
+            var records = new List<System.Text.Json.Nodes.JsonObject>();
+            for (var page = 1; ; page++)
+            {
+                var chunk = await listeners.GetRecordsAsync(listener.Id, page, 500, ct);
+                records.AddRange(chunk.Items);
+                if (chunk.Items.Count < 500)
+                {
+                    break;
+                }
+            }
+
+            await WriteAsync($"records/{listener.Id}.json", new { listener = listener.Name, listenerId = listener.Id, records });
+            await ProgressAsync(jobId, 30 + (int)(65.0 * (i + 1) / allListeners.Count), ct);
+        }
+
+        return path;
+    }
+
+    private async Task FinishAsync(Guid jobId, string path, CancellationToken ct)
+    {
+        var job = await db.Jobs.SingleAsync(j => j.Id == jobId, ct);
+        var now = time.GetUtcNow().UtcDateTime;
+        job.Status = JobStatus.Succeeded;
+        job.Progress = 100;
+        job.FinishedUtc = now;
+        job.FilePath = path;
+        job.DownloadExpiresUtc = now + options.Value.DownloadLifetime;
+        job.DownloadKeyProtected = JobService.ProtectDownloadKey(protection, WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32)));
+
+        List<Delivery> staged = [];
+        if (job.CallbackUrl is { } callback)
+        {
+            // Seed 002: GET {webhook_url}?id=<secret uuid>, with & when the URL already has a query.
+            var secret = Guid.NewGuid().ToString();
+            job.SecretHash = JobService.Hash(secret);
+            var url = callback + (callback.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "id=" + secret;
+            var (_, deliveriesOfJob) = deliveries.Stage(null, "job.completed", "", [new DeliveryRequest(DeliveryTargets.Job, job.Id, $"job:{job.Id}", url, "GET")]);
+            staged = deliveriesOfJob;
+            job.CallbackDeliveryId = staged[0].Id;
+        }
+
+        await db.SaveChangesAsync(ct);
+        deliveries.Dispatch(staged);
+    }
+}
+
+/// <summary>At start, runs again every job that was queued or running when the process stopped.</summary>
+internal sealed class JobRecoveryAtStart(IServiceScopeFactory scopes, IHostApplicationLifetime lifetime, ILogger<JobRecoveryAtStart> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStarted.Register(() => _ = Task.Run(async () =>
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+                var client = scope.ServiceProvider.GetRequiredService<IBackgroundJobClient>();
+                var unfinished = await db.Jobs.Where(j => j.Status == JobStatus.Queued || j.Status == JobStatus.Running).Select(j => j.Id).ToListAsync();
+                foreach (var id in unfinished)
+                {
+                    client.Enqueue<BackupJob>(b => b.RunAsync(id, CancellationToken.None));
+                }
+
+                if (unfinished.Count > 0)
+                {
+                    logger.LogInformation("Re-queued {Count} unfinished jobs at start.", unfinished.Count);
+                }
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Could not re-queue unfinished jobs at start.");
+            }
+        }));
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

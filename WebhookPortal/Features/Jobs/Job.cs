@@ -1,0 +1,103 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace WebhookPortal.Features.Jobs;
+
+public static class JobStatus
+{
+    public const string Queued = "queued";
+    public const string Running = "running";
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+}
+
+/// <summary>
+/// A long task run by Hangfire (seed 002's async API). This row, not Hangfire's queue, is the source of
+/// truth: a queued or running job found at start is run again.
+/// </summary>
+public sealed class Job
+{
+    public Guid Id { get; set; }
+
+    public required string Kind { get; set; }
+
+    public required string RequestedById { get; set; }
+
+    public string? RequestedByName { get; set; }
+
+    public string Status { get; set; } = JobStatus.Queued;
+
+    public int Progress { get; set; }
+
+    public DateTime CreatedUtc { get; set; }
+
+    public DateTime? StartedUtc { get; set; }
+
+    public DateTime? FinishedUtc { get; set; }
+
+    public string? Error { get; set; }
+
+    public string? FilePath { get; set; }
+
+    public string? CallbackUrl { get; set; }
+
+    /// <summary>SHA-256 of the claim-check secret sent to the callback (<c>?id=</c>).</summary>
+    public byte[]? SecretHash { get; set; }
+
+    /// <summary>The download key, protected at rest; the download URL carries it.</summary>
+    public string? DownloadKeyProtected { get; set; }
+
+    public DateTime? DownloadExpiresUtc { get; set; }
+
+    public Guid? CallbackDeliveryId { get; set; }
+}
+
+/// <summary>A short-lived token from /api/authenticate (seed 002), stored as a hash.</summary>
+public sealed class JobToken
+{
+    public Guid Id { get; set; }
+
+    public required byte[] TokenHash { get; set; }
+
+    public required string UserId { get; set; }
+
+    public required string UserName { get; set; }
+
+    public required string Role { get; set; }
+
+    public DateTime ExpiresUtc { get; set; }
+}
+
+public sealed class JobOptions
+{
+    public const string Section = "Jobs";
+
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    public TimeSpan DownloadLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Where job files are written; relative paths are under the operator's folder.</summary>
+    [Required]
+    public string Directory { get; set; } = "data/jobs";
+}
+
+internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>, IEntityTypeConfiguration<JobToken>
+{
+    public void Configure(EntityTypeBuilder<Job> builder)
+    {
+        builder.ToTable("Jobs");
+        builder.Property(j => j.Kind).HasMaxLength(32);
+        builder.Property(j => j.Status).HasMaxLength(16);
+        builder.Property(j => j.RequestedById).HasMaxLength(450);
+        builder.Property(j => j.CallbackUrl).HasMaxLength(2000);
+        builder.HasIndex(j => j.Status);
+        builder.HasIndex(j => j.SecretHash);
+    }
+
+    public void Configure(EntityTypeBuilder<JobToken> builder)
+    {
+        builder.ToTable("JobTokens");
+        builder.HasIndex(t => t.TokenHash).IsUnique();
+    }
+}

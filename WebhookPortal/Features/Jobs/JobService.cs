@@ -1,0 +1,219 @@
+using System.IO.Compression;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Hangfire;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using WebhookPortal.Data;
+using WebhookPortal.Features.ApiKeys;
+using WebhookPortal.Features.Deliveries;
+using WebhookPortal.Features.Listeners;
+using WebhookPortal.Features.Notifications;
+using WebhookPortal.Features.Webhooks;
+using WebhookPortal.Infrastructure.Auth;
+using WebhookPortal.Infrastructure.Configuration;
+using WebhookPortal.Infrastructure.Errors;
+
+namespace WebhookPortal.Features.Jobs;
+
+public sealed record AuthenticateRequest(string? Api_key, string? Username, string? Password);
+
+public sealed record TokenResult(string Token, DateTime ExpiresAt);
+
+public sealed record JobView(Guid Id, string Kind, string? RequestedBy, string Status, int Progress, DateTime Created, DateTime? Started, DateTime? Finished,
+    string? Error, string? CallbackStatus, Guid? CallbackDeliveryId, bool Downloadable);
+
+public sealed record ClaimData(string Url, DateTime ExpiresAt, Guid JobId, string Status);
+
+public sealed record ClaimAnswer(ClaimData Data);
+
+public sealed record BackupAccepted(int SuccessCode, string Message, Guid JobId);
+
+/// <summary>Seed 002's async flow: authenticate, start a backup (202), call back with a secret, trade it for a download URL.</summary>
+public sealed class JobService(
+    PortalDbContext db,
+    ApiKeyService apiKeys,
+    UserManager<ApplicationUser> users,
+    SignInManager<ApplicationUser> signIn,
+    IBackgroundJobClient jobs,
+    IDataProtectionProvider protection,
+    IOptions<JobOptions> options,
+    IOptions<OutboundOptions> outbound,
+    IOptions<PortalOptions> portal,
+    TimeProvider time)
+{
+    public const string TokenPrefix = "wpt_";
+    private const string DownloadPurpose = "WebhookPortal.JobDownloads.v1";
+
+    /// <summary>API key and a user's password (counting towards lockout) → a short-lived token.</summary>
+    public async Task<TokenResult?> AuthenticateAsync(AuthenticateRequest request, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(request.Api_key) || string.IsNullOrEmpty(request.Username) || string.IsNullOrEmpty(request.Password))
+        {
+            return null;
+        }
+
+        if (await apiKeys.ValidateAsync(request.Api_key, ct) is null)
+        {
+            return null;
+        }
+
+        var user = await users.FindByEmailAsync(request.Username) ?? await users.FindByNameAsync(request.Username);
+        if (user is null || !(await signIn.CheckPasswordSignInAsync(user, request.Password, lockoutOnFailure: true)).Succeeded)
+        {
+            return null;
+        }
+
+        var roles = await users.GetRolesAsync(user);
+        var token = TokenPrefix + WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+        var expires = time.GetUtcNow().UtcDateTime + options.Value.TokenLifetime;
+        db.JobTokens.Add(new JobToken
+        {
+            Id = Guid.NewGuid(),
+            TokenHash = Hash(token),
+            UserId = user.Id,
+            UserName = user.Email ?? user.UserName ?? user.Id,
+            Role = roles.Contains(PortalRoles.Admin) ? PortalRoles.Admin : PortalRoles.Support,
+            ExpiresUtc = expires,
+        });
+        await db.SaveChangesAsync(ct);
+        return new TokenResult(token, expires);
+    }
+
+    public async Task<JobToken?> ValidateTokenAsync(string token, CancellationToken ct)
+    {
+        var hash = Hash(token);
+        var found = await db.JobTokens.AsNoTracking().FirstOrDefaultAsync(t => t.TokenHash == hash, ct);
+        return found is not null && found.ExpiresUtc > time.GetUtcNow().UtcDateTime && CryptographicOperations.FixedTimeEquals(found.TokenHash, hash) ? found : null;
+    }
+
+    public async Task<BackupAccepted> StartBackupAsync(ClaimsPrincipal caller, string? webhookUrl, CancellationToken ct)
+    {
+        string? callback = null;
+        if (!string.IsNullOrWhiteSpace(webhookUrl))
+        {
+            callback = webhookUrl.Trim();
+            var error = UrlGuard.ValidateUrl(callback, outbound.Value.AllowedHosts);
+            if (error is null)
+            {
+                var uri = new Uri(callback);
+                if (uri.Scheme != "https" && !UrlGuard.IsAllowedHost(uri.Host, outbound.Value.AllowedHosts))
+                {
+                    error = "webhook_url must be https (http only for hosts in Outbound:AllowedHosts).";
+                }
+            }
+
+            if (error is not null)
+            {
+                throw new UnprocessableException("webhook_url: " + error);
+            }
+        }
+
+        var job = new Job
+        {
+            Id = Guid.NewGuid(),
+            Kind = "backup",
+            RequestedById = caller.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown",
+            RequestedByName = caller.Identity?.Name,
+            CreatedUtc = time.GetUtcNow().UtcDateTime,
+            CallbackUrl = callback,
+        };
+        db.Jobs.Add(job);
+        await db.SaveChangesAsync(ct);
+        var id = job.Id;
+        jobs.Enqueue<BackupJob>(b => b.RunAsync(id, CancellationToken.None));
+        return new BackupAccepted(202, "The backup was started; the webhook_url is called when it is ready.", job.Id);
+    }
+
+    /// <summary>Trades the callback's secret for the download URL: only the job's owner, only before it expires.</summary>
+    public async Task<ClaimAnswer> ClaimAsync(ClaimsPrincipal caller, string? secret, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(secret))
+        {
+            throw new NotFoundException("Unknown or expired id.");
+        }
+
+        var hash = Hash(secret);
+        var userId = caller.FindFirstValue(ClaimTypes.NameIdentifier);
+        var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.SecretHash == hash, ct);
+        var now = time.GetUtcNow().UtcDateTime;
+        if (job is null || job.RequestedById != userId || job.DownloadExpiresUtc is not { } expires || expires <= now || job.DownloadKeyProtected is null)
+        {
+            throw new NotFoundException("Unknown or expired id.");
+        }
+
+        var key = protection.CreateProtector(DownloadPurpose).Unprotect(job.DownloadKeyProtected);
+        var url = $"{portal.Value.PublicBaseUrl.TrimEnd('/')}/api/jobs/{job.Id}/download?key={Uri.EscapeDataString(key)}";
+        return new ClaimAnswer(new ClaimData(url, expires, job.Id, job.Status));
+    }
+
+    /// <summary>The backup file for a valid, unexpired key; null otherwise.</summary>
+    public async Task<(string Path, string Name)?> DownloadAsync(Guid jobId, string? key, CancellationToken ct)
+    {
+        var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == jobId, ct);
+        if (job?.DownloadKeyProtected is null || job.FilePath is null || string.IsNullOrEmpty(key) || job.DownloadExpiresUtc <= time.GetUtcNow().UtcDateTime)
+        {
+            return null;
+        }
+
+        var expected = Encoding.UTF8.GetBytes(protection.CreateProtector(DownloadPurpose).Unprotect(job.DownloadKeyProtected));
+        return CryptographicOperations.FixedTimeEquals(expected, Encoding.UTF8.GetBytes(key)) && File.Exists(job.FilePath)
+            ? (job.FilePath, $"webhookportal-backup-{job.CreatedUtc:yyyyMMdd-HHmmss}.zip")
+            : null;
+    }
+
+    public async Task<IReadOnlyList<JobView>> ListAsync(ClaimsPrincipal caller, CancellationToken ct)
+    {
+        var query = db.Jobs.AsNoTracking();
+        if (!caller.IsInRole(PortalRoles.Admin))
+        {
+            var userId = caller.FindFirstValue(ClaimTypes.NameIdentifier);
+            query = query.Where(j => j.RequestedById == userId);
+        }
+
+        var rows = await query.OrderByDescending(j => j.CreatedUtc).Take(200).ToListAsync(ct);
+        return await ViewsAsync(rows, ct);
+    }
+
+    public async Task<JobView> GetAsync(ClaimsPrincipal caller, Guid id, CancellationToken ct)
+    {
+        var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id, ct);
+        if (job is null || (!caller.IsInRole(PortalRoles.Admin) && job.RequestedById != caller.FindFirstValue(ClaimTypes.NameIdentifier)))
+        {
+            throw new NotFoundException($"No job with id {id}.");
+        }
+
+        return (await ViewsAsync([job], ct))[0];
+    }
+
+    /// <summary>An admin's direct download link (the Jobs page), valid while the file is.</summary>
+    public async Task<string?> DownloadUrlAsync(Guid id, CancellationToken ct)
+    {
+        var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id, ct);
+        if (job?.DownloadKeyProtected is null || job.DownloadExpiresUtc <= time.GetUtcNow().UtcDateTime)
+        {
+            return null;
+        }
+
+        return $"api/jobs/{job.Id}/download?key={Uri.EscapeDataString(protection.CreateProtector(DownloadPurpose).Unprotect(job.DownloadKeyProtected))}";
+    }
+
+    public static string ProtectDownloadKey(IDataProtectionProvider protection, string key) => protection.CreateProtector(DownloadPurpose).Protect(key);
+
+    public static byte[] Hash(string value) => SHA256.HashData(Encoding.UTF8.GetBytes(value));
+
+    private async Task<IReadOnlyList<JobView>> ViewsAsync(List<Job> rows, CancellationToken ct)
+    {
+        var deliveryIds = rows.Where(r => r.CallbackDeliveryId is not null).Select(r => r.CallbackDeliveryId!.Value).ToList();
+        var states = await db.Deliveries.AsNoTracking().Where(d => deliveryIds.Contains(d.Id)).ToDictionaryAsync(d => d.Id, d => d.State, ct);
+        var now = time.GetUtcNow().UtcDateTime;
+        return rows.Select(j => new JobView(j.Id, j.Kind, j.RequestedByName, j.Status, j.Progress, j.CreatedUtc, j.StartedUtc, j.FinishedUtc, j.Error,
+            j.CallbackDeliveryId is { } d ? states.GetValueOrDefault(d) : j.CallbackUrl is null ? null : "not sent",
+            j.CallbackDeliveryId, j.DownloadKeyProtected is not null && j.DownloadExpiresUtc > now)).ToList();
+    }
+}

@@ -1,0 +1,99 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using WebhookPortal.Infrastructure.Auth;
+using WebhookPortal.Infrastructure.Errors;
+
+namespace WebhookPortal.Features.Jobs;
+
+public sealed record BackupRequest(string? Webhook_url);
+
+public static class JobsEndpoints
+{
+    public static IEndpointRouteBuilder MapJobsEndpoints(this IEndpointRouteBuilder app)
+    {
+        // Seed 002's paths: /api/authenticate, /api/backup/owner, /api/webhook?id=…
+        app.MapGet("/api/authenticate", AuthenticateQuery).WithTags("Async jobs").WithName("AuthenticateGet").AllowAnonymous();
+        app.MapPost("/api/authenticate", AuthenticateBody).WithTags("Async jobs").WithName("AuthenticatePost").AllowAnonymous().DisableAntiforgery();
+        app.MapPost("/api/backup/owner", Backup).WithTags("Async jobs").WithName("BackupOwner").RequireAuthorization(PortalPolicies.Read);
+        app.MapPost("/api/backup", Backup).WithTags("Async jobs").WithName("Backup").RequireAuthorization(PortalPolicies.Read);
+        app.MapGet("/api/webhook", Claim).WithTags("Async jobs").WithName("ClaimJobResult").RequireAuthorization(PortalPolicies.Read);
+        app.MapGet("/api/jobs", List).WithTags("Async jobs").WithName("ListJobs").RequireAuthorization(PortalPolicies.Read);
+        app.MapGet("/api/jobs/{id:guid}", Get).WithTags("Async jobs").WithName("GetJob").RequireAuthorization(PortalPolicies.Read);
+        // The claim-checked URL works without credentials until it expires.
+        app.MapGet("/api/jobs/{id:guid}/download", Download).WithTags("Async jobs").WithName("DownloadJobFile").AllowAnonymous();
+        return app;
+    }
+
+    private static async Task<IResult> AuthenticateQuery(JobService jobs, CancellationToken ct, string? api_key = null, string? username = null, string? password = null) =>
+        await AuthenticateAsync(jobs, new AuthenticateRequest(api_key, username, password), ct);
+
+    private static async Task<IResult> AuthenticateBody(HttpRequest request, JobService jobs, CancellationToken ct)
+    {
+        AuthenticateRequest? body = null;
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync(ct);
+            body = new AuthenticateRequest(form["api_key"], form["username"], form["password"]);
+        }
+        else if (request.HasJsonContentType())
+        {
+            try
+            {
+                body = await request.ReadFromJsonAsync<AuthenticateRequest>(new JsonSerializerOptions(JsonSerializerDefaults.Web), ct);
+            }
+            catch (JsonException)
+            {
+                body = null;
+            }
+        }
+
+        return await AuthenticateAsync(jobs, body ?? new AuthenticateRequest(null, null, null), ct);
+    }
+
+    private static async Task<IResult> AuthenticateAsync(JobService jobs, AuthenticateRequest request, CancellationToken ct)
+    {
+        var token = await jobs.AuthenticateAsync(request, ct);
+        return token is null
+            ? TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Authentication failed.", detail: "api_key, username and password must all be valid.")
+            : TypedResults.Ok(token);
+    }
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]
+    private static async Task<Accepted<BackupAccepted>> Backup(HttpRequest request, JobService jobs, ClaimsPrincipal user, CancellationToken ct)
+    {
+        BackupRequest? body = null;
+        if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+        {
+            try
+            {
+                body = await request.ReadFromJsonAsync<BackupRequest>(new JsonSerializerOptions(JsonSerializerDefaults.Web) { PropertyNameCaseInsensitive = true }, ct);
+            }
+            catch (JsonException)
+            {
+                throw new UnprocessableException("The body must be JSON: {\"webhook_url\": \"https://…\"}.");
+            }
+        }
+
+        var accepted = await jobs.StartBackupAsync(user, body?.Webhook_url, ct);
+        return TypedResults.Accepted($"/api/jobs/{accepted.JobId}", accepted);
+    }
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<Ok<ClaimAnswer>> Claim(JobService jobs, ClaimsPrincipal user, CancellationToken ct, string? id = null) =>
+        TypedResults.Ok(await jobs.ClaimAsync(user, id, ct));
+
+    private static async Task<Ok<IReadOnlyList<JobView>>> List(JobService jobs, ClaimsPrincipal user, CancellationToken ct) => TypedResults.Ok(await jobs.ListAsync(user, ct));
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<Ok<JobView>> Get(Guid id, JobService jobs, ClaimsPrincipal user, CancellationToken ct) => TypedResults.Ok(await jobs.GetAsync(user, id, ct));
+
+    private static async Task<IResult> Download(Guid id, JobService jobs, CancellationToken ct, string? key = null)
+    {
+        var file = await jobs.DownloadAsync(id, key, ct);
+        return file is { } found
+            ? TypedResults.PhysicalFile(found.Path, "application/zip", found.Name)
+            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: "The download link is unknown or has expired.");
+    }
+}
