@@ -56,6 +56,8 @@ public static class PortalSetup
 
         services.AddIntegrations();
         services.AddApiKeys();
+        services.AddOptions<WebhookPortal.Infrastructure.Scripting.ScriptOptions>().BindConfiguration(WebhookPortal.Infrastructure.Scripting.ScriptOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<WebhookPortal.Infrastructure.Scripting.ScriptSandbox>();
         services.AddListeners();
         services.AddDeliveries();
         services.AddScoped<WebhookPortal.Features.Users.UserService>();

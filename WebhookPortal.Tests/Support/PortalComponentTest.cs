@@ -32,6 +32,8 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddOptions<PortalOptions>().Configure(o => o.PublicBaseUrl = "http://portal.test");
         Services.AddOptions<ListenerOptions>();
         Services.AddSingleton<ListenerDirectory>();
+        Services.AddOptions<WebhookPortal.Infrastructure.Scripting.ScriptOptions>();
+        Services.AddSingleton<WebhookPortal.Infrastructure.Scripting.ScriptSandbox>();
         Services.AddScoped<ListenerService>();
         Services.AddScoped<LogService>();
         Services.AddSingleton<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider());

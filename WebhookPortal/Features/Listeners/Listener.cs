@@ -55,6 +55,12 @@ public sealed class Listener
 
     public string? SchemaJson { get; set; }
 
+    /// <summary>The JSON sample the tables were generated from (perform-list falls back to it).</summary>
+    public string? SampleJson { get; set; }
+
+    /// <summary>Optional JavaScript <c>(body, request) =&gt; body</c> run before storing; throwing rejects the request.</summary>
+    public string? Script { get; set; }
+
     public DateTime CreatedUtc { get; set; }
 
     public DateTime UpdatedUtc { get; set; }

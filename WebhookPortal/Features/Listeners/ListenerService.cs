@@ -16,13 +16,17 @@ namespace WebhookPortal.Features.Listeners;
 
 public sealed record ListenerAuthInput(ListenerAuthMethod? Method, TokenLocation? ReadFrom, string? Name, string? Prefix);
 
-public sealed record ListenerInput(string? Name, bool? Enabled, ListenerAuthInput? Auth, int? RetentionDays);
+public sealed record ListenerInput(string? Name, bool? Enabled, ListenerAuthInput? Auth, int? RetentionDays, string? Script = null);
+
+public sealed record ScriptTestRequest(JsonElement? Body, string? Method, Dictionary<string, string>? Headers, Dictionary<string, string>? Query, string? Script);
+
+public sealed record ScriptTestResult(JsonElement? Result);
 
 public sealed record ListenerAuthView(ListenerAuthMethod Method, TokenLocation ReadFrom, string? Name, string? Prefix, bool HasToken);
 
 public sealed record ListenerView(
     Guid Id, Guid IntegrationId, string Name, bool Enabled, string Url, ListenerAuthView Auth, int? RetentionDays,
-    TableSchema? Tables, DateTime Created, DateTime Updated);
+    TableSchema? Tables, DateTime Created, DateTime Updated, string? Script = null);
 
 /// <summary>
 /// A sample and how to turn it into tables. <c>ColumnTypes</c> overrides inferred types, keyed
@@ -55,7 +59,7 @@ public sealed class DestructiveChangeException(IReadOnlyList<string> losses)
 }
 
 /// <summary>Listeners for the API and the pages: settings, token, generated tables, stored records.</summary>
-public sealed partial class ListenerService(PortalDbContext db, ListenerDirectory directory, TimeProvider time, IOptions<PortalOptions> portal)
+public sealed partial class ListenerService(PortalDbContext db, ListenerDirectory directory, TimeProvider time, IOptions<PortalOptions> portal, WebhookPortal.Infrastructure.Scripting.ScriptSandbox scripts)
 {
     public const string DefaultTokenHeader = "X-Webhook-Token";
 
@@ -64,7 +68,7 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
     public ListenerView ToView(Listener l) => new(
         l.Id, l.IntegrationId, l.Name, l.Enabled, UrlOf(l.IntegrationId, l.Id),
         new ListenerAuthView(l.AuthMethod, l.TokenLocation, l.TokenName, l.TokenPrefix, l.TokenHash is not null),
-        l.RetentionDays, l.GetSchema(), l.CreatedUtc, l.UpdatedUtc);
+        l.RetentionDays, l.GetSchema(), l.CreatedUtc, l.UpdatedUtc, l.Script);
 
     public async Task<IReadOnlyList<ListenerView>> ListAsync(Guid? integrationId, CancellationToken ct = default)
     {
@@ -184,6 +188,28 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
         return token;
     }
 
+    /// <summary>Runs the listener's script (or the one given, for the editor's Test) on a sample request.</summary>
+    public async Task<ScriptTestResult> TestScriptAsync(Guid id, ScriptTestRequest request, CancellationToken ct = default)
+    {
+        var listener = await FindAsync(id, ct);
+        var script = string.IsNullOrWhiteSpace(request.Script) ? listener.Script : request.Script;
+        if (script is null)
+        {
+            throw new UnprocessableException("The listener has no script to test.");
+        }
+
+        var requestJson = JsonSerializer.Serialize(new { method = request.Method ?? "POST", headers = request.Headers ?? [], query = request.Query ?? [] });
+        try
+        {
+            var result = scripts.Run(script, request.Body?.GetRawText() ?? "null", requestJson);
+            return new ScriptTestResult(result is null ? null : JsonDocument.Parse(result).RootElement);
+        }
+        catch (WebhookPortal.Infrastructure.Scripting.ScriptException ex)
+        {
+            throw new UnprocessableException(ex.Line is { } line ? $"Line {line}: {ex.Message}" : ex.Message);
+        }
+    }
+
     public static byte[] HashToken(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
     public async Task<TablesPreview> PreviewTablesAsync(Guid id, TablesRequest request, CancellationToken ct = default)
@@ -214,6 +240,7 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
             }
 
             listener.SetSchema(target);
+            listener.SampleJson = request.Sample is { ValueKind: JsonValueKind.String } text ? text.GetString() : request.Sample?.GetRawText();
             listener.UpdatedUtc = time.GetUtcNow().UtcDateTime;
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
@@ -399,6 +426,19 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
             }
         }
 
+        var script = string.IsNullOrWhiteSpace(input.Script) ? null : input.Script;
+        if (script is not null)
+        {
+            try
+            {
+                scripts.Compile(script);
+            }
+            catch (WebhookPortal.Infrastructure.Scripting.ScriptException ex)
+            {
+                throw new UnprocessableException($"The script does not parse (line {ex.Line}): {ex.Message}");
+            }
+        }
+
         if (input.RetentionDays is < 1 or > 36500)
         {
             errors["retentionDays"] = ["Retention is between 1 and 36500 days, or null to keep records forever."];
@@ -421,6 +461,7 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
         listener.TokenName = method == ListenerAuthMethod.Token ? tokenName : null;
         listener.TokenPrefix = method == ListenerAuthMethod.Token && readFrom == TokenLocation.Authorization ? prefix : null;
         listener.RetentionDays = input.RetentionDays;
+        listener.Script = script;
     }
 
     private async Task<Listener> FindAsync(Guid id, CancellationToken ct) =>

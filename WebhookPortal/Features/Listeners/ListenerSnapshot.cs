@@ -17,10 +17,11 @@ public sealed record ListenerSnapshot(
     string? TokenName,
     string? TokenPrefix,
     byte[]? TokenHash,
-    TableSchema? Schema)
+    TableSchema? Schema,
+    string? Script = null)
 {
     public static ListenerSnapshot From(Listener l) =>
-        new(l.Id, l.IntegrationId, l.Name, l.Enabled, l.AuthMethod, l.TokenLocation, l.TokenName, l.TokenPrefix, l.TokenHash, l.GetSchema());
+        new(l.Id, l.IntegrationId, l.Name, l.Enabled, l.AuthMethod, l.TokenLocation, l.TokenName, l.TokenPrefix, l.TokenHash, l.GetSchema(), l.Script);
 }
 
 /// <summary>

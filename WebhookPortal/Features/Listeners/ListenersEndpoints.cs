@@ -23,6 +23,7 @@ public static class ListenersEndpoints
         listeners.MapPost("/{id:guid}/tables/preview", Preview).WithName("PreviewListenerTables").RequireAuthorization(PortalPolicies.Admin);
         listeners.MapPost("/{id:guid}/tables", Generate).WithName("GenerateListenerTables").RequireAuthorization(PortalPolicies.Admin);
         listeners.MapGet("/{id:guid}/records", Records).WithName("ListListenerRecords");
+        listeners.MapPost("/{id:guid}/script/test", TestScript).WithName("TestListenerScript").RequireAuthorization(PortalPolicies.Admin);
 
         app.MapPost("/api/maintenance/retention/run", RunRetention).WithTags("Maintenance").WithName("RunRetention").RequireAuthorization(PortalPolicies.Admin);
         return app;
@@ -80,6 +81,10 @@ public static class ListenersEndpoints
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     private static async Task<Ok<RecordsPage>> Records(Guid id, ListenerService service, CancellationToken ct, int page = 1, int pageSize = 50) =>
         TypedResults.Ok(await service.GetRecordsAsync(id, page, pageSize, ct));
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]
+    private static async Task<Ok<ScriptTestResult>> TestScript(Guid id, ScriptTestRequest request, ListenerService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.TestScriptAsync(id, request, ct));
 
     private static async Task<Ok<RetentionReport>> RunRetention(RetentionService retention, CancellationToken ct) =>
         TypedResults.Ok(await retention.RunAsync(ct));

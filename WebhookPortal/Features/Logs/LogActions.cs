@@ -13,7 +13,7 @@ namespace WebhookPortal.Features.Logs;
 public sealed record ReplayResult(int Status, object Result);
 
 /// <summary>What an administrator can do from a log entry: replay an inbound request, redeliver an outbound one.</summary>
-public sealed class LogActions(PortalDbContext db, ListenerDirectory listeners, ReceiverWriter writer, DeliveryService deliveries, IOptions<LogOptions> logOptions, TimeProvider time)
+public sealed class LogActions(PortalDbContext db, ListenerDirectory listeners, ReceiverWriter writer, WebhookPortal.Infrastructure.Scripting.ScriptSandbox scripts, DeliveryService deliveries, IOptions<LogOptions> logOptions, TimeProvider time)
 {
     /// <summary>Runs a logged inbound request again, without its (redacted) credentials, as a new logged request.</summary>
     public async Task<ReplayResult> ReplayAsync(long id, CancellationToken ct = default)
@@ -57,7 +57,7 @@ public sealed class LogActions(PortalDbContext db, ListenerDirectory listeners, 
             RequestHeaders = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["X-Portal-Replay-Of"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture) }),
         };
         var content = entry.RequestBody is null ? null : System.Text.Encoding.UTF8.GetBytes(entry.RequestBody);
-        var outcome = await ReceiverEndpoint.ProcessAsync(writer, listener, entry.Method, content, recordId, new QueryCollection(query), log, Stopwatch.GetTimestamp(), maxBody, time, ct);
+        var outcome = await ReceiverEndpoint.ProcessAsync(writer, scripts, listener, entry.Method, content, recordId, new QueryCollection(query), log, Stopwatch.GetTimestamp(), maxBody, time, ct);
         return new ReplayResult(outcome.Status, outcome.Body);
     }
 

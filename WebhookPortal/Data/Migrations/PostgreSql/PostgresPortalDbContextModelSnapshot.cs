@@ -556,7 +556,13 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                     b.Property<int?>("RetentionDays")
                         .HasColumnType("integer");
 
+                    b.Property<string>("SampleJson")
+                        .HasColumnType("text");
+
                     b.Property<string>("SchemaJson")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Script")
                         .HasColumnType("text");
 
                     b.Property<byte[]>("TokenHash")

@@ -545,7 +545,13 @@ namespace WebhookPortal.Data.Migrations.Sqlite
                     b.Property<int?>("RetentionDays")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("SampleJson")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("SchemaJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Script")
                         .HasColumnType("TEXT");
 
                     b.Property<byte[]>("TokenHash")

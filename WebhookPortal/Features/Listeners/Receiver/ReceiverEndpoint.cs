@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using WebhookPortal.Features.Listeners.Tables;
 using WebhookPortal.Features.Logs;
+using WebhookPortal.Infrastructure.Scripting;
 
 namespace WebhookPortal.Features.Listeners.Receiver;
 
@@ -29,10 +30,10 @@ public static class ReceiverEndpoint
         return app;
     }
 
-    private static Task<IResult> ReceiveDelete(HttpContext http, Guid integrationId, Guid listenerId, string recordId, ListenerDirectory listeners, ReceiverWriter writer, IOptions<ListenerOptions> options, IOptions<LogOptions> logOptions, TimeProvider time) =>
-        Receive(http, integrationId, listenerId, listeners, writer, options, logOptions, time, recordId);
+    private static Task<IResult> ReceiveDelete(HttpContext http, Guid integrationId, Guid listenerId, string recordId, ListenerDirectory listeners, ReceiverWriter writer, ScriptSandbox scripts, IOptions<ListenerOptions> options, IOptions<LogOptions> logOptions, TimeProvider time) =>
+        Receive(http, integrationId, listenerId, listeners, writer, scripts, options, logOptions, time, recordId);
 
-    private static async Task<IResult> Receive(HttpContext http, Guid integrationId, Guid listenerId, ListenerDirectory listeners, ReceiverWriter writer, IOptions<ListenerOptions> options, IOptions<LogOptions> logOptions, TimeProvider time, string? recordId = null)
+    private static async Task<IResult> Receive(HttpContext http, Guid integrationId, Guid listenerId, ListenerDirectory listeners, ReceiverWriter writer, ScriptSandbox scripts, IOptions<ListenerOptions> options, IOptions<LogOptions> logOptions, TimeProvider time, string? recordId = null)
     {
         var started = Stopwatch.GetTimestamp();
         var ct = http.RequestAborted;
@@ -95,7 +96,7 @@ public static class ReceiverEndpoint
             }
         }
 
-        return Answer(await ProcessAsync(writer, listener, method, content, recordId, http.Request.Query, log, started, maxBody, time, ct));
+        return Answer(await ProcessAsync(writer, scripts, listener, method, content, recordId, http.Request.Query, log, started, maxBody, time, ct));
     }
 
     /// <summary>
@@ -103,7 +104,7 @@ public static class ReceiverEndpoint
     /// receiver and by Replay, which re-runs a logged request.
     /// </summary>
     public static async Task<WriteOutcome> ProcessAsync(
-        ReceiverWriter writer, ListenerSnapshot listener, string method, byte[]? content, string? recordId, IQueryCollection query, LogEntry log, long started, int maxBody, TimeProvider time, CancellationToken ct)
+        ReceiverWriter writer, ScriptSandbox scripts, ListenerSnapshot listener, string method, byte[]? content, string? recordId, IQueryCollection query, LogEntry log, long started, int maxBody, TimeProvider time, CancellationToken ct)
     {
         async Task<WriteOutcome> RefuseAsync(WriteOutcome outcome)
         {
@@ -154,6 +155,35 @@ public static class ReceiverEndpoint
         catch (JsonException ex)
         {
             return await RefuseAsync(ReceiverErrors.Problem(StatusCodes.Status400BadRequest, "The body is not valid JSON.", ex.Message));
+        }
+
+        if (listener.Script is { } script)
+        {
+            // The listener's script sees the body and the request (secrets redacted) and returns the body to store.
+            var requestJson = JsonSerializer.Serialize(new
+            {
+                method,
+                headers = log.RequestHeaders is null ? [] : JsonSerializer.Deserialize<Dictionary<string, string>>(log.RequestHeaders),
+                query = query.ToDictionary(q => q.Key, q => q.Value.ToString()),
+            });
+            string? transformed;
+            try
+            {
+                transformed = scripts.Run(script, document.RootElement.GetRawText(), requestJson);
+            }
+            catch (ScriptException ex)
+            {
+                document.Dispose();
+                return await RefuseAsync(ReceiverErrors.Problem(StatusCodes.Status422UnprocessableEntity, "The listener script rejected the request.", ex.Message));
+            }
+
+            document.Dispose();
+            if (transformed is null)
+            {
+                return await RefuseAsync(ReceiverErrors.Problem(StatusCodes.Status422UnprocessableEntity, "The listener script rejected the request.", "The script returned no body."));
+            }
+
+            document = JsonDocument.Parse(transformed);
         }
 
         List<JsonElement> records;
