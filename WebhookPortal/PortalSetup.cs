@@ -59,6 +59,7 @@ public static class PortalSetup
         services.AddOptions<WebhookPortal.Infrastructure.Scripting.ScriptOptions>().BindConfiguration(WebhookPortal.Infrastructure.Scripting.ScriptOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<WebhookPortal.Infrastructure.Scripting.ScriptSandbox>();
         services.AddListeners();
+        services.AddScoped<WebhookPortal.Features.Events.EventService>();
         services.AddDeliveries();
         services.AddScoped<WebhookPortal.Features.Users.UserService>();
         services.AddScoped<WebhookPortal.Features.Notifications.NotificationService>();
@@ -102,6 +103,7 @@ public static class PortalSetup
         WebhookPortal.Features.Users.UsersEndpoints.MapUsersEndpoints(app);
         WebhookPortal.Features.Notifications.NotificationsEndpoints.MapNotificationsEndpoints(app);
         WebhookPortal.Features.Jobs.JobsEndpoints.MapJobsEndpoints(app);
+        WebhookPortal.Features.Events.EventsEndpoints.MapEventsEndpoints(app);
         app.Services.ScheduleDeliverySweep();
         app.Services.ScheduleRetention();
 

@@ -10,6 +10,7 @@ using WebhookPortal.Features.Webhooks;
 using WebhookPortal.Features.Deliveries;
 using WebhookPortal.Features.Notifications;
 using WebhookPortal.Features.Jobs;
+using WebhookPortal.Features.Events;
 
 namespace WebhookPortal.Data;
 
@@ -34,6 +35,8 @@ public class PortalDbContext(DbContextOptions options)
     public DbSet<RuleFiring> RuleFirings => Set<RuleFiring>();
     public DbSet<Job> Jobs => Set<Job>();
     public DbSet<JobToken> JobTokens => Set<JobToken>();
+    public DbSet<EventType> EventTypes => Set<EventType>();
+    public DbSet<Subscription> Subscriptions => Set<Subscription>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

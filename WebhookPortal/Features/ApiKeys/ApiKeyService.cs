@@ -38,10 +38,10 @@ public sealed class ApiKeyService(PortalDbContext db, TimeProvider time)
             errors["name"] = ["The name must be at most 100 characters."];
         }
 
-        var canonicalRole = PortalRoles.Normalize(role);
+        var canonicalRole = PortalRoles.ApiKeyRoles.FirstOrDefault(r => string.Equals(r, role, StringComparison.OrdinalIgnoreCase));
         if (canonicalRole is null)
         {
-            errors["role"] = [$"The role must be one of: {string.Join(", ", PortalRoles.All)}."];
+            errors["role"] = [$"The role must be one of: {string.Join(", ", PortalRoles.ApiKeyRoles)}."];
         }
 
         if (errors.Count > 0)

@@ -32,6 +32,9 @@ public static class DeliveryTargets
 
     /// <summary>An async job's callback (seed 002): a GET to the caller's webhook_url, unsigned.</summary>
     public const string Job = "job";
+
+    /// <summary>A REST-hook subscription to an event type, signed with the subscription's secret.</summary>
+    public const string Subscription = "subscription";
 }
 
 /// <summary>

@@ -74,6 +74,7 @@ public sealed class DeliveryWorker(
         var (outcome, log) = await SendAsync(delivery, target, attemptNumber, ct);
         db.LogEntries.Add(log);
 
+
         var finished = time.GetUtcNow().UtcDateTime;
         var (verdict, next) = RetryPolicy.Decide(outcome, attemptNumber, policy.MaxRetries, policy.RetryInterval, finished);
         delivery.LastStatus = outcome.Status;
@@ -89,6 +90,15 @@ public sealed class DeliveryWorker(
         if (next is { } at)
         {
             delivery.NextAttemptUtc = at;
+        }
+
+        if (delivery.TargetKind == DeliveryTargets.Subscription && outcome.Status == StatusCodes.Status410Gone)
+        {
+            // REST hooks: 410 Gone means the subscriber is gone; unsubscribe at once.
+            await db.Subscriptions.Where(s => s.Id == delivery.TargetId).ExecuteDeleteAsync(ct);
+            delivery.LastError = "The subscriber answered 410 Gone and was unsubscribed.";
+            log.Error = delivery.LastError;
+            logger.LogInformation("Subscription {SubscriptionId} answered 410 Gone and was removed.", delivery.TargetId);
         }
 
         await db.SaveChangesAsync(ct);
@@ -113,6 +123,12 @@ public sealed class DeliveryWorker(
 
             delivery.Url = webhook.PostUrl;
             return new Target(webhook.Name, WebhookSecrets.Unprotect(protection, webhook.ProtectedSecret), webhook.Headers);
+        }
+
+        if (delivery.TargetKind == DeliveryTargets.Subscription)
+        {
+            var subscription = await db.Subscriptions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == delivery.TargetId, ct);
+            return subscription is null ? null : new Target(delivery.TargetName, WebhookSecrets.Unprotect(protection, subscription.ProtectedSecret), new Dictionary<string, string>());
         }
 
         if (delivery.TargetKind == DeliveryTargets.Job)

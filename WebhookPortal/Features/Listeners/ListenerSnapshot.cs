@@ -18,7 +18,8 @@ public sealed record ListenerSnapshot(
     string? TokenPrefix,
     byte[]? TokenHash,
     TableSchema? Schema,
-    string? Script = null)
+    string? Script = null,
+    bool HasEvents = false)
 {
     public static ListenerSnapshot From(Listener l) =>
         new(l.Id, l.IntegrationId, l.Name, l.Enabled, l.AuthMethod, l.TokenLocation, l.TokenName, l.TokenPrefix, l.TokenHash, l.GetSchema(), l.Script);
@@ -43,7 +44,11 @@ public sealed class ListenerDirectory(IServiceScopeFactory scopes, IOptions<List
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var listener = await db.Listeners.AsNoTracking().FirstOrDefaultAsync(l => l.Id == id, ct);
-        var snapshot = listener is null ? null : ListenerSnapshot.From(listener);
+        var snapshot = listener is null ? null : ListenerSnapshot.From(listener) with
+        {
+            // Data tracking reads each changed record back only when an event type listens.
+            HasEvents = await db.EventTypes.AnyAsync(e => e.ListenerId == id && e.Enabled, ct),
+        };
         cache[id] = (snapshot, now + options.Value.CacheDuration);
         return snapshot;
     }

@@ -74,6 +74,8 @@ public static class AuthSetup
         services.AddAuthorizationBuilder()
             .AddPolicy(PortalPolicies.Admin, p => p.RequireAuthenticatedUser().RequireRole(PortalRoles.Admin))
             .AddPolicy(PortalPolicies.Read, p => p.RequireAuthenticatedUser().RequireRole(PortalRoles.Admin, PortalRoles.Support))
+            .AddPolicy(PortalPolicies.Hooks, p => p.RequireAuthenticatedUser().RequireRole(PortalRoles.Admin, PortalRoles.Support, PortalRoles.Subscriber))
+            .AddPolicy(PortalPolicies.HooksWrite, p => p.RequireAuthenticatedUser().RequireRole(PortalRoles.Admin, PortalRoles.Subscriber))
             // Anything not explicitly opened needs a signed-in user.
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
     }

@@ -20,6 +20,9 @@ public sealed class WriteContext(PortalDbContext db, DbConnection connection, Db
     public DbTransaction Transaction { get; } = transaction;
 
     public SqlDialect Dialect { get; } = dialect;
+
+    /// <summary>Root-record changes of the current item (data tracking), handed to event types once it succeeds.</summary>
+    public List<RecordChange> Changes { get; } = [];
 }
 
 /// <summary>The outcome of one item: an HTTP status and the JSON answer; a failure rolls back the item's changes.</summary>
@@ -85,14 +88,18 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var context = new WriteContext(db, db.Database.GetDbConnection(), transaction.GetDbTransaction(), SqlDialect.For(db.Database.IsSqlite()));
             var meter = scope.ServiceProvider.GetRequiredService<UsageMeter>();
+            var events = scope.ServiceProvider.GetRequiredService<WebhookPortal.Features.Events.EventService>();
 
             for (var i = 0; i < batch.Count; i++)
             {
+                context.Changes.Clear();
                 outcomes[i] = await ApplyAsync(batch[i], context, transaction, ct);
                 if (outcomes[i].Succeeded && batch[i].Apply is not null && batch[i].Log is { IntegrationId: { } integrationId, SourceId: { } listenerId })
                 {
-                    // Accepted requests count towards notification rules, in this same transaction.
+                    // Accepted requests count towards notification rules, and their changes fire event types,
+                    // in this same transaction (transactional outbox).
                     staged.AddRange(await meter.CountAsync(integrationId, listenerId, time.GetUtcNow().UtcDateTime, ct));
+                    staged.AddRange(await events.StageAsync(integrationId, listenerId, context.Changes, ct));
                 }
 
                 batch[i].Log.Status = outcomes[i].Status;

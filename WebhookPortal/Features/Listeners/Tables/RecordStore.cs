@@ -14,6 +14,9 @@ public sealed record WriteSummary(int Inserted, int Updated, int Deleted)
     public WriteSummary Add(WriteSummary other) => new(Inserted + other.Inserted, Updated + other.Updated, Deleted + other.Deleted);
 }
 
+/// <summary>A change to a root record, as data tracking reports it: the record has the records API's shape.</summary>
+public sealed record RecordChange(string Action, JsonObject Record);
+
 /// <summary>A value that does not fit its column, or a missing key: 422 naming the field.</summary>
 public sealed class RecordValidationException(string field, string message) : Exception(message)
 {
@@ -27,6 +30,9 @@ public sealed class RecordValidationException(string field, string message) : Ex
 public sealed class RecordStore(DbConnection connection, DbTransaction? transaction, SqlDialect dialect, Guid listenerId, TableSchema schema)
 {
     private string Table(TableDef table) => dialect.Quote(SqlDialect.PhysicalName(listenerId, table.Name));
+
+    /// <summary>When set, every insert, update and delete of a root record is reported here (data tracking).</summary>
+    public List<RecordChange>? Changes { get; set; }
 
     private DbCommand Command(string sql)
     {
@@ -65,6 +71,11 @@ public sealed class RecordStore(DbConnection connection, DbTransaction? transact
 
         await WriteRootAsync(root, values, lastModified, ct);
         await InsertChildrenAsync(root, record, rootKey, parentPosition: "", ct);
+        if (Changes is not null && await ReadOneAsync(key, ct) is { } stored)
+        {
+            Changes.Add(new RecordChange(exists ? "update" : "insert", stored));
+        }
+
         return exists ? new WriteSummary(0, 1, 0) : new WriteSummary(1, 0, 0);
     }
 
@@ -105,6 +116,11 @@ public sealed class RecordStore(DbConnection connection, DbTransaction? transact
             }
         }
 
+        if (Changes is not null && await ReadOneAsync(key, ct) is { } stored)
+        {
+            Changes.Add(new RecordChange("update", stored));
+        }
+
         return new WriteSummary(0, 1, 0);
     }
 
@@ -123,9 +139,15 @@ public sealed class RecordStore(DbConnection connection, DbTransaction? transact
         }
 
         var rootKey = RootKeyText(key.Values.ToList());
+        var before = Changes is null ? null : await ReadOneAsync(key.Values.ToList(), ct);
         foreach (var child in schema.Tables.Skip(1))
         {
             await DeleteChildRowsAsync(child, rootKey, ct);
+        }
+
+        if (before is not null)
+        {
+            Changes!.Add(new RecordChange("delete", before));
         }
 
         await using var command = Command($"DELETE FROM {Table(schema.Root)} WHERE {KeyWhere(command: null)}");
@@ -435,6 +457,48 @@ public sealed class RecordStore(DbConnection connection, DbTransaction? transact
     }
 
     /// <summary>The record of one root key in the records API's shape, or null.</summary>
+    public async Task<JsonObject?> ReadOneAsync(IReadOnlyList<object?> key, CancellationToken ct)
+    {
+        var root = schema.Root;
+        JsonObject? item = null;
+        var normalized = new List<object?>();
+        await using (var select = Command($"SELECT {string.Join(", ", root.Columns.Select(c => dialect.Quote(c.Name)))}, {dialect.Quote(SystemColumns.LastModified)} FROM {Table(root)} WHERE {KeyWhere(null)}"))
+        {
+            for (var i = 0; i < key.Count; i++)
+            {
+                AddParameter(select, "@k" + i, key[i]);
+            }
+
+            await using var reader = await select.ExecuteReaderAsync(ct);
+            if (await reader.ReadAsync(ct))
+            {
+                item = new JsonObject();
+                for (var i = 0; i < root.Columns.Count; i++)
+                {
+                    var column = root.Columns[i];
+                    var value = reader.IsDBNull(i) ? null : reader.GetValue(i);
+                    item[column.Name] = ToNode(column, value);
+                    if (column.PrimaryKey)
+                    {
+                        normalized.Add(NormalizeKey(column, value));
+                    }
+                }
+
+                item[SystemColumns.LastModified] = reader.GetString(root.Columns.Count);
+            }
+        }
+
+        if (item is not null)
+        {
+            await AttachChildrenAsync(root, [(RootKeyText(normalized), "", item)], ct);
+        }
+
+        return item;
+    }
+
+    /// <summary>The latest records (newest first), for samples.</summary>
+    public async Task<List<JsonObject>> LatestAsync(int count, CancellationToken ct) => (await ReadPageAsync(1, count, ct)).Items;
+
     private async Task AttachChildrenAsync(TableDef parent, List<(string RootKey, string Position, JsonObject Item)> parents, CancellationToken ct)
     {
         if (parents.Count == 0)

@@ -1,0 +1,389 @@
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using WebhookPortal.Data;
+using WebhookPortal.Features.Deliveries;
+using WebhookPortal.Features.Listeners;
+using WebhookPortal.Features.Listeners.Tables;
+using WebhookPortal.Features.Logs;
+using WebhookPortal.Features.Webhooks;
+using WebhookPortal.Infrastructure.Auth;
+using WebhookPortal.Infrastructure.Errors;
+using WebhookPortal.Infrastructure.Scripting;
+
+namespace WebhookPortal.Features.Events;
+
+public sealed record EventTypeInput(string? Name, string? Description, Guid? ListenerId, List<string>? Actions, string? Script, bool? Enabled);
+
+public sealed record EventTypeView(Guid Id, Guid IntegrationId, Guid ListenerId, string Name, string? Description, IReadOnlyList<string> Actions, string? Script, bool Enabled,
+    int Subscribers, int FiredLast24h, DateTime Created, DateTime Updated);
+
+public sealed record EventTestRequest(JsonElement? Record, string? Action);
+
+public sealed record EventTestResult(JsonElement? Payload);
+
+public sealed record SubscribeRequest(string? Event, string? Target_url, Guid? IntegrationId);
+
+public sealed record SubscriptionView(Guid Id, string Event, string Target_url, DateTime Created, string? Owner, string? LastDeliveryState);
+
+public sealed record SubscribedAnswer(Guid Id, string Event, string Target_url, DateTime Created, string Secret);
+
+/// <summary>Event types (seed 001's triggers), their payload scripts, data tracking and REST-hook subscriptions.</summary>
+public sealed partial class EventService(
+    PortalDbContext db, ScriptSandbox scripts, DeliveryService deliveries, ListenerDirectory listeners, IDataProtectionProvider protection,
+    IOptions<OutboundOptions> outbound, TimeProvider time)
+{
+    public const string SubscriptionTarget = DeliveryTargets.Subscription;
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    private static partial Regex NamePattern();
+
+    public async Task<IReadOnlyList<EventTypeView>> ListAsync(Guid? integrationId, CancellationToken ct = default)
+    {
+        if (integrationId is { } id && !await db.Integrations.AnyAsync(i => i.Id == id, ct))
+        {
+            throw new NotFoundException($"No integration with id {id}.");
+        }
+
+        var rows = await db.EventTypes.AsNoTracking().Where(e => integrationId == null || e.IntegrationId == integrationId).OrderBy(e => e.Name).ToListAsync(ct);
+        return await ViewsAsync(rows, ct);
+    }
+
+    public async Task<EventTypeView> GetAsync(Guid id, CancellationToken ct = default) => (await ViewsAsync([await FindAsync(id, ct)], ct))[0];
+
+    public async Task<EventTypeView> CreateAsync(Guid integrationId, EventTypeInput input, CancellationToken ct = default)
+    {
+        if (!await db.Integrations.AnyAsync(i => i.Id == integrationId, ct))
+        {
+            throw new NotFoundException($"No integration with id {integrationId}.");
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var entity = new EventType { Id = Guid.NewGuid(), IntegrationId = integrationId, Name = "", ActionsJson = "[]", CreatedUtc = now, UpdatedUtc = now };
+        await ApplyAsync(entity, input, ct);
+        db.EventTypes.Add(entity);
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+        listeners.Invalidate(entity.ListenerId);
+        return await GetAsync(entity.Id, ct);
+    }
+
+    public async Task<EventTypeView> UpdateAsync(Guid id, EventTypeInput input, CancellationToken ct = default)
+    {
+        var entity = await FindAsync(id, ct);
+        var oldListener = entity.ListenerId;
+        await ApplyAsync(entity, input, ct);
+        entity.UpdatedUtc = time.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+        listeners.Invalidate(oldListener);
+        listeners.Invalidate(entity.ListenerId);
+        return await GetAsync(id, ct);
+    }
+
+    public async Task DeleteAsync(Guid id, CancellationToken ct = default)
+    {
+        var entity = await FindAsync(id, ct);
+        await db.Subscriptions.Where(s => s.EventTypeId == id).ExecuteDeleteAsync(ct);
+        db.EventTypes.Remove(entity);
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+        listeners.Invalidate(entity.ListenerId);
+    }
+
+    /// <summary>The payload the script builds for a record (by default the latest stored one); null when the script declines.</summary>
+    public async Task<EventTestResult> TestAsync(Guid id, EventTestRequest request, CancellationToken ct = default)
+    {
+        var entity = await FindAsync(id, ct);
+        var action = request.Action ?? entity.Actions.FirstOrDefault() ?? RecordActions.Insert;
+        string record;
+        if (request.Record is { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null } given)
+        {
+            record = given.GetRawText();
+        }
+        else
+        {
+            record = (await SamplesAsync(entity, 1, ct)).FirstOrDefault() ?? throw new UnprocessableException("There is no stored record and no sample to test with; send a record.");
+        }
+
+        var payload = Payload(entity, record, action);
+        return new EventTestResult(payload is null ? null : JsonDocument.Parse(payload).RootElement);
+    }
+
+    /// <summary>Perform list: payloads for the latest records (up to 3, newest first), or for the listener's sample.</summary>
+    public async Task<IReadOnlyList<JsonElement>> PerformListAsync(ClaimsPrincipal caller, string? eventName, Guid? integrationId, CancellationToken ct = default)
+    {
+        var entity = await ByNameAsync(eventName, integrationId, ct);
+        var payloads = new List<JsonElement>();
+        foreach (var record in await SamplesAsync(entity, 3, ct))
+        {
+            try
+            {
+                if (Payload(entity, record, entity.Actions.FirstOrDefault() ?? RecordActions.Insert) is { } payload)
+                {
+                    payloads.Add(JsonDocument.Parse(payload).RootElement);
+                }
+            }
+            catch (UnprocessableException)
+            {
+                // A record the script cannot handle is left out of the samples.
+            }
+        }
+
+        return payloads;
+    }
+
+    public async Task<SubscribedAnswer> SubscribeAsync(ClaimsPrincipal caller, SubscribeRequest request, CancellationToken ct = default)
+    {
+        var entity = await ByNameAsync(request.Event, request.IntegrationId, ct);
+        if (UrlGuard.ValidateUrl(request.Target_url, outbound.Value.AllowedHosts) is { } error)
+        {
+            throw new UnprocessableException("target_url: " + error);
+        }
+
+        var secret = Signer.NewSecret();
+        var subscription = new Subscription
+        {
+            Id = Guid.NewGuid(),
+            EventTypeId = entity.Id,
+            TargetUrl = request.Target_url!.Trim(),
+            ProtectedSecret = WebhookSecrets.Protect(protection, secret),
+            OwnerId = OwnerOf(caller),
+            OwnerName = caller.Identity?.Name,
+            CreatedUtc = time.GetUtcNow().UtcDateTime,
+        };
+        db.Subscriptions.Add(subscription);
+        await db.SaveChangesAsync(ct);
+        return new SubscribedAnswer(subscription.Id, entity.Name, subscription.TargetUrl, subscription.CreatedUtc, secret);
+    }
+
+    public async Task<IReadOnlyList<SubscriptionView>> SubscriptionsAsync(ClaimsPrincipal caller, Guid? eventTypeId, CancellationToken ct = default)
+    {
+        var query = db.Subscriptions.AsNoTracking();
+        if (!caller.IsInRole(PortalRoles.Admin) && !caller.IsInRole(PortalRoles.Support))
+        {
+            var owner = OwnerOf(caller);
+            query = query.Where(s => s.OwnerId == owner);
+        }
+
+        if (eventTypeId is { } id)
+        {
+            query = query.Where(s => s.EventTypeId == id);
+        }
+
+        var rows = await query.OrderByDescending(s => s.CreatedUtc).ToListAsync(ct);
+        var names = await db.EventTypes.AsNoTracking().ToDictionaryAsync(e => e.Id, e => e.Name, ct);
+        var ids = rows.Select(r => r.Id).ToList();
+        var last = (await db.Deliveries.AsNoTracking().Where(d => d.TargetKind == SubscriptionTarget && ids.Contains(d.TargetId)).Select(d => new { d.TargetId, d.State, d.CreatedUtc }).ToListAsync(ct))
+            .GroupBy(d => d.TargetId).ToDictionary(g => g.Key, g => g.OrderByDescending(d => d.CreatedUtc).First().State);
+        return rows.Select(s => new SubscriptionView(s.Id, names.GetValueOrDefault(s.EventTypeId, "?"), s.TargetUrl, s.CreatedUtc, s.OwnerName, last.GetValueOrDefault(s.Id))).ToList();
+    }
+
+    public async Task UnsubscribeAsync(ClaimsPrincipal caller, Guid id, CancellationToken ct = default)
+    {
+        var subscription = await db.Subscriptions.FirstOrDefaultAsync(s => s.Id == id, ct);
+        if (subscription is null || (!caller.IsInRole(PortalRoles.Admin) && subscription.OwnerId != OwnerOf(caller)))
+        {
+            throw new NotFoundException($"No subscription with id {id}.");
+        }
+
+        db.Subscriptions.Remove(subscription);
+        await db.SaveChangesAsync(ct);
+        await deliveries.CancelPendingAsync(SubscriptionTarget, id, ct);
+    }
+
+    /// <summary>
+    /// Data tracking, inside the receiver's write transaction: each change fires the listener's matching event
+    /// types; payloads are staged as messages (outbox) and script errors are logged, never failing the request.
+    /// </summary>
+    public async Task<List<Delivery>> StageAsync(Guid integrationId, Guid listenerId, IReadOnlyList<RecordChange> changes, CancellationToken ct)
+    {
+        var staged = new List<Delivery>();
+        if (changes.Count == 0)
+        {
+            return staged;
+        }
+
+        var types = await db.EventTypes.AsNoTracking().Where(e => e.ListenerId == listenerId && e.Enabled).ToListAsync(ct);
+        if (types.Count == 0)
+        {
+            return staged;
+        }
+
+        var webhooks = await db.Webhooks.AsNoTracking().Where(w => w.IntegrationId == integrationId && w.Enabled).ToListAsync(ct);
+        foreach (var change in changes)
+        {
+            foreach (var type in types.Where(t => t.Actions.Contains(change.Action)))
+            {
+                string? payload;
+                try
+                {
+                    payload = Payload(type, change.Record.ToJsonString(), change.Action);
+                }
+                catch (UnprocessableException ex)
+                {
+                    db.LogEntries.Add(new LogEntry
+                    {
+                        TimeUtc = time.GetUtcNow().UtcDateTime,
+                        Direction = LogDirection.Outbound,
+                        IntegrationId = integrationId,
+                        SourceId = type.Id,
+                        Name = type.Name,
+                        Method = "EVENT",
+                        Path = $"event:{type.Name}/{change.Action}",
+                        State = LogState.Error,
+                        Error = "The payload script failed; the event was not sent: " + ex.Message,
+                        RequestBody = change.Record.ToJsonString(),
+                    });
+                    continue;
+                }
+
+                if (payload is null)
+                {
+                    continue;
+                }
+
+                var subscriptions = await db.Subscriptions.AsNoTracking().Where(s => s.EventTypeId == type.Id).ToListAsync(ct);
+                var targets = subscriptions.Select(s => new DeliveryRequest(SubscriptionTarget, s.Id, $"{type.Name} → {s.TargetUrl}", s.TargetUrl))
+                    .Concat(webhooks.Where(w => w.Accepts(type.Name)).Select(w => new DeliveryRequest(DeliveryTargets.Webhook, w.Id, w.Name, w.PostUrl)))
+                    .ToList();
+                var (_, deliveriesOfEvent) = deliveries.Stage(integrationId, type.Name, payload, targets);
+                staged.AddRange(deliveriesOfEvent);
+            }
+        }
+
+        return staged;
+    }
+
+    private string? Payload(EventType type, string record, string action)
+    {
+        if (string.IsNullOrWhiteSpace(type.Script))
+        {
+            return record;
+        }
+
+        try
+        {
+            return scripts.Run(type.Script, record, JsonSerializer.Serialize(action));
+        }
+        catch (ScriptException ex)
+        {
+            throw new UnprocessableException(ex.Line is { } line ? $"Line {line}: {ex.Message}" : ex.Message);
+        }
+    }
+
+    private async Task<List<string>> SamplesAsync(EventType type, int count, CancellationToken ct)
+    {
+        var listener = await db.Listeners.AsNoTracking().FirstOrDefaultAsync(l => l.Id == type.ListenerId, ct);
+        var schema = listener?.GetSchema();
+        if (listener is null || schema is null)
+        {
+            return [];
+        }
+
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            var store = new RecordStore(db.Database.GetDbConnection(), null, SqlDialect.For(db.Database.IsSqlite()), listener.Id, schema);
+            var latest = await store.LatestAsync(count, ct);
+            if (latest.Count > 0)
+            {
+                return latest.Select(r => r.ToJsonString()).ToList();
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+
+        if (listener.SampleJson is null)
+        {
+            return [];
+        }
+
+        using var sample = JsonDocument.Parse(listener.SampleJson);
+        return SchemaInference.RecordsAt(sample.RootElement, schema.RootPath, "sample").Take(count).Select(r => r.GetRawText()).ToList();
+    }
+
+    private async Task<EventType> ByNameAsync(string? name, Guid? integrationId, CancellationToken ct)
+    {
+        var matches = await db.EventTypes.AsNoTracking().Where(e => e.Name == name && (integrationId == null || e.IntegrationId == integrationId) && e.Enabled).ToListAsync(ct);
+        return matches.Count switch
+        {
+            0 => throw new NotFoundException($"No event named '{name}'."),
+            1 => matches[0],
+            _ => throw new ConflictException($"Several integrations have an event named '{name}'; send integrationId too."),
+        };
+    }
+
+    private static string OwnerOf(ClaimsPrincipal caller) => caller.FindFirstValue(ClaimTypes.NameIdentifier) ?? caller.Identity?.Name ?? "unknown";
+
+    private async Task ApplyAsync(EventType entity, EventTypeInput input, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var name = input.Name?.Trim() ?? "";
+        if (!NamePattern().IsMatch(name))
+        {
+            errors["name"] = ["The name is 1 to 64 letters, digits, '.', '_' or '-'."];
+        }
+        else if (await db.EventTypes.AnyAsync(e => e.IntegrationId == entity.IntegrationId && e.Name == name && e.Id != entity.Id, ct))
+        {
+            throw new ConflictException($"The integration already has an event type named '{name}'.");
+        }
+
+        var actions = input.Actions?.Select(a => a.Trim().ToLowerInvariant()).Distinct().ToList() ?? [];
+        if (actions.Count == 0 || actions.Any(a => !RecordActions.All.Contains(a)))
+        {
+            errors["actions"] = ["Pick one or more of insert, update, delete."];
+        }
+
+        if (input.ListenerId is not { } listenerId || !await db.Listeners.AnyAsync(l => l.Id == listenerId && l.IntegrationId == entity.IntegrationId, ct))
+        {
+            errors["listenerId"] = ["The listener must exist in this integration."];
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new PortalValidationException(errors);
+        }
+
+        var script = string.IsNullOrWhiteSpace(input.Script) ? null : input.Script;
+        if (script is not null)
+        {
+            try
+            {
+                scripts.Compile(script);
+            }
+            catch (ScriptException ex)
+            {
+                throw new UnprocessableException($"The script does not parse (line {ex.Line}): {ex.Message}");
+            }
+        }
+
+        entity.Name = name;
+        entity.Description = string.IsNullOrWhiteSpace(input.Description) ? null : input.Description.Trim();
+        entity.ListenerId = input.ListenerId!.Value;
+        entity.ActionsJson = JsonSerializer.Serialize(actions);
+        entity.Script = script;
+        entity.Enabled = input.Enabled ?? true;
+    }
+
+    private async Task<EventType> FindAsync(Guid id, CancellationToken ct) =>
+        await db.EventTypes.FirstOrDefaultAsync(e => e.Id == id, ct) ?? throw new NotFoundException($"No event type with id {id}.");
+
+    private async Task<IReadOnlyList<EventTypeView>> ViewsAsync(List<EventType> rows, CancellationToken ct)
+    {
+        var ids = rows.Select(r => r.Id).ToList();
+        var subscribers = await db.Subscriptions.AsNoTracking().Where(s => ids.Contains(s.EventTypeId)).GroupBy(s => s.EventTypeId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        var since = time.GetUtcNow().UtcDateTime.AddHours(-24);
+        var names = rows.Select(r => r.Name).ToList();
+        var fired = await db.Messages.AsNoTracking().Where(m => m.CreatedUtc >= since && names.Contains(m.EventType)).GroupBy(m => new { m.IntegrationId, m.EventType })
+            .Select(g => new { g.Key.IntegrationId, g.Key.EventType, Count = g.Count() }).ToListAsync(ct);
+        return rows.Select(e => new EventTypeView(e.Id, e.IntegrationId, e.ListenerId, e.Name, e.Description, e.Actions, e.Script, e.Enabled,
+            subscribers.GetValueOrDefault(e.Id), fired.Where(f => f.IntegrationId == e.IntegrationId && f.EventType == e.Name).Sum(f => f.Count), e.CreatedUtc, e.UpdatedUtc)).ToList();
+    }
+}

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace WebhookPortal.Features.Events;
+
+public static class RecordActions
+{
+    public const string Insert = "insert";
+    public const string Update = "update";
+    public const string Delete = "delete";
+
+    public static readonly string[] All = [Insert, Update, Delete];
+}
+
+/// <summary>
+/// A trigger (seed 001's NewOpportunity): fired by data tracking when a listener's root rows change,
+/// with an optional payload script <c>(record, action) =&gt; payload | null</c>.
+/// </summary>
+public sealed class EventType
+{
+    public Guid Id { get; set; }
+
+    public Guid IntegrationId { get; set; }
+
+    public Guid ListenerId { get; set; }
+
+    public required string Name { get; set; }
+
+    public string? Description { get; set; }
+
+    public required string ActionsJson { get; set; }
+
+    public string? Script { get; set; }
+
+    public bool Enabled { get; set; } = true;
+
+    public DateTime CreatedUtc { get; set; }
+
+    public DateTime UpdatedUtc { get; set; }
+
+    public IReadOnlyList<string> Actions => JsonSerializer.Deserialize<List<string>>(ActionsJson) ?? [];
+}
+
+/// <summary>A REST-hook subscription (Zapier style): an external URL that receives one event type, signed with its own secret.</summary>
+public sealed class Subscription
+{
+    public Guid Id { get; set; }
+
+    public Guid EventTypeId { get; set; }
+
+    public required string TargetUrl { get; set; }
+
+    public required string ProtectedSecret { get; set; }
+
+    public required string OwnerId { get; set; }
+
+    public string? OwnerName { get; set; }
+
+    public DateTime CreatedUtc { get; set; }
+}
+
+internal sealed class EventConfiguration : IEntityTypeConfiguration<EventType>, IEntityTypeConfiguration<Subscription>
+{
+    public void Configure(EntityTypeBuilder<EventType> builder)
+    {
+        builder.ToTable("EventTypes");
+        builder.Property(e => e.Name).HasMaxLength(64);
+        builder.Ignore(e => e.Actions);
+        builder.HasIndex(e => new { e.IntegrationId, e.Name }).IsUnique();
+        builder.HasIndex(e => e.ListenerId);
+    }
+
+    public void Configure(EntityTypeBuilder<Subscription> builder)
+    {
+        builder.ToTable("Subscriptions");
+        builder.Property(s => s.TargetUrl).HasMaxLength(2000);
+        builder.HasIndex(s => s.EventTypeId);
+    }
+}

@@ -1,0 +1,94 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using WebhookPortal.Infrastructure.Auth;
+
+namespace WebhookPortal.Features.Events;
+
+public static class EventsEndpoints
+{
+    public static IEndpointRouteBuilder MapEventsEndpoints(this IEndpointRouteBuilder app)
+    {
+        var byIntegration = app.MapGroup("/api/integrations/{integrationId:guid}/event-types").WithTags("Event types").RequireAuthorization(PortalPolicies.Read);
+        byIntegration.MapGet("/", List).WithName("ListEventTypes");
+        byIntegration.MapPost("/", Create).WithName("CreateEventType").RequireAuthorization(PortalPolicies.Admin);
+
+        var types = app.MapGroup("/api/event-types").WithTags("Event types").RequireAuthorization(PortalPolicies.Read);
+        types.MapGet("/", ListAll).WithName("ListAllEventTypes");
+        types.MapGet("/{id:guid}", Get).WithName("GetEventType");
+        types.MapPut("/{id:guid}", Update).WithName("UpdateEventType").RequireAuthorization(PortalPolicies.Admin);
+        types.MapDelete("/{id:guid}", Delete).WithName("DeleteEventType").RequireAuthorization(PortalPolicies.Admin);
+        types.MapPost("/{id:guid}/test", Test).WithName("TestEventType").RequireAuthorization(PortalPolicies.Admin);
+
+        // Zapier-style REST hooks (seed 001's EPT_WebhookSubscribe / EPT_WebhookPerformList).
+        var hooks = app.MapGroup("/api/hooks").WithTags("REST hooks");
+        hooks.MapGet("/subscriptions", Subscriptions).WithName("ListSubscriptions").RequireAuthorization(PortalPolicies.Hooks);
+        hooks.MapPost("/subscriptions", Subscribe).WithName("Subscribe").RequireAuthorization(PortalPolicies.HooksWrite);
+        hooks.MapDelete("/subscriptions/{id:guid}", Unsubscribe).WithName("Unsubscribe").RequireAuthorization(PortalPolicies.HooksWrite);
+        hooks.MapGet("/perform-list", PerformList).WithName("PerformList").RequireAuthorization(PortalPolicies.Hooks);
+        return app;
+    }
+
+    private static async Task<Ok<IReadOnlyList<EventTypeView>>> List(Guid integrationId, EventService events, CancellationToken ct) => TypedResults.Ok(await events.ListAsync(integrationId, ct));
+
+    private static async Task<Ok<IReadOnlyList<EventTypeView>>> ListAll(EventService events, CancellationToken ct) => TypedResults.Ok(await events.ListAsync(null, ct));
+
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]
+    private static async Task<Created<EventTypeView>> Create(Guid integrationId, EventTypeInput input, EventService events, CancellationToken ct)
+    {
+        var created = await events.CreateAsync(integrationId, input, ct);
+        return TypedResults.Created($"/api/event-types/{created.Id}", created);
+    }
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<Ok<EventTypeView>> Get(Guid id, EventService events, CancellationToken ct) => TypedResults.Ok(await events.GetAsync(id, ct));
+
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]
+    private static async Task<Ok<EventTypeView>> Update(Guid id, EventTypeInput input, EventService events, CancellationToken ct) => TypedResults.Ok(await events.UpdateAsync(id, input, ct));
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<NoContent> Delete(Guid id, EventService events, CancellationToken ct)
+    {
+        await events.DeleteAsync(id, ct);
+        return TypedResults.NoContent();
+    }
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]
+    private static async Task<Ok<EventTestResult>> Test(Guid id, HttpRequest request, EventService events, CancellationToken ct)
+    {
+        EventTestRequest body = new(null, null);
+        if (request.HasJsonContentType() && request.ContentLength != 0)
+        {
+            body = await request.ReadFromJsonAsync<EventTestRequest>(new JsonSerializerOptions(JsonSerializerDefaults.Web), ct) ?? body;
+        }
+
+        return TypedResults.Ok(await events.TestAsync(id, body, ct));
+    }
+
+    private static async Task<Ok<IReadOnlyList<SubscriptionView>>> Subscriptions(EventService events, ClaimsPrincipal user, CancellationToken ct, Guid? eventTypeId = null) =>
+        TypedResults.Ok(await events.SubscriptionsAsync(user, eventTypeId, ct));
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]
+    private static async Task<Created<SubscribedAnswer>> Subscribe(SubscribeRequest request, EventService events, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var created = await events.SubscribeAsync(user, request, ct);
+        return TypedResults.Created($"/api/hooks/subscriptions/{created.Id}", created);
+    }
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<NoContent> Unsubscribe(Guid id, EventService events, ClaimsPrincipal user, CancellationToken ct)
+    {
+        await events.UnsubscribeAsync(user, id, ct);
+        return TypedResults.NoContent();
+    }
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<Ok<IReadOnlyList<JsonElement>>> PerformList(EventService events, ClaimsPrincipal user, CancellationToken ct, string? @event = null, Guid? integrationId = null) =>
+        TypedResults.Ok(await events.PerformListAsync(user, @event, integrationId, ct));
+}
