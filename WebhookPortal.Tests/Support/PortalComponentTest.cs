@@ -45,6 +45,7 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton<WebhookPortal.Features.Listeners.Receiver.ReceiverWriter>();
         Services.AddScoped<LogActions>();
         Services.AddScoped<WebhookPortal.Features.Notifications.NotificationService>();
+        Services.AddScoped<WebhookPortal.Features.Events.EventService>();
 
         // Monaco needs a browser: components get a textarea with the same parameters.
         ComponentFactories.Add<CodeEditor, FakeCodeEditor>();

@@ -1,0 +1,47 @@
+using Microsoft.Playwright;
+using WebhookPortal.E2E.Pages;
+using WebhookPortal.E2E.Support;
+using static Microsoft.Playwright.Assertions;
+
+namespace WebhookPortal.E2E.Journeys;
+
+public sealed class EventsJourney(BrowserFixture fixture) : JourneyTest(fixture)
+{
+    [Fact]
+    public Task An_admin_creates_an_event_type_with_a_script_in_monaco_and_tests_it() => RunAsync(async () =>
+    {
+        using var api = new PortalApi(Fixture.Server.BaseUrl);
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        var integration = "Events CRM " + suffix;
+        var integrationId = await api.CreateIntegrationAsync(integration);
+        var listenerName = "Opportunities " + suffix;
+        var (_, hookPath, token) = await api.CreateListenerAsync(integrationId, listenerName, """{"items":[{"id":1,"name":"x","isProject":true}]}""", "items");
+        Assert.Equal(200, await api.PushAsync(hookPath, token, """{"items":[{"id":7,"name":"Solar farm","isProject":true}]}"""));
+
+        await new LoginPage(Page).SignInAsync(PortalServer.AdminEmail, PortalServer.AdminPassword);
+        await Page.GotoAsync("/events");
+        await Interactivity.WaitAsync(Page);
+        await Page.GetByTestId("add-event-type").ClickAsync();
+
+        var editor = new ListenerEditorPage(Page);
+        await editor.SelectAsync("event-integration", integration);
+        await editor.SelectAsync("event-listener", listenerName);
+        var eventName = "NewOpportunity" + suffix;
+        await Page.GetByTestId("event-name").FillAsync(eventName);
+        var monaco = Page.Locator("[data-testid=event-script] .monaco-editor[role=code]");
+        await monaco.ClickAsync();
+        await Page.Keyboard.PressAsync("Control+A");
+        await Page.Keyboard.PressAsync("Delete");
+        await Page.Keyboard.InsertTextAsync("(record, action) => record.isProject ? ({ opportunity: record.name, action }) : null");
+        await Page.GetByTestId("save-event-type").ClickAsync();
+        await Expect(Page.GetByText($"Event type '{eventName}' created.")).ToBeVisibleAsync();
+
+        await Page.Locator("[data-testid=event-types-table] tbody tr").Filter(new() { HasText = eventName }).GetByTestId("edit-event-type").ClickAsync();
+        await Page.GetByTestId("test-event").ClickAsync();
+        await Expect(Page.GetByTestId("event-test-payload")).ToContainTextAsync("\"opportunity\": \"Solar farm\"");
+        await Expect(Page.GetByTestId("event-test-payload")).ToContainTextAsync("\"action\": \"insert\"");
+        var tour = Path.Combine(AppContext.BaseDirectory, "TestResults", "tour");
+        Directory.CreateDirectory(tour);
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(tour, "40-event-type.png") });
+    });
+}

@@ -1,0 +1,77 @@
+using Bunit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using WebhookPortal.Features.Events;
+using WebhookPortal.Features.Events.Pages;
+using WebhookPortal.Features.Integrations;
+using WebhookPortal.Features.Listeners;
+using WebhookPortal.Tests.Support;
+
+namespace WebhookPortal.Tests.Features.Events;
+
+public sealed class EventTypeDialogTests : PortalComponentTest
+{
+    public EventTypeDialogTests() => SignInAsAdmin();
+
+    private async Task<ListenerView> SeedListenerAsync()
+    {
+        var integrationId = Guid.NewGuid();
+        await using (var db = Database.CreateContext())
+        {
+            db.Integrations.Add(new Integration { Id = integrationId, Name = "CRM", CreatedUtc = DateTime.UtcNow, UpdatedUtc = DateTime.UtcNow });
+            await db.SaveChangesAsync();
+        }
+
+        using var scope = Services.CreateScope();
+        var listeners = scope.ServiceProvider.GetRequiredService<ListenerService>();
+        var listener = await listeners.CreateAsync(integrationId, new ListenerInput("Opportunities", true, null, null));
+        using var sample = System.Text.Json.JsonDocument.Parse("""{"sample":[{"id":1,"name":"Sample deal","isProject":true}],"baseName":"opps","primaryKey":["id"]}""");
+        await listeners.GenerateTablesAsync(listener.Id, new TablesRequest(sample.RootElement.GetProperty("sample").Clone(), "opps", null, ["id"]));
+        return listener;
+    }
+
+    [Fact]
+    public async Task Creating_an_event_type_with_a_script_lists_it_and_test_shows_the_payload()
+    {
+        var listener = await SeedListenerAsync();
+        var cut = RenderWithProviders<EventsPage>();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=add-event-type]"));
+        cut.Find("[data-testid=add-event-type]").Click();
+        cut.WaitForAssertion(() => cut.Find("input[data-testid=event-name]"));
+
+        cut.Find("input[data-testid=event-name]").Change("NewOpportunity");
+        var listenerSelect = cut.FindComponents<MudBlazor.MudSelect<Guid?>>().Single(s => s.Instance.Label == "Listener");
+        await cut.InvokeAsync(() => listenerSelect.Instance.ValueChanged.InvokeAsync(listener.Id));
+        cut.Find("textarea[data-testid=event-script]").Input("(record, action) => record.isProject ? ({ title: record.name.toUpperCase(), action }) : null");
+        cut.Find("[data-testid=save-event-type]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("Event type 'NewOpportunity' created.", cut.Markup));
+        Assert.Contains("NewOpportunity", cut.Find("[data-testid=event-types-table] tbody").TextContent);
+
+        cut.Find("[data-testid=edit-event-type]").Click();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=test-event]"));
+        cut.Find("[data-testid=test-event]").Click();
+        cut.WaitForAssertion(() => Assert.Contains("\"title\": \"SAMPLE DEAL\"", cut.Find("[data-testid=event-test-payload]").TextContent));
+    }
+
+    [Fact]
+    public async Task A_failing_script_shows_its_error_with_the_line()
+    {
+        var listener = await SeedListenerAsync();
+        EventTypeView created;
+        using (var scope = Services.CreateScope())
+        {
+            created = await scope.ServiceProvider.GetRequiredService<EventService>().CreateAsync(listener.IntegrationId,
+                new EventTypeInput("Broken", null, listener.Id, ["insert"], "(record) => {\n  throw new Error('no mapping for ' + record.id);\n}", true));
+        }
+
+        var cut = RenderWithProviders<EventsPage>();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=edit-event-type]"));
+        cut.Find("[data-testid=edit-event-type]").Click();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=test-event]"));
+        cut.Find("[data-testid=test-event]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("Line 2: no mapping for 1", cut.Find("[data-testid=event-test-error]").TextContent));
+        Assert.Equal("Broken", created.Name);
+    }
+}
