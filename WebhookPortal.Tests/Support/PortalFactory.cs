@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using WebhookPortal.Data;
 using WebhookPortal.Infrastructure.Auth;
@@ -63,6 +64,7 @@ public class PortalFactory : WebApplicationFactory<Program>
                 services.AddSingleton<TimeProvider>(Clock);
             });
         }
+        builder.ConfigureLogging(logging => logging.AddProvider(new ErrorFileLoggerProvider()));
         ConfigurePortal(builder);
     }
 
@@ -149,6 +151,40 @@ public class PortalFactory : WebApplicationFactory<Program>
             catch (IOException)
             {
                 // A file still held by the OS: the temp folder is cleaned up eventually.
+            }
+        }
+    }
+}
+
+/// <summary>Keeps the portal's errors of a test run in one file (TestResults), for diagnosing a failed run.</summary>
+internal sealed class ErrorFileLoggerProvider : Microsoft.Extensions.Logging.ILoggerProvider
+{
+    private static readonly string FilePath = Path.Combine(AppContext.BaseDirectory, "TestResults", "portal-errors.log");
+    private static readonly object Gate = new();
+
+    public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(string category) : Microsoft.Extensions.Logging.ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= Microsoft.Extensions.Logging.LogLevel.Error;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!IsEnabled(logLevel))
+            {
+                return;
+            }
+
+            lock (Gate)
+            {
+                System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(FilePath)!);
+                File.AppendAllText(FilePath, $"{DateTime.UtcNow:O} {category}: {formatter(state, exception)}{Environment.NewLine}{exception}{Environment.NewLine}");
             }
         }
     }

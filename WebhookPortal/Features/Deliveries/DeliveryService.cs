@@ -21,7 +21,7 @@ public sealed record DeliveryRequest(string TargetKind, Guid TargetId, string Ta
 /// transaction (outbox), then hands the attempts to Hangfire; a sweep re-enqueues whatever is due
 /// when Hangfire lost it (InMemory storage after a restart).
 /// </summary>
-public sealed class DeliveryService(PortalDbContext db, IBackgroundJobClient jobs, TimeProvider time)
+public sealed class DeliveryService(PortalDbContext db, IBackgroundJobClient jobs, TimeProvider time, ILogger<DeliveryService> logger)
 {
     public const string SweepJobId = "delivery-sweep";
 
@@ -55,7 +55,15 @@ public sealed class DeliveryService(PortalDbContext db, IBackgroundJobClient job
         foreach (var delivery in deliveries)
         {
             var id = delivery.Id;
-            jobs.Enqueue<DeliveryWorker>(w => w.AttemptAsync(id, CancellationToken.None));
+            try
+            {
+                jobs.Enqueue<DeliveryWorker>(w => w.AttemptAsync(id, CancellationToken.None));
+            }
+            catch (Exception ex)
+            {
+                // The delivery is committed: a failed hand-over never fails the caller; the sweep enqueues it.
+                logger.LogWarning(ex, "Could not hand delivery {DeliveryId} to Hangfire; the sweep will.", id);
+            }
         }
     }
 
