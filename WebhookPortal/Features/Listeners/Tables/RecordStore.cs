@@ -235,20 +235,20 @@ public sealed class RecordStore(DbConnection connection, DbTransaction? transact
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    private async Task InsertChildrenAsync(TableDef parent, JsonElement parentRecord, string rootKey, string parentPosition, CancellationToken ct)
+    private async Task InsertChildrenAsync(TableDef parent, JsonElement parentRecord, string rootKey, string parentPosition, CancellationToken ct, string prefix = "")
     {
         foreach (var child in schema.ChildrenOf(parent.Name))
         {
             if (TryGetPath(parentRecord, child.Source, out var array))
             {
-                await InsertChildSetAsync(child, array, rootKey, parentPosition, ct);
+                await InsertChildSetAsync(child, array, rootKey, parentPosition, ct, prefix);
             }
         }
     }
 
-    private async Task InsertChildSetAsync(TableDef child, JsonElement array, string rootKey, string parentPosition, CancellationToken ct)
+    private async Task InsertChildSetAsync(TableDef child, JsonElement array, string rootKey, string parentPosition, CancellationToken ct, string prefix = "")
     {
-        var field = string.Join(".", child.Source);
+        var field = prefix + string.Join(".", child.Source);
         if (array.ValueKind == JsonValueKind.Null)
         {
             return;
@@ -269,7 +269,8 @@ public sealed class RecordStore(DbConnection connection, DbTransaction? transact
                 throw new RecordValidationException($"{field}[{position}]", $"The items of '{field}' must be objects.");
             }
 
-            var values = RowValues(child, element, requirePresent: false, prefix: $"{field}[{position}].");
+            var elementPrefix = $"{field}[{position}].";
+            var values = RowValues(child, element, requirePresent: false, prefix: elementPrefix);
             await using (var command = Command(sql))
             {
                 AddParameter(command, "@p0", rootKey);
@@ -284,7 +285,7 @@ public sealed class RecordStore(DbConnection connection, DbTransaction? transact
             }
 
             var ownPosition = parentPosition.Length == 0 ? position.ToString(CultureInfo.InvariantCulture) : $"{parentPosition}.{position}";
-            await InsertChildrenAsync(child, element, rootKey, ownPosition, ct);
+            await InsertChildrenAsync(child, element, rootKey, ownPosition, ct, elementPrefix);
             position++;
         }
     }

@@ -87,6 +87,11 @@ public static partial class SchemaInference
             Collect(record, [], columns, children);
         }
 
+        // A field seen as null in one record and as an object or an array of objects in another is structure, not a value.
+        columns.RemoveAll(column => column.Type is null && !column.Json &&
+            (columns.Any(other => other != column && other.Path.Count > column.Path.Count && other.Path.Take(column.Path.Count).SequenceEqual(column.Path))
+             || children.Any(child => child.Path.SequenceEqual(column.Path))));
+
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         if (isRoot)
         {

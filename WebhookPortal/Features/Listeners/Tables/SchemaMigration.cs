@@ -13,17 +13,19 @@ public static class SchemaMigration
     {
         var statements = new List<string>();
         var losses = new List<string>();
-        var currentTables = current?.Tables.ToDictionary(t => t.Name, StringComparer.OrdinalIgnoreCase) ?? [];
+        var names = dialect.IdentifierComparer;
+        var currentTables = current?.Tables.ToDictionary(t => t.Name, names) ?? new Dictionary<string, TableDef>(names);
 
         // A different root key changes every row's identity: the tables are rebuilt.
-        var keyChanged = current is not null && !current.KeyColumns.Select(c => c.Name).SequenceEqual(target.KeyColumns.Select(c => c.Name), StringComparer.OrdinalIgnoreCase);
+        var keyChanged = current is not null && !current.KeyColumns.Select(c => (c.Name.ToLowerInvariant(), dialect.TypeName(c.Type)))
+            .SequenceEqual(target.KeyColumns.Select(c => (c.Name.ToLowerInvariant(), dialect.TypeName(c.Type))));
 
         if (current is not null)
         {
             foreach (var old in current.Tables)
             {
-                var stays = target.Tables.Any(t => t.Name.Equals(old.Name, StringComparison.OrdinalIgnoreCase)) && !keyChanged
-                    && !(old.Parent is null && !target.Root.Name.Equals(old.Name, StringComparison.OrdinalIgnoreCase));
+                var stays = target.Tables.Any(t => names.Equals(t.Name, old.Name)) && !keyChanged
+                    && !(old.Parent is null && !names.Equals(target.Root.Name, old.Name));
                 if (!stays)
                 {
                     losses.Add(keyChanged
@@ -43,17 +45,17 @@ public static class SchemaMigration
                 statements.Add(CreateTable(listenerId, table, dialect));
                 if (table.Parent is not null)
                 {
-                    statements.Add($"CREATE INDEX {dialect.Quote(SqlDialect.PhysicalName(listenerId, table.Name) + "_rk")} ON {physical} ({dialect.Quote(SystemColumns.RootKey)})");
+                    statements.Add($"CREATE INDEX {dialect.Quote(IndexName(listenerId, table.Name, "rk"))} ON {physical} ({dialect.Quote(SystemColumns.RootKey)})");
                 }
                 else
                 {
-                    statements.Add($"CREATE INDEX {dialect.Quote(SqlDialect.PhysicalName(listenerId, table.Name) + "_lm")} ON {physical} ({dialect.Quote(SystemColumns.LastModified)})");
+                    statements.Add($"CREATE INDEX {dialect.Quote(IndexName(listenerId, table.Name, "lm"))} ON {physical} ({dialect.Quote(SystemColumns.LastModified)})");
                 }
 
                 continue;
             }
 
-            var oldColumns = existing.Columns.ToDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
+            var oldColumns = existing.Columns.ToDictionary(c => c.Name, names);
             foreach (var column in table.Columns)
             {
                 if (!oldColumns.TryGetValue(column.Name, out var old))
@@ -68,7 +70,7 @@ public static class SchemaMigration
                 }
             }
 
-            foreach (var old in existing.Columns.Where(o => !table.Columns.Any(c => c.Name.Equals(o.Name, StringComparison.OrdinalIgnoreCase))))
+            foreach (var old in existing.Columns.Where(o => !table.Columns.Any(c => names.Equals(c.Name, o.Name))))
             {
                 losses.Add($"Column {table.Name}.{old.Name} is dropped with its values.");
                 statements.Add($"ALTER TABLE {physical} DROP COLUMN {dialect.Quote(old.Name)}");
@@ -76,6 +78,13 @@ public static class SchemaMigration
         }
 
         return new SchemaMigrationPlan(statements, losses);
+    }
+
+    /// <summary>Index names start with <c>ix_</c>, so they never equal a table name (which start with <c>l</c>); ≤ 63 characters.</summary>
+    public static string IndexName(Guid listenerId, string table, string suffix)
+    {
+        var name = "ix_" + SqlDialect.PhysicalName(listenerId, table) + "_" + suffix;
+        return name.Length <= 63 ? name : name[..54] + "_" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..8];
     }
 
     public static string CreateTable(Guid listenerId, TableDef table, SqlDialect dialect)

@@ -14,6 +14,9 @@ public abstract class SqlDialect
 
     public abstract string PositionType { get; }
 
+    /// <summary>How the database compares quoted identifiers: SQLite ignores case, PostgreSQL does not.</summary>
+    public abstract StringComparer IdentifierComparer { get; }
+
     /// <summary>Physical table name, namespaced per listener (≤ 63 characters, PostgreSQL's limit).</summary>
     public static string PhysicalName(Guid listenerId, string table) => $"l{listenerId:N}"[..13] + "_" + table;
 }
@@ -29,6 +32,8 @@ public sealed class SqliteDialect : SqlDialect
     };
 
     public override string PositionType => "INTEGER";
+
+    public override StringComparer IdentifierComparer => StringComparer.OrdinalIgnoreCase;
 }
 
 public sealed class PostgresDialect : SqlDialect
@@ -42,4 +47,6 @@ public sealed class PostgresDialect : SqlDialect
     };
 
     public override string PositionType => "bigint";
+
+    public override StringComparer IdentifierComparer => StringComparer.Ordinal;
 }
