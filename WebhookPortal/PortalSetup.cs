@@ -18,6 +18,12 @@ using WebhookPortal.Infrastructure.Configuration;
 using WebhookPortal.Infrastructure.Database;
 using WebhookPortal.Infrastructure.Errors;
 using WebhookPortal.Infrastructure.Hangfire;
+using WebhookPortal.Infrastructure.Scripting;
+using WebhookPortal.Features.Dashboard;
+using WebhookPortal.Features.Events;
+using WebhookPortal.Features.Jobs;
+using WebhookPortal.Features.Notifications;
+using WebhookPortal.Features.Users;
 
 namespace WebhookPortal;
 
@@ -56,19 +62,19 @@ public static class PortalSetup
 
         services.AddIntegrations();
         services.AddApiKeys();
-        services.AddOptions<WebhookPortal.Infrastructure.Scripting.ScriptOptions>().BindConfiguration(WebhookPortal.Infrastructure.Scripting.ScriptOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<WebhookPortal.Infrastructure.Scripting.ScriptSandbox>();
+        services.AddOptions<ScriptOptions>().BindConfiguration(ScriptOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ScriptSandbox>();
         services.AddListeners();
-        services.AddScoped<WebhookPortal.Features.Events.EventService>();
+        services.AddScoped<EventService>();
         services.AddDeliveries();
-        services.AddScoped<WebhookPortal.Features.Users.UserService>();
-        services.AddScoped<WebhookPortal.Features.Notifications.NotificationService>();
-        services.AddScoped<WebhookPortal.Features.Notifications.UsageMeter>();
-        services.AddOptions<WebhookPortal.Features.Jobs.JobOptions>().BindConfiguration(WebhookPortal.Features.Jobs.JobOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddScoped<WebhookPortal.Features.Jobs.JobService>();
-        services.AddScoped<WebhookPortal.Features.Jobs.BackupJob>();
-        services.AddHostedService<WebhookPortal.Features.Jobs.JobRecoveryAtStart>();
-        services.AddScoped<WebhookPortal.Features.Dashboard.DashboardService>();
+        services.AddScoped<UserService>();
+        services.AddScoped<NotificationService>();
+        services.AddScoped<UsageMeter>();
+        services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddScoped<JobService>();
+        services.AddScoped<BackupJob>();
+        services.AddHostedService<JobRecoveryAtStart>();
+        services.AddScoped<DashboardService>();
         return builder;
     }
 
@@ -100,10 +106,10 @@ public static class PortalSetup
         app.MapReceiverEndpoints();
         app.MapLogsEndpoints();
         app.MapWebhooksEndpoints();
-        WebhookPortal.Features.Users.UsersEndpoints.MapUsersEndpoints(app);
-        WebhookPortal.Features.Notifications.NotificationsEndpoints.MapNotificationsEndpoints(app);
-        WebhookPortal.Features.Jobs.JobsEndpoints.MapJobsEndpoints(app);
-        WebhookPortal.Features.Events.EventsEndpoints.MapEventsEndpoints(app);
+        app.MapUsersEndpoints();
+        app.MapNotificationsEndpoints();
+        app.MapJobsEndpoints();
+        app.MapEventsEndpoints();
         app.Services.ScheduleDeliverySweep();
         app.Services.ScheduleRetention();
 

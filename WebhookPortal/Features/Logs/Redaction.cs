@@ -28,21 +28,13 @@ public static class Redaction
     }
 
     /// <summary>The path with its query, the secret parameter's value masked.</summary>
-    public static string PathAndQuery(HttpRequest request, string? secretParameter)
-    {
-        if (!request.QueryString.HasValue)
-        {
-            return request.Path.Value ?? "/";
-        }
-
-        var parts = QueryHelpers.ParseQuery(request.QueryString.Value);
-        var query = string.Join("&", parts.SelectMany(p => p.Value.Select(v =>
-            Uri.EscapeDataString(p.Key) + "=" + (secretParameter is not null && p.Key.Equals(secretParameter, StringComparison.Ordinal) ? Mask : Uri.EscapeDataString(v ?? "")))));
-        return $"{request.Path.Value}?{query}";
-    }
+    public static string PathAndQuery(HttpRequest request, string? secretParameter) =>
+        request.QueryString.HasValue
+            ? RedactQuery((request.Path.Value ?? "/") + request.QueryString.Value, secretParameter)
+            : request.Path.Value ?? "/";
 
     /// <summary>A URL with one query parameter's value masked.</summary>
-    public static string RedactQuery(string url, string parameter)
+    public static string RedactQuery(string url, string? parameter)
     {
         var index = url.IndexOf('?', StringComparison.Ordinal);
         if (index < 0)
