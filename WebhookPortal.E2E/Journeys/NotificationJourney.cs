@@ -38,6 +38,8 @@ public sealed class NotificationJourney(BrowserFixture fixture) : JourneyTest(fi
         await Page.GetByTestId("rule-webhooks").Locator("xpath=ancestor::div[contains(@class,'mud-select')]").First.ClickAsync();
         await Page.Locator(".mud-popover-open .mud-list-item").GetByText("quota-hook-" + org[^6..]).ClickAsync();
         await Page.Keyboard.PressAsync("Escape");
+        // The multi-select's list must be closed, or it covers the Save button.
+        await Expect(Page.Locator(".mud-popover-open .mud-list-item")).ToHaveCountAsync(0);
         await Page.GetByTestId("save-rule").ClickAsync();
 
         await Expect(Page.GetByText($"Rule '{ruleName}' created.")).ToBeVisibleAsync();
