@@ -35,11 +35,11 @@ public sealed class NotificationJourney(BrowserFixture fixture) : JourneyTest(fi
         await Page.GetByTestId("step-0").FillAsync("20");
         await Expect(Page.GetByTestId("notify-preview")).ToContainTextAsync("Notify at: 80%, 100%, 120%");
 
-        await Page.GetByTestId("rule-webhooks").Locator("xpath=ancestor::div[contains(@class,'mud-select')]").First.ClickAsync();
+        await SelectPopover.Field(Page, "rule-webhooks").ClickAsync();
         await Page.Locator(".mud-popover-open .mud-list-item").GetByText("quota-hook-" + org[^6..]).ClickAsync();
-        await Page.Keyboard.PressAsync("Escape");
         // The multi-select's list must be closed, or it covers the Save button.
-        await Expect(Page.Locator(".mud-popover-open .mud-list-item")).ToHaveCountAsync(0);
+        await SelectPopover.CloseAsync(Page, "rule-webhooks");
+        await Expect(Page.GetByTestId("rule-webhooks")).ToHaveValueAsync("quota-hook-" + org[^6..]);
         await Page.GetByTestId("save-rule").ClickAsync();
 
         await Expect(Page.GetByText($"Rule '{ruleName}' created.")).ToBeVisibleAsync();

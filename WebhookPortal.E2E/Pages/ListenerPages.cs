@@ -14,7 +14,7 @@ public sealed class ListenerEditorPage(IPage page)
 
     public async Task SelectAsync(string testId, string option)
     {
-        await page.GetByTestId(testId).Locator("xpath=ancestor::div[contains(@class,'mud-select')]").First.ClickAsync();
+        await SelectPopover.Field(page, testId).ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item").GetByText(option, new() { Exact = true }).ClickAsync();
     }
 
