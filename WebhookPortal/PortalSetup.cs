@@ -59,6 +59,7 @@ public static class PortalSetup
         services.AddOpenApi();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices(o => o.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight);
+        services.AddScoped<WebhookPortal.Components.Shared.CodeEditorEdits>();
 
         services.AddIntegrations();
         services.AddApiKeys();

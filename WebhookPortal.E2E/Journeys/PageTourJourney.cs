@@ -162,6 +162,16 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
         await Expect(Page.GetByTestId("curl-example")).ToBeVisibleAsync();
         await SnapAsync("16-listener-editor-dark");
 
+        // An editor already open follows the toggle too (Monaco's theme is page-wide).
+        await Page.GetByRole(AriaRole.Tab, new() { Name = "Script" }).ClickAsync();
+        var scriptEditor = Page.Locator("[data-testid=listener-script] .monaco-editor").First;
+        await Expect(scriptEditor).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bvs-dark\b"));
+        await Page.GetByTestId("dark-mode-toggle").ClickAsync();
+        await Expect(scriptEditor).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bvs-dark\b"));
+        await SnapAsync("17-listener-script-after-toggle-light");
+        await Page.GetByTestId("dark-mode-toggle").ClickAsync();
+        await Expect(scriptEditor).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bvs-dark\b"));
+
         await Page.GotoAsync("/no-such-page");
         await Expect(Page.GetByText("Sorry, the page you are looking for does not exist.")).ToBeVisibleAsync();
         await SnapAsync("07-not-found");

@@ -49,10 +49,14 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
 
         // Monaco needs a browser: components get a textarea with the same parameters.
         ComponentFactories.Add<CodeEditor, FakeCodeEditor>();
+        Services.AddScoped<CodeEditorEdits>();
+        Services.AddSingleton(EditorLatency);
         Auth = AddAuthorization();
     }
 
     protected TestDatabase Database { get; } = new();
+
+    protected FakeEditorLatency EditorLatency { get; } = new();
 
     protected RecordingJobClient JobClient { get; } = new();
 

@@ -55,6 +55,40 @@ public sealed class EventTypeDialogTests : PortalComponentTest
     }
 
     [Fact]
+    public async Task Save_clicked_while_the_last_edit_is_still_on_its_way_saves_that_edit()
+    {
+        var listener = await SeedListenerAsync();
+        var cut = RenderWithProviders<EventsPage>();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=add-event-type]"));
+        cut.Find("[data-testid=add-event-type]").Click();
+        cut.WaitForAssertion(() => cut.Find("input[data-testid=event-name]"));
+        cut.Find("input[data-testid=event-name]").Change("LateEdit");
+        var listenerSelect = cut.FindComponents<MudBlazor.MudSelect<Guid?>>().Single(s => s.Instance.Label == "Listener");
+        await cut.InvokeAsync(() => listenerSelect.Instance.ValueChanged.InvokeAsync(listener.Id));
+
+        const string script = "(record) => ({ late: true })";
+        EditorLatency.Hold();
+        var typing = cut.Find("textarea[data-testid=event-script]").InputAsync(new Microsoft.AspNetCore.Components.ChangeEventArgs { Value = script });
+        var saving = cut.Find("[data-testid=save-event-type]").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+
+        await Task.Delay(200);
+        Assert.False(saving.IsCompleted, "Save must wait for the editor's last edit.");
+        await using (var db = Database.CreateContext())
+        {
+            Assert.Empty(await db.EventTypes.ToListAsync());
+        }
+
+        EditorLatency.Release();
+        await typing;
+        await saving;
+        cut.WaitForAssertion(() => Assert.Contains("Event type 'LateEdit' created.", cut.Markup));
+        await using (var db = Database.CreateContext())
+        {
+            Assert.Equal(script, (await db.EventTypes.SingleAsync()).Script);
+        }
+    }
+
+    [Fact]
     public async Task A_failing_script_shows_its_error_with_the_line()
     {
         var listener = await SeedListenerAsync();
