@@ -52,10 +52,20 @@ public class PortalFactory : WebApplicationFactory<Program>
     {
         System.IO.Directory.CreateDirectory(directory);
         builder.UseEnvironment("Testing");
-        builder.UseSetting("ConnectionStrings:Portal", $"Data Source={DatabasePath}");
+        if (PostgresServer is { } server)
+        {
+            builder.UseSetting("Database:Provider", "PostgreSql");
+            builder.UseSetting("ConnectionStrings:Portal", CreatePostgresDatabase(server));
+        }
+        else
+        {
+            builder.UseSetting("ConnectionStrings:Portal", $"Data Source={DatabasePath}");
+        }
+
         builder.UseSetting("Seed:AdminEmail", AdminEmail);
         builder.UseSetting("Seed:AdminPassword", SeedPassword);
         builder.UseSetting("PublicBaseUrl", "http://portal.test");
+        builder.UseSetting("Jobs:Directory", Path.Combine(directory, "jobs"));
         if (UseFakeClock)
         {
             builder.ConfigureServices(services =>
@@ -68,12 +78,58 @@ public class PortalFactory : WebApplicationFactory<Program>
         ConfigurePortal(builder);
     }
 
+    /// <summary>
+    /// A PostgreSQL server (a connection string without a database) to run the portal's tests on instead
+    /// of SQLite; test.sh sets it for its PostgreSQL pass. Each factory gets its own database.
+    /// </summary>
+    public static string? PostgresServer => Environment.GetEnvironmentVariable("PORTAL_TEST_POSTGRES") is { Length: > 0 } server ? server : null;
+
+    public bool OnPostgres => PostgresServer is not null;
+
+    // The database is named after the folder, so a second factory on the same folder (a restart) finds it again.
+    private string PostgresDatabaseName => "wp_" + Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar)).ToLowerInvariant();
+
+    private string CreatePostgresDatabase(string server)
+    {
+        using var connection = new Npgsql.NpgsqlConnection(server + ";Database=postgres");
+        connection.Open();
+        using var exists = new Npgsql.NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", connection);
+        exists.Parameters.AddWithValue("name", PostgresDatabaseName);
+        if (exists.ExecuteScalar() is null)
+        {
+            using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE \"{PostgresDatabaseName}\"", connection);
+            create.ExecuteNonQuery();
+        }
+
+        return server + ";Database=" + PostgresDatabaseName;
+    }
+
+    private void DropPostgresDatabase(string server)
+    {
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        using var connection = new Npgsql.NpgsqlConnection(server + ";Database=postgres");
+        connection.Open();
+        using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS \"{PostgresDatabaseName}\" WITH (FORCE)", connection);
+        drop.ExecuteNonQuery();
+    }
+
     /// <summary>False for tests that need real time to pass (deliveries scheduled by Hangfire).</summary>
     protected virtual bool UseFakeClock => true;
 
     /// <summary>Extra settings of a derived factory.</summary>
     protected virtual void ConfigurePortal(IWebHostBuilder builder)
     {
+    }
+
+    protected override Microsoft.Extensions.Hosting.IHost CreateHost(Microsoft.Extensions.Hosting.IHostBuilder builder)
+    {
+        var host = base.CreateHost(builder);
+
+        // Hangfire keeps its log provider in a static, which each starting host points at its own
+        // LoggerFactory; once that host is disposed, the other hosts of the test run would log into a
+        // disposed factory (Hangfire.PostgreSql's workers fail on it). Tests share one that lives forever.
+        global::Hangfire.Logging.LogProvider.SetCurrentLogProvider(HangfireErrorLog.Instance);
+        return host;
     }
 
     public HttpClient Anonymous() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
@@ -143,6 +199,11 @@ public class PortalFactory : WebApplicationFactory<Program>
         base.Dispose(disposing);
         if (disposing && ownsDirectory)
         {
+            if (PostgresServer is { } server)
+            {
+                DropPostgresDatabase(server);
+            }
+
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             try
             {
@@ -153,6 +214,31 @@ public class PortalFactory : WebApplicationFactory<Program>
                 // A file still held by the OS: the temp folder is cleaned up eventually.
             }
         }
+    }
+}
+
+/// <summary>Hangfire's errors of every test host, into the same file as the portal's.</summary>
+internal sealed class HangfireErrorLog : global::Hangfire.Logging.ILogProvider, global::Hangfire.Logging.ILog
+{
+    public static readonly HangfireErrorLog Instance = new();
+
+    private static readonly Microsoft.Extensions.Logging.ILogger Errors = new ErrorFileLoggerProvider().CreateLogger("Hangfire");
+
+    public global::Hangfire.Logging.ILog GetLogger(string name) => this;
+
+    public bool Log(global::Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null)
+    {
+        if (logLevel < global::Hangfire.Logging.LogLevel.Error)
+        {
+            return false;
+        }
+
+        if (messageFunc is not null)
+        {
+            Errors.LogError(exception, "{Message}", messageFunc());
+        }
+
+        return true;
     }
 }
 

@@ -67,6 +67,46 @@ public sealed class JobsClockTests(PortalFactory portal) : IClassFixture<PortalF
     }
 
     [Fact]
+    public async Task A_job_another_run_holds_is_left_alone_until_its_lease_lapses_then_taken_over()
+    {
+        var jobId = Guid.NewGuid();
+        var now = portal.Clock.GetUtcNow().UtcDateTime;
+        await portal.WithDbAsync(db =>
+        {
+            db.Jobs.Add(new Job
+            {
+                Id = jobId, Kind = "backup", RequestedById = "someone", CreatedUtc = now, Status = JobStatus.Running,
+                StartedUtc = now, Progress = 40, LeaseUntilUtc = now.AddMinutes(1),
+            });
+            return db.SaveChangesAsync();
+        });
+        var storage = portal.Services.GetRequiredService<Hangfire.JobStorage>();
+        var scheduledBefore = storage.GetMonitoringApi().ScheduledCount();
+
+        async Task RunAsync()
+        {
+            using var scope = portal.Services.CreateScope();
+            await ActivatorUtilities.CreateInstance<BackupJob>(scope.ServiceProvider).RunAsync(jobId);
+        }
+
+        // The other run is alive: this one neither restarts nor writes anything, and looks again later.
+        await RunAsync();
+        var held = await portal.WithDbAsync(db => db.Jobs.AsNoTracking().SingleAsync(j => j.Id == jobId));
+        Assert.Equal(JobStatus.Running, held.Status);
+        Assert.Equal(40, held.Progress);
+        Assert.Null(held.FilePath);
+        Assert.Equal(scheduledBefore + 1, storage.GetMonitoringApi().ScheduledCount());
+
+        // The other run died: once its lease lapses, this one takes the job over and finishes it.
+        portal.Clock.Advance(TimeSpan.FromMinutes(2));
+        await RunAsync();
+        var done = await portal.WithDbAsync(db => db.Jobs.AsNoTracking().SingleAsync(j => j.Id == jobId));
+        Assert.Equal(JobStatus.Succeeded, done.Status);
+        Assert.Null(done.LeaseUntilUtc);
+        Assert.True(File.Exists(done.FilePath));
+    }
+
+    [Fact]
     public async Task A_job_left_queued_by_a_stopped_process_runs_after_a_restart()
     {
         var directory = Path.Combine(Path.GetTempPath(), "webhookportal-tests", Guid.NewGuid().ToString("N"));

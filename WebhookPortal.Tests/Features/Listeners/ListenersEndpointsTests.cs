@@ -60,7 +60,7 @@ public sealed class ListenersEndpointsTests(PortalFactory portal) : IClassFixtur
 
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/listeners/{listener.Id}")).StatusCode);
         await (await admin.GetAsync($"/api/listeners/{listener.Id}")).AssertProblemAsync(HttpStatusCode.NotFound);
-        var tables = await portal.WithDbAsync(db => db.Database.SqlQueryRaw<string>("SELECT name AS Value FROM sqlite_master WHERE type = 'table'").ToListAsync());
+        var tables = await portal.WithDbAsync(PhysicalTables.NamesAsync);
         Assert.DoesNotContain(tables, t => t.StartsWith("l" + listener.Id.ToString("N")[..12], StringComparison.Ordinal));
     }
 
@@ -152,7 +152,7 @@ public sealed class ListenersEndpointsTests(PortalFactory portal) : IClassFixtur
         Assert.Equal("Text", columns["tags"]);
 
         Assert.Null(await portal.WithDbAsync(db => db.Listeners.Where(l => l.Id == id).Select(l => l.SchemaJson).SingleAsync()));
-        var physical = await portal.WithDbAsync(db => db.Database.SqlQueryRaw<string>("SELECT name AS Value FROM sqlite_master WHERE type = 'table'").ToListAsync());
+        var physical = await portal.WithDbAsync(PhysicalTables.NamesAsync);
         Assert.DoesNotContain(physical, t => t.StartsWith("l" + id.ToString("N")[..12], StringComparison.Ordinal));
     }
 

@@ -43,7 +43,7 @@ public sealed class RetentionTests(RetentionPortalFactory portal) : IClassFixtur
         // The children of the deleted record went with it.
         var childTable = WebhookPortal.Features.Listeners.Tables.SqlDialect.PhysicalName(monthly.Id, "orders_comments");
         var orphans = await portal.WithDbAsync(db => db.Database
-            .SqlQueryRaw<long>($"SELECT COUNT(*) AS Value FROM \"{childTable}\"").SingleAsync());
+            .SqlQueryRaw<long>("SELECT COUNT(*) AS \"Value\" FROM \"" + childTable + "\"").SingleAsync());
         Assert.Equal(1, orphans);
 
         // Log entries older than 30 days are gone, newer ones stay.

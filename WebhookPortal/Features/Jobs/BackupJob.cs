@@ -27,6 +27,7 @@ public sealed class BackupJob(
     IOptions<JobOptions> options,
     OperatorDirectory operatorDirectory,
     TimeProvider time,
+    IBackgroundJobClient jobClient,
     ILogger<BackupJob> logger)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
@@ -34,10 +35,20 @@ public sealed class BackupJob(
     [AutomaticRetry(Attempts = 0)]
     public async Task RunAsync(Guid jobId, CancellationToken ct = default)
     {
-        var started = await db.Jobs.Where(j => j.Id == jobId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running))
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Running).SetProperty(j => j.StartedUtc, time.GetUtcNow().UtcDateTime).SetProperty(j => j.Progress, 0), ct);
+        var now = time.GetUtcNow().UtcDateTime;
+        var lease = now + options.Value.Lease;
+        var started = await db.Jobs
+            .Where(j => j.Id == jobId && (j.Status == JobStatus.Queued || (j.Status == JobStatus.Running && (j.LeaseUntilUtc == null || j.LeaseUntilUtc < now))))
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Running).SetProperty(j => j.StartedUtc, now).SetProperty(j => j.Progress, 0).SetProperty(j => j.LeaseUntilUtc, lease), ct);
         if (started == 0)
         {
+            // Another run holds the job: look again when its lease ends, in case that run died.
+            var heldUntil = await db.Jobs.Where(j => j.Id == jobId && j.Status == JobStatus.Running).Select(j => j.LeaseUntilUtc).SingleOrDefaultAsync(ct);
+            if (heldUntil is { } until)
+            {
+                jobClient.Schedule<BackupJob>(b => b.RunAsync(jobId, CancellationToken.None), until - now + TimeSpan.FromSeconds(1));
+            }
+
             return;
         }
 
@@ -50,12 +61,16 @@ public sealed class BackupJob(
         {
             logger.LogError(ex, "Backup job {JobId} failed.", jobId);
             await db.Jobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(s => s
-                .SetProperty(j => j.Status, JobStatus.Failed).SetProperty(j => j.Error, ex.Message).SetProperty(j => j.FinishedUtc, time.GetUtcNow().UtcDateTime), CancellationToken.None);
+                .SetProperty(j => j.Status, JobStatus.Failed).SetProperty(j => j.Error, ex.Message).SetProperty(j => j.FinishedUtc, time.GetUtcNow().UtcDateTime)
+                .SetProperty(j => j.LeaseUntilUtc, (DateTime?)null), CancellationToken.None);
         }
     }
 
-    private Task ProgressAsync(Guid jobId, int progress, CancellationToken ct) =>
-        db.Jobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(s => s.SetProperty(j => j.Progress, progress), ct);
+    private Task ProgressAsync(Guid jobId, int progress, CancellationToken ct)
+    {
+        var lease = time.GetUtcNow().UtcDateTime + options.Value.Lease;
+        return db.Jobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(s => s.SetProperty(j => j.Progress, progress).SetProperty(j => j.LeaseUntilUtc, lease), ct);
+    }
 
     private async Task<string> WriteBackupAsync(Guid jobId, CancellationToken ct)
     {
@@ -92,6 +107,9 @@ public sealed class BackupJob(
                 {
                     break;
                 }
+
+                // A long listener keeps the lease alive page by page.
+                await ProgressAsync(jobId, 30 + (int)(65.0 * i / allListeners.Count), ct);
             }
 
             await WriteAsync($"records/{listener.Id}.json", new { listener = listener.Name, listenerId = listener.Id, records });
@@ -107,6 +125,7 @@ public sealed class BackupJob(
         var now = time.GetUtcNow().UtcDateTime;
         job.Status = JobStatus.Succeeded;
         job.Progress = 100;
+        job.LeaseUntilUtc = null;
         job.FinishedUtc = now;
         job.FilePath = path;
         job.DownloadExpiresUtc = now + options.Value.DownloadLifetime;

@@ -36,6 +36,13 @@ public sealed class Job
 
     public DateTime? FinishedUtc { get; set; }
 
+    /// <summary>
+    /// While a worker runs the job it holds this lease and renews it with every progress step, so a second
+    /// run of the same job (recovery at start next to a persistent Hangfire queue, or another instance)
+    /// waits instead of writing the same file; a run that died lets its lease lapse.
+    /// </summary>
+    public DateTime? LeaseUntilUtc { get; set; }
+
     public string? Error { get; set; }
 
     public string? FilePath { get; set; }
@@ -76,6 +83,9 @@ public sealed class JobOptions
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
     public TimeSpan DownloadLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How long a running job's claim lasts without progress before another worker may take it over.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Where job files are written; relative paths are under the operator's folder.</summary>
     [Required]

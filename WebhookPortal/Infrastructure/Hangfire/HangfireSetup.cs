@@ -14,6 +14,13 @@ public sealed class HangfireOptions
     /// <summary>How often scheduled jobs (retries) are picked up; Hangfire's 15 s default makes retries late.</summary>
     public TimeSpan SchedulePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// PostgreSQL storage only: how long a worker waits for a job before asking the database again.
+    /// New jobs are announced with LISTEN/NOTIFY (long polling), so this is a fallback; Hangfire.PostgreSql's
+    /// own default of 15 s would hold every delivery up to that long.
+    /// </summary>
+    public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     public int WorkerCount { get; set; } = Math.Max(4, Environment.ProcessorCount * 2);
 }
 
@@ -31,7 +38,12 @@ public static class HangfireSetup
         // Each host owns its storage instance instead of the static JobStorage.Current, so test hosts never share a queue.
         var connectionString = builder.Configuration.GetConnectionString(DatabaseSetup.ConnectionStringName);
         builder.Services.AddSingleton<JobStorage>(_ => provider == DatabaseProvider.PostgreSql
-            ? new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString!, new PostgreSqlStorageOptions()), new PostgreSqlStorageOptions { PrepareSchemaIfNecessary = true })
+            ? new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString!, new PostgreSqlStorageOptions()), new PostgreSqlStorageOptions
+            {
+                PrepareSchemaIfNecessary = true,
+                EnableLongPolling = true,
+                QueuePollInterval = options.QueuePollInterval,
+            })
             : new InMemoryStorage(new InMemoryStorageOptions()));
 
         // JobActivator.Current is static too: give each host its own, resolving jobs from its own container.

@@ -545,6 +545,9 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<DateTime?>("LeaseUntilUtc")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<int>("Progress")
                         .HasColumnType("integer");
 
