@@ -13,12 +13,20 @@ public sealed class UsageMeter(PortalDbContext db, DeliveryService deliveries)
 {
     public const string EventType = "usage.threshold";
 
+    // The meter lives for one receiver batch (a scope): the rules of a listener are read once per batch, not per request.
+    private readonly Dictionary<(Guid IntegrationId, Guid ListenerId), List<NotificationRule>> rulesOf = [];
+
     public async Task<List<Delivery>> CountAsync(Guid integrationId, Guid listenerId, DateTime now, CancellationToken ct)
     {
         var staged = new List<Delivery>();
-        var rules = await db.NotificationRules.AsNoTracking()
-            .Where(r => r.Enabled && r.IntegrationId == integrationId && (r.ListenerId == null || r.ListenerId == listenerId))
-            .ToListAsync(ct);
+        if (!rulesOf.TryGetValue((integrationId, listenerId), out var rules))
+        {
+            rules = await db.NotificationRules.AsNoTracking()
+                .Where(r => r.Enabled && r.IntegrationId == integrationId && (r.ListenerId == null || r.ListenerId == listenerId))
+                .ToListAsync(ct);
+            rulesOf[(integrationId, listenerId)] = rules;
+        }
+
         foreach (var rule in rules)
         {
             var (start, end) = UsagePeriods.Of(rule.Period, now);

@@ -5,7 +5,7 @@ using WebhookPortal.Features.Listeners.Tables;
 
 namespace WebhookPortal.Tests.Features.Listeners.Tables;
 
-public sealed class RecordStoreTests : IDisposable
+public class RecordStoreTests : IDisposable
 {
     private const string T1 = "2024-01-01T00:00:00.0000000Z";
     private const string T2 = "2024-02-01T00:00:00.0000000Z";
@@ -28,7 +28,15 @@ public sealed class RecordStoreTests : IDisposable
 
     public RecordStoreTests() => connection.Open();
 
-    public void Dispose() => connection.Dispose();
+    /// <summary>Null: every command is new. The receiver's writer shares one cache across a batch.</summary>
+    protected virtual CommandCache? Commands => null;
+
+    public void Dispose()
+    {
+        Commands?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        connection.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     private static JsonElement Json(string json) => JsonDocument.Parse(json).RootElement.Clone();
 
@@ -44,7 +52,7 @@ public sealed class RecordStoreTests : IDisposable
             command.ExecuteNonQuery();
         }
 
-        return new RecordStore(connection, null, dialect, listenerId, schema);
+        return new RecordStore(connection, null, dialect, listenerId, schema) { Commands = Commands };
     }
 
     private long Count(string table, string where = "1 = 1")
@@ -457,4 +465,12 @@ public sealed class RecordStoreTests : IDisposable
         Assert.Equal(2, await store.CountAsync(Ct));
         Assert.Equal(["A"], Skus(await ById(store, 2)));
     }
+}
+
+/// <summary>Every record-store test again with one command cache shared by all writes and reads, as in a receiver batch.</summary>
+public sealed class RecordStoreWithCommandCacheTests : RecordStoreTests
+{
+    private readonly CommandCache commands = new();
+
+    protected override CommandCache? Commands => commands;
 }

@@ -136,7 +136,7 @@ public static class ReceiverEndpoint
 
             var deleteItem = new WriteItem(async (context, token) =>
             {
-                var store = new RecordStore(context.Connection, context.Transaction, context.Dialect, listener.Id, schema) { Changes = listener.HasEvents ? context.Changes : null };
+                var store = new RecordStore(context.Connection, context.Transaction, context.Dialect, listener.Id, schema) { Changes = listener.HasEvents ? context.Changes : null, Commands = context.Commands };
                 var deleted = await store.DeleteAsync(keys, token);
                 return deleted == 0
                     ? ReceiverErrors.Problem(StatusCodes.Status404NotFound, "Not found.", "No record has this key.")
@@ -200,7 +200,7 @@ public static class ReceiverEndpoint
         var lastModified = time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
         var item = new WriteItem(async (context, token) =>
         {
-            var store = new RecordStore(context.Connection, context.Transaction, context.Dialect, listener.Id, schema) { Changes = listener.HasEvents ? context.Changes : null };
+            var store = new RecordStore(context.Connection, context.Transaction, context.Dialect, listener.Id, schema) { Changes = listener.HasEvents ? context.Changes : null, Commands = context.Commands };
             var summary = WriteSummary.None;
             foreach (var record in records)
             {

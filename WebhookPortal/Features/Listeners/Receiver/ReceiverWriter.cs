@@ -21,6 +21,9 @@ public sealed class WriteContext(PortalDbContext db, DbConnection connection, Db
 
     public SqlDialect Dialect { get; } = dialect;
 
+    /// <summary>Prepared commands shared by the items of the batch (same transaction).</summary>
+    public CommandCache Commands { get; } = new();
+
     /// <summary>Root-record changes of the current item (data tracking), handed to event types once it succeeds.</summary>
     public List<RecordChange> Changes { get; } = [];
 }
@@ -87,6 +90,7 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
             var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var context = new WriteContext(db, db.Database.GetDbConnection(), transaction.GetDbTransaction(), SqlDialect.For(db.Database.IsSqlite()));
+            await using var commands = context.Commands;
             var meter = scope.ServiceProvider.GetRequiredService<UsageMeter>();
             var events = scope.ServiceProvider.GetRequiredService<WebhookPortal.Features.Events.EventService>();
 

@@ -34,12 +34,28 @@ public sealed class RecordStore(DbConnection connection, DbTransaction? transact
     /// <summary>When set, every insert, update and delete of a root record is reported here (data tracking).</summary>
     public List<RecordChange>? Changes { get; set; }
 
-    private DbCommand Command(string sql)
+    /// <summary>
+    /// Commands kept for the receiver's batch: SQLite prepares a statement once per command object, so
+    /// the same SQL for the next request of the batch skips parsing and planning.
+    /// </summary>
+    public CommandCache? Commands { get; init; }
+
+    private CommandLease Command(string sql)
     {
+        if (Commands is not null)
+        {
+            return new CommandLease(Commands.Get(connection, transaction, sql), Owned: false);
+        }
+
         var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
-        return command;
+        return new CommandLease(command, Owned: true);
+    }
+
+    private readonly record struct CommandLease(DbCommand Command, bool Owned) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Owned ? Command.DisposeAsync() : ValueTask.CompletedTask;
     }
 
     private static void AddParameter(DbCommand command, string name, object? value)
@@ -150,7 +166,8 @@ public sealed class RecordStore(DbConnection connection, DbTransaction? transact
             Changes!.Add(new RecordChange("delete", before));
         }
 
-        await using var command = Command($"DELETE FROM {Table(schema.Root)} WHERE {KeyWhere(command: null)}");
+        await using var commandLease = Command($"DELETE FROM {Table(schema.Root)} WHERE {KeyWhere(command: null)}");
+        var command = commandLease.Command;
         var i = 0;
         foreach (var column in schema.KeyColumns)
         {
@@ -177,7 +194,8 @@ public sealed class RecordStore(DbConnection connection, DbTransaction? transact
 
     private async Task<bool> ExistsAsync(IReadOnlyList<object?> key, CancellationToken ct)
     {
-        await using var command = Command($"SELECT 1 FROM {Table(schema.Root)} WHERE {KeyWhere(null)}");
+        await using var commandLease = Command($"SELECT 1 FROM {Table(schema.Root)} WHERE {KeyWhere(null)}");
+        var command = commandLease.Command;
         for (var i = 0; i < key.Count; i++)
         {
             AddParameter(command, "@k" + i, key[i]);
@@ -189,7 +207,8 @@ public sealed class RecordStore(DbConnection connection, DbTransaction? transact
     private async Task<Dictionary<string, object?>?> ReadRootAsync(IReadOnlyList<object?> key, CancellationToken ct)
     {
         var columns = schema.Root.Columns;
-        await using var command = Command($"SELECT {string.Join(", ", columns.Select(c => dialect.Quote(c.Name)))} FROM {Table(schema.Root)} WHERE {KeyWhere(null)}");
+        await using var commandLease = Command($"SELECT {string.Join(", ", columns.Select(c => dialect.Quote(c.Name)))} FROM {Table(schema.Root)} WHERE {KeyWhere(null)}");
+        var command = commandLease.Command;
         for (var i = 0; i < key.Count; i++)
         {
             AddParameter(command, "@k" + i, key[i]);
@@ -218,7 +237,8 @@ public sealed class RecordStore(DbConnection connection, DbTransaction? transact
             .Select(c => $"{dialect.Quote(c)} = excluded.{dialect.Quote(c)}");
         var sql = $"INSERT INTO {Table(root)} ({string.Join(", ", columns.Select(dialect.Quote))}) VALUES ({string.Join(", ", columns.Select((_, i) => "@p" + i))}) " +
                   $"ON CONFLICT ({string.Join(", ", keys)}) DO UPDATE SET {string.Join(", ", updates)}";
-        await using var command = Command(sql);
+        await using var commandLease = Command(sql);
+        var command = commandLease.Command;
         for (var i = 0; i < root.Columns.Count; i++)
         {
             AddParameter(command, "@p" + i, values.GetValueOrDefault(root.Columns[i].Name));
@@ -230,7 +250,8 @@ public sealed class RecordStore(DbConnection connection, DbTransaction? transact
 
     private async Task DeleteChildRowsAsync(TableDef child, string rootKey, CancellationToken ct)
     {
-        await using var command = Command($"DELETE FROM {Table(child)} WHERE {dialect.Quote(SystemColumns.RootKey)} = @rk");
+        await using var commandLease = Command($"DELETE FROM {Table(child)} WHERE {dialect.Quote(SystemColumns.RootKey)} = @rk");
+        var command = commandLease.Command;
         AddParameter(command, "@rk", rootKey);
         await command.ExecuteNonQueryAsync(ct);
     }
@@ -271,8 +292,9 @@ public sealed class RecordStore(DbConnection connection, DbTransaction? transact
 
             var elementPrefix = $"{field}[{position}].";
             var values = RowValues(child, element, requirePresent: false, prefix: elementPrefix);
-            await using (var command = Command(sql))
+            await using (var commandLease = Command(sql))
             {
+                var command = commandLease.Command;
                 AddParameter(command, "@p0", rootKey);
                 AddParameter(command, "@p1", parentPosition);
                 AddParameter(command, "@p2", (long)position);
@@ -418,8 +440,9 @@ public sealed class RecordStore(DbConnection connection, DbTransaction? transact
     public async Task<(long Total, List<JsonObject> Items)> ReadPageAsync(int page, int pageSize, CancellationToken ct)
     {
         long total;
-        await using (var count = Command($"SELECT COUNT(*) FROM {Table(schema.Root)}"))
+        await using (var countLease = Command($"SELECT COUNT(*) FROM {Table(schema.Root)}"))
         {
+            var count = countLease.Command;
             total = Convert.ToInt64(await count.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
         }
 
@@ -427,9 +450,10 @@ public sealed class RecordStore(DbConnection connection, DbTransaction? transact
         var keys = schema.KeyColumns;
         var items = new List<(string RootKey, JsonObject Item)>();
         var order = string.Join(", ", keys.Select(k => dialect.Quote(k.Name)));
-        await using (var select = Command($"SELECT {string.Join(", ", root.Columns.Select(c => dialect.Quote(c.Name)))}, {dialect.Quote(SystemColumns.LastModified)} FROM {Table(root)} " +
+        await using (var selectLease = Command($"SELECT {string.Join(", ", root.Columns.Select(c => dialect.Quote(c.Name)))}, {dialect.Quote(SystemColumns.LastModified)} FROM {Table(root)} " +
                                           $"ORDER BY {dialect.Quote(SystemColumns.LastModified)} DESC, {order} LIMIT @take OFFSET @skip"))
         {
+            var select = selectLease.Command;
             AddParameter(select, "@take", (long)pageSize);
             AddParameter(select, "@skip", (long)(page - 1) * pageSize);
             await using var reader = await select.ExecuteReaderAsync(ct);
@@ -463,8 +487,9 @@ public sealed class RecordStore(DbConnection connection, DbTransaction? transact
         var root = schema.Root;
         JsonObject? item = null;
         var normalized = new List<object?>();
-        await using (var select = Command($"SELECT {string.Join(", ", root.Columns.Select(c => dialect.Quote(c.Name)))}, {dialect.Quote(SystemColumns.LastModified)} FROM {Table(root)} WHERE {KeyWhere(null)}"))
+        await using (var selectLease = Command($"SELECT {string.Join(", ", root.Columns.Select(c => dialect.Quote(c.Name)))}, {dialect.Quote(SystemColumns.LastModified)} FROM {Table(root)} WHERE {KeyWhere(null)}"))
         {
+            var select = selectLease.Command;
             for (var i = 0; i < key.Count; i++)
             {
                 AddParameter(select, "@k" + i, key[i]);
@@ -520,9 +545,10 @@ public sealed class RecordStore(DbConnection connection, DbTransaction? transact
             var rootKeys = parents.Select(p => p.RootKey).Distinct().ToList();
             var columns = child.Columns;
             var inList = string.Join(", ", rootKeys.Select((_, i) => "@rk" + i));
-            await using var command = Command($"SELECT {dialect.Quote(SystemColumns.RootKey)}, {dialect.Quote(SystemColumns.ParentPosition)}, {dialect.Quote(SystemColumns.Position)}" +
+            await using var commandLease = Command($"SELECT {dialect.Quote(SystemColumns.RootKey)}, {dialect.Quote(SystemColumns.ParentPosition)}, {dialect.Quote(SystemColumns.Position)}" +
                                               (columns.Count > 0 ? ", " + string.Join(", ", columns.Select(c => dialect.Quote(c.Name))) : "") +
                                               $" FROM {Table(child)} WHERE {dialect.Quote(SystemColumns.RootKey)} IN ({inList}) ORDER BY {dialect.Quote(SystemColumns.RootKey)}, {dialect.Quote(SystemColumns.ParentPosition)}, {dialect.Quote(SystemColumns.Position)}");
+            var command = commandLease.Command;
             for (var i = 0; i < rootKeys.Count; i++)
             {
                 AddParameter(command, "@rk" + i, rootKeys[i]);
@@ -589,8 +615,9 @@ public sealed class RecordStore(DbConnection connection, DbTransaction? transact
     {
         var keys = schema.KeyColumns;
         var selected = new List<List<object?>>();
-        await using (var select = Command($"SELECT {string.Join(", ", keys.Select(k => dialect.Quote(k.Name)))} FROM {Table(schema.Root)} WHERE {dialect.Quote(SystemColumns.LastModified)} < @cutoff LIMIT @take"))
+        await using (var selectLease = Command($"SELECT {string.Join(", ", keys.Select(k => dialect.Quote(k.Name)))} FROM {Table(schema.Root)} WHERE {dialect.Quote(SystemColumns.LastModified)} < @cutoff LIMIT @take"))
         {
+            var select = selectLease.Command;
             AddParameter(select, "@cutoff", cutoff);
             AddParameter(select, "@take", (long)batchSize);
             await using var reader = await select.ExecuteReaderAsync(ct);
@@ -609,7 +636,8 @@ public sealed class RecordStore(DbConnection connection, DbTransaction? transact
                 await DeleteChildRowsAsync(child, rootKey, ct);
             }
 
-            await using var command = Command($"DELETE FROM {Table(schema.Root)} WHERE {KeyWhere(null)}");
+            await using var commandLease = Command($"DELETE FROM {Table(schema.Root)} WHERE {KeyWhere(null)}");
+            var command = commandLease.Command;
             for (var i = 0; i < key.Count; i++)
             {
                 AddParameter(command, "@k" + i, key[i]);
@@ -623,7 +651,8 @@ public sealed class RecordStore(DbConnection connection, DbTransaction? transact
 
     public async Task<long> CountAsync(CancellationToken ct)
     {
-        await using var count = Command($"SELECT COUNT(*) FROM {Table(schema.Root)}");
+        await using var countLease = Command($"SELECT COUNT(*) FROM {Table(schema.Root)}");
+        var count = countLease.Command;
         return Convert.ToInt64(await count.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
     }
 }
