@@ -7,6 +7,7 @@ using WebhookPortal.Features.Listeners.Tables;
 using WebhookPortal.Features.Logs;
 using WebhookPortal.Features.Deliveries;
 using WebhookPortal.Features.Notifications;
+using WebhookPortal.Infrastructure.Database;
 
 namespace WebhookPortal.Features.Listeners.Receiver;
 
@@ -91,6 +92,7 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var context = new WriteContext(db, db.Database.GetDbConnection(), transaction.GetDbTransaction(), SqlDialect.For(db.Database.IsSqlite()));
             await using var commands = context.Commands;
+            await using var logInserts = new EntityInsertCommand<LogEntry>(db, context.Connection, context.Transaction);
             var meter = scope.ServiceProvider.GetRequiredService<UsageMeter>();
             var events = scope.ServiceProvider.GetRequiredService<WebhookPortal.Features.Events.EventService>();
 
@@ -109,7 +111,7 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
                 batch[i].Log.Status = outcomes[i].Status;
                 batch[i].Log.State = outcomes[i].Succeeded ? LogState.Success : LogState.Error;
                 batch[i].Log.Error ??= outcomes[i].Error;
-                db.LogEntries.Add(batch[i].Log);
+                await logInserts.InsertAsync(batch[i].Log, ct);
             }
 
             await db.SaveChangesAsync(ct);

@@ -1,0 +1,52 @@
+using System.Data.Common;
+using System.Reflection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace WebhookPortal.Infrastructure.Database;
+
+/// <summary>
+/// Inserts rows of one entity type through one reused command (prepared once), with EF Core's own table,
+/// column and type mappings, value converters included. For the receiver's log entries: there
+/// SaveChanges' change tracking and key read-back cost more than the insert itself. Store-generated
+/// keys are left to the database and not read back.
+/// </summary>
+public sealed class EntityInsertCommand<T> : IAsyncDisposable
+    where T : class
+{
+    private readonly DbCommand command;
+    private readonly (string Name, PropertyInfo Clr, RelationalTypeMapping Mapping, bool Nullable)[] columns;
+
+    public EntityInsertCommand(DbContext db, DbConnection connection, DbTransaction? transaction)
+    {
+        var entity = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not in the model.");
+        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+        var sql = db.GetService<ISqlGenerationHelper>();
+        var properties = entity.GetProperties()
+            .Where(p => !(p.IsPrimaryKey() && p.ValueGenerated == ValueGenerated.OnAdd) && p.PropertyInfo is not null)
+            .ToList();
+        columns = properties.Select((p, i) => ("@p" + i, p.PropertyInfo!, p.GetRelationalTypeMapping(), p.IsNullable)).ToArray();
+
+        command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText =
+            $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({string.Join(", ", properties.Select(p => sql.DelimitIdentifier(p.GetColumnName(table)!)))}) " +
+            $"VALUES ({string.Join(", ", columns.Select(c => c.Name))})";
+    }
+
+    public Task InsertAsync(T row, CancellationToken ct)
+    {
+        command.Parameters.Clear();
+        foreach (var (name, clr, mapping, nullable) in columns)
+        {
+            // The mapping converts and types the value exactly as SaveChanges would.
+            command.Parameters.Add(mapping.CreateParameter(command, name, clr.GetValue(row), nullable));
+        }
+
+        return command.ExecuteNonQueryAsync(ct);
+    }
+
+    public ValueTask DisposeAsync() => command.DisposeAsync();
+}
