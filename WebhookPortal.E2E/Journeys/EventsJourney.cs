@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.Playwright;
 using WebhookPortal.E2E.Pages;
 using WebhookPortal.E2E.Support;
@@ -32,10 +33,19 @@ public sealed class EventsJourney(BrowserFixture fixture) : JourneyTest(fixture)
         await monaco.ClickAsync();
         await Page.Keyboard.PressAsync("Control+A");
         await Page.Keyboard.PressAsync("Delete");
+        // A blank start is kept: the dialog stores blank as "no script", and the editor must not push that back over the typing.
+        await Page.Keyboard.InsertTextAsync("  ");
+        await Page.WaitForTimeoutAsync(1000);
         await Page.Keyboard.InsertTextAsync("(record, action) => record.isProject ? ({ opportunity: record.name, action }) : null");
         // Saved straight after typing: the dialog waits for Monaco's last edit to reach the circuit.
         await Page.GetByTestId("save-event-type").ClickAsync();
         await Expect(Page.GetByText($"Event type '{eventName}' created.")).ToBeVisibleAsync();
+        using (var admin = api.AsAdmin())
+        {
+            var types = await admin.GetFromJsonAsync<System.Text.Json.JsonElement>($"api/integrations/{integrationId}/event-types");
+            var saved = types.EnumerateArray().Single(t => t.GetProperty("name").GetString() == eventName);
+            Assert.Equal("  (record, action) => record.isProject ? ({ opportunity: record.name, action }) : null", saved.GetProperty("script").GetString());
+        }
 
         await Page.Locator("[data-testid=event-types-table] tbody tr").Filter(new() { HasText = eventName }).GetByTestId("edit-event-type").ClickAsync();
         await Page.GetByTestId("test-event").ClickAsync();

@@ -36,6 +36,44 @@ public sealed class NotificationRulesTests(PortalFactory portal) : IClassFixture
         portal.WithDbAsync(db => db.RuleFirings.Where(f => f.RuleId == ruleId).OrderBy(f => f.Id).Select(f => f.Threshold).ToListAsync());
 
     [Fact]
+    public async Task Changing_the_target_mid_period_never_fires_a_threshold_twice_nor_fails_a_request()
+    {
+        var setup = await SetupAsync();
+        var conditions = new[] { new { from = 80, to = 100, step = 10 } };
+        var ruleId = await CreateRuleAsync(setup, conditions, target: 10);
+        async Task PostAsync(int from, int to)
+        {
+            for (var i = from; i <= to; i++)
+            {
+                await (await PostRecordAsync(setup.Listener, i)).ReadJsonAsync(HttpStatusCode.OK);
+            }
+        }
+
+        async Task SetTargetAsync(long target)
+        {
+            var body = new { name = "quota", listenerId = setup.Listener.Id, target, period = "Day", conditions, webhookIds = new[] { setup.WebhookId }, enabled = true };
+            (await portal.AsAdmin().PutAsJsonAsync($"/api/integrations/{setup.Listener.IntegrationId}/notification-rules/{ruleId}", body)).EnsureSuccessStatusCode();
+        }
+
+        await PostAsync(1, 8);
+        Assert.Equal([80m], await FiredAsync(ruleId));
+
+        // 80 % of 20 is reached again at request 16: it already fired this period, so nothing is sent and every request is stored.
+        await SetTargetAsync(20);
+        await PostAsync(9, 17);
+        Assert.Equal([80m], await FiredAsync(ruleId));
+        await PostAsync(18, 18);
+        Assert.Equal([80m, 90m], await FiredAsync(ruleId));
+
+        // Lowered below the count: the 100 % threshold, passed without being crossed, fires at the next request, once.
+        await SetTargetAsync(15);
+        await PostAsync(19, 21);
+        Assert.Equal([80m, 90m, 100m], await FiredAsync(ruleId));
+        Assert.Equal(21, await portal.WithDbAsync(db => db.RuleUsage.Where(u => u.RuleId == ruleId).Select(u => u.Count).SingleAsync()));
+        Assert.Equal(3, await portal.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetId == setup.WebhookId)));
+    }
+
+    [Fact]
     public async Task With_target_10_and_80_to_120_by_10_each_threshold_fires_once_at_its_request()
     {
         var setup = await SetupAsync();

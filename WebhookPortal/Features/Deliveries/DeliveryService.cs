@@ -26,10 +26,10 @@ public sealed class DeliveryService(PortalDbContext db, IBackgroundJobClient job
     public const string SweepJobId = "delivery-sweep";
 
     /// <summary>Adds a message and its deliveries to the context (no save): callers commit them with their own changes.</summary>
-    public (Message Message, List<Delivery> Deliveries) Stage(Guid? integrationId, string eventType, string payload, IEnumerable<DeliveryRequest> targets)
+    public (Message Message, List<Delivery> Deliveries) Stage(Guid? integrationId, string eventType, string payload, IEnumerable<DeliveryRequest> targets, Guid? messageId = null)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        var message = new Message { Id = Guid.NewGuid(), IntegrationId = integrationId, EventType = eventType, Payload = payload, CreatedUtc = now };
+        var message = new Message { Id = messageId ?? Guid.NewGuid(), IntegrationId = integrationId, EventType = eventType, Payload = payload, CreatedUtc = now };
         db.Messages.Add(message);
         var deliveries = targets.Select(t => new Delivery
         {

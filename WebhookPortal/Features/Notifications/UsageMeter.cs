@@ -6,8 +6,9 @@ namespace WebhookPortal.Features.Notifications;
 
 /// <summary>
 /// Counts accepted listener requests per rule and period and fires each threshold once. Runs inside the
-/// receiver's write transaction (single writer): the count, the firing and the callback's deliveries
-/// commit together with the request, so a threshold fires exactly once, even under concurrency.
+/// receiver's write transaction: the count, the firing and the callback's deliveries commit together
+/// with the request, so a threshold fires exactly once, even under concurrency (the count is one atomic
+/// upsert and the firing an insert that yields to an existing one, so several instances agree too).
 /// </summary>
 public sealed class UsageMeter(PortalDbContext db, DeliveryService deliveries)
 {
@@ -15,6 +16,7 @@ public sealed class UsageMeter(PortalDbContext db, DeliveryService deliveries)
 
     // The meter lives for one receiver batch (a scope): the rules of a listener are read once per batch, not per request.
     private readonly Dictionary<(Guid IntegrationId, Guid ListenerId), List<NotificationRule>> rulesOf = [];
+    private readonly Dictionary<(Guid RuleId, DateTime PeriodStart), HashSet<decimal>> firedOf = [];
 
     public async Task<List<Delivery>> CountAsync(Guid integrationId, Guid listenerId, DateTime now, CancellationToken ct)
     {
@@ -30,25 +32,37 @@ public sealed class UsageMeter(PortalDbContext db, DeliveryService deliveries)
         foreach (var rule in rules)
         {
             var (start, end) = UsagePeriods.Of(rule.Period, now);
-            var usage = await db.RuleUsage.FindAsync([rule.Id, start], ct);
-            if (usage is null)
+            var count = await IncrementAsync(rule.Id, start, ct);
+            var fired = await FiredAsync(rule.Id, start, ct);
+            foreach (var (percent, threshold) in rule.ThresholdCounts())
             {
-                usage = new RuleUsage { RuleId = rule.Id, PeriodStart = start };
-                db.RuleUsage.Add(usage);
-            }
-
-            var before = usage.Count;
-            usage.Count++;
-            foreach (var (percent, count) in rule.ThresholdCounts())
-            {
-                if (before < count && usage.Count >= count)
+                // Reached and not yet fired this period: also a threshold passed because the target was lowered.
+                if (count >= threshold && fired.Add(percent))
                 {
-                    staged.AddRange(await FireAsync(rule, percent, usage.Count, start, end, now, ct));
+                    staged.AddRange(await FireAsync(rule, percent, count, start, end, now, ct));
                 }
             }
         }
 
         return staged;
+    }
+
+    // One atomic statement, so instances sharing a PostgreSQL database never lose a count or collide on the period's first row.
+    private async Task<long> IncrementAsync(Guid ruleId, DateTime periodStart, CancellationToken ct) =>
+        (await db.Database.SqlQueryRaw<long>(
+            "INSERT INTO \"RuleUsage\" (\"RuleId\", \"PeriodStart\", \"Count\") VALUES ({0}, {1}, 1) " +
+            "ON CONFLICT (\"RuleId\", \"PeriodStart\") DO UPDATE SET \"Count\" = \"RuleUsage\".\"Count\" + 1 RETURNING \"Count\" AS \"Value\"",
+            ruleId, periodStart).ToListAsync(ct))[0];
+
+    private async Task<HashSet<decimal>> FiredAsync(Guid ruleId, DateTime periodStart, CancellationToken ct)
+    {
+        if (!firedOf.TryGetValue((ruleId, periodStart), out var fired))
+        {
+            fired = (await db.RuleFirings.AsNoTracking().Where(f => f.RuleId == ruleId && f.PeriodStart == periodStart).Select(f => f.Threshold).ToListAsync(ct)).ToHashSet();
+            firedOf[(ruleId, periodStart)] = fired;
+        }
+
+        return fired;
     }
 
     private async Task<List<Delivery>> FireAsync(NotificationRule rule, decimal threshold, long count, DateTime start, DateTime end, DateTime now, CancellationToken ct)
@@ -93,8 +107,18 @@ public sealed class UsageMeter(PortalDbContext db, DeliveryService deliveries)
             ["periodStart"] = start,
             ["periodEnd"] = end,
         });
-        var (message, staged) = deliveries.Stage(rule.IntegrationId, EventType, payload, targets);
-        db.RuleFirings.Add(new RuleFiring { RuleId = rule.Id, PeriodStart = start, Threshold = threshold, Count = count, FiredUtc = now, MessageId = message.Id });
+        // The unique (rule, period, threshold) row decides: another instance that fired it first wins, and this one sends nothing.
+        var messageId = Guid.NewGuid();
+        var inserted = await db.Database.ExecuteSqlRawAsync(
+            "INSERT INTO \"RuleFirings\" (\"RuleId\", \"PeriodStart\", \"Threshold\", \"Count\", \"FiredUtc\", \"MessageId\") VALUES ({0}, {1}, {2}, {3}, {4}, {5}) " +
+            "ON CONFLICT (\"RuleId\", \"PeriodStart\", \"Threshold\") DO NOTHING",
+            [rule.Id, start, threshold, count, now, messageId], ct);
+        if (inserted == 0)
+        {
+            return [];
+        }
+
+        var (_, staged) = deliveries.Stage(rule.IntegrationId, EventType, payload, targets, messageId);
         return staged;
     }
 }
