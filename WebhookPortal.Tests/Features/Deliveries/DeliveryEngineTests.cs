@@ -158,6 +158,22 @@ public sealed class DeliveryEngineTests(DeliveryPortalFactory portal) : IClassFi
     }
 
     [Fact]
+    public async Task The_read_timeout_counts_from_the_connection_not_from_the_start_of_the_attempt()
+    {
+        // Connect 1 s + read 1 s: an answer 1.5 s after a prompt connection is over the read timeout.
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        receiver.Answer(new PlannedAnswer(200, TimeSpan.FromSeconds(1.5)), new PlannedAnswer(200));
+        var (org, webhookId, _) = await CreateWebhookAsync(receiver.Url());
+
+        await PublishAsync(org, """{"n":41}""");
+
+        var delivery = await WaitForStateAsync(webhookId, DeliveryStates.Delivered, TimeSpan.FromSeconds(30));
+        Assert.Equal(2, delivery.AttemptCount);
+        var errors = (await portal.LogsAsync($"direction=outbound&sourceId={webhookId}&state=error")).GetProperty("items");
+        Assert.Equal("Timed out: no answer within the read timeout of 1 s.", Assert.Single(errors.EnumerateArray()).GetProperty("error").GetString());
+    }
+
+    [Fact]
     public async Task A_refused_connection_is_retried_then_failed()
     {
         int closedPort;

@@ -23,6 +23,34 @@ public sealed class ListenerScriptTests(PortalFactory portal) : IClassFixture<Po
     }
 
     [Fact]
+    public async Task A_script_returning_a_function_is_refused_with_422_not_a_server_error()
+    {
+        var listener = await portal.CreateListenerAsync();
+        await SetScriptAsync(listener, "(body) => () => body");
+
+        var problem = await (await portal.Anonymous().SendAsync(Json(HttpMethod.Post, listener.HookPath, """{"data":{"items":[{"id":1}]}}"""))).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
+
+        Assert.Contains("must return JSON data", problem.GetProperty("detail").GetString());
+        Assert.Equal(0, await portal.RecordCountAsync(listener.Id));
+    }
+
+    [Fact]
+    public async Task The_script_never_sees_the_token_read_from_the_query()
+    {
+        var auth = new { method = "Token", readFrom = "Query", name = "token" };
+        var listener = await portal.CreateListenerAsync(auth: auth);
+        await (await portal.AsAdmin().PutAsJsonAsync($"/api/listeners/{listener.Id}", new
+        {
+            name = listener.Name, enabled = true, auth,
+            script = "(body, request) => ({ data: { items: body.data.items.map(i => ({ ...i, name: request.query.Token + '|' + request.query.keep })) } })",
+        })).ReadJsonAsync(HttpStatusCode.OK);
+
+        await (await portal.Anonymous().SendAsync(Json(HttpMethod.Post, listener.HookPath + "?Token=" + listener.Token + "&keep=yes", """{"data":{"items":[{"id":1}]}}"""))).ReadJsonAsync(HttpStatusCode.OK);
+
+        Assert.Equal("[redacted]|yes", (await portal.RecordsAsync(listener.Id)).GetProperty("items")[0].GetProperty("name").GetString());
+    }
+
+    [Fact]
     public async Task A_throwing_script_rejects_with_422_and_its_message_and_stores_nothing()
     {
         var listener = await portal.CreateListenerAsync();

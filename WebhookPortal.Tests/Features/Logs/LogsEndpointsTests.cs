@@ -102,6 +102,13 @@ public sealed class LogsEndpointsTests(PortalFactory portal) : IClassFixture<Por
 
         var item = (await portal.LogsAsync($"sourceId={listener.Id}")).GetProperty("items")[0];
         Assert.Equal(listener.HookPath + "?token=[redacted]&keep=1", Uri.UnescapeDataString(item.GetProperty("path").GetString()!));
+
+        // The receiver reads query names without case, so the log must mask them the same way.
+        var upper = Json(HttpMethod.Post, listener.HookPath + "?TOKEN=" + listener.Token, "{\"data\":{\"items\":{\"id\":2}}}");
+        await (await portal.Anonymous().SendAsync(upper)).ReadJsonAsync(HttpStatusCode.OK);
+        var latest = (await portal.LogsAsync($"sourceId={listener.Id}")).GetProperty("items")[0];
+        Assert.Equal(listener.HookPath + "?TOKEN=[redacted]", Uri.UnescapeDataString(latest.GetProperty("path").GetString()!));
+        Assert.DoesNotContain(listener.Token!, (await portal.LogsAsync($"sourceId={listener.Id}")).GetRawText());
     }
 
     [Theory]

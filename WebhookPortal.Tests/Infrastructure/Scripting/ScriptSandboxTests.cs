@@ -23,6 +23,16 @@ public sealed class ScriptSandboxTests
         Assert.NotNull(sandbox.Run("(r) => r.isProject ? r : null", """{"isProject":true}"""));
     }
 
+    [Theory]
+    [InlineData("(r) => () => r", "function")]
+    [InlineData("(r) => Symbol('x')", "symbol")]
+    public void A_result_with_no_json_form_is_a_script_error_not_a_payload(string script, string kind)
+    {
+        var error = Assert.Throws<ScriptException>(() => sandbox.Run(script, "{}"));
+        Assert.Contains("must return JSON data", error.Message);
+        Assert.Contains(kind, error.Message);
+    }
+
     [Fact]
     public void A_syntax_error_reports_its_line()
     {

@@ -25,7 +25,16 @@ public static class DeliveriesSetup
                     AllowAutoRedirect = false,
                     UseCookies = false,
                     PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-                    ConnectCallback = (context, ct) => UrlGuard.ConnectAsync(context.DnsEndPoint, outbound.AllowedHosts, ct),
+                    // A proxy would make the guard check the proxy's address instead of the receiver's.
+                    UseProxy = false,
+                    ConnectCallback = async (context, ct) =>
+                    {
+                        var timer = AttemptTimer.Of(context.InitialRequestMessage);
+                        timer?.ConnectStarted();
+                        var stream = await UrlGuard.ConnectAsync(context.DnsEndPoint, outbound.AllowedHosts, ct);
+                        timer?.ConnectFinished();
+                        return stream;
+                    },
                 };
             });
 

@@ -187,8 +187,8 @@ public sealed class DeliveryWorker(
 
         var started = Stopwatch.GetTimestamp();
         AttemptOutcome outcome;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(policy.ConnectTimeout + policy.ReadTimeout);
+        using var timeout = new AttemptTimer(policy.ConnectTimeout, policy.ReadTimeout, ct);
+        request.Options.Set(AttemptTimer.Key, timeout);
         try
         {
             var client = httpClients.CreateClient(HttpClientName);
@@ -201,7 +201,7 @@ public sealed class DeliveryWorker(
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            outcome = new AttemptOutcome(null, $"Timed out after {(policy.ConnectTimeout + policy.ReadTimeout).TotalSeconds:0.#} s (connect {policy.ConnectTimeout.TotalSeconds:0.#} s + read {policy.ReadTimeout.TotalSeconds:0.#} s).");
+            outcome = new AttemptOutcome(null, timeout.TimeoutMessage);
         }
         catch (HttpRequestException ex) when (FindGuard(ex) is { } guard)
         {

@@ -44,9 +44,13 @@ public static class Redaction
 
         var parts = QueryHelpers.ParseQuery(url[index..]);
         var query = string.Join("&", parts.SelectMany(p => p.Value.Select(v =>
-            Uri.EscapeDataString(p.Key) + "=" + (p.Key == parameter ? Mask : Uri.EscapeDataString(v ?? "")))));
+            Uri.EscapeDataString(p.Key) + "=" + (IsSecretParameter(p.Key, parameter) ? Mask : Uri.EscapeDataString(v ?? "")))));
         return url[..index] + "?" + query;
     }
+
+    /// <summary>Query names match without case, as the receiver reads them: <c>?TOKEN=</c> is the token too.</summary>
+    public static bool IsSecretParameter(string name, string? parameter) =>
+        parameter is not null && name.Equals(parameter, StringComparison.OrdinalIgnoreCase);
 
     public static string? Truncate(string? text, int max) => text is null || text.Length <= max ? text : text[..max];
 }

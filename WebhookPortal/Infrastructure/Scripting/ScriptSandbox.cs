@@ -95,7 +95,14 @@ public sealed class ScriptSandbox(IOptions<ScriptOptions> options)
                 return null;
             }
 
-            return new JsonSerializer(engine).Serialize(result).ToString();
+            // A function or a symbol has no JSON form: JSON.stringify gives undefined, which is no payload.
+            var json = new JsonSerializer(engine).Serialize(result);
+            if (json.IsUndefined())
+            {
+                throw new ScriptException($"The script must return JSON data (an object, array, string, number, boolean or null), not a {(result is Jint.Native.Function.Function ? "function" : result.Type.ToString().ToLowerInvariant())}.");
+            }
+
+            return json.ToString();
         }
         catch (JavaScriptException ex)
         {

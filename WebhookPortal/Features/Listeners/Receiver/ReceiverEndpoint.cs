@@ -53,7 +53,7 @@ public static class ReceiverEndpoint
             SourceId = listener.Id,
             Name = listener.Name,
             Method = http.Request.Method,
-            Path = Redaction.PathAndQuery(http.Request, listener.AuthMethod == ListenerAuthMethod.Token && listener.TokenLocation == TokenLocation.Query ? listener.TokenName : null),
+            Path = Redaction.PathAndQuery(http.Request, QueryTokenName(listener)),
             State = LogState.Error,
             RequestHeaders = Redaction.Headers(http.Request.Headers, listener.AuthMethod == ListenerAuthMethod.Token && listener.TokenLocation == TokenLocation.Header ? listener.TokenName : null),
         };
@@ -164,7 +164,7 @@ public static class ReceiverEndpoint
             {
                 method,
                 headers = log.RequestHeaders is null ? [] : JsonSerializer.Deserialize<Dictionary<string, string>>(log.RequestHeaders),
-                query = query.ToDictionary(q => q.Key, q => q.Value.ToString()),
+                query = query.ToDictionary(q => q.Key, q => Redaction.IsSecretParameter(q.Key, QueryTokenName(listener)) ? Redaction.Mask : q.Value.ToString()),
             });
             string? transformed;
             try
@@ -254,6 +254,10 @@ public static class ReceiverEndpoint
         outcome.Body,
         statusCode: outcome.Status,
         contentType: outcome.Body is ProblemDetails ? "application/problem+json" : "application/json");
+
+    /// <summary>The query parameter that carries the listener's token, when it reads it from the query.</summary>
+    private static string? QueryTokenName(ListenerSnapshot listener) =>
+        listener.AuthMethod == ListenerAuthMethod.Token && listener.TokenLocation == TokenLocation.Query ? listener.TokenName : null;
 
     private static bool IsJson(string? contentType)
     {
