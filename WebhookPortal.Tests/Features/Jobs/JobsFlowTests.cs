@@ -40,6 +40,13 @@ public sealed class JobsFlowTests(DeliveryPortalFactory portal) : IClassFixture<
     {
         var listener = await portal.CreateListenerAsync();
         await (await portal.Anonymous().SendAsync(Json(HttpMethod.Post, listener.HookPath, """{"data":{"items":{"id":4242,"name":"backed up"}}}"""))).ReadJsonAsync(HttpStatusCode.OK);
+        var admin = portal.AsAdmin();
+        await (await admin.PostAsJsonAsync($"/api/integrations/{listener.IntegrationId}/event-types", new { name = "BackedUpEvent", listenerId = listener.Id, actions = new[] { "insert" } })).ReadJsonAsync(HttpStatusCode.Created);
+        var org = (await (await admin.GetAsync($"/api/integrations/{listener.IntegrationId}")).ReadJsonAsync(HttpStatusCode.OK)).GetProperty("name").GetString()!;
+        await (await admin.PostAsJsonAsync($"/v1/mint/organizations/{org}/webhooks", new
+        {
+            name = "with-credentials", postURL = "https://hooks.example.com/in", headers = new Dictionary<string, string> { ["Authorization"] = "Bearer receiver-credential-42", ["X-Team"] = "ops" },
+        })).ReadJsonAsync(HttpStatusCode.Created);
         await using var receiver = await LoopbackReceiver.StartAsync();
         var token = await TokenAsync();
         var client = WithToken(token);
@@ -71,6 +78,20 @@ public sealed class JobsFlowTests(DeliveryPortalFactory portal) : IClassFixture<
         using (var listenersEntry = new StreamReader(zip.Entries.Single(e => e.FullName == "listeners.json").Open()))
         {
             Assert.DoesNotContain("tokenHash", await listenersEntry.ReadToEndAsync(), StringComparison.OrdinalIgnoreCase);
+        }
+
+        using (var eventTypes = new StreamReader(zip.Entries.Single(e => e.FullName == "event-types.json").Open()))
+        {
+            Assert.Contains("BackedUpEvent", await eventTypes.ReadToEndAsync());
+        }
+
+        using (var webhooks = new StreamReader(zip.Entries.Single(e => e.FullName == "webhooks.json").Open()))
+        {
+            var text = await webhooks.ReadToEndAsync();
+            Assert.Contains("with-credentials", text);
+            Assert.Contains("ops", text);
+            Assert.DoesNotContain("receiver-credential-42", text);
+            Assert.DoesNotContain("whsec_", text);
         }
 
         var job = await (await client.GetAsync($"/api/jobs/{jobId}")).ReadJsonAsync(HttpStatusCode.OK);

@@ -91,8 +91,17 @@ public sealed class BackupJob(
         await ProgressAsync(jobId, 10, ct);
         var allListeners = await listeners.ListAsync(null, ct);
         await WriteAsync("listeners.json", allListeners);
-        await WriteAsync("webhooks.json", await db.Webhooks.AsNoTracking().Select(w => new { w.Id, w.IntegrationId, w.Name, w.PostUrl, w.Enabled, w.EventTypesJson, w.HeadersJson, w.CreatedUtc, w.UpdatedUtc }).ToListAsync(ct));
+        // No signing secrets; custom headers keep their names, and credentials among them are masked.
+        var webhooks = await db.Webhooks.AsNoTracking().ToListAsync(ct);
+        await WriteAsync("webhooks.json", webhooks.Select(w => new
+        {
+            w.Id, w.IntegrationId, w.Name, w.PostUrl, w.Enabled, w.EventTypesJson,
+            Headers = w.Headers.ToDictionary(h => h.Key, h => WebhookPortal.Features.Logs.Redaction.IsSecretHeader(h.Key) ? WebhookPortal.Features.Logs.Redaction.Mask : h.Value),
+            w.CreatedUtc, w.UpdatedUtc,
+        }).ToList());
         await WriteAsync("notification-rules.json", await db.NotificationRules.AsNoTracking().ToListAsync(ct));
+        await WriteAsync("event-types.json", await db.EventTypes.AsNoTracking().OrderBy(e => e.Name)
+            .Select(e => new { e.Id, e.IntegrationId, e.ListenerId, e.Name, e.Description, e.ActionsJson, e.Script, e.Enabled, e.CreatedUtc, e.UpdatedUtc }).ToListAsync(ct));
         await ProgressAsync(jobId, 30, ct);
 
         for (var i = 0; i < allListeners.Count; i++)
