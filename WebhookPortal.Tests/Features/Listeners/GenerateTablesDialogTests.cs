@@ -80,6 +80,29 @@ public sealed class GenerateTablesDialogTests : PortalComponentTest
     }
 
     [Fact]
+    public async Task Renaming_the_base_after_a_preview_asks_for_a_new_preview_and_generates_the_new_names()
+    {
+        var (cut, result, listener) = await OpenAsync();
+        cut.Find("textarea[data-testid=sample-editor]").Input("""{"id":7,"lines":[{"sku":"s"}]}""");
+        cut.Find("[data-testid=preview-tables]").Click();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=preview-table]").Count));
+
+        // A preview of the old names must not be generated under the new ones.
+        cut.Find("input[data-testid=base-name]").Input("orders");
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=preview-table]")));
+        Assert.True(cut.Find("[data-testid=generate]").HasAttribute("disabled"));
+
+        cut.Find("[data-testid=preview-tables]").Click();
+        cut.WaitForAssertion(() => Assert.Contains("orders_lines", cut.FindAll("[data-testid=preview-table]")[1].TextContent));
+        cut.Find("[data-testid=generate]").Click();
+
+        var closed = await result.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.False(closed!.Canceled);
+        await using var db = Database.CreateContext();
+        Assert.Equal(["orders", "orders_lines"], (await db.Listeners.SingleAsync(l => l.Id == listener.Id)).GetSchema()!.Tables.Select(t => t.Name).ToArray());
+    }
+
+    [Fact]
     public async Task Without_a_key_column_generate_stays_disabled()
     {
         var (cut, _, _) = await OpenAsync();
