@@ -79,7 +79,7 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
     }
 
     /// <summary>Renders the component under test beside the providers that dialogs, popovers and snackbars need.</summary>
-    protected IRenderedComponent<ContainerFragment> RenderWithProviders<TComponent>(Action<ComponentParameterCollectionBuilder<TComponent>>? parameters = null)
+    protected IRenderedComponent<ContainerFragment> RenderWithProviders<TComponent>(params (string Name, object? Value)[] parameters)
         where TComponent : IComponent =>
         Render<ContainerFragment>(p => p.AddChildContent(builder =>
         {
@@ -90,6 +90,11 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
             builder.OpenComponent<MudSnackbarProvider>(2);
             builder.CloseComponent();
             builder.OpenComponent<TComponent>(3);
+            foreach (var (name, value) in parameters)
+            {
+                builder.AddComponentParameter(4, name, value);
+            }
+
             builder.CloseComponent();
         }));
 
