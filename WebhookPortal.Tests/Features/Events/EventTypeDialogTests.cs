@@ -55,6 +55,28 @@ public sealed class EventTypeDialogTests : PortalComponentTest
     }
 
     [Fact]
+    public async Task Test_runs_the_script_in_the_editor_without_saving_it()
+    {
+        var listener = await SeedListenerAsync();
+        using (var scope = Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<EventService>().CreateAsync(listener.IntegrationId,
+                new EventTypeInput("Saved", null, listener.Id, ["insert"], "(record) => ({ version: 'saved' })", true));
+        }
+
+        var cut = RenderWithProviders<EventsPage>();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=edit-event-type]"));
+        cut.Find("[data-testid=edit-event-type]").Click();
+        cut.WaitForAssertion(() => cut.Find("textarea[data-testid=event-script]"));
+        cut.Find("textarea[data-testid=event-script]").Input("(record) => ({ version: 'draft', name: record.name })");
+        cut.Find("[data-testid=test-event]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("\"version\": \"draft\"", cut.Find("[data-testid=event-test-payload]").TextContent));
+        await using var db = Database.CreateContext();
+        Assert.Equal("(record) => ({ version: 'saved' })", (await db.EventTypes.SingleAsync()).Script);
+    }
+
+    [Fact]
     public async Task Save_clicked_while_the_last_edit_is_still_on_its_way_saves_that_edit()
     {
         var listener = await SeedListenerAsync();

@@ -216,5 +216,12 @@ public sealed class EventsTests(DeliveryPortalFactory portal) : IClassFixture<De
         Assert.Equal("Latest", latest.GetProperty("payload").GetProperty("name").GetString());
         var declined = await (await portal.AsAdmin().PostAsJsonAsync($"/api/event-types/{eventTypeId}/test", new { record = new { id = 1, isProject = false }, action = "insert" })).ReadJsonAsync(HttpStatusCode.OK);
         Assert.Equal(JsonValueKind.Null, declined.GetProperty("payload").ValueKind);
+
+        // A draft script is tried without being saved; a broken one is a 422 with its line.
+        var saved = await portal.WithDbAsync(db => db.EventTypes.Where(e => e.Id == eventTypeId).Select(e => e.Script).SingleAsync());
+        var draft = await (await portal.AsAdmin().PostAsJsonAsync($"/api/event-types/{eventTypeId}/test", new { script = "(record, action) => ({ draft: record.name + '/' + action })" })).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal("Latest/insert", draft.GetProperty("payload").GetProperty("draft").GetString());
+        await (await portal.AsAdmin().PostAsJsonAsync($"/api/event-types/{eventTypeId}/test", new { script = "(record) => {\n  return record +;\n}" })).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
+        Assert.Equal(saved, await portal.WithDbAsync(db => db.EventTypes.Where(e => e.Id == eventTypeId).Select(e => e.Script).SingleAsync()));
     }
 }

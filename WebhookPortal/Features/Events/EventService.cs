@@ -22,7 +22,8 @@ public sealed record EventTypeInput(string? Name, string? Description, Guid? Lis
 public sealed record EventTypeView(Guid Id, Guid IntegrationId, Guid ListenerId, string Name, string? Description, IReadOnlyList<string> Actions, string? Script, bool Enabled,
     int Subscribers, int FiredLast24h, DateTime Created, DateTime Updated);
 
-public sealed record EventTestRequest(JsonElement? Record, string? Action);
+/// <summary>What to test on; <c>script</c>, when given, is tried instead of the saved one (nothing is saved; empty = no script).</summary>
+public sealed record EventTestRequest(JsonElement? Record, string? Action, string? Script = null);
 
 public sealed record EventTestResult(JsonElement? Payload);
 
@@ -110,7 +111,7 @@ public sealed partial class EventService(
             record = (await SamplesAsync(entity, 1, ct)).FirstOrDefault() ?? throw new UnprocessableException("There is no stored record and no sample to test with; send a record.");
         }
 
-        var payload = Payload(entity, record, action);
+        var payload = Payload(request.Script ?? entity.Script, record, action);
         return new EventTestResult(payload is null ? null : JsonDocument.Parse(payload).RootElement);
     }
 
@@ -259,16 +260,18 @@ public sealed partial class EventService(
         return staged;
     }
 
-    private string? Payload(EventType type, string record, string action)
+    private string? Payload(EventType type, string record, string action) => Payload(type.Script, record, action);
+
+    private string? Payload(string? script, string record, string action)
     {
-        if (string.IsNullOrWhiteSpace(type.Script))
+        if (string.IsNullOrWhiteSpace(script))
         {
             return record;
         }
 
         try
         {
-            return scripts.Run(type.Script, record, JsonSerializer.Serialize(action));
+            return scripts.Run(script, record, JsonSerializer.Serialize(action));
         }
         catch (ScriptException ex)
         {

@@ -188,14 +188,18 @@ public sealed class WebhookService(
     public async Task DeleteAsync(Guid integrationId, Guid id, bool force, CancellationToken ct = default)
     {
         var webhook = await FindAsync(integrationId, id, ct);
-        var pending = await deliveries.CountPendingAsync(DeliveryTargets.Webhook, id, ct);
-        if (pending > 0 && !force)
+
+        // The check and the delete share one transaction, so a delivery published in between is never cancelled by a non-forced delete.
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        if (force)
+        {
+            await deliveries.CancelPendingAsync(DeliveryTargets.Webhook, id, ct);
+        }
+        else if (await deliveries.CountPendingAsync(DeliveryTargets.Webhook, id, ct) is > 0 and var pending)
         {
             throw new ConflictException($"The webhook has {pending} pending deliveries; delete with forceDelete=true to cancel them.");
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await deliveries.CancelPendingAsync(DeliveryTargets.Webhook, id, ct);
         db.Webhooks.Remove(webhook);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
