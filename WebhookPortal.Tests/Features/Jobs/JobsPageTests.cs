@@ -48,6 +48,45 @@ public sealed class JobsPageTests : PortalComponentTest
     }
 
     [Fact]
+    public async Task A_jobs_callback_attempts_unfold_under_it_with_links_into_the_log_viewer()
+    {
+        var jobId = Guid.NewGuid();
+        var deliveryId = Guid.NewGuid();
+        var messageId = Guid.NewGuid();
+        var now = Clock.GetUtcNow().UtcDateTime;
+        long firstAttempt;
+        await using (var db = Database.CreateContext())
+        {
+            db.Messages.Add(new WebhookPortal.Features.Deliveries.Message { Id = messageId, EventType = "job.completed", Payload = "", CreatedUtc = now });
+            db.Deliveries.Add(new WebhookPortal.Features.Deliveries.Delivery
+            {
+                Id = deliveryId, MessageId = messageId, TargetKind = "job", TargetId = jobId, TargetName = $"job:{jobId}", Url = "https://client.example.com/cb?id=x",
+                Method = "GET", State = "delivered", AttemptCount = 2, CreatedUtc = now, UpdatedUtc = now, NextAttemptUtc = now,
+            });
+            db.Jobs.Add(new Job { Id = jobId, Kind = "backup", RequestedById = "u1", RequestedByName = "ann@test.local", Status = JobStatus.Succeeded, Progress = 100, CreatedUtc = now, FinishedUtc = now, CallbackUrl = "https://client.example.com/cb", CallbackDeliveryId = deliveryId });
+            var failed = new WebhookPortal.Features.Logs.LogEntry { TimeUtc = now, Direction = "outbound", Name = $"job:{jobId}", Method = "GET", Path = "https://client.example.com/cb?id=[redacted]", Status = 500, State = "error", Error = "The receiver answered 500 Internal Server Error.", DeliveryId = deliveryId, Attempt = 1 };
+            db.LogEntries.Add(failed);
+            db.LogEntries.Add(new WebhookPortal.Features.Logs.LogEntry { TimeUtc = now.AddSeconds(5), Direction = "outbound", Name = $"job:{jobId}", Method = "GET", Path = "https://client.example.com/cb?id=[redacted]", Status = 200, State = "success", DeliveryId = deliveryId, Attempt = 2 });
+            await db.SaveChangesAsync();
+            firstAttempt = failed.Id;
+        }
+
+        SignInAsAdmin();
+        var cut = RenderWithProviders<JobsPage>();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=toggle-attempts]"));
+        Assert.Empty(cut.FindAll("[data-testid=job-attempts]"));
+
+        cut.Find("[data-testid=toggle-attempts]").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=job-attempts] tbody tr").Count));
+        Assert.Contains("500 Internal Server Error", cut.Find("[data-testid=job-attempts]").TextContent);
+        Assert.Equal($"logs?entry={firstAttempt}", cut.FindAll("[data-testid=attempt-link]")[0].GetAttribute("href"));
+
+        cut.Find("[data-testid=toggle-attempts]").Click();
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=job-attempts]")));
+    }
+
+    [Fact]
     public async Task Run_backup_records_a_queued_job_and_hands_it_to_hangfire()
     {
         SignInAsAdmin();
