@@ -22,5 +22,18 @@ public sealed class JobsJourney(BrowserFixture fixture) : JourneyTest(fixture)
         // The page refreshes itself while the job runs.
         await Expect(Page.Locator("[data-testid=job-status]").First).ToHaveTextAsync("succeeded", new() { Timeout = 20_000 });
         await Expect(Page.GetByTestId("download-job").First).ToBeVisibleAsync();
+
+        // With a callback (the portal's own health endpoint stands in for the client): its attempt unfolds under the job.
+        await Page.GetByTestId("backup-callback").FillAsync(Fixture.Server.BaseUrl.TrimEnd('/') + "/healthz");
+        await Page.GetByTestId("run-backup").ClickAsync();
+        await Expect(Page.Locator("[data-testid=job-status]")).ToHaveCountAsync(before + 2);
+        await Expect(Page.Locator("[data-testid=job-status]").First).ToHaveTextAsync("succeeded", new() { Timeout = 20_000 });
+        await Expect(Page.GetByTestId("toggle-attempts").First).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Page.GetByTestId("toggle-attempts").First.ClickAsync();
+        await Expect(Page.Locator("[data-testid=job-attempts] tbody tr")).ToHaveCountAsync(1, new() { Timeout = 20_000 });
+        await Expect(Page.GetByTestId("job-attempts")).ToContainTextAsync("200");
+        var tour = Path.Combine(AppContext.BaseDirectory, "TestResults", "tour");
+        Directory.CreateDirectory(tour);
+        await Page.ScreenshotAsync(new() { Path = Path.Combine(tour, "35-job-callback-attempts.png") });
     });
 }
