@@ -300,6 +300,58 @@ public sealed class ReceiverTests(PortalFactory portal) : IClassFixture<PortalFa
         Assert.Equal(300, (await portal.LogsAsync($"sourceId={listener.Id}&state=success&pageSize=1")).GetProperty("total").GetInt32());
     }
 
+    [Fact]
+    public async Task Every_refusal_by_a_real_listener_is_logged_as_an_error_with_its_status()
+    {
+        var listener = await portal.CreateListenerAsync(auth: new { method = "Token", readFrom = "Header", name = "X-Webhook-Token" });
+        HttpRequestMessage Request(HttpMethod method, string body, string? token, string? path = null)
+        {
+            var request = Json(method, path ?? listener.HookPath, body);
+            if (token is not null)
+            {
+                request.Headers.Add("X-Webhook-Token", token);
+            }
+
+            return request;
+        }
+
+        var client = portal.Anonymous();
+        await (await client.SendAsync(Request(HttpMethod.Post, Wrap(Order(1)), null))).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        await (await client.SendAsync(Request(HttpMethod.Post, Wrap(Order(1)), "wrong"))).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        await (await client.SendAsync(Request(HttpMethod.Patch, Wrap("""{"id":404,"name":"ghost"}"""), listener.Token))).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await client.SendAsync(Request(HttpMethod.Delete, "{}", listener.Token, listener.HookPath + "/404"))).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await client.SendAsync(Request(HttpMethod.Post, Wrap($$"""{"id":1,"name":"{{new string('x', 70_000)}}"}"""), listener.Token))).AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        await (await portal.AdminJson().PutAsync($"/api/listeners/{listener.Id}", Body(new { name = listener.Name, enabled = false, auth = new { method = "Token", readFrom = "Header", name = "X-Webhook-Token" } }))).ReadJsonAsync(HttpStatusCode.OK);
+        await (await client.SendAsync(Request(HttpMethod.Post, Wrap(Order(1)), listener.Token))).AssertProblemAsync(HttpStatusCode.Forbidden);
+
+        var errors = (await portal.LogsAsync($"sourceId={listener.Id}&state=error")).GetProperty("items").EnumerateArray()
+            .Select(e => e.GetProperty("status").GetInt32()).Order().ToArray();
+        Assert.Equal([401, 401, 403, 404, 404, 413], errors);
+        Assert.Equal(0, (await portal.LogsAsync($"sourceId={listener.Id}&state=success")).GetProperty("total").GetInt32());
+        Assert.Equal(0, await portal.RecordCountAsync(listener.Id));
+    }
+
+    [Fact]
+    public async Task Concurrent_upserts_of_one_key_leave_one_record_with_the_children_of_exactly_one_request()
+    {
+        var listener = await portal.CreateListenerAsync();
+        var client = portal.Anonymous();
+
+        // Request r sends r + 1 comments, all tagged with r: a torn write would mix tags or counts.
+        string Upsert(int r) => JsonSerializer.Serialize(new
+        {
+            data = new { items = new[] { new { id = 1, name = "writer " + r, comments = Enumerable.Range(0, r + 1).Select(c => new { text = $"r{r}-c{c}" }).ToArray() } } },
+        });
+        var responses = await Task.WhenAll(Enumerable.Range(0, 40).Select(r => client.SendAsync(Json(r % 2 == 0 ? HttpMethod.Post : HttpMethod.Put, listener.HookPath, Upsert(r)))));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        var records = await portal.RecordsAsync(listener.Id);
+        var record = Assert.Single(records.GetProperty("items").EnumerateArray());
+        var writer = int.Parse(record.GetProperty("name").GetString()!["writer ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        var comments = record.GetProperty("comments").EnumerateArray().Select(c => c.GetProperty("text").GetString()).ToArray();
+        Assert.Equal(Enumerable.Range(0, writer + 1).Select(c => $"r{writer}-c{c}").ToArray(), comments);
+    }
+
     private static StringContent Body(object value) => new(JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
 
     private sealed class NonSeekableStream(byte[] data) : MemoryStream(data)

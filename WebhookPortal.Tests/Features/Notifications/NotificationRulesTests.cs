@@ -187,6 +187,7 @@ public sealed class NotificationRulesTests(PortalFactory portal) : IClassFixture
         { """{"name":"r","target":10,"period":"Day","conditions":[{"from":10,"to":20,"step":0}],"webhookIds":["WH"]}""", "conditions[0].step" },
         { """{"name":"r","target":10,"period":"Day","conditions":[{"from":0,"to":1000,"step":1}],"webhookIds":["WH"]}""", "conditions[0].step" },
         { """{"name":"r","target":10,"period":"Day","conditions":[{"usageTarget":"80 up to 120"}],"webhookIds":["WH"]}""", "conditions[0].usageTarget" },
+        { """{"name":"r","target":10,"period":"Day","conditions":[{"from":1,"to":60,"step":1},{"from":61,"to":120,"step":1}],"webhookIds":["WH"]}""", "conditions" },
         { """{"name":"r","target":10,"period":"Day","conditions":[],"webhookIds":["WH"]}""", "conditions" },
         { """{"name":"r","target":0,"period":"Day","conditions":[{"from":80}],"webhookIds":["WH"]}""", "target" },
         { """{"name":"","target":10,"period":"Day","conditions":[{"from":80}],"webhookIds":["WH"]}""", "name" },

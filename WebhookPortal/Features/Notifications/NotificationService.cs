@@ -134,6 +134,12 @@ public sealed class NotificationService(PortalDbContext db, TimeProvider time)
             conditions.Add(condition);
         }
 
+        // The cap holds for the rule as a whole: several conditions must not add up past it either.
+        if (errors.Count == 0 && conditions.SelectMany(c => c.Thresholds()).Distinct().Count() > ThresholdCondition.MaxThresholds)
+        {
+            errors["conditions"] = [$"At most {ThresholdCondition.MaxThresholds} thresholds per rule in all: remove conditions or raise their Step %."];
+        }
+
         return (conditions, errors);
     }
 
