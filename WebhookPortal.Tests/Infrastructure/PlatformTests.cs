@@ -37,6 +37,35 @@ public sealed class PlatformTests(PortalFactory portal) : IClassFixture<PortalFa
     }
 
     [Fact]
+    public async Task OpenApi_document_lists_every_route_of_the_api_the_seed_api_and_the_receiver()
+    {
+        var doc = await (await portal.AsAdmin().GetAsync("/openapi/v1.json")).ReadJsonAsync(HttpStatusCode.OK);
+        var paths = doc.GetProperty("paths");
+        var routes = portal.Services.GetServices<Microsoft.AspNetCore.Routing.EndpointDataSource>().SelectMany(s => s.Endpoints)
+            .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
+            .Select(e => (Path: "/" + e.RoutePattern.RawText!.TrimStart('/'), Methods: e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? []))
+            .Where(r => r.Path.StartsWith("/api/", StringComparison.Ordinal) || r.Path.StartsWith("/v1/", StringComparison.Ordinal) || r.Path.StartsWith("/hooks/", StringComparison.Ordinal))
+            .ToList();
+        Assert.True(routes.Count > 40, $"only {routes.Count} routes found");
+
+        var missing = new List<string>();
+        foreach (var (path, methods) in routes)
+        {
+            // OpenAPI paths carry no route constraints: {id:guid} is {id}.
+            var documented = System.Text.RegularExpressions.Regex.Replace(path, @"\{(\w+)(:[^}]+)?\}", "{$1}").TrimEnd('/');
+            foreach (var method in methods)
+            {
+                if (!paths.TryGetProperty(documented, out var item) || !item.TryGetProperty(method.ToLowerInvariant(), out _))
+                {
+                    missing.Add($"{method} {documented}");
+                }
+            }
+        }
+
+        Assert.True(missing.Count == 0, "Not in the OpenAPI document: " + string.Join(", ", missing));
+    }
+
+    [Fact]
     public async Task Scalar_reference_is_served_to_signed_in_users()
     {
         var response = await portal.AsAdmin().GetAsync("/scalar/");
