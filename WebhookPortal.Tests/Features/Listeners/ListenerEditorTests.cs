@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Components;
 using Bunit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -121,6 +122,34 @@ public sealed class ListenerEditorTests : PortalComponentTest
         cut.WaitForAssertion(() => Assert.Contains("valid HTTP header name", cut.Markup));
         await using var db = Database.CreateContext();
         Assert.Equal(0, await db.Listeners.CountAsync());
+    }
+
+    [Fact]
+    public async Task Delete_asks_first_and_cancel_keeps_the_listener()
+    {
+        var listener = await SeedListenerAsync();
+        SignInAsAdmin();
+        var cut = RenderEditor(listener.Id);
+        cut.WaitForAssertion(() => cut.Find("[data-testid=delete-listener]"));
+
+        cut.Find("[data-testid=delete-listener]").Click();
+        cut.WaitForAssertion(() => Assert.Contains("tables and stored records are dropped", cut.Find(".mud-dialog").TextContent));
+        cut.FindAll(".mud-dialog button").Single(b => b.TextContent.Contains("Cancel", StringComparison.Ordinal)).Click();
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll(".mud-dialog")));
+        await using (var db = Database.CreateContext())
+        {
+            Assert.Equal(1, await db.Listeners.CountAsync());
+        }
+
+        cut.Find("[data-testid=delete-listener]").Click();
+        cut.WaitForAssertion(() => cut.Find(".mud-dialog"));
+        cut.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Delete").Click();
+
+        cut.WaitForAssertion(() => Assert.EndsWith("/listeners", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal));
+        await using (var db = Database.CreateContext())
+        {
+            Assert.Equal(0, await db.Listeners.CountAsync());
+        }
     }
 
     [Fact]

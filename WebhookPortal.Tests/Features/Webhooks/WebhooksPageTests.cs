@@ -96,6 +96,37 @@ public sealed class WebhooksPageTests : PortalComponentTest
     }
 
     [Fact]
+    public async Task Delete_with_a_pending_delivery_offers_force_and_cancels_it()
+    {
+        var webhook = await SeedWebhookAsync("quota");
+        SignInAsAdmin();
+        var cut = RenderWithProviders<WebhooksPage>();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=send-test]"));
+        cut.Find("[data-testid=send-test]").Click();
+        cut.WaitForAssertion(() => Assert.Contains("Test event queued", cut.Markup));
+
+        cut.Find("[data-testid=delete-webhook]").Click();
+        cut.WaitForAssertion(() => Assert.Contains("1 pending deliveries will be cancelled", cut.Find(".mud-dialog").TextContent));
+        cut.FindAll(".mud-dialog button").Single(b => b.TextContent.Contains("Cancel", StringComparison.Ordinal)).Click();
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll(".mud-dialog")));
+        await using (var db = Database.CreateContext())
+        {
+            Assert.True(await db.Webhooks.AnyAsync(w => w.Id == webhook.Id));
+        }
+
+        cut.Find("[data-testid=delete-webhook]").Click();
+        cut.WaitForAssertion(() => cut.Find(".mud-dialog"));
+        cut.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Force delete").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("deleted", cut.Markup));
+        await using (var db = Database.CreateContext())
+        {
+            Assert.False(await db.Webhooks.AnyAsync(w => w.Id == webhook.Id));
+            Assert.Equal(WebhookPortal.Features.Deliveries.DeliveryStates.Cancelled, (await db.Deliveries.SingleAsync(d => d.TargetId == webhook.Id)).State);
+        }
+    }
+
+    [Fact]
     public async Task Send_test_event_records_a_delivery_and_hands_it_to_hangfire()
     {
         var webhook = await SeedWebhookAsync("quota");
