@@ -1,0 +1,59 @@
+using Bunit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using WebhookPortal.Features.Integrations;
+using WebhookPortal.Features.Notifications;
+using WebhookPortal.Features.Notifications.Pages;
+using WebhookPortal.Features.Webhooks;
+using WebhookPortal.Tests.Support;
+
+namespace WebhookPortal.Tests.Features.Notifications;
+
+public sealed class NotificationsPageTests : PortalComponentTest
+{
+    private async Task<RuleView> SeedRuleAsync()
+    {
+        var integrationId = Guid.NewGuid();
+        await using (var db = Database.CreateContext())
+        {
+            db.Integrations.Add(new Integration { Id = integrationId, Name = "Billing", CreatedUtc = DateTime.UtcNow, UpdatedUtc = DateTime.UtcNow });
+            await db.SaveChangesAsync();
+        }
+
+        using var scope = Services.CreateScope();
+        var webhook = await scope.ServiceProvider.GetRequiredService<WebhookService>().CreateAsync(integrationId, new WebhookInput("quota-alerts", "https://hooks.example.com/q", true, null, null), "admin");
+        return await scope.ServiceProvider.GetRequiredService<NotificationService>().CreateAsync(integrationId,
+            new RuleInput("Monthly quota", null, 1000, UsagePeriod.Month, [new ConditionInput(80, 100, 10, null)], [webhook.Id], true));
+    }
+
+    [Fact]
+    public async Task Support_sees_the_rules_with_their_thresholds_but_no_controls_that_change_them()
+    {
+        await SeedRuleAsync();
+        SignInAsSupport();
+        var cut = RenderWithProviders<NotificationsPage>();
+
+        cut.WaitForAssertion(() => Assert.Contains("Monthly quota", cut.Find("[data-testid=rules-table]").TextContent));
+        Assert.Contains("90%", cut.Find("[data-testid=rules-table]").TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=add-rule]"));
+        Assert.Empty(cut.FindAll("[data-testid=edit-rule]"));
+        Assert.Empty(cut.FindAll("[data-testid=delete-rule]"));
+        Assert.Empty(cut.FindAll("[data-testid=rule-enabled]"));
+        Assert.True(cut.FindComponent<MudSwitch<bool>>().Instance.ReadOnly);
+    }
+
+    [Fact]
+    public async Task An_admin_turns_a_rule_off_with_its_switch()
+    {
+        var rule = await SeedRuleAsync();
+        SignInAsAdmin();
+        var cut = RenderWithProviders<NotificationsPage>();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=rule-enabled]"));
+
+        await cut.InvokeAsync(() => cut.FindComponent<MudSwitch<bool>>().Instance.ValueChanged.InvokeAsync(false));
+
+        await using var db = Database.CreateContext();
+        Assert.False((await db.NotificationRules.SingleAsync(r => r.Id == rule.Id)).Enabled);
+    }
+}
