@@ -103,4 +103,48 @@ public sealed class LogsPageTests : PortalComponentTest
         cut.WaitForAssertion(() => cut.Find("[data-testid=replay]"));
         Assert.Contains("must be an integer", cut.Find("[data-testid=log-error]").TextContent);
     }
+
+    [Fact]
+    public async Task The_integration_filter_comes_from_the_url_and_keeps_only_that_integrations_entries()
+    {
+        var billing = Guid.NewGuid();
+        await using (var db = Database.CreateContext())
+        {
+            db.Integrations.Add(new WebhookPortal.Features.Integrations.Integration { Id = billing, Name = "Billing", CreatedUtc = DateTime.UtcNow, UpdatedUtc = DateTime.UtcNow });
+            db.LogEntries.AddRange(
+                new LogEntry { TimeUtc = new DateTime(2026, 1, 10, 9, 0, 0, DateTimeKind.Utc), Direction = LogDirection.Inbound, IntegrationId = billing, Name = "Invoices", Method = "POST", Path = "/hooks/x/y", Status = 200, State = LogState.Success },
+                new LogEntry { TimeUtc = new DateTime(2026, 1, 10, 9, 1, 0, DateTimeKind.Utc), Direction = LogDirection.Inbound, IntegrationId = Guid.NewGuid(), Name = "Other", Method = "POST", Path = "/hooks/z/w", Status = 200, State = LogState.Success });
+            await db.SaveChangesAsync();
+        }
+
+        SignInAsSupport();
+        Services.GetRequiredService<NavigationManager>().NavigateTo($"/logs?integrationId={billing}");
+        var cut = RenderWithProviders<LogsPage>();
+
+        cut.WaitForAssertion(() => Assert.Contains("Invoices", Assert.Single(cut.FindAll("[data-testid=logs-table] tbody tr")).TextContent));
+        Assert.Equal(billing, cut.FindComponent<LogsPage>().Instance.CurrentQuery(1, 50).IntegrationId);
+    }
+
+    [Fact]
+    public async Task Admins_get_redeliver_for_an_outbound_attempt_and_no_replay()
+    {
+        await using (var db = Database.CreateContext())
+        {
+            db.LogEntries.Add(new LogEntry
+            {
+                TimeUtc = new DateTime(2026, 1, 12, 9, 0, 0, DateTimeKind.Utc), Direction = LogDirection.Outbound, Name = "quota-hook", Method = "POST", Path = "https://example.com/h",
+                Status = 500, State = LogState.Error, Error = "The receiver answered 500.", DeliveryId = Guid.NewGuid(), Attempt = 4,
+            });
+            await db.SaveChangesAsync();
+        }
+
+        SignInAsAdmin();
+        var cut = RenderWithProviders<LogsPage>();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=logs-table] tbody tr")));
+
+        cut.FindAll("[data-testid=logs-table] tbody tr")[0].Click();
+
+        cut.WaitForAssertion(() => cut.Find("[data-testid=redeliver]"));
+        Assert.Empty(cut.FindAll("[data-testid=replay]"));
+    }
 }
