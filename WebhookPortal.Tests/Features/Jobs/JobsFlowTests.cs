@@ -109,11 +109,56 @@ public sealed class JobsFlowTests(DeliveryPortalFactory portal) : IClassFixture<
         receiver.Answer(new PlannedAnswer(500));
         var client = WithToken(await TokenAsync());
 
-        await (await client.PostAsJsonAsync("/api/backup", new { webhook_url = receiver.Url("/cb?tenant=acme") })).ReadJsonAsync(HttpStatusCode.Accepted);
+        var jobId = (await (await client.PostAsJsonAsync("/api/backup", new { webhook_url = receiver.Url("/cb?tenant=acme") })).ReadJsonAsync(HttpStatusCode.Accepted)).GetProperty("jobId").GetGuid();
 
         var calls = await receiver.WaitForAsync(2);
         Assert.All(calls, c => Assert.StartsWith("/cb?tenant=acme&id=", c.PathAndQuery));
         Assert.Equal(calls[0].PathAndQuery, calls[1].PathAndQuery);
+
+        // The second answer (200, the receiver's default) ends it: delivered, and no third call.
+        for (var i = 0; i < 50 && (await (await client.GetAsync($"/api/jobs/{jobId}")).ReadJsonAsync(HttpStatusCode.OK)).GetProperty("callbackStatus").GetString() != "delivered"; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal("delivered", (await (await client.GetAsync($"/api/jobs/{jobId}")).ReadJsonAsync(HttpStatusCode.OK)).GetProperty("callbackStatus").GetString());
+        await Task.Delay(1500);
+        Assert.Equal(2, receiver.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_job_with_a_callback_left_queued_by_a_stopped_process_runs_after_a_restart_and_calls_back()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        var directory = Path.Combine(Path.GetTempPath(), "webhookportal-tests", Guid.NewGuid().ToString("N"));
+        var jobId = Guid.NewGuid();
+        try
+        {
+            using (var first = new DeliveryPortalFactory(directory, TimeSpan.FromSeconds(1)))
+            {
+                // As if the process died right after answering 202: the row is queued, Hangfire's job is gone.
+                var owner = await first.WithDbAsync(db => db.Users.Where(u => u.Email == PortalFactory.AdminEmail).Select(u => u.Id).SingleAsync());
+                await first.WithDbAsync(db =>
+                {
+                    db.Jobs.Add(new Job { Id = jobId, Kind = "backup", RequestedById = owner, CreatedUtc = DateTime.UtcNow, CallbackUrl = receiver.Url("/after-restart") });
+                    return db.SaveChangesAsync();
+                });
+            }
+
+            using var second = new DeliveryPortalFactory(directory, TimeSpan.FromSeconds(1));
+            _ = second.Services;
+
+            var call = Assert.Single(await receiver.WaitForAsync(1, TimeSpan.FromSeconds(30)));
+            Assert.StartsWith("/after-restart?id=", call.PathAndQuery);
+            var job = await second.WithDbAsync(db => db.Jobs.AsNoTracking().SingleAsync(j => j.Id == jobId));
+            Assert.Equal(JobStatus.Succeeded, job.Status);
+            Assert.NotNull(job.CallbackDeliveryId);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Theory]
