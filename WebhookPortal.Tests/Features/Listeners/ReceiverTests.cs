@@ -280,8 +280,12 @@ public sealed class ReceiverTests(PortalFactory portal) : IClassFixture<PortalFa
     public async Task Unknown_listener_or_wrong_integration_is_404()
     {
         var listener = await portal.CreateListenerAsync();
+        var logged = (await portal.LogsAsync("pageSize=1")).GetProperty("total").GetInt32();
         await (await portal.Anonymous().SendAsync(Json(HttpMethod.Post, $"/hooks/{listener.IntegrationId}/{Guid.NewGuid()}", "{}"))).AssertProblemAsync(HttpStatusCode.NotFound);
         await (await portal.Anonymous().SendAsync(Json(HttpMethod.Post, $"/hooks/{Guid.NewGuid()}/{listener.Id}", "{}"))).AssertProblemAsync(HttpStatusCode.NotFound);
+
+        // Guessing URLs fills no log (the README says so).
+        Assert.Equal(logged, (await portal.LogsAsync("pageSize=1")).GetProperty("total").GetInt32());
     }
 
     [Fact]

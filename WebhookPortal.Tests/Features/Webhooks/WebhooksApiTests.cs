@@ -66,6 +66,40 @@ public sealed class WebhooksApiTests(PortalFactory portal) : IClassFixture<Porta
     }
 
     [Fact]
+    public async Task The_seeds_exact_requests_with_their_trailing_space_content_type_work()
+    {
+        var org = await OrgAsync();
+        HttpRequestMessage Seed(HttpMethod method, string path, string? json)
+        {
+            var request = new HttpRequestMessage(method, $"/v1/mint/organizations/{org}/webhooks{path}");
+            if (json is not null)
+            {
+                request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(json));
+            }
+            else
+            {
+                request.Content = new ByteArrayContent([]);
+            }
+
+            // As the seed's curl sends it: "Content-Type: application/json " (with the space).
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json ");
+            return request;
+        }
+
+        var admin = portal.AsAdmin();
+        var created = await (await admin.SendAsync(Seed(HttpMethod.Post, "", """{ "name": "webhook3", "postURL": "http://mycompany.com/callbackhandler3" }"""))).ReadJsonAsync(HttpStatusCode.Created);
+        var id = created.GetProperty("id").GetString();
+        Assert.Equal("http://mycompany.com/callbackhandler3", created.GetProperty("postUrl").GetString());
+        await (await admin.SendAsync(Seed(HttpMethod.Put, "/" + id, """{ "postURL": "http://mycompany.com/callbackhandler4" }"""))).ReadJsonAsync(HttpStatusCode.OK);
+        var disabled = await (await admin.SendAsync(Seed(HttpMethod.Post, "/" + id, """{ "enabled": "false" }"""))).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.False(disabled.GetProperty("enabled").GetBoolean());
+        var one = await (await admin.SendAsync(Seed(HttpMethod.Get, "/" + id, null))).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal("http://mycompany.com/callbackhandler4", one.GetProperty("postUrl").GetString());
+        var list = await (await admin.SendAsync(Seed(HttpMethod.Get, "", null))).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(1, list.GetProperty("totalRecords").GetInt32());
+    }
+
+    [Fact]
     public async Task PostUrl_spelling_is_accepted_too_with_event_types_and_headers()
     {
         var org = await OrgAsync();
