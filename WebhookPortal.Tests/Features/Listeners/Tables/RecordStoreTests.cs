@@ -203,6 +203,30 @@ public class RecordStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Data_tracking_reports_insert_update_and_delete_with_the_record_in_the_records_api_shape()
+    {
+        var store = Create();
+        var changes = new List<RecordChange>();
+        store.Changes = changes;
+
+        await Upsert(store, Sample);
+        await Upsert(store, Sample, T2);
+        await store.PatchAsync(Json("""{"id": 1, "name": "patched"}"""), T3, Ct);
+        await store.PatchAsync(Json("""{"id": 99, "name": "ghost"}"""), T3, Ct);
+        await store.DeleteAsync(new Dictionary<string, string> { ["id"] = "1" }, Ct);
+        await store.DeleteAsync(new Dictionary<string, string> { ["id"] = "1" }, Ct);
+
+        Assert.Equal(["insert", "update", "update", "delete"], changes.Select(c => c.Action).ToArray());
+        Assert.Equal("a", (string?)changes[0].Record["name"]);
+        Assert.Equal(["A"], Skus(changes[0].Record));
+        Assert.Equal("Oslo", (string?)changes[0].Record["customer_city"]);
+        Assert.Equal("patched", (string?)changes[2].Record["name"]);
+        // A delete reports the record as it was just before.
+        Assert.Equal("patched", (string?)changes[3].Record["name"]);
+        Assert.Equal(["A"], Skus(changes[3].Record));
+    }
+
+    [Fact]
     public async Task Delete_by_key_text_removes_the_root_and_its_children()
     {
         var store = Create();
