@@ -28,7 +28,7 @@ public sealed class EventsJourney(BrowserFixture fixture) : JourneyTest(fixture)
         await editor.SelectAsync("event-integration", integration);
         await editor.SelectAsync("event-listener", listenerName);
         var eventName = "NewOpportunity" + suffix;
-        await Page.GetByTestId("event-name").FillAsync(eventName);
+        await TextFields.TypeAsync(Page, "event-name", eventName);
         var monaco = Page.Locator("[data-testid=event-script] .monaco-editor[role=code]");
         await monaco.ClickAsync();
         await Page.Keyboard.PressAsync("Control+A");

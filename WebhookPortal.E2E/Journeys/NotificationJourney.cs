@@ -27,7 +27,7 @@ public sealed class NotificationJourney(BrowserFixture fixture) : JourneyTest(fi
         var editor = new ListenerEditorPage(Page);
         await editor.SelectAsync("rule-integration", org);
         var ruleName = "Quota " + org[^6..];
-        await Page.GetByTestId("rule-name").FillAsync(ruleName);
+        await TextFields.TypeAsync(Page, "rule-name", ruleName);
         await Page.GetByTestId("from-0").FillAsync("80");
         await Page.GetByTestId("to-0").FillAsync("120");
         await Page.GetByTestId("step-0").FillAsync("10");

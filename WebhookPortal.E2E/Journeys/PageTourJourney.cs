@@ -48,8 +48,8 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
         using var api = new PortalApi(Fixture.Server.BaseUrl);
         var integrationId = await api.CreateIntegrationAsync("Tour HubSpot");
         var (listenerId, hookPath, token) = await api.CreateListenerAsync(integrationId, "Tour deals",
-            """{"items":[{"id":1,"title":"x","amount":1.5,"won":true,"owner":{"email":"a@b.c"},"notes":[{"text":"n"}]}]}""", "items");
-        Assert.Equal(200, await api.PushAsync(hookPath, token, """{"items":[{"id":1,"title":"Renewal","amount":1200.5,"won":true,"owner":{"email":"ann@example.com"},"notes":[{"text":"Call on Monday"},{"text":"Sent quote"}]},{"id":2,"title":"Upsell","amount":300,"won":false,"owner":{"email":"bob@example.com"},"notes":[]}]}"""));
+            """{"items":[{"id":1,"title":"x","amount":1.5,"won":true,"owner":{"email":"a@b.c"},"notes":[{"text":"n","tags":[{"tag":"t"}]}]}]}""", "items");
+        Assert.Equal(200, await api.PushAsync(hookPath, token, """{"items":[{"id":1,"title":"Renewal","amount":1200.5,"won":true,"owner":{"email":"ann@example.com"},"notes":[{"text":"Call on Monday","tags":[{"tag":"urgent"},{"tag":"renewal"}]},{"text":"Sent quote"}]},{"id":2,"title":"Upsell","amount":300,"won":false,"owner":{"email":"bob@example.com"},"notes":[]}]}"""));
         Assert.Equal(401, await api.PushAsync(hookPath, "wrong", """{"items":[]}"""));
 
         await Page.GotoAsync("/listeners");
@@ -79,11 +79,18 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
 
         await Page.GetByRole(AriaRole.Tab, new() { Name = "Data" }).ClickAsync();
         await Expect(Page.GetByTestId("records-table")).ToContainTextAsync("Renewal");
-        await Page.GetByTestId("expand-row").First.ClickAsync();
+        await Page.Locator("[data-testid=records-table] tbody tr").Filter(new() { HasText = "Renewal" }).GetByTestId("expand-row").ClickAsync();
+        // Child rows, and their own children (grandchildren) nested in them.
+        await Expect(Page.GetByTestId("child-rows").First).ToContainTextAsync("Call on Monday");
+        await Expect(Page.GetByTestId("child-rows").First).ToContainTextAsync("urgent");
         await SnapAsync("14-listener-data");
         await Page.GetByRole(AriaRole.Tab, new() { Name = "Logs" }).ClickAsync();
         await Expect(Page.GetByTestId("listener-logs")).ToContainTextAsync("401");
+        await Expect(Page.GetByTestId("open-in-logs")).ToHaveAttributeAsync("href", "logs?direction=inbound&name=Tour%20deals");
         await SnapAsync("15-listener-logs");
+        await Page.GetByTestId("log-entry-link").First.ClickAsync();
+        await Expect(Page.GetByTestId("log-detail")).ToBeVisibleAsync();
+        await SnapAsync("15b-log-entry-from-listener");
 
         using (var admin = api.AsAdmin())
         {

@@ -20,11 +20,10 @@ public sealed class WebhookJourney(BrowserFixture fixture) : JourneyTest(fixture
         await Interactivity.WaitAsync(Page);
 
         await Page.GetByTestId("add-webhook").ClickAsync();
-        await Page.GetByTestId("webhook-integration").Locator("xpath=ancestor::div[contains(@class,'mud-select')]").First.ClickAsync();
-        await Page.Locator(".mud-popover-open .mud-list-item").GetByText(org, new() { Exact = true }).ClickAsync();
+        await new ListenerEditorPage(Page).SelectAsync("webhook-integration", org);
         var name = "quota-" + Guid.NewGuid().ToString("N")[..6];
-        await Page.GetByTestId("webhook-name").FillAsync(name);
-        await Page.GetByTestId("webhook-url").FillAsync("https://hooks.example.com/" + name);
+        await TextFields.TypeAsync(Page, "webhook-name", name);
+        await TextFields.TypeAsync(Page, "webhook-url", "https://hooks.example.com/" + name);
         await Page.GetByTestId("save-webhook").ClickAsync();
         await Expect(Page.GetByText($"Webhook '{name}' created.")).ToBeVisibleAsync();
 

@@ -16,6 +16,9 @@ public sealed class ListenerEditorPage(IPage page)
     {
         await SelectPopover.Field(page, testId).ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item").GetByText(option, new() { Exact = true }).ClickAsync();
+
+        // The select takes the focus back as its list closes: typing elsewhere before that would lose keys to it.
+        await Microsoft.Playwright.Assertions.Expect(page.Locator(".mud-popover-open .mud-list-item")).ToHaveCountAsync(0);
     }
 
     public async Task SaveAsync() => await page.GetByTestId("save-listener").ClickAsync();

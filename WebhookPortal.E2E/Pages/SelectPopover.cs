@@ -52,3 +52,21 @@ public static class SelectPopover
         await Expect(items).ToHaveCountAsync(0);
     }
 }
+
+/// <summary>Text fields typed the way a person types them.</summary>
+public static class TextFields
+{
+    /// <summary>
+    /// Clicks into the field and types key by key, then leaves it and checks the text stayed: MudBlazor shows
+    /// the server's value again once the field loses focus, so keys that went elsewhere (a select that took
+    /// the focus back as its list closed) or never reached the circuit show up here.
+    /// </summary>
+    public static async Task TypeAsync(IPage page, string testId, string text)
+    {
+        var field = page.GetByTestId(testId);
+        await field.ClickAsync();
+        await field.PressSequentiallyAsync(text, new() { Delay = 20 });
+        await field.BlurAsync();
+        await Expect(field).ToHaveValueAsync(text);
+    }
+}

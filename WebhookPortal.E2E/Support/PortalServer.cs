@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace WebhookPortal.E2E.Support;
 
@@ -36,6 +37,10 @@ public sealed class PortalServer : WebApplicationFactory<Program>
         builder.UseSetting("Outbound:AllowedHosts:0", "127.0.0.1");
         builder.UseSetting("Delivery:RetryInterval", "00:00:02");
         builder.UseSetting("Delivery:MaxRetries", "1");
+
+        // The portal's warnings and errors (a dropped circuit event, a failed render) go to a file next to the
+        // screenshots, so a failed journey shows its server side too.
+        builder.ConfigureLogging(logging => logging.AddProvider(new ServerLogFile(Path.Combine(AppContext.BaseDirectory, "TestResults", "portal-server.log"))));
     }
 
     protected override void Dispose(bool disposing)
@@ -51,6 +56,39 @@ public sealed class PortalServer : WebApplicationFactory<Program>
             catch (IOException)
             {
                 // Best effort: the folder is under the temp directory.
+            }
+        }
+    }
+}
+
+/// <summary>Appends warnings and errors to one file.</summary>
+internal sealed class ServerLogFile(string path) : Microsoft.Extensions.Logging.ILoggerProvider
+{
+    private static readonly object Gate = new();
+
+    public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(path, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(string path, string category) : Microsoft.Extensions.Logging.ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= Microsoft.Extensions.Logging.LogLevel.Warning;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!IsEnabled(logLevel))
+            {
+                return;
+            }
+
+            lock (Gate)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                File.AppendAllText(path, $"{DateTime.UtcNow:O} {logLevel} {category}: {formatter(state, exception)}{Environment.NewLine}{exception}{Environment.NewLine}");
             }
         }
     }
