@@ -88,8 +88,10 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
         await Expect(Page.GetByTestId("listener-logs")).ToContainTextAsync("401");
         await Expect(Page.GetByTestId("open-in-logs")).ToHaveAttributeAsync("href", "logs?direction=inbound&name=Tour%20deals");
         await SnapAsync("15-listener-logs");
-        await Page.GetByTestId("log-entry-link").First.ClickAsync();
+        // The accepted request (a refused-before-reading 401 keeps no body).
+        await Page.Locator("[data-testid=listener-logs] tbody tr").Filter(new() { HasText = "success" }).GetByTestId("log-entry-link").ClickAsync();
         await Expect(Page.GetByTestId("log-detail")).ToBeVisibleAsync();
+        await Expect(Page.GetByTestId("request-body")).ToContainTextAsync("Renewal");
         await SnapAsync("15b-log-entry-from-listener");
 
         using (var admin = api.AsAdmin())
