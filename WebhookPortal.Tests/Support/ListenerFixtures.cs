@@ -17,6 +17,10 @@ public static class ListenerFixtures
           "comments":[{"text":"hello","at":"2026-01-02T00:00:00Z"}]}]}}
         """;
 
+    /// <summary>The integration's name: the seed API's {org}.</summary>
+    public static async Task<string> IntegrationNameAsync(this PortalFactory portal, Guid integrationId) =>
+        (await (await portal.AsAdmin().GetAsync($"/api/integrations/{integrationId}")).ReadJsonAsync(System.Net.HttpStatusCode.OK)).GetProperty("name").GetString()!;
+
     public static async Task<Guid> CreateIntegrationAsync(this PortalFactory portal, string? name = null)
     {
         var response = await portal.AsAdmin().PostAsJsonAsync("/api/integrations", new { name = name ?? "Int-" + Guid.NewGuid().ToString("N")[..8] });

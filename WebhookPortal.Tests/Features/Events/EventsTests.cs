@@ -81,7 +81,7 @@ public sealed class EventsTests(DeliveryPortalFactory portal) : IClassFixture<De
     {
         var (listener, _, name) = await SetupAsync(["insert"], script: null);
         await using var receiver = await LoopbackReceiver.StartAsync();
-        var org = (await (await portal.AsAdmin().GetAsync($"/api/integrations/{listener.IntegrationId}")).ReadJsonAsync(HttpStatusCode.OK)).GetProperty("name").GetString();
+        var org = await portal.IntegrationNameAsync(listener.IntegrationId);
         await (await portal.AsAdmin().PostAsJsonAsync($"/v1/mint/organizations/{org}/webhooks", new { name = "all", postURL = receiver.Url("/all") })).ReadJsonAsync(HttpStatusCode.Created);
         await (await portal.AsAdmin().PostAsJsonAsync($"/v1/mint/organizations/{org}/webhooks", new { name = "other", postURL = receiver.Url("/other"), eventTypes = new[] { "SomethingElse" } })).ReadJsonAsync(HttpStatusCode.Created);
 
@@ -227,7 +227,7 @@ public sealed class EventsTests(DeliveryPortalFactory portal) : IClassFixture<De
     {
         var (listener, _, name) = await SetupAsync(["insert"], script: null);
         await using var receiver = await LoopbackReceiver.StartAsync();
-        var org = (await (await portal.AsAdmin().GetAsync($"/api/integrations/{listener.IntegrationId}")).ReadJsonAsync(HttpStatusCode.OK)).GetProperty("name").GetString();
+        var org = await portal.IntegrationNameAsync(listener.IntegrationId);
         await (await portal.AsAdmin().PostAsJsonAsync($"/v1/mint/organizations/{org}/webhooks", new { name = "mine", postURL = receiver.Url("/mine"), eventTypes = new[] { "Other", name } })).ReadJsonAsync(HttpStatusCode.Created);
 
         await (await PostAsync(listener, """{"id":31,"name":"filtered in","isProject":false}""")).ReadJsonAsync(HttpStatusCode.OK);

@@ -42,7 +42,7 @@ public sealed class JobsFlowTests(DeliveryPortalFactory portal) : IClassFixture<
         await (await portal.Anonymous().SendAsync(Json(HttpMethod.Post, listener.HookPath, """{"data":{"items":{"id":4242,"name":"backed up"}}}"""))).ReadJsonAsync(HttpStatusCode.OK);
         var admin = portal.AsAdmin();
         await (await admin.PostAsJsonAsync($"/api/integrations/{listener.IntegrationId}/event-types", new { name = "BackedUpEvent", listenerId = listener.Id, actions = new[] { "insert" } })).ReadJsonAsync(HttpStatusCode.Created);
-        var org = (await (await admin.GetAsync($"/api/integrations/{listener.IntegrationId}")).ReadJsonAsync(HttpStatusCode.OK)).GetProperty("name").GetString()!;
+        var org = await portal.IntegrationNameAsync(listener.IntegrationId);
         await (await admin.PostAsJsonAsync($"/v1/mint/organizations/{org}/webhooks", new
         {
             name = "with-credentials", postURL = "https://hooks.example.com/in", headers = new Dictionary<string, string> { ["Authorization"] = "Bearer receiver-credential-42", ["X-Team"] = "ops" },

@@ -18,7 +18,7 @@ public sealed class NotificationCallbackTests(DeliveryPortalFactory portal) : IC
         receiver.Answer(new PlannedAnswer(503), new PlannedAnswer(200));
         var listener = await portal.CreateListenerAsync();
         var admin = portal.AsAdmin();
-        var org = (await (await admin.GetAsync($"/api/integrations/{listener.IntegrationId}")).ReadJsonAsync(HttpStatusCode.OK)).GetProperty("name").GetString()!;
+        var org = await portal.IntegrationNameAsync(listener.IntegrationId);
         var webhook = await (await admin.PostAsJsonAsync($"/v1/mint/organizations/{org}/webhooks", new { name = "quota-hook", postURL = receiver.Url("/quota") })).ReadJsonAsync(HttpStatusCode.Created);
         var webhookId = webhook.GetProperty("id").GetGuid();
         var secret = (await (await admin.GetAsync($"/api/webhooks/{webhookId}/secret")).ReadJsonAsync(HttpStatusCode.OK)).GetProperty("secret").GetString()!;

@@ -18,7 +18,7 @@ public sealed class NotificationPeriodTests
         using var portal = new PortalFactory();
         var listener = await portal.CreateListenerAsync();
         var admin = portal.AsAdmin();
-        var org = (await (await admin.GetAsync($"/api/integrations/{listener.IntegrationId}")).ReadJsonAsync(HttpStatusCode.OK)).GetProperty("name").GetString()!;
+        var org = await portal.IntegrationNameAsync(listener.IntegrationId);
         var webhookId = (await (await admin.PostAsJsonAsync($"/v1/mint/organizations/{org}/webhooks", new { name = "usage", postURL = "https://usage.example.invalid/cb" })).ReadJsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
         var ruleId = (await (await admin.PostAsJsonAsync($"/api/integrations/{listener.IntegrationId}/notification-rules", new
         {

@@ -16,7 +16,7 @@ public sealed class NotificationRulesTests(PortalFactory portal) : IClassFixture
     private async Task<Setup> SetupAsync()
     {
         var listener = await portal.CreateListenerAsync();
-        var org = (await (await portal.AsAdmin().GetAsync($"/api/integrations/{listener.IntegrationId}")).ReadJsonAsync(HttpStatusCode.OK)).GetProperty("name").GetString()!;
+        var org = await portal.IntegrationNameAsync(listener.IntegrationId);
         // example.invalid never resolves: the callbacks stay in the outbox this test reads.
         var webhook = await (await portal.AsAdmin().PostAsJsonAsync($"/v1/mint/organizations/{org}/webhooks", new { name = "usage", postURL = "https://usage.example.invalid/cb" })).ReadJsonAsync(HttpStatusCode.Created);
         return new Setup(listener, webhook.GetProperty("id").GetGuid(), org);
