@@ -372,7 +372,8 @@ public sealed class RecordStore(DbConnection connection, DbTransaction? transact
         {
             case ColumnType.Integer when value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var l):
                 return l;
-            case ColumnType.Real when value.ValueKind == JsonValueKind.Number:
+            // 1e400 parses as infinity, which no JSON answer can carry back: out of range is a wrong value.
+            case ColumnType.Real when value.ValueKind == JsonValueKind.Number && double.IsFinite(value.GetDouble()):
                 return value.GetDouble();
             case ColumnType.Boolean when value.ValueKind is JsonValueKind.True or JsonValueKind.False:
                 return value.GetBoolean();
@@ -393,7 +394,7 @@ public sealed class RecordStore(DbConnection connection, DbTransaction? transact
         {
             case ColumnType.Integer when long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l):
                 return l;
-            case ColumnType.Real when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d):
+            case ColumnType.Real when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d):
                 return d;
             case ColumnType.Boolean when bool.TryParse(text, out var b):
                 return b;
