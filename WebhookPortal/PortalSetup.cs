@@ -18,6 +18,7 @@ using WebhookPortal.Infrastructure.Configuration;
 using WebhookPortal.Infrastructure.Database;
 using WebhookPortal.Infrastructure.Errors;
 using WebhookPortal.Infrastructure.Hangfire;
+using WebhookPortal.Infrastructure.Http;
 using WebhookPortal.Infrastructure.Scripting;
 using WebhookPortal.Features.Dashboard;
 using WebhookPortal.Features.Events;
@@ -53,6 +54,7 @@ public static class PortalSetup
         builder.AddPortalHangfire(provider);
 
         services.AddProblemDetails();
+        services.AddBodyLimits();
         // Unreadable bodies become a problem-details 400 that says what could not be read.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddExceptionHandler<PortalExceptionHandler>();
@@ -74,6 +76,7 @@ public static class PortalSetup
         services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<JobService>();
         services.AddScoped<BackupJob>();
+        services.AddScoped<JobFileCleanup>();
         services.AddHostedService<JobRecoveryAtStart>();
         services.AddScoped<DashboardService>();
         return builder;
@@ -93,6 +96,7 @@ public static class PortalSetup
 
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseBodyLimits();
         app.UseAntiforgery();
 
         app.MapStaticAssets().AllowAnonymous();
@@ -113,6 +117,7 @@ public static class PortalSetup
         app.MapEventsEndpoints();
         app.Services.ScheduleDeliverySweep();
         app.Services.ScheduleRetention();
+        app.Services.ScheduleJobFileCleanup();
 
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapAdditionalIdentityEndpoints();

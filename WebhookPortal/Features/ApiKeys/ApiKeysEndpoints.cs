@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using WebhookPortal.Infrastructure.Auth;
+using WebhookPortal.Infrastructure.Http;
 
 namespace WebhookPortal.Features.ApiKeys;
 
@@ -12,7 +13,7 @@ public static class ApiKeysEndpoints
     public static IEndpointRouteBuilder MapApiKeysEndpoints(this IEndpointRouteBuilder app)
     {
         // Keys are credentials: only administrators list, create or revoke them.
-        var group = app.MapGroup("/api/api-keys").WithTags("API keys").RequireAuthorization(PortalPolicies.Admin);
+        var group = app.MapGroup("/api/api-keys").WithTags("API keys").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Small);
         group.MapGet("/", List).WithName("ListApiKeys");
         group.MapPost("/", Create).WithName("CreateApiKey");
         group.MapDelete("/{id:guid}", Revoke).WithName("RevokeApiKey");

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using WebhookPortal.Infrastructure.Auth;
+using WebhookPortal.Infrastructure.Http;
 
 namespace WebhookPortal.Features.Events;
 
@@ -10,11 +11,11 @@ public static class EventsEndpoints
 {
     public static IEndpointRouteBuilder MapEventsEndpoints(this IEndpointRouteBuilder app)
     {
-        var byIntegration = app.MapGroup("/api/integrations/{integrationId:guid}/event-types").WithTags("Event types").RequireAuthorization(PortalPolicies.Read);
+        var byIntegration = app.MapGroup("/api/integrations/{integrationId:guid}/event-types").WithTags("Event types").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Large);
         byIntegration.MapGet("/", List).WithName("ListEventTypes");
         byIntegration.MapPost("/", Create).WithName("CreateEventType").RequireAuthorization(PortalPolicies.Admin);
 
-        var types = app.MapGroup("/api/event-types").WithTags("Event types").RequireAuthorization(PortalPolicies.Read);
+        var types = app.MapGroup("/api/event-types").WithTags("Event types").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Large);
         types.MapGet("/", ListAll).WithName("ListAllEventTypes");
         types.MapGet("/{id:guid}", Get).WithName("GetEventType");
         types.MapPut("/{id:guid}", Update).WithName("UpdateEventType").RequireAuthorization(PortalPolicies.Admin);
@@ -22,7 +23,7 @@ public static class EventsEndpoints
         types.MapPost("/{id:guid}/test", Test).WithName("TestEventType").RequireAuthorization(PortalPolicies.Admin);
 
         // Zapier-style REST hooks (seed 001's EPT_WebhookSubscribe / EPT_WebhookPerformList).
-        var hooks = app.MapGroup("/api/hooks").WithTags("REST hooks");
+        var hooks = app.MapGroup("/api/hooks").WithTags("REST hooks").WithBodyLimit(BodySize.Small);
         hooks.MapGet("/subscriptions", Subscriptions).WithName("ListSubscriptions").RequireAuthorization(PortalPolicies.Hooks);
         hooks.MapPost("/subscriptions", Subscribe).WithName("Subscribe").RequireAuthorization(PortalPolicies.HooksWrite);
         hooks.MapDelete("/subscriptions/{id:guid}", Unsubscribe).WithName("Unsubscribe").RequireAuthorization(PortalPolicies.HooksWrite);

@@ -12,7 +12,7 @@ public sealed record IntegrationView(Guid Id, string Name, string? Description, 
 }
 
 /// <summary>Integrations for the API and the pages alike; other features use it, never its table.</summary>
-public sealed class IntegrationService(PortalDbContext db, TimeProvider time)
+public sealed class IntegrationService(PortalDbContext db, TimeProvider time, DeletionService deletion)
 {
     public async Task<IReadOnlyList<IntegrationView>> ListAsync(CancellationToken ct = default) =>
         (await db.Integrations.AsNoTracking().OrderBy(i => i.Name).ToListAsync(ct)).Select(IntegrationView.From).ToList();
@@ -49,13 +49,11 @@ public sealed class IntegrationService(PortalDbContext db, TimeProvider time)
         return IntegrationView.From(entity);
     }
 
-    public async Task DeleteAsync(Guid id, CancellationToken ct = default)
-    {
-        var entity = await FindAsync(id, ct);
-        db.Integrations.Remove(entity);
-        await db.SaveChangesAsync(ct);
-        db.ChangeTracker.Clear();
-    }
+    /// <summary>Deletes the integration with everything that belongs to it, in one transaction (see <see cref="DeletionService"/>).</summary>
+    public Task DeleteAsync(Guid id, CancellationToken ct = default) => deletion.DeleteIntegrationAsync(id, ct);
+
+    /// <summary>What a delete would take with it, for the confirmation.</summary>
+    public Task<DeletionImpact> DeletionImpactAsync(Guid id, CancellationToken ct = default) => deletion.IntegrationImpactAsync(id, ct);
 
     private async Task<Integration> FindAsync(Guid id, CancellationToken ct) =>
         await db.Integrations.FirstOrDefaultAsync(i => i.Id == id, ct)

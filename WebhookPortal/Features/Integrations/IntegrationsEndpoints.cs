@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using WebhookPortal.Infrastructure.Auth;
+using WebhookPortal.Infrastructure.Http;
 
 namespace WebhookPortal.Features.Integrations;
 
@@ -8,13 +9,14 @@ public static class IntegrationsEndpoints
 {
     public static IEndpointRouteBuilder MapIntegrationsEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/integrations").WithTags("Integrations").RequireAuthorization(PortalPolicies.Read);
+        var group = app.MapGroup("/api/integrations").WithTags("Integrations").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
 
         group.MapGet("/", List).WithName("ListIntegrations");
         group.MapGet("/{id:guid}", Get).WithName("GetIntegration");
         group.MapPost("/", Create).WithName("CreateIntegration").RequireAuthorization(PortalPolicies.Admin);
         group.MapPut("/{id:guid}", Update).WithName("UpdateIntegration").RequireAuthorization(PortalPolicies.Admin);
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteIntegration").RequireAuthorization(PortalPolicies.Admin);
+        group.MapGet("/{id:guid}/deletion-impact", DeletionImpact).WithName("IntegrationDeletionImpact").RequireAuthorization(PortalPolicies.Admin);
         return app;
     }
 
@@ -37,6 +39,10 @@ public static class IntegrationsEndpoints
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
     private static async Task<Ok<IntegrationView>> Update(Guid id, IntegrationInput input, IntegrationService service, CancellationToken ct) =>
         TypedResults.Ok(await service.UpdateAsync(id, input, ct));
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<Ok<DeletionImpact>> DeletionImpact(Guid id, IntegrationService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.DeletionImpactAsync(id, ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     private static async Task<NoContent> Delete(Guid id, IntegrationService service, CancellationToken ct)

@@ -3,5 +3,5 @@ namespace WebhookPortal.Features.Integrations;
 public static class IntegrationsSetup
 {
     public static IServiceCollection AddIntegrations(this IServiceCollection services) =>
-        services.AddScoped<IntegrationService>();
+        services.AddScoped<IntegrationService>().AddScoped<DeletionService>();
 }

@@ -32,6 +32,8 @@ public sealed class BackupJob(
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
+    private const int PageSize = 500;
+
     [AutomaticRetry(Attempts = 0)]
     public async Task RunAsync(Guid jobId, CancellationToken ct = default)
     {
@@ -60,11 +62,19 @@ public sealed class BackupJob(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             logger.LogError(ex, "Backup job {JobId} failed.", jobId);
+
+            // A half-written file has no download link, so nothing would ever delete it.
+            if (File.Exists(FilePathOf(jobId)))
+            {
+                File.Delete(FilePathOf(jobId));
+            }
             await db.Jobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(s => s
                 .SetProperty(j => j.Status, JobStatus.Failed).SetProperty(j => j.Error, ex.Message).SetProperty(j => j.FinishedUtc, time.GetUtcNow().UtcDateTime)
                 .SetProperty(j => j.LeaseUntilUtc, (DateTime?)null), CancellationToken.None);
         }
     }
+
+    private string FilePathOf(Guid jobId) => Path.Combine(operatorDirectory.Resolve(options.Value.Directory), $"backup-{jobId:N}.zip");
 
     private Task ProgressAsync(Guid jobId, int progress, CancellationToken ct)
     {
@@ -74,9 +84,8 @@ public sealed class BackupJob(
 
     private async Task<string> WriteBackupAsync(Guid jobId, CancellationToken ct)
     {
-        var folder = operatorDirectory.Resolve(options.Value.Directory);
-        Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, $"backup-{jobId:N}.zip");
+        var path = FilePathOf(jobId);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await using var file = File.Create(path);
         using var zip = new ZipArchive(file, ZipArchiveMode.Create);
 
@@ -107,21 +116,37 @@ public sealed class BackupJob(
         for (var i = 0; i < allListeners.Count; i++)
         {
             var listener = allListeners[i];
-            var records = new List<System.Text.Json.Nodes.JsonObject>();
-            for (var page = 1; ; page++)
+            // Streamed page by page: only one page of records is in memory, whatever the listener holds.
+            var entry = zip.CreateEntry($"records/{listener.Id}.json", CompressionLevel.Optimal);
+            await using (var stream = entry.Open())
+            await using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
             {
-                var chunk = await listeners.GetRecordsAsync(listener.Id, page, 500, ct);
-                records.AddRange(chunk.Items);
-                if (chunk.Items.Count < 500)
+                writer.WriteStartObject();
+                writer.WriteString("listener", listener.Name);
+                writer.WriteString("listenerId", listener.Id);
+                writer.WriteStartArray("records");
+                for (var page = 1; ; page++)
                 {
-                    break;
+                    var chunk = await listeners.GetRecordsAsync(listener.Id, page, PageSize, ct);
+                    foreach (var record in chunk.Items)
+                    {
+                        record.WriteTo(writer, Json);
+                    }
+
+                    await writer.FlushAsync(ct);
+                    if (chunk.Items.Count < PageSize)
+                    {
+                        break;
+                    }
+
+                    // A long listener keeps the lease alive page by page.
+                    await ProgressAsync(jobId, 30 + (int)(65.0 * i / allListeners.Count), ct);
                 }
 
-                // A long listener keeps the lease alive page by page.
-                await ProgressAsync(jobId, 30 + (int)(65.0 * i / allListeners.Count), ct);
+                writer.WriteEndArray();
+                writer.WriteEndObject();
             }
 
-            await WriteAsync($"records/{listener.Id}.json", new { listener = listener.Name, listenerId = listener.Id, records });
             await ProgressAsync(jobId, 30 + (int)(65.0 * (i + 1) / allListeners.Count), ct);
         }
 

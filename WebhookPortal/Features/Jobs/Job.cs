@@ -90,6 +90,26 @@ public sealed class JobOptions
     /// <summary>Where job files are written; relative paths are under the operator's folder.</summary>
     [Required]
     public string Directory { get; set; } = "data/jobs";
+
+    /// <summary>How many of one user's jobs may be queued or running at once; one more is refused (429).</summary>
+    [Range(1, 100)]
+    public int MaxConcurrentPerUser { get; set; } = 2;
+
+    /// <summary>When the recurring job deletes files whose download has expired (Hangfire cron, UTC).</summary>
+    [Required]
+    public string CleanupCron { get; set; } = "*/15 * * * *";
+}
+
+/// <summary>The user already has <see cref="JobOptions.MaxConcurrentPerUser"/> jobs queued or running (429, Retry-After).</summary>
+public sealed class JobLimitException(int limit) : WebhookPortal.Infrastructure.Errors.PortalException(
+    $"You already have {limit} jobs queued or running (Jobs:MaxConcurrentPerUser); start another when one has finished.")
+{
+    /// <summary>A backup usually finishes within this; clients should wait at least this long.</summary>
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(30);
+
+    public override int StatusCode => StatusCodes.Status429TooManyRequests;
+
+    public override string Title => "Too many jobs running.";
 }
 
 internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>, IEntityTypeConfiguration<JobToken>

@@ -95,7 +95,13 @@ public sealed class JobService(
     public async Task<BackupAccepted> StartBackupAsync(ClaimsPrincipal caller, string? webhookUrl, CancellationToken ct)
     {
         string? callback = null;
-        if (!string.IsNullOrWhiteSpace(webhookUrl))
+        if (webhookUrl is not null && string.IsNullOrWhiteSpace(webhookUrl))
+        {
+            // An empty URL is a mistake (a template left blank), not a way to ask for no callback: leave the field out for that.
+            throw new UnprocessableException("webhook_url: must be an absolute URL; leave the field out for no callback.");
+        }
+
+        if (webhookUrl is not null)
         {
             callback = webhookUrl.Trim();
             var error = UrlGuard.ValidateUrl(callback, outbound.Value.AllowedHosts);
@@ -123,8 +129,23 @@ public sealed class JobService(
             CreatedUtc = time.GetUtcNow().UtcDateTime,
             CallbackUrl = callback,
         };
-        db.Jobs.Add(job);
-        await db.SaveChangesAsync(ct);
+        // Added, then counted in the same transaction: on SQLite the insert takes the write lock, so two
+        // simultaneous requests cannot both slip under the limit.
+        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
+        {
+            db.Jobs.Add(job);
+            await db.SaveChangesAsync(ct);
+            var active = await db.Jobs.CountAsync(j => j.RequestedById == job.RequestedById && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running), ct);
+            if (active > options.Value.MaxConcurrentPerUser)
+            {
+                await transaction.RollbackAsync(ct);
+                db.ChangeTracker.Clear();
+                throw new JobLimitException(options.Value.MaxConcurrentPerUser);
+            }
+
+            await transaction.CommitAsync(ct);
+        }
+
         var id = job.Id;
         jobs.Enqueue<BackupJob>(b => b.RunAsync(id, CancellationToken.None));
         return new BackupAccepted(202, "The backup was started; the webhook_url is called when it is ready.", job.Id);

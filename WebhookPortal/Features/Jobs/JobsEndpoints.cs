@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using WebhookPortal.Infrastructure.Auth;
+using WebhookPortal.Infrastructure.Http;
 using WebhookPortal.Infrastructure.Errors;
 
 namespace WebhookPortal.Features.Jobs;
@@ -15,9 +16,9 @@ public static class JobsEndpoints
     {
         // Seed 002's paths: /api/authenticate, /api/backup/owner, /api/webhook?id=…
         app.MapGet("/api/authenticate", AuthenticateQuery).WithTags("Async jobs").WithName("AuthenticateGet").AllowAnonymous();
-        app.MapPost("/api/authenticate", AuthenticateBody).WithTags("Async jobs").WithName("AuthenticatePost").AllowAnonymous().DisableAntiforgery();
-        app.MapPost("/api/backup/owner", Backup).WithTags("Async jobs").WithName("BackupOwner").RequireAuthorization(PortalPolicies.Read);
-        app.MapPost("/api/backup", Backup).WithTags("Async jobs").WithName("Backup").RequireAuthorization(PortalPolicies.Read);
+        app.MapPost("/api/authenticate", AuthenticateBody).WithTags("Async jobs").WithName("AuthenticatePost").AllowAnonymous().DisableAntiforgery().WithBodyLimit(BodySize.Small);
+        app.MapPost("/api/backup/owner", Backup).WithTags("Async jobs").WithName("BackupOwner").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
+        app.MapPost("/api/backup", Backup).WithTags("Async jobs").WithName("Backup").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
         app.MapGet("/api/webhook", Claim).WithTags("Async jobs").WithName("ClaimJobResult").RequireAuthorization(PortalPolicies.Read);
         app.MapGet("/api/jobs", List).WithTags("Async jobs").WithName("ListJobs").RequireAuthorization(PortalPolicies.Read);
         app.MapGet("/api/jobs/{id:guid}", Get).WithTags("Async jobs").WithName("GetJob").RequireAuthorization(PortalPolicies.Read);
@@ -61,7 +62,8 @@ public static class JobsEndpoints
     }
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]
-    private static async Task<Accepted<BackupAccepted>> Backup(HttpRequest request, JobService jobs, ClaimsPrincipal user, CancellationToken ct)
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status429TooManyRequests)]
+    private static async Task<Results<Accepted<BackupAccepted>, ProblemHttpResult>> Backup(HttpRequest request, JobService jobs, ClaimsPrincipal user, CancellationToken ct)
     {
         BackupRequest? body = null;
         if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
@@ -76,7 +78,18 @@ public static class JobsEndpoints
             }
         }
 
-        var accepted = await jobs.StartBackupAsync(user, body?.Webhook_url, ct);
+        BackupAccepted accepted;
+        try
+        {
+            accepted = await jobs.StartBackupAsync(user, body?.Webhook_url, ct);
+        }
+        catch (JobLimitException ex)
+        {
+            // Answered here, not by the exception handler, which clears headers (Retry-After among them).
+            request.HttpContext.Response.Headers.RetryAfter = ((int)JobLimitException.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem(statusCode: ex.StatusCode, title: ex.Title, detail: ex.Message);
+        }
+
         return TypedResults.Accepted($"/api/jobs/{accepted.JobId}", accepted);
     }
 

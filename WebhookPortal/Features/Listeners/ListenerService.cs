@@ -59,7 +59,9 @@ public sealed class DestructiveChangeException(IReadOnlyList<string> losses)
 }
 
 /// <summary>Listeners for the API and the pages: settings, token, generated tables, stored records.</summary>
-public sealed partial class ListenerService(PortalDbContext db, ListenerDirectory directory, TimeProvider time, IOptions<PortalOptions> portal, WebhookPortal.Infrastructure.Scripting.ScriptSandbox scripts)
+public sealed partial class ListenerService(
+    PortalDbContext db, ListenerDirectory directory, TimeProvider time, IOptions<PortalOptions> portal, WebhookPortal.Infrastructure.Scripting.ScriptSandbox scripts,
+    WebhookPortal.Features.Integrations.DeletionService deletion, IOptions<ListenerOptions> listenerOptions)
 {
     public const string DefaultTokenHeader = "X-Webhook-Token";
 
@@ -150,26 +152,11 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
         directory.Invalidate(id);
     }
 
-    public async Task DeleteAsync(Guid id, CancellationToken ct = default)
-    {
-        var listener = await FindAsync(id, ct);
-        var schema = listener.GetSchema();
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        if (schema is not null)
-        {
-            var dialect = SqlDialect.For(db.Database.IsSqlite());
-            foreach (var table in schema.Tables.Reverse())
-            {
-                await ExecuteAsync($"DROP TABLE IF EXISTS {dialect.Quote(SqlDialect.PhysicalName(id, table.Name))}", ct);
-            }
-        }
+    /// <summary>Deletes the listener with its tables, event types and rules, in one transaction; its URL answers 404 at once.</summary>
+    public Task DeleteAsync(Guid id, CancellationToken ct = default) => deletion.DeleteListenerAsync(id, ct);
 
-        db.Listeners.Remove(listener);
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        db.ChangeTracker.Clear();
-        directory.Invalidate(id);
-    }
+    /// <summary>What a delete would take with it, for the confirmation.</summary>
+    public Task<WebhookPortal.Features.Integrations.DeletionImpact> DeletionImpactAsync(Guid id, CancellationToken ct = default) => deletion.ListenerImpactAsync(id, ct);
 
     /// <summary>Generates or rotates the token: ≥ 32 random bytes, shown once, stored as a SHA-256 hash.</summary>
     public async Task<string> RotateTokenAsync(Guid id, CancellationToken ct = default)
@@ -215,7 +202,7 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
     public async Task<TablesPreview> PreviewTablesAsync(Guid id, TablesRequest request, CancellationToken ct = default)
     {
         await FindAsync(id, ct);
-        var schema = Infer(request, requireKey: false);
+        var schema = Infer(request, requireKey: false, listenerOptions.Value.SchemaLimits);
         return new TablesPreview(Describe(schema));
     }
 
@@ -223,7 +210,7 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
     public async Task<TablesResult> GenerateTablesAsync(Guid id, TablesRequest request, CancellationToken ct = default)
     {
         var listener = await FindAsync(id, ct);
-        var target = Infer(request, requireKey: true);
+        var target = Infer(request, requireKey: true, listenerOptions.Value.SchemaLimits);
         var current = listener.GetSchema();
         var dialect = SqlDialect.For(db.Database.IsSqlite());
         var plan = SchemaMigration.Plan(id, current, target, dialect);
@@ -292,7 +279,7 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
     public static IReadOnlyList<TablePreview> Describe(TableSchema schema) =>
         schema.Tables.Select(t => new TablePreview(t.Name, t.Parent, t.Columns.Select(c => new TablePreviewColumn(c.Name, c.Type, c.PrimaryKey)).ToList())).ToList();
 
-    private static TableSchema Infer(TablesRequest request, bool requireKey)
+    private static TableSchema Infer(TablesRequest request, bool requireKey, SchemaLimits limits)
     {
         var errors = new Dictionary<string, string[]>();
         JsonElement sample = default;
@@ -337,7 +324,7 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
             throw new PortalValidationException(errors);
         }
 
-        var schema = SchemaInference.Infer(sample, request.BaseName, request.RootPath, request.PrimaryKey);
+        var schema = SchemaInference.Infer(sample, request.BaseName, request.RootPath, request.PrimaryKey, limits);
         if (request.ColumnTypes is { Count: > 0 } overrides)
         {
             schema = ApplyTypes(schema, overrides);

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using WebhookPortal.Infrastructure.Auth;
+using WebhookPortal.Infrastructure.Http;
 
 namespace WebhookPortal.Features.Listeners;
 
@@ -10,20 +11,21 @@ public static class ListenersEndpoints
 {
     public static IEndpointRouteBuilder MapListenersEndpoints(this IEndpointRouteBuilder app)
     {
-        var byIntegration = app.MapGroup("/api/integrations/{integrationId:guid}/listeners").WithTags("Listeners").RequireAuthorization(PortalPolicies.Read);
+        var byIntegration = app.MapGroup("/api/integrations/{integrationId:guid}/listeners").WithTags("Listeners").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Large);
         byIntegration.MapGet("/", List).WithName("ListListeners");
         byIntegration.MapPost("/", Create).WithName("CreateListener").RequireAuthorization(PortalPolicies.Admin);
 
-        var listeners = app.MapGroup("/api/listeners").WithTags("Listeners").RequireAuthorization(PortalPolicies.Read);
+        var listeners = app.MapGroup("/api/listeners").WithTags("Listeners").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
         listeners.MapGet("/", ListAll).WithName("ListAllListeners");
         listeners.MapGet("/{id:guid}", Get).WithName("GetListener");
-        listeners.MapPut("/{id:guid}", Update).WithName("UpdateListener").RequireAuthorization(PortalPolicies.Admin);
+        listeners.MapPut("/{id:guid}", Update).WithName("UpdateListener").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
         listeners.MapDelete("/{id:guid}", Delete).WithName("DeleteListener").RequireAuthorization(PortalPolicies.Admin);
+        listeners.MapGet("/{id:guid}/deletion-impact", DeletionImpact).WithName("ListenerDeletionImpact").RequireAuthorization(PortalPolicies.Admin);
         listeners.MapPost("/{id:guid}/token", RotateToken).WithName("RotateListenerToken").RequireAuthorization(PortalPolicies.Admin);
-        listeners.MapPost("/{id:guid}/tables/preview", Preview).WithName("PreviewListenerTables").RequireAuthorization(PortalPolicies.Admin);
-        listeners.MapPost("/{id:guid}/tables", Generate).WithName("GenerateListenerTables").RequireAuthorization(PortalPolicies.Admin);
+        listeners.MapPost("/{id:guid}/tables/preview", Preview).WithName("PreviewListenerTables").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
+        listeners.MapPost("/{id:guid}/tables", Generate).WithName("GenerateListenerTables").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
         listeners.MapGet("/{id:guid}/records", Records).WithName("ListListenerRecords");
-        listeners.MapPost("/{id:guid}/script/test", TestScript).WithName("TestListenerScript").RequireAuthorization(PortalPolicies.Admin);
+        listeners.MapPost("/{id:guid}/script/test", TestScript).WithName("TestListenerScript").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
 
         app.MapPost("/api/maintenance/retention/run", RunRetention).WithTags("Maintenance").WithName("RunRetention").RequireAuthorization(PortalPolicies.Admin);
         return app;
@@ -53,6 +55,10 @@ public static class ListenersEndpoints
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
     private static async Task<Ok<ListenerView>> Update(Guid id, ListenerInput input, ListenerService service, CancellationToken ct) =>
         TypedResults.Ok(await service.UpdateAsync(id, input, ct));
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<Ok<Integrations.DeletionImpact>> DeletionImpact(Guid id, ListenerService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.DeletionImpactAsync(id, ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     private static async Task<NoContent> Delete(Guid id, ListenerService service, CancellationToken ct)

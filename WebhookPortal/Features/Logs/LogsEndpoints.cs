@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using WebhookPortal.Infrastructure.Auth;
+using WebhookPortal.Infrastructure.Http;
 
 namespace WebhookPortal.Features.Logs;
 
@@ -8,7 +9,7 @@ public static class LogsEndpoints
 {
     public static IEndpointRouteBuilder MapLogsEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/logs").WithTags("Logs").RequireAuthorization(PortalPolicies.Read);
+        var group = app.MapGroup("/api/logs").WithTags("Logs").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
         group.MapGet("/", Search).WithName("SearchLogs");
         group.MapGet("/{id:long}", Get).WithName("GetLogEntry");
         group.MapGet("/names", Names).WithName("ListLogNames");

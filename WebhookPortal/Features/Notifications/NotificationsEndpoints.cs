@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using WebhookPortal.Infrastructure.Auth;
+using WebhookPortal.Infrastructure.Http;
 
 namespace WebhookPortal.Features.Notifications;
 
@@ -9,7 +10,7 @@ public static class NotificationsEndpoints
 {
     public static IEndpointRouteBuilder MapNotificationsEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/integrations/{integrationId:guid}/notification-rules").WithTags("Notification rules").RequireAuthorization(PortalPolicies.Read);
+        var group = app.MapGroup("/api/integrations/{integrationId:guid}/notification-rules").WithTags("Notification rules").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
         group.MapGet("/", List).WithName("ListNotificationRules");
         group.MapGet("/{ruleId:guid}", Get).WithName("GetNotificationRule");
         group.MapGet("/{ruleId:guid}/history", History).WithName("NotificationRuleHistory");

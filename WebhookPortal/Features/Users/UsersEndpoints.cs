@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using WebhookPortal.Infrastructure.Auth;
+using WebhookPortal.Infrastructure.Http;
 
 namespace WebhookPortal.Features.Users;
 
@@ -9,7 +10,7 @@ public static class UsersEndpoints
     public static IEndpointRouteBuilder MapUsersEndpoints(this IEndpointRouteBuilder app)
     {
         // Who may do what is itself an administrator's business: every call here needs Admin.
-        var group = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization(PortalPolicies.Admin);
+        var group = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Small);
         group.MapGet("/", List).WithName("ListUsers");
         group.MapPost("/", Create).WithName("CreateUser");
         group.MapPut("/{id}", Update).WithName("UpdateUser");

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using WebhookPortal.Features.Deliveries;
 using WebhookPortal.Infrastructure.Auth;
+using WebhookPortal.Infrastructure.Http;
 
 namespace WebhookPortal.Features.Webhooks;
 
@@ -18,7 +19,7 @@ public static class WebhooksEndpoints
     public static IEndpointRouteBuilder MapWebhooksEndpoints(this IEndpointRouteBuilder app)
     {
         // Seed 003's API, unchanged: /v1/mint/organizations/{org}/webhooks with {org} = the integration's name.
-        var mint = app.MapGroup("/v1/mint/organizations/{org}/webhooks").WithTags("Webhooks (seed API)").RequireAuthorization(PortalPolicies.Read);
+        var mint = app.MapGroup("/v1/mint/organizations/{org}/webhooks").WithTags("Webhooks (seed API)").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
         mint.MapGet("/", List).WithName("ListWebhooks");
         mint.MapGet("/{id:guid}", Get).WithName("GetWebhook");
         mint.MapPost("/", Create).WithName("CreateWebhook").RequireAuthorization(PortalPolicies.Admin);
@@ -26,14 +27,14 @@ public static class WebhooksEndpoints
         mint.MapPost("/{id:guid}", SetEnabled).WithName("EnableWebhook").RequireAuthorization(PortalPolicies.Admin);
         mint.MapDelete("/{id:guid}", Delete).WithName("DeleteWebhook").RequireAuthorization(PortalPolicies.Admin);
 
-        var webhooks = app.MapGroup("/api/webhooks").WithTags("Webhooks").RequireAuthorization(PortalPolicies.Read);
+        var webhooks = app.MapGroup("/api/webhooks").WithTags("Webhooks").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
         webhooks.MapGet("/", ListAll).WithName("ListAllWebhooks");
         webhooks.MapGet("/{id:guid}/secret", GetSecret).WithName("GetWebhookSecret").RequireAuthorization(PortalPolicies.Admin);
         webhooks.MapPost("/{id:guid}/secret/rotate", RotateSecret).WithName("RotateWebhookSecret").RequireAuthorization(PortalPolicies.Admin);
 
-        app.MapPost("/api/integrations/{id:guid}/messages", Publish).WithTags("Messages").WithName("PublishMessage").RequireAuthorization(PortalPolicies.Admin);
+        app.MapPost("/api/integrations/{id:guid}/messages", Publish).WithTags("Messages").WithName("PublishMessage").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
 
-        var deliveries = app.MapGroup("/api/deliveries").WithTags("Deliveries").RequireAuthorization(PortalPolicies.Read);
+        var deliveries = app.MapGroup("/api/deliveries").WithTags("Deliveries").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
         deliveries.MapGet("/", ListDeliveries).WithName("ListDeliveries");
         deliveries.MapGet("/{id:guid}", GetDelivery).WithName("GetDelivery");
         deliveries.MapPost("/{id:guid}/redeliver", Redeliver).WithName("Redeliver").RequireAuthorization(PortalPolicies.Admin);

@@ -6,6 +6,20 @@ using WebhookPortal.Infrastructure.Errors;
 
 namespace WebhookPortal.Features.Listeners.Tables;
 
+/// <summary>Caps on what one sample may generate (from <see cref="ListenerOptions"/>).</summary>
+public sealed record SchemaLimits(int MaxColumns, int MaxTables, int MaxDepth)
+{
+    public static readonly SchemaLimits Default = new(200, 20, 8);
+}
+
+/// <summary>A sample that breaks a cap: 422 naming the cap, and nothing is created.</summary>
+public sealed class SchemaLimitException(string message) : PortalException(message)
+{
+    public override int StatusCode => StatusCodes.Status422UnprocessableEntity;
+
+    public override string Title => "The sample is too large to turn into tables.";
+}
+
 /// <summary>
 /// Sample JSON → tables. Pure: no database. Nested objects flatten into prefixed columns, arrays of
 /// objects become child tables (recursively), arrays of scalars are JSON text; types are inferred
@@ -15,8 +29,9 @@ public static partial class SchemaInference
 {
     public const int MaxIdentifierLength = 48;
 
-    public static TableSchema Infer(JsonElement sample, string? baseName, string? rootPath, IReadOnlyList<string>? primaryKey = null)
+    public static TableSchema Infer(JsonElement sample, string? baseName, string? rootPath, IReadOnlyList<string>? primaryKey = null, SchemaLimits? limits = null)
     {
+        limits ??= SchemaLimits.Default;
         var name = SanitizeIdentifier(string.IsNullOrWhiteSpace(baseName) ? "records" : baseName.Trim());
         var records = RecordsAt(sample, rootPath, "sample");
         if (records.Count == 0)
@@ -25,7 +40,7 @@ public static partial class SchemaInference
         }
 
         var tables = new List<TableDef>();
-        BuildTable(name, parent: null, source: [], records, tables, new HashSet<string>(StringComparer.OrdinalIgnoreCase) { name }, isRoot: true);
+        BuildTable(name, parent: null, source: [], records, tables, new HashSet<string>(StringComparer.OrdinalIgnoreCase) { name }, isRoot: true, depth: 1, limits);
         var root = tables[0];
 
         if (primaryKey is { Count: > 0 })
@@ -72,10 +87,15 @@ public static partial class SchemaInference
     }
 
     /// <summary>Adds the table, then its child tables (parents always come before their children).</summary>
-    private static void BuildTable(string name, string? parent, IReadOnlyList<string> source, IReadOnlyList<JsonElement> records, List<TableDef> tables, HashSet<string> tableNames, bool isRoot)
+    private static void BuildTable(string name, string? parent, IReadOnlyList<string> source, IReadOnlyList<JsonElement> records, List<TableDef> tables, HashSet<string> tableNames, bool isRoot, int depth, SchemaLimits limits)
     {
+        if (tables.Count >= limits.MaxTables)
+        {
+            throw new SchemaLimitException($"The sample would make more than {limits.MaxTables} tables (Listeners:MaxTables); '{string.Join(".", source)}' is one too many. Pick a deeper root path or a smaller sample.");
+        }
+
         var columns = new List<ColumnBuilder>();
-        var children = new List<(string Field, List<string> Path, List<JsonElement> Rows)>();
+        var children = new List<(string Field, List<string> Path, List<JsonElement> Rows, int Depth)>();
 
         foreach (var record in records)
         {
@@ -84,7 +104,7 @@ public static partial class SchemaInference
                 continue;
             }
 
-            Collect(record, [], columns, children);
+            Collect(record, [], columns, children, depth, limits, name);
         }
 
         // A field seen as null in one record and as an object or an array of objects in another is structure, not a value.
@@ -110,30 +130,39 @@ public static partial class SchemaInference
         }
 
         tables.Add(new TableDef { Name = name, Parent = parent, Source = source, Columns = defs });
-        foreach (var (_, path, rows) in children)
+        foreach (var (_, path, rows, childDepth) in children)
         {
             var childName = Unique(SanitizeIdentifier($"{name}_{string.Join("_", path)}"), tableNames);
-            BuildTable(childName, name, path, rows, tables, tableNames, isRoot: false);
+            BuildTable(childName, name, path, rows, tables, tableNames, isRoot: false, childDepth, limits);
         }
     }
 
-    private static void Collect(JsonElement obj, List<string> prefix, List<ColumnBuilder> columns, List<(string Field, List<string> Path, List<JsonElement> Rows)> children)
+    /// <summary><paramref name="depth"/> is the nesting level of <paramref name="obj"/>: 1 for a record, one more per nested object or array of objects.</summary>
+    private static void Collect(JsonElement obj, List<string> prefix, List<ColumnBuilder> columns, List<(string Field, List<string> Path, List<JsonElement> Rows, int Depth)> children, int depth, SchemaLimits limits, string table)
     {
         foreach (var property in obj.EnumerateObject())
         {
             var path = new List<string>(prefix) { property.Name };
             var value = property.Value;
+            if (value.ValueKind == JsonValueKind.Object || (value.ValueKind == JsonValueKind.Array && value.EnumerateArray().Any(e => e.ValueKind == JsonValueKind.Object)))
+            {
+                if (depth + 1 > limits.MaxDepth)
+                {
+                    throw new SchemaLimitException($"The sample nests objects and arrays more than {limits.MaxDepth} levels deep (Listeners:MaxDepth), at '{string.Join(".", path)}' in table {table}.");
+                }
+            }
+
             switch (value.ValueKind)
             {
                 case JsonValueKind.Object:
-                    Collect(value, path, columns, children);
+                    Collect(value, path, columns, children, depth + 1, limits, table);
                     break;
                 case JsonValueKind.Array when value.EnumerateArray().Any(e => e.ValueKind == JsonValueKind.Object):
                     var key = string.Join("\u0001", path);
                     var existing = children.FindIndex(c => c.Field == key);
                     if (existing < 0)
                     {
-                        children.Add((key, path, value.EnumerateArray().ToList()));
+                        children.Add((key, path, value.EnumerateArray().ToList(), depth + 1));
                     }
                     else
                     {
@@ -145,6 +174,11 @@ public static partial class SchemaInference
                     var column = columns.Find(c => c.Path.SequenceEqual(path));
                     if (column is null)
                     {
+                        if (columns.Count >= limits.MaxColumns)
+                        {
+                            throw new SchemaLimitException($"Table {table} would have more than {limits.MaxColumns} columns (Listeners:MaxColumns); '{string.Join(".", path)}' is one too many. Pick a deeper root path or a smaller sample.");
+                        }
+
                         column = new ColumnBuilder(path);
                         columns.Add(column);
                     }

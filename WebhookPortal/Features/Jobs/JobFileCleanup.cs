@@ -1,0 +1,49 @@
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using WebhookPortal.Data;
+
+namespace WebhookPortal.Features.Jobs;
+
+/// <summary>
+/// Deletes job files once their download has expired (a Hangfire recurring job): the file holds every
+/// listener's records, so it must not outlive the link that was its only way out.
+/// </summary>
+public sealed class JobFileCleanup(PortalDbContext db, TimeProvider time, ILogger<JobFileCleanup> logger)
+{
+    public const string RecurringJobId = "job-file-cleanup";
+
+    public async Task<int> RunAsync(CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var expired = await db.Jobs.Where(j => j.FilePath != null && j.DownloadExpiresUtc != null && j.DownloadExpiresUtc <= now).ToListAsync(ct);
+        foreach (var job in expired)
+        {
+            if (File.Exists(job.FilePath))
+            {
+                File.Delete(job.FilePath);
+            }
+
+            // The row stays as history; nothing points at a file any more.
+            job.FilePath = null;
+            job.DownloadKeyProtected = null;
+        }
+
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+        if (expired.Count > 0)
+        {
+            logger.LogInformation("Deleted {Count} expired job files.", expired.Count);
+        }
+
+        return expired.Count;
+    }
+}
+
+public static class JobsSetup
+{
+    /// <summary>Registers the cleanup with Hangfire (recurring jobs live in Hangfire's storage, so this runs at every start).</summary>
+    public static void ScheduleJobFileCleanup(this IServiceProvider services) =>
+        services.GetRequiredService<IRecurringJobManager>()
+            .AddOrUpdate<JobFileCleanup>(JobFileCleanup.RecurringJobId, c => c.RunAsync(CancellationToken.None), services.GetRequiredService<IOptions<JobOptions>>().Value.CleanupCron);
+}
