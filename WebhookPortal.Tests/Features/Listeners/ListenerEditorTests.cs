@@ -24,7 +24,7 @@ public sealed class ListenerEditorTests : PortalComponentTest
     private async Task<ListenerView> SeedListenerAsync(ListenerAuthMethod method = ListenerAuthMethod.Token)
     {
         var integrationId = await SeedIntegrationAsync();
-        using var scope = Services.CreateScope();
+        using var scope = AdminScope();
         var service = scope.ServiceProvider.GetRequiredService<ListenerService>();
         return await service.CreateAsync(integrationId, new ListenerInput("Orders", true, new ListenerAuthInput(method, TokenLocation.Header, "X-Token", null), null));
     }

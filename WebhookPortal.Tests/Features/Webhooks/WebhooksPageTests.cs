@@ -23,7 +23,7 @@ public sealed class WebhooksPageTests : PortalComponentTest
     private async Task<WebhookView> SeedWebhookAsync(string name, bool enabled = true)
     {
         var integrationId = await SeedIntegrationAsync("Int " + name);
-        using var scope = Services.CreateScope();
+        using var scope = AdminScope();
         return await scope.ServiceProvider.GetRequiredService<WebhookService>()
             .CreateAsync(integrationId, new WebhookInput(name, "https://example.com/" + name, enabled, null, null), "admin@test.local");
     }
@@ -179,7 +179,7 @@ public sealed class WebhooksPageTests : PortalComponentTest
             shown = cut.Find("input[data-testid=webhook-secret]").GetAttribute("value");
             Assert.StartsWith("whsec_", shown);
         });
-        using var scope = Services.CreateScope();
+        using var scope = AdminScope();
         Assert.Equal(await scope.ServiceProvider.GetRequiredService<WebhookService>().GetSecretAsync(webhook.Id), shown);
     }
 }

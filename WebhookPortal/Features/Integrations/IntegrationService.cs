@@ -1,10 +1,17 @@
 using Microsoft.EntityFrameworkCore;
 using WebhookPortal.Data;
+using WebhookPortal.Infrastructure.Auth;
 using WebhookPortal.Infrastructure.Errors;
+using WebhookPortal.Infrastructure.Http;
 
 namespace WebhookPortal.Features.Integrations;
 
-public sealed record IntegrationInput(string? Name, string? Description);
+/// <summary>An integration as sent. On update an omitted (or null) name keeps its value; <c>description</c> sent as null clears it.</summary>
+public sealed record IntegrationInput(string? Name, string? Description) : IPartialInput
+{
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlySet<string>? Sent { get; set; }
+}
 
 public sealed record IntegrationView(Guid Id, string Name, string? Description, DateTime Created, DateTime Updated)
 {
@@ -12,7 +19,7 @@ public sealed record IntegrationView(Guid Id, string Name, string? Description, 
 }
 
 /// <summary>Integrations for the API and the pages alike; other features use it, never its table.</summary>
-public sealed class IntegrationService(PortalDbContext db, TimeProvider time)
+public sealed class IntegrationService(PortalDbContext db, TimeProvider time, PortalCaller caller)
 {
     public async Task<IReadOnlyList<IntegrationView>> ListAsync(CancellationToken ct = default) =>
         (await db.Integrations.AsNoTracking().OrderBy(i => i.Name).ToListAsync(ct)).Select(IntegrationView.From).ToList();
@@ -28,6 +35,7 @@ public sealed class IntegrationService(PortalDbContext db, TimeProvider time)
 
     public async Task<IntegrationView> CreateAsync(IntegrationInput input, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("create integrations");
         var (name, description) = Validate(input);
         await EnsureNameFreeAsync(name, null, ct);
         var now = time.GetUtcNow().UtcDateTime;
@@ -39,8 +47,11 @@ public sealed class IntegrationService(PortalDbContext db, TimeProvider time)
 
     public async Task<IntegrationView> UpdateAsync(Guid id, IntegrationInput input, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("change integrations");
         var entity = await FindAsync(id, ct);
-        var (name, description) = Validate(input);
+        var (name, description) = Validate(new IntegrationInput(
+            input.Name ?? entity.Name,
+            input.Has("description") ? input.Description : entity.Description));
         await EnsureNameFreeAsync(name, id, ct);
         entity.Name = name;
         entity.Description = description;
@@ -51,6 +62,7 @@ public sealed class IntegrationService(PortalDbContext db, TimeProvider time)
 
     public async Task DeleteAsync(Guid id, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("delete integrations");
         var entity = await FindAsync(id, ct);
         db.Integrations.Remove(entity);
         await db.SaveChangesAsync(ct);

@@ -10,13 +10,24 @@ using Microsoft.Extensions.Options;
 using WebhookPortal.Data;
 using WebhookPortal.Features.Listeners.Tables;
 using WebhookPortal.Infrastructure.Configuration;
+using WebhookPortal.Infrastructure.Auth;
 using WebhookPortal.Infrastructure.Errors;
+using WebhookPortal.Infrastructure.Http;
 
 namespace WebhookPortal.Features.Listeners;
 
 public sealed record ListenerAuthInput(ListenerAuthMethod? Method, TokenLocation? ReadFrom, string? Name, string? Prefix);
 
-public sealed record ListenerInput(string? Name, bool? Enabled, ListenerAuthInput? Auth, int? RetentionDays, string? Script = null);
+/// <summary>
+/// A listener's settings. On update a field left out keeps its value: <c>auth</c> omitted (or null) never
+/// changes the authentication, and turning it off takes an explicit <c>{"method": "None"}</c>. Within
+/// <c>auth</c>, omitted parts keep theirs too. <c>retentionDays</c> and <c>script</c> sent as null clear them.
+/// </summary>
+public sealed record ListenerInput(string? Name, bool? Enabled, ListenerAuthInput? Auth, int? RetentionDays, string? Script = null) : IPartialInput
+{
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlySet<string>? Sent { get; set; }
+}
 
 public sealed record ScriptTestRequest(JsonElement? Body, string? Method, Dictionary<string, string>? Headers, Dictionary<string, string>? Query, string? Script);
 
@@ -59,7 +70,8 @@ public sealed class DestructiveChangeException(IReadOnlyList<string> losses)
 }
 
 /// <summary>Listeners for the API and the pages: settings, token, generated tables, stored records.</summary>
-public sealed partial class ListenerService(PortalDbContext db, ListenerDirectory directory, TimeProvider time, IOptions<PortalOptions> portal, WebhookPortal.Infrastructure.Scripting.ScriptSandbox scripts)
+public sealed partial class ListenerService(PortalDbContext db, ListenerDirectory directory, TimeProvider time, IOptions<PortalOptions> portal, WebhookPortal.Infrastructure.Scripting.ScriptSandbox scripts,
+    PortalCaller caller, ILogger<ListenerService> logger)
 {
     public const string DefaultTokenHeader = "X-Webhook-Token";
 
@@ -118,6 +130,7 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
 
     public async Task<ListenerView> CreateAsync(Guid integrationId, ListenerInput input, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("create listeners");
         if (!await db.Integrations.AnyAsync(i => i.Id == integrationId, ct))
         {
             throw new NotFoundException($"No integration with id {integrationId}.");
@@ -125,7 +138,7 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
 
         var now = time.GetUtcNow().UtcDateTime;
         var listener = new Listener { Id = Guid.NewGuid(), IntegrationId = integrationId, Name = "", CreatedUtc = now, UpdatedUtc = now };
-        await ApplyAsync(listener, input, ct);
+        await ApplyAsync(listener, input, creating: true, ct);
         db.Listeners.Add(listener);
         await SaveAsync(listener.Name, ct);
         return ToView(listener);
@@ -133,16 +146,26 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
 
     public async Task<ListenerView> UpdateAsync(Guid id, ListenerInput input, CancellationToken ct = default)
     {
+        var user = await caller.RequireAdminAsync("change listeners");
         var listener = await FindAsync(id, ct);
-        await ApplyAsync(listener, input, ct);
+        var wasAuthenticated = listener.AuthMethod != ListenerAuthMethod.None;
+        await ApplyAsync(listener, input, creating: false, ct);
         listener.UpdatedUtc = time.GetUtcNow().UtcDateTime;
         await SaveAsync(listener.Name, ct);
         directory.Invalidate(id);
+        if (wasAuthenticated && listener.AuthMethod == ListenerAuthMethod.None)
+        {
+            // Anyone who knows the URL can now push records: an operator should see who did it and when.
+            logger.LogWarning("Authentication of listener {ListenerId} ('{ListenerName}') was turned off by {User}: its URL now accepts requests without a token.",
+                id, listener.Name, user.Identity?.Name ?? "an unnamed caller");
+        }
+
         return ToView(listener);
     }
 
     public async Task SetEnabledAsync(Guid id, bool enabled, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("enable or disable listeners");
         var listener = await FindAsync(id, ct);
         listener.Enabled = enabled;
         listener.UpdatedUtc = time.GetUtcNow().UtcDateTime;
@@ -152,6 +175,7 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
 
     public async Task DeleteAsync(Guid id, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("delete listeners");
         var listener = await FindAsync(id, ct);
         var schema = listener.GetSchema();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -174,6 +198,7 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
     /// <summary>Generates or rotates the token: ≥ 32 random bytes, shown once, stored as a SHA-256 hash.</summary>
     public async Task<string> RotateTokenAsync(Guid id, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("generate listener tokens");
         var listener = await FindAsync(id, ct);
         if (listener.AuthMethod != ListenerAuthMethod.Token)
         {
@@ -191,6 +216,8 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
     /// <summary>Runs the listener's script (or the one given, for the editor's Test) on a sample request.</summary>
     public async Task<ScriptTestResult> TestScriptAsync(Guid id, ScriptTestRequest request, CancellationToken ct = default)
     {
+        // Running code on the server is an administrator's action, whatever the page shows.
+        await caller.RequireAdminAsync("test listener scripts");
         var listener = await FindAsync(id, ct);
         var script = string.IsNullOrWhiteSpace(request.Script) ? listener.Script : request.Script;
         if (script is null)
@@ -214,6 +241,7 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
 
     public async Task<TablesPreview> PreviewTablesAsync(Guid id, TablesRequest request, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("generate tables");
         await FindAsync(id, ct);
         var schema = Infer(request, requireKey: false);
         return new TablesPreview(Describe(schema));
@@ -222,6 +250,7 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
     /// <summary>Creates the tables, or migrates them: new columns are added; a destructive change needs confirmation.</summary>
     public async Task<TablesResult> GenerateTablesAsync(Guid id, TablesRequest request, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("generate tables");
         var listener = await FindAsync(id, ct);
         var target = Infer(request, requireKey: true);
         var current = listener.GetSchema();
@@ -378,10 +407,11 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
     [GeneratedRegex(@"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")]
     private static partial Regex HeaderNamePattern();
 
-    private async Task ApplyAsync(Listener listener, ListenerInput input, CancellationToken ct)
+    /// <summary>Validates and applies the input; on update, what was left out keeps its value (never weakening auth).</summary>
+    private async Task ApplyAsync(Listener listener, ListenerInput input, bool creating, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        var name = input.Name?.Trim() ?? "";
+        var name = input.Name?.Trim() ?? (creating ? "" : listener.Name);
         if (name.Length == 0)
         {
             errors["name"] = ["The name is required."];
@@ -391,10 +421,13 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
             errors["name"] = [$"The name must be at most {Listener.NameMaxLength} characters."];
         }
 
-        var method = input.Auth?.Method ?? ListenerAuthMethod.None;
-        var readFrom = input.Auth?.ReadFrom ?? TokenLocation.Header;
-        var tokenName = string.IsNullOrWhiteSpace(input.Auth?.Name) ? null : input.Auth!.Name!.Trim();
-        var prefix = string.IsNullOrWhiteSpace(input.Auth?.Prefix) ? null : input.Auth!.Prefix!.Trim();
+        // Omitted auth (or parts of it) keeps the current setting; a new listener starts with None.
+        var auth = input.Auth;
+        var method = auth?.Method ?? (creating ? ListenerAuthMethod.None : listener.AuthMethod);
+        var readFrom = auth?.ReadFrom ?? (creating ? TokenLocation.Header : listener.TokenLocation);
+        var sameLocation = !creating && readFrom == listener.TokenLocation;
+        var tokenName = auth?.Name is { } givenName ? (string.IsNullOrWhiteSpace(givenName) ? null : givenName.Trim()) : sameLocation ? listener.TokenName : null;
+        var prefix = auth?.Prefix is { } givenPrefix ? (string.IsNullOrWhiteSpace(givenPrefix) ? null : givenPrefix.Trim()) : sameLocation ? listener.TokenPrefix : null;
         if (method == ListenerAuthMethod.Token)
         {
             switch (readFrom)
@@ -426,8 +459,9 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
             }
         }
 
-        var script = string.IsNullOrWhiteSpace(input.Script) ? null : input.Script;
-        if (script is not null)
+        var setScript = creating || input.Has("script");
+        var script = setScript ? (string.IsNullOrWhiteSpace(input.Script) ? null : input.Script) : listener.Script;
+        if (setScript && script is not null)
         {
             try
             {
@@ -439,7 +473,8 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
             }
         }
 
-        if (input.RetentionDays is < 1 or > 36500)
+        var retentionDays = creating || input.Has("retentionDays") ? input.RetentionDays : listener.RetentionDays;
+        if (retentionDays is < 1 or > 36500)
         {
             errors["retentionDays"] = ["Retention is between 1 and 36500 days, or null to keep records forever."];
         }
@@ -455,12 +490,12 @@ public sealed partial class ListenerService(PortalDbContext db, ListenerDirector
         }
 
         listener.Name = name;
-        listener.Enabled = input.Enabled ?? true;
+        listener.Enabled = input.Enabled ?? (creating || listener.Enabled);
         listener.AuthMethod = method;
         listener.TokenLocation = readFrom;
         listener.TokenName = method == ListenerAuthMethod.Token ? tokenName : null;
         listener.TokenPrefix = method == ListenerAuthMethod.Token && readFrom == TokenLocation.Authorization ? prefix : null;
-        listener.RetentionDays = input.RetentionDays;
+        listener.RetentionDays = retentionDays;
         listener.Script = script;
     }
 

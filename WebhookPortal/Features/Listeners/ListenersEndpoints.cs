@@ -17,7 +17,7 @@ public static class ListenersEndpoints
         var listeners = app.MapGroup("/api/listeners").WithTags("Listeners").RequireAuthorization(PortalPolicies.Read);
         listeners.MapGet("/", ListAll).WithName("ListAllListeners");
         listeners.MapGet("/{id:guid}", Get).WithName("GetListener");
-        listeners.MapPut("/{id:guid}", Update).WithName("UpdateListener").RequireAuthorization(PortalPolicies.Admin);
+        listeners.MapPut("/{id:guid}", Update).WithName("UpdateListener").Accepts<ListenerInput>("application/json").RequireAuthorization(PortalPolicies.Admin);
         listeners.MapDelete("/{id:guid}", Delete).WithName("DeleteListener").RequireAuthorization(PortalPolicies.Admin);
         listeners.MapPost("/{id:guid}/token", RotateToken).WithName("RotateListenerToken").RequireAuthorization(PortalPolicies.Admin);
         listeners.MapPost("/{id:guid}/tables/preview", Preview).WithName("PreviewListenerTables").RequireAuthorization(PortalPolicies.Admin);
@@ -51,8 +51,8 @@ public static class ListenersEndpoints
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
-    private static async Task<Ok<ListenerView>> Update(Guid id, ListenerInput input, ListenerService service, CancellationToken ct) =>
-        TypedResults.Ok(await service.UpdateAsync(id, input, ct));
+    private static async Task<Ok<ListenerView>> Update(Guid id, System.Text.Json.JsonElement body, ListenerService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.UpdateAsync(id, Infrastructure.Http.UpdateBody.Read<ListenerInput>(body), ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     private static async Task<NoContent> Delete(Guid id, ListenerService service, CancellationToken ct)
@@ -87,5 +87,5 @@ public static class ListenersEndpoints
         TypedResults.Ok(await service.TestScriptAsync(id, request, ct));
 
     private static async Task<Ok<RetentionReport>> RunRetention(RetentionService retention, CancellationToken ct) =>
-        TypedResults.Ok(await retention.RunAsync(ct));
+        TypedResults.Ok(await retention.RunNowAsync(ct));
 }
