@@ -51,6 +51,8 @@ public static class PortalSetup
         var provider = builder.AddPortalDatabase(operatorDirectory);
         services.AddDataProtection().SetApplicationName("WebhookPortal").PersistKeysToDbContext<PortalDbContext>();
         builder.AddPortalAuth();
+        services.AddHttpContextAccessor();
+        services.AddScoped<PortalCaller>();
         builder.AddPortalHangfire(provider);
 
         services.AddProblemDetails();

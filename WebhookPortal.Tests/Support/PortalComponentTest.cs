@@ -28,6 +28,8 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton(Database);
         Services.AddScoped<PortalDbContext>(sp => sp.GetRequiredService<TestDatabase>().CreateContext());
         Services.AddSingleton<TimeProvider>(Clock);
+        Services.AddHttpContextAccessor();
+        Services.AddScoped<PortalCaller>();
         Services.AddIntegrations();
         Services.AddOptions<PortalOptions>().Configure(o => o.PublicBaseUrl = "http://portal.test");
         Services.AddOptions<ListenerOptions>();
@@ -77,6 +79,32 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Auth.SetRoles(PortalRoles.Support);
         Auth.SetPolicies(PortalPolicies.Read);
     }
+
+    /// <summary>
+    /// A scope whose services act for an administrator, whoever is signed in to the page: tests seed
+    /// data through the real services, which check the caller's role.
+    /// </summary>
+    protected IServiceScope AdminScope()
+    {
+        var scope = Services.CreateScope();
+        scope.ServiceProvider.GetRequiredService<PortalCaller>().Use(AdminPrincipal());
+        return scope;
+    }
+
+    /// <summary>A scope whose services act for a support user, to prove the services refuse what Support may not do.</summary>
+    protected IServiceScope SupportScope()
+    {
+        var scope = Services.CreateScope();
+        scope.ServiceProvider.GetRequiredService<PortalCaller>().Use(Principal("support@test.local", PortalRoles.Support));
+        return scope;
+    }
+
+    protected static System.Security.Claims.ClaimsPrincipal AdminPrincipal() => Principal("admin@test.local", PortalRoles.Admin);
+
+    protected static System.Security.Claims.ClaimsPrincipal Principal(string name, string role) =>
+        new(new System.Security.Claims.ClaimsIdentity(
+            [new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Name, name), new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Role, role)],
+            "Test"));
 
     /// <summary>Renders the component under test beside the providers that dialogs, popovers and snackbars need.</summary>
     protected IRenderedComponent<ContainerFragment> RenderWithProviders<TComponent>(params (string Name, object? Value)[] parameters)

@@ -22,7 +22,7 @@ public sealed class EventTypeDialogTests : PortalComponentTest
             await db.SaveChangesAsync();
         }
 
-        using var scope = Services.CreateScope();
+        using var scope = AdminScope();
         var listeners = scope.ServiceProvider.GetRequiredService<ListenerService>();
         var listener = await listeners.CreateAsync(integrationId, new ListenerInput("Opportunities", true, null, null));
         using var sample = System.Text.Json.JsonDocument.Parse("""{"sample":[{"id":1,"name":"Sample deal","isProject":true}],"baseName":"opps","primaryKey":["id"]}""");
@@ -58,7 +58,7 @@ public sealed class EventTypeDialogTests : PortalComponentTest
     public async Task Test_runs_the_script_in_the_editor_without_saving_it()
     {
         var listener = await SeedListenerAsync();
-        using (var scope = Services.CreateScope())
+        using (var scope = AdminScope())
         {
             await scope.ServiceProvider.GetRequiredService<EventService>().CreateAsync(listener.IntegrationId,
                 new EventTypeInput("Saved", null, listener.Id, ["insert"], "(record) => ({ version: 'saved' })", true));
@@ -115,7 +115,7 @@ public sealed class EventTypeDialogTests : PortalComponentTest
     {
         var listener = await SeedListenerAsync();
         EventTypeView created;
-        using (var scope = Services.CreateScope())
+        using (var scope = AdminScope())
         {
             created = await scope.ServiceProvider.GetRequiredService<EventService>().CreateAsync(listener.IntegrationId,
                 new EventTypeInput("Broken", null, listener.Id, ["insert"], "(record) => {\n  throw new Error('no mapping for ' + record.id);\n}", true));

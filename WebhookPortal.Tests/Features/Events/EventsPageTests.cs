@@ -21,7 +21,7 @@ public sealed class EventsPageTests : PortalComponentTest
             await db.SaveChangesAsync();
         }
 
-        using (var scope = Services.CreateScope())
+        using (var scope = AdminScope())
         {
             var listener = await scope.ServiceProvider.GetRequiredService<ListenerService>().CreateAsync(integrationId, new ListenerInput("Opportunities", true, null, null));
             using var sample = JsonDocument.Parse("""[{"id":1,"name":"Deal"}]""");

@@ -21,7 +21,7 @@ public sealed class GenerateTablesDialogTests : PortalComponentTest
             await db.SaveChangesAsync();
         }
 
-        using var scope = Services.CreateScope();
+        using var scope = AdminScope();
         return await scope.ServiceProvider.GetRequiredService<ListenerService>()
             .CreateAsync(Guid.Parse("11111111-1111-1111-1111-111111111111"), new ListenerInput("Orders", true, null, null));
     }

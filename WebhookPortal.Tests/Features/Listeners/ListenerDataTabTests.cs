@@ -23,7 +23,7 @@ public sealed class ListenerDataTabTests : PortalComponentTest
             await db.SaveChangesAsync();
         }
 
-        using var scope = Services.CreateScope();
+        using var scope = AdminScope();
         var listeners = scope.ServiceProvider.GetRequiredService<ListenerService>();
         var listener = await listeners.CreateAsync(integrationId, new ListenerInput("Orders", true, null, null));
         using var sample = JsonDocument.Parse("""{"id":1,"name":"x","items":[{"sku":"s","options":[{"code":"c"}]}]}""");

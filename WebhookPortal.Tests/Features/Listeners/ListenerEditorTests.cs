@@ -24,7 +24,7 @@ public sealed class ListenerEditorTests : PortalComponentTest
     private async Task<ListenerView> SeedListenerAsync(ListenerAuthMethod method = ListenerAuthMethod.Token)
     {
         var integrationId = await SeedIntegrationAsync();
-        using var scope = Services.CreateScope();
+        using var scope = AdminScope();
         var service = scope.ServiceProvider.GetRequiredService<ListenerService>();
         return await service.CreateAsync(integrationId, new ListenerInput("Orders", true, new ListenerAuthInput(method, TokenLocation.Header, "X-Token", null), null));
     }
@@ -184,5 +184,35 @@ public sealed class ListenerEditorTests : PortalComponentTest
         Assert.Empty(cut.FindAll("[data-testid=generate-tables]"));
         Assert.Empty(cut.FindAll("[data-testid=delete-listener]"));
         Assert.Contains(listener.Url, cut.Markup);
+    }
+
+    [Fact]
+    public async Task Support_gets_no_script_test_and_the_service_refuses_it_inside_the_circuit_too()
+    {
+        var listener = await SeedListenerAsync();
+        using (var scope = AdminScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<ListenerService>().UpdateAsync(listener.Id, new ListenerInput(null, null, null, null, "(body) => body") { Sent = new HashSet<string> { "script" } });
+        }
+
+        SignInAsSupport();
+        var cut = RenderEditor(listener.Id);
+        cut.WaitForAssertion(() => cut.Find("[data-testid=curl-example]"));
+        cut.FindAll(".mud-tab").Single(t => t.TextContent.Trim() == "Script").Click();
+        cut.WaitForAssertion(() => cut.Find("textarea[data-testid=listener-script]"));
+        Assert.Empty(cut.FindAll("[data-testid=test-script]"));
+
+        // A hidden button is not a check: the page's own service, with the circuit's (Support) user, refuses.
+        var service = Services.GetRequiredService<ListenerService>();
+        using var sample = System.Text.Json.JsonDocument.Parse("""{"id":1}""");
+        var refused = await Assert.ThrowsAsync<WebhookPortal.Infrastructure.Errors.ForbiddenException>(() =>
+            service.TestScriptAsync(listener.Id, new ScriptTestRequest(sample.RootElement.Clone(), "POST", [], [], "(body) => { throw new Error('ran'); }")));
+        Assert.Contains("administrators", refused.Message);
+        await Assert.ThrowsAsync<WebhookPortal.Infrastructure.Errors.ForbiddenException>(() => service.UpdateAsync(listener.Id, new ListenerInput("Renamed", false, new ListenerAuthInput(ListenerAuthMethod.None, null, null, null), null)));
+        await Assert.ThrowsAsync<WebhookPortal.Infrastructure.Errors.ForbiddenException>(() => service.RotateTokenAsync(listener.Id));
+
+        await using var db = Database.CreateContext();
+        var stored = await db.Listeners.SingleAsync(l => l.Id == listener.Id);
+        Assert.Equal(("Orders", true, ListenerAuthMethod.Token, "(body) => body"), (stored.Name, stored.Enabled, stored.AuthMethod, stored.Script));
     }
 }

@@ -20,7 +20,7 @@ public sealed class ListenersPageTests : PortalComponentTest
             await db.SaveChangesAsync();
         }
 
-        using var scope = Services.CreateScope();
+        using var scope = AdminScope();
         return await scope.ServiceProvider.GetRequiredService<ListenerService>().CreateAsync(integrationId, new ListenerInput(name, true, null, null));
     }
 
@@ -73,5 +73,34 @@ public sealed class ListenersPageTests : PortalComponentTest
 
         Assert.Empty(cut.FindAll("[data-testid=add-listener]"));
         Assert.True(cut.FindComponent<MudSwitch<bool>>().Instance.ReadOnly);
+    }
+
+    [Fact]
+    public async Task Every_unauthenticated_listener_shows_a_no_authentication_badge()
+    {
+        var open = await SeedAsync("Open");
+        var integrationId = Guid.NewGuid();
+        await using (var db = Database.CreateContext())
+        {
+            db.Integrations.Add(new Integration { Id = integrationId, Name = "Int Locked", CreatedUtc = DateTime.UtcNow, UpdatedUtc = DateTime.UtcNow });
+            await db.SaveChangesAsync();
+        }
+
+        using (var scope = AdminScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<ListenerService>().CreateAsync(integrationId,
+                new ListenerInput("Locked", true, new ListenerAuthInput(ListenerAuthMethod.Token, TokenLocation.Header, "X-Token", null), null));
+        }
+
+        SignInAsSupport();
+        var cut = RenderWithProviders<ListenersPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+
+        var rows = cut.FindAll("tbody tr");
+        var openRow = Assert.Single(rows, r => r.TextContent.Contains(open.Name));
+        var lockedRow = Assert.Single(rows, r => r.TextContent.Contains("Locked"));
+        Assert.Contains("No authentication", Assert.Single(openRow.QuerySelectorAll("[data-testid=no-auth-badge]")).TextContent);
+        Assert.Empty(lockedRow.QuerySelectorAll("[data-testid=no-auth-badge]"));
+        Assert.Contains("Token", lockedRow.TextContent);
     }
 }

@@ -37,7 +37,7 @@ public sealed class LogActionsTests(PortalFactory portal) : IClassFixture<Portal
         var id = (await portal.LogsAsync($"sourceId={listener.Id}")).GetProperty("items")[0].GetProperty("id").GetInt64();
 
         await (await portal.AsAdmin().PostAsync($"/api/logs/{id}/redeliver", null)).AssertProblemAsync(HttpStatusCode.Conflict);
-        await (await (await portal.AsSupportAsync()).PostAsync($"/api/logs/{id}/replay", null)).AssertProblemAsync(HttpStatusCode.Forbidden);
+        await (await portal.Anonymous().PostAsync($"/api/logs/{id}/replay", null)).AssertProblemAsync(HttpStatusCode.Unauthorized);
         await (await portal.AsAdmin().PutAsJsonAsync($"/api/listeners/{listener.Id}", new { name = listener.Name, enabled = false })).ReadJsonAsync(HttpStatusCode.OK);
         await (await portal.AsAdmin().PostAsync($"/api/logs/{id}/replay", null)).AssertProblemAsync(HttpStatusCode.Conflict);
         await (await portal.AsAdmin().PostAsync("/api/logs/999999/replay", null)).AssertProblemAsync(HttpStatusCode.NotFound);

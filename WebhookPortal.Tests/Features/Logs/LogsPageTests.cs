@@ -71,7 +71,7 @@ public sealed class LogsPageTests : PortalComponentTest
     }
 
     [Fact]
-    public async Task The_drawer_shows_headers_and_pretty_json_and_support_gets_no_replay()
+    public async Task The_drawer_shows_headers_and_pretty_json_and_support_may_replay()
     {
         await SeedAsync();
         SignInAsSupport();
@@ -86,7 +86,8 @@ public sealed class LogsPageTests : PortalComponentTest
         Assert.Contains("\n", body);
         Assert.Contains("\"name\": \"ok\"", body);
         Assert.Contains("[redacted]", cut.Find("[data-testid=log-detail]").TextContent);
-        Assert.Empty(cut.FindAll("[data-testid=replay]"));
+        // Support may replay (SPEC: "Support may read and redeliver/replay"); an inbound entry has no Redeliver.
+        Assert.Single(cut.FindAll("[data-testid=replay]"));
         Assert.Empty(cut.FindAll("[data-testid=redeliver]"));
     }
 

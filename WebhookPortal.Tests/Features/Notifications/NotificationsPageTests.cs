@@ -21,7 +21,7 @@ public sealed class NotificationsPageTests : PortalComponentTest
             await db.SaveChangesAsync();
         }
 
-        using var scope = Services.CreateScope();
+        using var scope = AdminScope();
         var webhook = await scope.ServiceProvider.GetRequiredService<WebhookService>().CreateAsync(integrationId, new WebhookInput("quota-alerts", "https://hooks.example.com/q", true, null, null), "admin");
         return await scope.ServiceProvider.GetRequiredService<NotificationService>().CreateAsync(integrationId,
             new RuleInput("Monthly quota", null, 1000, UsagePeriod.Month, [new ConditionInput(80, 100, 10, null)], [webhook.Id], true));

@@ -22,7 +22,7 @@ public sealed class RuleDialogTests : PortalComponentTest
             await db.SaveChangesAsync();
         }
 
-        using var scope = Services.CreateScope();
+        using var scope = AdminScope();
         var webhook = await scope.ServiceProvider.GetRequiredService<WebhookService>().CreateAsync(integrationId, new WebhookInput("quota-alerts", "https://hooks.example.com/q", true, null, null), "admin");
         return webhook.Id;
     }

@@ -52,7 +52,7 @@ public sealed class AdminPagesTests : PortalComponentTest
 
         cut.WaitForAssertion(() => Assert.Contains("User helpdesk@test.local created as Support.", cut.Markup));
         Assert.Contains("helpdesk@test.local", cut.Find("[data-testid=users-table] tbody").TextContent);
-        using var scope = Services.CreateScope();
+        using var scope = AdminScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
         var user = await users.FindByEmailAsync("helpdesk@test.local");
         Assert.True(await users.IsInRoleAsync(user!, PortalRoles.Support));
@@ -61,7 +61,7 @@ public sealed class AdminPagesTests : PortalComponentTest
     [Fact]
     public async Task Locking_a_user_from_the_table_locks_them()
     {
-        using (var scope = Services.CreateScope())
+        using (var scope = AdminScope())
         {
             await scope.ServiceProvider.GetRequiredService<UserService>().CreateAsync(new CreateUserRequest("a@test.local", "Admin-Pass-11", "Admin"));
             await scope.ServiceProvider.GetRequiredService<UserService>().CreateAsync(new CreateUserRequest("b@test.local", "Other-Pass-11", "Support"));
@@ -91,7 +91,7 @@ public sealed class AdminPagesTests : PortalComponentTest
         Assert.StartsWith("wpk_", key);
         Assert.Contains("ci-bot", cut.Find("[data-testid=keys-table] tbody").TextContent);
         Assert.DoesNotContain(key, cut.Find("[data-testid=keys-table]").OuterHtml);
-        using var scope = Services.CreateScope();
+        using var scope = AdminScope();
         Assert.NotNull(await scope.ServiceProvider.GetRequiredService<ApiKeyService>().ValidateAsync(key));
 
         await DisposeComponentsAsync();

@@ -23,7 +23,7 @@ public sealed class WebhooksPageTests : PortalComponentTest
     private async Task<WebhookView> SeedWebhookAsync(string name, bool enabled = true)
     {
         var integrationId = await SeedIntegrationAsync("Int " + name);
-        using var scope = Services.CreateScope();
+        using var scope = AdminScope();
         return await scope.ServiceProvider.GetRequiredService<WebhookService>()
             .CreateAsync(integrationId, new WebhookInput(name, "https://example.com/" + name, enabled, null, null), "admin@test.local");
     }
@@ -179,7 +179,30 @@ public sealed class WebhooksPageTests : PortalComponentTest
             shown = cut.Find("input[data-testid=webhook-secret]").GetAttribute("value");
             Assert.StartsWith("whsec_", shown);
         });
-        using var scope = Services.CreateScope();
+        using var scope = AdminScope();
         Assert.Equal(await scope.ServiceProvider.GetRequiredService<WebhookService>().GetSecretAsync(webhook.Id), shown);
+    }
+
+    [Fact]
+    public async Task Support_s_webhook_page_never_holds_a_custom_header_value()
+    {
+        var integrationId = await SeedIntegrationAsync("Int masked");
+        using (var scope = AdminScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<WebhookService>().CreateAsync(integrationId,
+                new WebhookInput("crm", "https://example.com/crm", true, null, new Dictionary<string, string> { ["X-Api-Key"] = "sk_live_page_secret" }), "admin@test.local");
+        }
+
+        SignInAsSupport();
+        var cut = RenderWithProviders<WebhooksPage>();
+        cut.WaitForAssertion(() => Assert.Contains("crm", cut.Find("tbody").TextContent));
+        Assert.DoesNotContain("sk_live_page_secret", cut.Markup);
+
+        // What the page's service hands a Support circuit is masked, so no later view can show it.
+        var views = await Services.GetRequiredService<WebhookService>().ListAllAsync();
+        var view = Assert.Single(views);
+        Assert.Equal(WebhookView.MaskedValue, view.Headers["X-Api-Key"]);
+        Assert.True(view.HeadersMasked);
+        await Assert.ThrowsAsync<WebhookPortal.Infrastructure.Errors.ForbiddenException>(() => Services.GetRequiredService<WebhookService>().GetSecretAsync(view.Id));
     }
 }

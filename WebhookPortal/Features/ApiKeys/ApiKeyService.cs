@@ -12,21 +12,25 @@ public sealed record ApiKeyView(Guid Id, string Name, string Role, string Prefix
 
 public sealed record CreatedApiKey(Guid Id, string Name, string Role, string Key);
 
-public sealed class ApiKeyService(PortalDbContext db, TimeProvider time)
+public sealed class ApiKeyService(PortalDbContext db, TimeProvider time, PortalCaller caller)
 {
     private const string KeyPrefix = "wpk_";
 
     // Writing LastUsed on every request would turn reads into writes; once a minute is enough to be useful.
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
-    public async Task<IReadOnlyList<ApiKeyView>> ListAsync(CancellationToken ct = default) =>
-        (await db.ApiKeys.AsNoTracking().ToListAsync(ct))
+    public async Task<IReadOnlyList<ApiKeyView>> ListAsync(CancellationToken ct = default)
+    {
+        await caller.RequireAdminAsync("see API keys");
+        return (await db.ApiKeys.AsNoTracking().ToListAsync(ct))
             .OrderByDescending(k => k.CreatedUtc)
             .Select(ToView)
             .ToList();
+    }
 
     public async Task<CreatedApiKey> CreateAsync(string? name, string? role, string? createdBy, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("create API keys");
         var errors = new Dictionary<string, string[]>();
         name = name?.Trim();
         if (string.IsNullOrEmpty(name))
@@ -69,6 +73,7 @@ public sealed class ApiKeyService(PortalDbContext db, TimeProvider time)
 
     public async Task RevokeAsync(Guid id, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("revoke API keys");
         var deleted = await db.ApiKeys.Where(k => k.Id == id).ExecuteDeleteAsync(ct);
         if (deleted == 0)
         {

@@ -21,7 +21,7 @@ public sealed record DeliveryRequest(string TargetKind, Guid TargetId, string Ta
 /// transaction (outbox), then hands the attempts to Hangfire; a sweep re-enqueues whatever is due
 /// when Hangfire lost it (InMemory storage after a restart).
 /// </summary>
-public sealed class DeliveryService(PortalDbContext db, IBackgroundJobClient jobs, TimeProvider time, ILogger<DeliveryService> logger)
+public sealed class DeliveryService(PortalDbContext db, IBackgroundJobClient jobs, TimeProvider time, ILogger<DeliveryService> logger, WebhookPortal.Infrastructure.Auth.PortalCaller caller)
 {
     public const string SweepJobId = "delivery-sweep";
 
@@ -115,6 +115,8 @@ public sealed class DeliveryService(PortalDbContext db, IBackgroundJobClient job
     /// <summary>Sends the message of a delivery again to the same target, as a new delivery.</summary>
     public async Task<DeliveryView> RedeliverAsync(Guid deliveryId, CancellationToken ct = default)
     {
+        // Support may redeliver (SPEC: "Support may read and redeliver/replay"); who did it is recorded.
+        var user = await caller.RequireStaffAsync("redeliver messages");
         var original = await db.Deliveries.AsNoTracking().Include(d => d.Message).FirstOrDefaultAsync(d => d.Id == deliveryId, ct)
             ?? throw new NotFoundException($"No delivery with id {deliveryId}.");
         if (original.State == DeliveryStates.Pending)
@@ -138,6 +140,7 @@ public sealed class DeliveryService(PortalDbContext db, IBackgroundJobClient job
         };
         db.Deliveries.Add(copy);
         await db.SaveChangesAsync(ct);
+        logger.LogInformation("Delivery {DeliveryId} redelivered as {NewDeliveryId} by {User}.", deliveryId, copy.Id, user.Identity?.Name);
         Dispatch([copy]);
         copy.Message = original.Message;
         return ToView(copy);

@@ -13,11 +13,17 @@ using WebhookPortal.Features.Logs;
 using WebhookPortal.Features.Webhooks;
 using WebhookPortal.Infrastructure.Auth;
 using WebhookPortal.Infrastructure.Errors;
+using WebhookPortal.Infrastructure.Http;
 using WebhookPortal.Infrastructure.Scripting;
 
 namespace WebhookPortal.Features.Events;
 
-public sealed record EventTypeInput(string? Name, string? Description, Guid? ListenerId, List<string>? Actions, string? Script, bool? Enabled);
+/// <summary>An event type as sent. On update an omitted (or null) field keeps its value; <c>description</c> and <c>script</c> sent as null clear them.</summary>
+public sealed record EventTypeInput(string? Name, string? Description, Guid? ListenerId, List<string>? Actions, string? Script, bool? Enabled) : IPartialInput
+{
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlySet<string>? Sent { get; set; }
+}
 
 public sealed record EventTypeView(Guid Id, Guid IntegrationId, Guid ListenerId, string Name, string? Description, IReadOnlyList<string> Actions, string? Script, bool Enabled,
     int Subscribers, int FiredLast24h, DateTime Created, DateTime Updated);
@@ -36,7 +42,7 @@ public sealed record SubscribedAnswer(Guid Id, string Event, string Target_url, 
 /// <summary>Event types (seed 001's triggers), their payload scripts, data tracking and REST-hook subscriptions.</summary>
 public sealed partial class EventService(
     PortalDbContext db, ScriptSandbox scripts, DeliveryService deliveries, ListenerDirectory listeners, IDataProtectionProvider protection,
-    IOptions<OutboundOptions> outbound, TimeProvider time)
+    IOptions<OutboundOptions> outbound, TimeProvider time, PortalCaller caller)
 {
     public const string SubscriptionTarget = DeliveryTargets.Subscription;
 
@@ -58,6 +64,7 @@ public sealed partial class EventService(
 
     public async Task<EventTypeView> CreateAsync(Guid integrationId, EventTypeInput input, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("create event types");
         if (!await db.Integrations.AnyAsync(i => i.Id == integrationId, ct))
         {
             throw new NotFoundException($"No integration with id {integrationId}.");
@@ -65,7 +72,7 @@ public sealed partial class EventService(
 
         var now = time.GetUtcNow().UtcDateTime;
         var entity = new EventType { Id = Guid.NewGuid(), IntegrationId = integrationId, Name = "", ActionsJson = "[]", CreatedUtc = now, UpdatedUtc = now };
-        await ApplyAsync(entity, input, ct);
+        await ApplyAsync(entity, input, creating: true, ct);
         db.EventTypes.Add(entity);
         await db.SaveChangesAsync(ct);
         db.ChangeTracker.Clear();
@@ -75,9 +82,10 @@ public sealed partial class EventService(
 
     public async Task<EventTypeView> UpdateAsync(Guid id, EventTypeInput input, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("change event types");
         var entity = await FindAsync(id, ct);
         var oldListener = entity.ListenerId;
-        await ApplyAsync(entity, input, ct);
+        await ApplyAsync(entity, input, creating: false, ct);
         entity.UpdatedUtc = time.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct);
         db.ChangeTracker.Clear();
@@ -88,6 +96,7 @@ public sealed partial class EventService(
 
     public async Task DeleteAsync(Guid id, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("delete event types");
         var entity = await FindAsync(id, ct);
         await db.Subscriptions.Where(s => s.EventTypeId == id).ExecuteDeleteAsync(ct);
         db.EventTypes.Remove(entity);
@@ -99,6 +108,8 @@ public sealed partial class EventService(
     /// <summary>The payload the script builds for a record (by default the latest stored one); null when the script declines.</summary>
     public async Task<EventTestResult> TestAsync(Guid id, EventTestRequest request, CancellationToken ct = default)
     {
+        // Test runs a script on the server: an administrator's action, whatever the page shows.
+        await caller.RequireAdminAsync("test event type scripts");
         var entity = await FindAsync(id, ct);
         var action = request.Action ?? entity.Actions.FirstOrDefault() ?? RecordActions.Insert;
         string record;
@@ -325,10 +336,11 @@ public sealed partial class EventService(
 
     private static string OwnerOf(ClaimsPrincipal caller) => caller.FindFirstValue(ClaimTypes.NameIdentifier) ?? caller.Identity?.Name ?? "unknown";
 
-    private async Task ApplyAsync(EventType entity, EventTypeInput input, CancellationToken ct)
+    /// <summary>Validates and applies the input; on update, what was left out keeps its value.</summary>
+    private async Task ApplyAsync(EventType entity, EventTypeInput input, bool creating, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        var name = input.Name?.Trim() ?? "";
+        var name = input.Name?.Trim() ?? (creating ? "" : entity.Name);
         if (!NamePattern().IsMatch(name))
         {
             errors["name"] = ["The name is 1 to 64 letters, digits, '.', '_' or '-'."];
@@ -338,13 +350,14 @@ public sealed partial class EventService(
             throw new ConflictException($"The integration already has an event type named '{name}'.");
         }
 
-        var actions = input.Actions?.Select(a => a.Trim().ToLowerInvariant()).Distinct().ToList() ?? [];
+        var actions = (input.Actions ?? (creating ? null : entity.Actions.ToList()))?.Select(a => a.Trim().ToLowerInvariant()).Distinct().ToList() ?? [];
         if (actions.Count == 0 || actions.Any(a => !RecordActions.All.Contains(a)))
         {
             errors["actions"] = ["Pick one or more of insert, update, delete."];
         }
 
-        if (input.ListenerId is not { } listenerId || !await db.Listeners.AnyAsync(l => l.Id == listenerId && l.IntegrationId == entity.IntegrationId, ct))
+        var listenerOf = input.ListenerId ?? (creating ? null : entity.ListenerId);
+        if (listenerOf is not { } listenerId || !await db.Listeners.AnyAsync(l => l.Id == listenerId && l.IntegrationId == entity.IntegrationId, ct))
         {
             errors["listenerId"] = ["The listener must exist in this integration."];
         }
@@ -354,8 +367,9 @@ public sealed partial class EventService(
             throw new PortalValidationException(errors);
         }
 
-        var script = string.IsNullOrWhiteSpace(input.Script) ? null : input.Script;
-        if (script is not null)
+        var setScript = creating || input.Has("script");
+        var script = setScript ? (string.IsNullOrWhiteSpace(input.Script) ? null : input.Script) : entity.Script;
+        if (setScript && script is not null)
         {
             try
             {
@@ -368,11 +382,15 @@ public sealed partial class EventService(
         }
 
         entity.Name = name;
-        entity.Description = string.IsNullOrWhiteSpace(input.Description) ? null : input.Description.Trim();
-        entity.ListenerId = input.ListenerId!.Value;
+        if (creating || input.Has("description"))
+        {
+            entity.Description = string.IsNullOrWhiteSpace(input.Description) ? null : input.Description.Trim();
+        }
+
+        entity.ListenerId = listenerOf!.Value;
         entity.ActionsJson = JsonSerializer.Serialize(actions);
         entity.Script = script;
-        entity.Enabled = input.Enabled ?? true;
+        entity.Enabled = input.Enabled ?? (creating || entity.Enabled);
     }
 
     private async Task<EventType> FindAsync(Guid id, CancellationToken ct) =>

@@ -18,7 +18,7 @@ public static class EventsEndpoints
         var types = app.MapGroup("/api/event-types").WithTags("Event types").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Large);
         types.MapGet("/", ListAll).WithName("ListAllEventTypes");
         types.MapGet("/{id:guid}", Get).WithName("GetEventType");
-        types.MapPut("/{id:guid}", Update).WithName("UpdateEventType").RequireAuthorization(PortalPolicies.Admin);
+        types.MapPut("/{id:guid}", Update).WithName("UpdateEventType").Accepts<EventTypeInput>("application/json").RequireAuthorization(PortalPolicies.Admin);
         types.MapDelete("/{id:guid}", Delete).WithName("DeleteEventType").RequireAuthorization(PortalPolicies.Admin);
         types.MapPost("/{id:guid}/test", Test).WithName("TestEventType").RequireAuthorization(PortalPolicies.Admin);
 
@@ -50,7 +50,8 @@ public static class EventsEndpoints
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]
-    private static async Task<Ok<EventTypeView>> Update(Guid id, EventTypeInput input, EventService events, CancellationToken ct) => TypedResults.Ok(await events.UpdateAsync(id, input, ct));
+    private static async Task<Ok<EventTypeView>> Update(Guid id, JsonElement body, EventService events, CancellationToken ct) =>
+        TypedResults.Ok(await events.UpdateAsync(id, Infrastructure.Http.UpdateBody.Read<EventTypeInput>(body), ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     private static async Task<NoContent> Delete(Guid id, EventService events, CancellationToken ct)

@@ -1,10 +1,17 @@
 using Microsoft.EntityFrameworkCore;
 using WebhookPortal.Data;
+using WebhookPortal.Infrastructure.Auth;
 using WebhookPortal.Infrastructure.Errors;
+using WebhookPortal.Infrastructure.Http;
 
 namespace WebhookPortal.Features.Integrations;
 
-public sealed record IntegrationInput(string? Name, string? Description);
+/// <summary>An integration as sent. On update an omitted (or null) name keeps its value; <c>description</c> sent as null clears it.</summary>
+public sealed record IntegrationInput(string? Name, string? Description) : IPartialInput
+{
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlySet<string>? Sent { get; set; }
+}
 
 public sealed record IntegrationView(Guid Id, string Name, string? Description, DateTime Created, DateTime Updated)
 {
@@ -12,7 +19,7 @@ public sealed record IntegrationView(Guid Id, string Name, string? Description, 
 }
 
 /// <summary>Integrations for the API and the pages alike; other features use it, never its table.</summary>
-public sealed class IntegrationService(PortalDbContext db, TimeProvider time, DeletionService deletion)
+public sealed class IntegrationService(PortalDbContext db, TimeProvider time, DeletionService deletion, PortalCaller caller)
 {
     public async Task<IReadOnlyList<IntegrationView>> ListAsync(CancellationToken ct = default) =>
         (await db.Integrations.AsNoTracking().OrderBy(i => i.Name).ToListAsync(ct)).Select(IntegrationView.From).ToList();
@@ -28,6 +35,7 @@ public sealed class IntegrationService(PortalDbContext db, TimeProvider time, De
 
     public async Task<IntegrationView> CreateAsync(IntegrationInput input, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("create integrations");
         var (name, description) = Validate(input);
         await EnsureNameFreeAsync(name, null, ct);
         var now = time.GetUtcNow().UtcDateTime;
@@ -39,8 +47,11 @@ public sealed class IntegrationService(PortalDbContext db, TimeProvider time, De
 
     public async Task<IntegrationView> UpdateAsync(Guid id, IntegrationInput input, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("change integrations");
         var entity = await FindAsync(id, ct);
-        var (name, description) = Validate(input);
+        var (name, description) = Validate(new IntegrationInput(
+            input.Name ?? entity.Name,
+            input.Has("description") ? input.Description : entity.Description));
         await EnsureNameFreeAsync(name, id, ct);
         entity.Name = name;
         entity.Description = description;
@@ -50,10 +61,18 @@ public sealed class IntegrationService(PortalDbContext db, TimeProvider time, De
     }
 
     /// <summary>Deletes the integration with everything that belongs to it, in one transaction (see <see cref="DeletionService"/>).</summary>
-    public Task DeleteAsync(Guid id, CancellationToken ct = default) => deletion.DeleteIntegrationAsync(id, ct);
+    public async Task DeleteAsync(Guid id, CancellationToken ct = default)
+    {
+        await caller.RequireAdminAsync("delete integrations");
+        await deletion.DeleteIntegrationAsync(id, ct);
+    }
 
     /// <summary>What a delete would take with it, for the confirmation.</summary>
-    public Task<DeletionImpact> DeletionImpactAsync(Guid id, CancellationToken ct = default) => deletion.IntegrationImpactAsync(id, ct);
+    public async Task<DeletionImpact> DeletionImpactAsync(Guid id, CancellationToken ct = default)
+    {
+        await caller.RequireAdminAsync("see what a delete removes");
+        return await deletion.IntegrationImpactAsync(id, ct);
+    }
 
     private async Task<Integration> FindAsync(Guid id, CancellationToken ct) =>
         await db.Integrations.FirstOrDefaultAsync(i => i.Id == id, ct)

@@ -14,7 +14,7 @@ public static class IntegrationsEndpoints
         group.MapGet("/", List).WithName("ListIntegrations");
         group.MapGet("/{id:guid}", Get).WithName("GetIntegration");
         group.MapPost("/", Create).WithName("CreateIntegration").RequireAuthorization(PortalPolicies.Admin);
-        group.MapPut("/{id:guid}", Update).WithName("UpdateIntegration").RequireAuthorization(PortalPolicies.Admin);
+        group.MapPut("/{id:guid}", Update).WithName("UpdateIntegration").Accepts<IntegrationInput>("application/json").RequireAuthorization(PortalPolicies.Admin);
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteIntegration").RequireAuthorization(PortalPolicies.Admin);
         group.MapGet("/{id:guid}/deletion-impact", DeletionImpact).WithName("IntegrationDeletionImpact").RequireAuthorization(PortalPolicies.Admin);
         return app;
@@ -37,8 +37,8 @@ public static class IntegrationsEndpoints
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
-    private static async Task<Ok<IntegrationView>> Update(Guid id, IntegrationInput input, IntegrationService service, CancellationToken ct) =>
-        TypedResults.Ok(await service.UpdateAsync(id, input, ct));
+    private static async Task<Ok<IntegrationView>> Update(Guid id, System.Text.Json.JsonElement body, IntegrationService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.UpdateAsync(id, Infrastructure.Http.UpdateBody.Read<IntegrationInput>(body), ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     private static async Task<Ok<DeletionImpact>> DeletionImpact(Guid id, IntegrationService service, CancellationToken ct) =>

@@ -10,13 +10,24 @@ using Microsoft.Extensions.Options;
 using WebhookPortal.Data;
 using WebhookPortal.Features.Listeners.Tables;
 using WebhookPortal.Infrastructure.Configuration;
+using WebhookPortal.Infrastructure.Auth;
 using WebhookPortal.Infrastructure.Errors;
+using WebhookPortal.Infrastructure.Http;
 
 namespace WebhookPortal.Features.Listeners;
 
 public sealed record ListenerAuthInput(ListenerAuthMethod? Method, TokenLocation? ReadFrom, string? Name, string? Prefix);
 
-public sealed record ListenerInput(string? Name, bool? Enabled, ListenerAuthInput? Auth, int? RetentionDays, string? Script = null);
+/// <summary>
+/// A listener's settings. On update a field left out keeps its value: <c>auth</c> omitted (or null) never
+/// changes the authentication, and turning it off takes an explicit <c>{"method": "None"}</c>. Within
+/// <c>auth</c>, omitted parts keep theirs too. <c>retentionDays</c> and <c>script</c> sent as null clear them.
+/// </summary>
+public sealed record ListenerInput(string? Name, bool? Enabled, ListenerAuthInput? Auth, int? RetentionDays, string? Script = null) : IPartialInput
+{
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlySet<string>? Sent { get; set; }
+}
 
 public sealed record ScriptTestRequest(JsonElement? Body, string? Method, Dictionary<string, string>? Headers, Dictionary<string, string>? Query, string? Script);
 
@@ -61,7 +72,7 @@ public sealed class DestructiveChangeException(IReadOnlyList<string> losses)
 /// <summary>Listeners for the API and the pages: settings, token, generated tables, stored records.</summary>
 public sealed partial class ListenerService(
     PortalDbContext db, ListenerDirectory directory, TimeProvider time, IOptions<PortalOptions> portal, WebhookPortal.Infrastructure.Scripting.ScriptSandbox scripts,
-    WebhookPortal.Features.Integrations.DeletionService deletion, IOptions<ListenerOptions> listenerOptions)
+    WebhookPortal.Features.Integrations.DeletionService deletion, IOptions<ListenerOptions> listenerOptions, PortalCaller caller, ILogger<ListenerService> logger)
 {
     public const string DefaultTokenHeader = "X-Webhook-Token";
 
@@ -120,6 +131,7 @@ public sealed partial class ListenerService(
 
     public async Task<ListenerView> CreateAsync(Guid integrationId, ListenerInput input, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("create listeners");
         if (!await db.Integrations.AnyAsync(i => i.Id == integrationId, ct))
         {
             throw new NotFoundException($"No integration with id {integrationId}.");
@@ -127,7 +139,7 @@ public sealed partial class ListenerService(
 
         var now = time.GetUtcNow().UtcDateTime;
         var listener = new Listener { Id = Guid.NewGuid(), IntegrationId = integrationId, Name = "", CreatedUtc = now, UpdatedUtc = now };
-        await ApplyAsync(listener, input, ct);
+        await ApplyAsync(listener, input, creating: true, ct);
         db.Listeners.Add(listener);
         await SaveAsync(listener.Name, ct);
         return ToView(listener);
@@ -135,16 +147,26 @@ public sealed partial class ListenerService(
 
     public async Task<ListenerView> UpdateAsync(Guid id, ListenerInput input, CancellationToken ct = default)
     {
+        var user = await caller.RequireAdminAsync("change listeners");
         var listener = await FindAsync(id, ct);
-        await ApplyAsync(listener, input, ct);
+        var wasAuthenticated = listener.AuthMethod != ListenerAuthMethod.None;
+        await ApplyAsync(listener, input, creating: false, ct);
         listener.UpdatedUtc = time.GetUtcNow().UtcDateTime;
         await SaveAsync(listener.Name, ct);
         directory.Invalidate(id);
+        if (wasAuthenticated && listener.AuthMethod == ListenerAuthMethod.None)
+        {
+            // Anyone who knows the URL can now push records: an operator should see who did it and when.
+            logger.LogWarning("Authentication of listener {ListenerId} ('{ListenerName}') was turned off by {User}: its URL now accepts requests without a token.",
+                id, listener.Name, user.Identity?.Name ?? "an unnamed caller");
+        }
+
         return ToView(listener);
     }
 
     public async Task SetEnabledAsync(Guid id, bool enabled, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("enable or disable listeners");
         var listener = await FindAsync(id, ct);
         listener.Enabled = enabled;
         listener.UpdatedUtc = time.GetUtcNow().UtcDateTime;
@@ -153,14 +175,23 @@ public sealed partial class ListenerService(
     }
 
     /// <summary>Deletes the listener with its tables, event types and rules, in one transaction; its URL answers 404 at once.</summary>
-    public Task DeleteAsync(Guid id, CancellationToken ct = default) => deletion.DeleteListenerAsync(id, ct);
+    public async Task DeleteAsync(Guid id, CancellationToken ct = default)
+    {
+        await caller.RequireAdminAsync("delete listeners");
+        await deletion.DeleteListenerAsync(id, ct);
+    }
 
     /// <summary>What a delete would take with it, for the confirmation.</summary>
-    public Task<WebhookPortal.Features.Integrations.DeletionImpact> DeletionImpactAsync(Guid id, CancellationToken ct = default) => deletion.ListenerImpactAsync(id, ct);
+    public async Task<WebhookPortal.Features.Integrations.DeletionImpact> DeletionImpactAsync(Guid id, CancellationToken ct = default)
+    {
+        await caller.RequireAdminAsync("see what a delete removes");
+        return await deletion.ListenerImpactAsync(id, ct);
+    }
 
     /// <summary>Generates or rotates the token: ≥ 32 random bytes, shown once, stored as a SHA-256 hash.</summary>
     public async Task<string> RotateTokenAsync(Guid id, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("generate listener tokens");
         var listener = await FindAsync(id, ct);
         if (listener.AuthMethod != ListenerAuthMethod.Token)
         {
@@ -178,6 +209,8 @@ public sealed partial class ListenerService(
     /// <summary>Runs the listener's script (or the one given, for the editor's Test) on a sample request.</summary>
     public async Task<ScriptTestResult> TestScriptAsync(Guid id, ScriptTestRequest request, CancellationToken ct = default)
     {
+        // Running code on the server is an administrator's action, whatever the page shows.
+        await caller.RequireAdminAsync("test listener scripts");
         var listener = await FindAsync(id, ct);
         var script = string.IsNullOrWhiteSpace(request.Script) ? listener.Script : request.Script;
         if (script is null)
@@ -201,6 +234,7 @@ public sealed partial class ListenerService(
 
     public async Task<TablesPreview> PreviewTablesAsync(Guid id, TablesRequest request, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("generate tables");
         await FindAsync(id, ct);
         var schema = Infer(request, requireKey: false, listenerOptions.Value.SchemaLimits);
         return new TablesPreview(Describe(schema));
@@ -209,6 +243,7 @@ public sealed partial class ListenerService(
     /// <summary>Creates the tables, or migrates them: new columns are added; a destructive change needs confirmation.</summary>
     public async Task<TablesResult> GenerateTablesAsync(Guid id, TablesRequest request, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("generate tables");
         var listener = await FindAsync(id, ct);
         var target = Infer(request, requireKey: true, listenerOptions.Value.SchemaLimits);
         var current = listener.GetSchema();
@@ -365,10 +400,11 @@ public sealed partial class ListenerService(
     [GeneratedRegex(@"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")]
     private static partial Regex HeaderNamePattern();
 
-    private async Task ApplyAsync(Listener listener, ListenerInput input, CancellationToken ct)
+    /// <summary>Validates and applies the input; on update, what was left out keeps its value (never weakening auth).</summary>
+    private async Task ApplyAsync(Listener listener, ListenerInput input, bool creating, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        var name = input.Name?.Trim() ?? "";
+        var name = input.Name?.Trim() ?? (creating ? "" : listener.Name);
         if (name.Length == 0)
         {
             errors["name"] = ["The name is required."];
@@ -378,10 +414,13 @@ public sealed partial class ListenerService(
             errors["name"] = [$"The name must be at most {Listener.NameMaxLength} characters."];
         }
 
-        var method = input.Auth?.Method ?? ListenerAuthMethod.None;
-        var readFrom = input.Auth?.ReadFrom ?? TokenLocation.Header;
-        var tokenName = string.IsNullOrWhiteSpace(input.Auth?.Name) ? null : input.Auth!.Name!.Trim();
-        var prefix = string.IsNullOrWhiteSpace(input.Auth?.Prefix) ? null : input.Auth!.Prefix!.Trim();
+        // Omitted auth (or parts of it) keeps the current setting; a new listener starts with None.
+        var auth = input.Auth;
+        var method = auth?.Method ?? (creating ? ListenerAuthMethod.None : listener.AuthMethod);
+        var readFrom = auth?.ReadFrom ?? (creating ? TokenLocation.Header : listener.TokenLocation);
+        var sameLocation = !creating && readFrom == listener.TokenLocation;
+        var tokenName = auth?.Name is { } givenName ? (string.IsNullOrWhiteSpace(givenName) ? null : givenName.Trim()) : sameLocation ? listener.TokenName : null;
+        var prefix = auth?.Prefix is { } givenPrefix ? (string.IsNullOrWhiteSpace(givenPrefix) ? null : givenPrefix.Trim()) : sameLocation ? listener.TokenPrefix : null;
         if (method == ListenerAuthMethod.Token)
         {
             switch (readFrom)
@@ -413,8 +452,9 @@ public sealed partial class ListenerService(
             }
         }
 
-        var script = string.IsNullOrWhiteSpace(input.Script) ? null : input.Script;
-        if (script is not null)
+        var setScript = creating || input.Has("script");
+        var script = setScript ? (string.IsNullOrWhiteSpace(input.Script) ? null : input.Script) : listener.Script;
+        if (setScript && script is not null)
         {
             try
             {
@@ -426,7 +466,8 @@ public sealed partial class ListenerService(
             }
         }
 
-        if (input.RetentionDays is < 1 or > 36500)
+        var retentionDays = creating || input.Has("retentionDays") ? input.RetentionDays : listener.RetentionDays;
+        if (retentionDays is < 1 or > 36500)
         {
             errors["retentionDays"] = ["Retention is between 1 and 36500 days, or null to keep records forever."];
         }
@@ -442,12 +483,12 @@ public sealed partial class ListenerService(
         }
 
         listener.Name = name;
-        listener.Enabled = input.Enabled ?? true;
+        listener.Enabled = input.Enabled ?? (creating || listener.Enabled);
         listener.AuthMethod = method;
         listener.TokenLocation = readFrom;
         listener.TokenName = method == ListenerAuthMethod.Token ? tokenName : null;
         listener.TokenPrefix = method == ListenerAuthMethod.Token && readFrom == TokenLocation.Authorization ? prefix : null;
-        listener.RetentionDays = input.RetentionDays;
+        listener.RetentionDays = retentionDays;
         listener.Script = script;
     }
 

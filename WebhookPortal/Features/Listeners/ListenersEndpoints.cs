@@ -18,7 +18,7 @@ public static class ListenersEndpoints
         var listeners = app.MapGroup("/api/listeners").WithTags("Listeners").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
         listeners.MapGet("/", ListAll).WithName("ListAllListeners");
         listeners.MapGet("/{id:guid}", Get).WithName("GetListener");
-        listeners.MapPut("/{id:guid}", Update).WithName("UpdateListener").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
+        listeners.MapPut("/{id:guid}", Update).WithName("UpdateListener").Accepts<ListenerInput>("application/json").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
         listeners.MapDelete("/{id:guid}", Delete).WithName("DeleteListener").RequireAuthorization(PortalPolicies.Admin);
         listeners.MapGet("/{id:guid}/deletion-impact", DeletionImpact).WithName("ListenerDeletionImpact").RequireAuthorization(PortalPolicies.Admin);
         listeners.MapPost("/{id:guid}/token", RotateToken).WithName("RotateListenerToken").RequireAuthorization(PortalPolicies.Admin);
@@ -53,8 +53,8 @@ public static class ListenersEndpoints
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
-    private static async Task<Ok<ListenerView>> Update(Guid id, ListenerInput input, ListenerService service, CancellationToken ct) =>
-        TypedResults.Ok(await service.UpdateAsync(id, input, ct));
+    private static async Task<Ok<ListenerView>> Update(Guid id, System.Text.Json.JsonElement body, ListenerService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.UpdateAsync(id, Infrastructure.Http.UpdateBody.Read<ListenerInput>(body), ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     private static async Task<Ok<Integrations.DeletionImpact>> DeletionImpact(Guid id, ListenerService service, CancellationToken ct) =>
@@ -93,5 +93,5 @@ public static class ListenersEndpoints
         TypedResults.Ok(await service.TestScriptAsync(id, request, ct));
 
     private static async Task<Ok<RetentionReport>> RunRetention(RetentionService retention, CancellationToken ct) =>
-        TypedResults.Ok(await retention.RunAsync(ct));
+        TypedResults.Ok(await retention.RunNowAsync(ct));
 }

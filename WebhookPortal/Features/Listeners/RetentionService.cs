@@ -13,9 +13,17 @@ public sealed record RetentionReport(int RecordsDeleted, int LogEntriesDeleted, 
 /// Deletes root rows (with their children) older than each listener's retention, in batches, and prunes
 /// the request log by age and by a per-source cap. Runs as a Hangfire recurring job and on demand.
 /// </summary>
-public sealed class RetentionService(PortalDbContext db, TimeProvider time, IOptions<RetentionOptions> options, IOptions<LogOptions> logOptions, ILogger<RetentionService> logger)
+public sealed class RetentionService(PortalDbContext db, TimeProvider time, IOptions<RetentionOptions> options, IOptions<LogOptions> logOptions, ILogger<RetentionService> logger,
+    WebhookPortal.Infrastructure.Auth.PortalCaller caller)
 {
     public const string RecurringJobId = "retention";
+
+    /// <summary>An administrator's "run now" (the recurring job calls <see cref="RunAsync"/> itself).</summary>
+    public async Task<RetentionReport> RunNowAsync(CancellationToken ct = default)
+    {
+        await caller.RequireAdminAsync("run retention");
+        return await RunAsync(ct);
+    }
 
     public async Task<RetentionReport> RunAsync(CancellationToken ct = default)
     {

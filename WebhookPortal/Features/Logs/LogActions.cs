@@ -13,11 +13,14 @@ namespace WebhookPortal.Features.Logs;
 public sealed record ReplayResult(int Status, object Result);
 
 /// <summary>What an administrator can do from a log entry: replay an inbound request, redeliver an outbound one.</summary>
-public sealed class LogActions(PortalDbContext db, ListenerDirectory listeners, ReceiverWriter writer, WebhookPortal.Infrastructure.Scripting.ScriptSandbox scripts, DeliveryService deliveries, IOptions<LogOptions> logOptions, TimeProvider time)
+public sealed class LogActions(PortalDbContext db, ListenerDirectory listeners, ReceiverWriter writer, WebhookPortal.Infrastructure.Scripting.ScriptSandbox scripts, DeliveryService deliveries, IOptions<LogOptions> logOptions, TimeProvider time,
+    WebhookPortal.Infrastructure.Auth.PortalCaller caller)
 {
     /// <summary>Runs a logged inbound request again, without its (redacted) credentials, as a new logged request.</summary>
     public async Task<ReplayResult> ReplayAsync(long id, CancellationToken ct = default)
     {
+        // Support may replay (SPEC: "Support may read and redeliver/replay"); the new entry says who did it.
+        var user = await caller.RequireStaffAsync("replay requests");
         var entry = await db.LogEntries.AsNoTracking().FirstOrDefaultAsync(e => e.Id == id, ct) ?? throw new NotFoundException($"No log entry with id {id}.");
         if (entry.Direction != LogDirection.Inbound || entry.SourceId is null)
         {
@@ -54,7 +57,11 @@ public sealed class LogActions(PortalDbContext db, ListenerDirectory listeners, 
             Method = entry.Method,
             Path = entry.Path,
             State = LogState.Error,
-            RequestHeaders = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["X-Portal-Replay-Of"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture) }),
+            RequestHeaders = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
+            {
+                ["X-Portal-Replay-Of"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["X-Portal-Replay-By"] = user.Identity?.Name ?? "unknown",
+            }),
         };
         var content = entry.RequestBody is null ? null : System.Text.Encoding.UTF8.GetBytes(entry.RequestBody);
         var outcome = await ReceiverEndpoint.ProcessAsync(writer, scripts, listener, entry.Method, content, recordId, new QueryCollection(query), log, Stopwatch.GetTimestamp(), maxBody, time, ct);
@@ -64,6 +71,7 @@ public sealed class LogActions(PortalDbContext db, ListenerDirectory listeners, 
     /// <summary>Sends the message of a logged outbound attempt again.</summary>
     public async Task<DeliveryView> RedeliverAsync(long id, CancellationToken ct = default)
     {
+        await caller.RequireStaffAsync("redeliver messages");
         var entry = await db.LogEntries.AsNoTracking().FirstOrDefaultAsync(e => e.Id == id, ct) ?? throw new NotFoundException($"No log entry with id {id}.");
         if (entry.Direction != LogDirection.Outbound || entry.DeliveryId is null)
         {

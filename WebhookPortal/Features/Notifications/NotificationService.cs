@@ -2,14 +2,21 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using WebhookPortal.Data;
 using WebhookPortal.Features.Deliveries;
+using WebhookPortal.Infrastructure.Auth;
 using WebhookPortal.Infrastructure.Errors;
+using WebhookPortal.Infrastructure.Http;
 
 namespace WebhookPortal.Features.Notifications;
 
 /// <summary>A condition as sent: From/To/Step, or the seed's <c>usageTarget</c> expression.</summary>
 public sealed record ConditionInput(decimal? From, decimal? To, decimal? Step, string? UsageTarget);
 
-public sealed record RuleInput(string? Name, Guid? ListenerId, long? Target, UsagePeriod? Period, List<ConditionInput>? Conditions, List<Guid>? WebhookIds, bool? Enabled);
+/// <summary>A rule as sent. On update an omitted (or null) field keeps its value; <c>listenerId</c> sent as null counts the whole integration.</summary>
+public sealed record RuleInput(string? Name, Guid? ListenerId, long? Target, UsagePeriod? Period, List<ConditionInput>? Conditions, List<Guid>? WebhookIds, bool? Enabled) : IPartialInput
+{
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlySet<string>? Sent { get; set; }
+}
 
 public sealed record ConditionView(decimal From, decimal? To, decimal Step, string Expression, IReadOnlyList<decimal> Thresholds);
 
@@ -18,7 +25,7 @@ public sealed record RuleView(Guid Id, Guid IntegrationId, Guid? ListenerId, str
 
 public sealed record FiringView(decimal Threshold, long Count, DateTime Fired, DateTime PeriodStart, string? DeliveryState);
 
-public sealed class NotificationService(PortalDbContext db, TimeProvider time)
+public sealed class NotificationService(PortalDbContext db, TimeProvider time, PortalCaller caller)
 {
     public async Task<IReadOnlyList<RuleView>> ListAsync(Guid? integrationId, CancellationToken ct = default)
     {
@@ -41,6 +48,7 @@ public sealed class NotificationService(PortalDbContext db, TimeProvider time)
 
     public async Task<RuleView> CreateAsync(Guid integrationId, RuleInput input, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("create notification rules");
         if (!await db.Integrations.AnyAsync(i => i.Id == integrationId, ct))
         {
             throw new NotFoundException($"No integration with id {integrationId}.");
@@ -48,7 +56,7 @@ public sealed class NotificationService(PortalDbContext db, TimeProvider time)
 
         var now = time.GetUtcNow().UtcDateTime;
         var rule = new NotificationRule { Id = Guid.NewGuid(), IntegrationId = integrationId, Name = "", ConditionsJson = "[]", WebhookIdsJson = "[]", CreatedUtc = now, UpdatedUtc = now };
-        await ApplyAsync(rule, input, ct);
+        await ApplyAsync(rule, input, creating: true, ct);
         db.NotificationRules.Add(rule);
         await db.SaveChangesAsync(ct);
         db.ChangeTracker.Clear();
@@ -57,8 +65,9 @@ public sealed class NotificationService(PortalDbContext db, TimeProvider time)
 
     public async Task<RuleView> UpdateAsync(Guid integrationId, Guid ruleId, RuleInput input, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("change notification rules");
         var rule = await FindAsync(integrationId, ruleId, ct);
-        await ApplyAsync(rule, input, ct);
+        await ApplyAsync(rule, input, creating: false, ct);
         rule.UpdatedUtc = time.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct);
         db.ChangeTracker.Clear();
@@ -67,6 +76,7 @@ public sealed class NotificationService(PortalDbContext db, TimeProvider time)
 
     public async Task SetEnabledAsync(Guid ruleId, bool enabled, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("turn notification rules on or off");
         var rule = await db.NotificationRules.FirstOrDefaultAsync(r => r.Id == ruleId, ct) ?? throw new NotFoundException($"No rule with id {ruleId}.");
         rule.Enabled = enabled;
         rule.UpdatedUtc = time.GetUtcNow().UtcDateTime;
@@ -76,6 +86,7 @@ public sealed class NotificationService(PortalDbContext db, TimeProvider time)
 
     public async Task DeleteAsync(Guid integrationId, Guid ruleId, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("delete notification rules");
         var rule = await FindAsync(integrationId, ruleId, ct);
         db.NotificationRules.Remove(rule);
         await db.RuleUsage.Where(u => u.RuleId == ruleId).ExecuteDeleteAsync(ct);
@@ -143,31 +154,38 @@ public sealed class NotificationService(PortalDbContext db, TimeProvider time)
         return (conditions, errors);
     }
 
-    private async Task ApplyAsync(NotificationRule rule, RuleInput input, CancellationToken ct)
+    /// <summary>Validates and applies the input; on update, what was left out keeps its value.</summary>
+    private async Task ApplyAsync(NotificationRule rule, RuleInput input, bool creating, CancellationToken ct)
     {
-        var (conditions, errors) = ParseConditions(input.Conditions);
-        var name = input.Name?.Trim() ?? "";
+        var keep = !creating;
+        var (conditions, errors) = keep && input.Conditions is null
+            ? (rule.Conditions.ToList(), new Dictionary<string, string[]>())
+            : ParseConditions(input.Conditions);
+        var name = input.Name?.Trim() ?? (keep ? rule.Name : "");
         if (name.Length is 0 or > 200)
         {
             errors["name"] = ["The name is required (at most 200 characters)."];
         }
 
-        if (input.Target is not > 0)
+        var target = input.Target ?? (keep ? (long?)rule.Target : null);
+        if (target is not > 0)
         {
             errors["target"] = ["The target is a number of requests per period, more than 0."];
         }
 
-        if (input.Period is null)
+        var period = input.Period ?? (keep ? (UsagePeriod?)rule.Period : null);
+        if (period is null)
         {
             errors["period"] = ["The period is Day, Week or Month."];
         }
 
-        if (input.ListenerId is { } listenerId && !await db.Listeners.AnyAsync(l => l.Id == listenerId && l.IntegrationId == rule.IntegrationId, ct))
+        var listenerOf = creating || input.Has("listenerId") ? input.ListenerId : rule.ListenerId;
+        if (listenerOf is { } listenerId && !await db.Listeners.AnyAsync(l => l.Id == listenerId && l.IntegrationId == rule.IntegrationId, ct))
         {
             errors["listenerId"] = ["The listener does not exist in this integration."];
         }
 
-        var webhookIds = input.WebhookIds?.Distinct().ToList() ?? [];
+        var webhookIds = (input.WebhookIds ?? (keep ? rule.WebhookIds.ToList() : null))?.Distinct().ToList() ?? [];
         if (webhookIds.Count == 0)
         {
             errors["webhookIds"] = ["Pick at least one webhook to notify."];
@@ -188,12 +206,12 @@ public sealed class NotificationService(PortalDbContext db, TimeProvider time)
         }
 
         rule.Name = name;
-        rule.ListenerId = input.ListenerId;
-        rule.Target = input.Target!.Value;
-        rule.Period = input.Period!.Value;
+        rule.ListenerId = listenerOf;
+        rule.Target = target!.Value;
+        rule.Period = period!.Value;
         rule.ConditionsJson = NotificationRule.Serialize(conditions);
         rule.WebhookIdsJson = NotificationRule.Serialize(webhookIds);
-        rule.Enabled = input.Enabled ?? true;
+        rule.Enabled = input.Enabled ?? (creating || rule.Enabled);
     }
 
     private async Task<NotificationRule> FindAsync(Guid integrationId, Guid ruleId, CancellationToken ct) =>

@@ -15,7 +15,7 @@ public static class NotificationsEndpoints
         group.MapGet("/{ruleId:guid}", Get).WithName("GetNotificationRule");
         group.MapGet("/{ruleId:guid}/history", History).WithName("NotificationRuleHistory");
         group.MapPost("/", Create).WithName("CreateNotificationRule").RequireAuthorization(PortalPolicies.Admin);
-        group.MapPut("/{ruleId:guid}", Update).WithName("UpdateNotificationRule").RequireAuthorization(PortalPolicies.Admin);
+        group.MapPut("/{ruleId:guid}", Update).WithName("UpdateNotificationRule").Accepts<RuleInput>("application/json").RequireAuthorization(PortalPolicies.Admin);
         group.MapDelete("/{ruleId:guid}", Delete).WithName("DeleteNotificationRule").RequireAuthorization(PortalPolicies.Admin);
         return app;
     }
@@ -42,8 +42,8 @@ public static class NotificationsEndpoints
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Ok<RuleView>> Update(Guid integrationId, Guid ruleId, RuleInput input, NotificationService rules, CancellationToken ct) =>
-        TypedResults.Ok(await rules.UpdateAsync(integrationId, ruleId, input, ct));
+    private static async Task<Ok<RuleView>> Update(Guid integrationId, Guid ruleId, System.Text.Json.JsonElement body, NotificationService rules, CancellationToken ct) =>
+        TypedResults.Ok(await rules.UpdateAsync(integrationId, ruleId, Infrastructure.Http.UpdateBody.Read<RuleInput>(body), ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     private static async Task<NoContent> Delete(Guid integrationId, Guid ruleId, NotificationService rules, CancellationToken ct)

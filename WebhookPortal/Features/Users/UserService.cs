@@ -14,10 +14,12 @@ public sealed record CreateUserRequest(string? Email, string? Password, string? 
 public sealed record UpdateUserRequest(string? Role, bool? Locked, string? Password);
 
 /// <summary>Portal users through Identity: roles, lockout, password resets. The last administrator is protected.</summary>
-public sealed class UserService(UserManager<ApplicationUser> users, TimeProvider time)
+public sealed class UserService(UserManager<ApplicationUser> users, TimeProvider time, PortalCaller caller)
 {
     public async Task<IReadOnlyList<UserView>> ListAsync(CancellationToken ct = default)
     {
+        // Who may do what is itself an administrator's business.
+        await caller.RequireAdminAsync("see users");
         var all = await users.Users.AsNoTracking().OrderBy(u => u.Email).ToListAsync(ct);
         var result = new List<UserView>();
         foreach (var user in all)
@@ -30,6 +32,7 @@ public sealed class UserService(UserManager<ApplicationUser> users, TimeProvider
 
     public async Task<UserView> CreateAsync(CreateUserRequest request, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("create users");
         var errors = new Dictionary<string, string[]>();
         var email = request.Email?.Trim();
         if (string.IsNullOrEmpty(email) || !new System.ComponentModel.DataAnnotations.EmailAddressAttribute().IsValid(email))
@@ -71,6 +74,7 @@ public sealed class UserService(UserManager<ApplicationUser> users, TimeProvider
 
     public async Task<UserView> UpdateAsync(string id, UpdateUserRequest request, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("change users");
         var user = await FindAsync(id);
         var currentRole = await RoleOfAsync(user);
         if (request.Role is not null)
@@ -123,6 +127,7 @@ public sealed class UserService(UserManager<ApplicationUser> users, TimeProvider
 
     public async Task DeleteAsync(string id, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("delete users");
         var user = await FindAsync(id);
         if (await RoleOfAsync(user) == PortalRoles.Admin)
         {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using WebhookPortal.Data;
 using WebhookPortal.Features.Deliveries;
 using WebhookPortal.Features.Integrations;
+using WebhookPortal.Infrastructure.Auth;
 using WebhookPortal.Infrastructure.Errors;
 
 namespace WebhookPortal.Features.Webhooks;
@@ -12,7 +13,11 @@ namespace WebhookPortal.Features.Webhooks;
 /// <summary>Seed 003's webhook object: times in epoch milliseconds, <c>orgId</c> = the integration's name.</summary>
 public sealed record WebhookView(
     long Created, string? CreatedBy, bool Enabled, Guid Id, string Name, string OrgId, string PostUrl, long Updated, string? UpdatedBy,
-    IReadOnlyList<string> EventTypes, IReadOnlyDictionary<string, string> Headers, Guid IntegrationId);
+    IReadOnlyList<string> EventTypes, IReadOnlyDictionary<string, string> Headers, Guid IntegrationId, bool HeadersMasked = false)
+{
+    /// <summary>What a non-administrator sees instead of a custom header's value (an API key, a token…).</summary>
+    public const string MaskedValue = "••••••";
+}
 
 public sealed record WebhookList(int TotalRecords, IReadOnlyList<WebhookView> Webhooks);
 
@@ -79,7 +84,7 @@ public sealed record WebhookInput(string? Name, string? PostUrl, bool? Enabled, 
 }
 
 public sealed class WebhookService(
-    PortalDbContext db, IDataProtectionProvider protection, DeliveryService deliveries, IOptions<OutboundOptions> outbound, TimeProvider time)
+    PortalDbContext db, IDataProtectionProvider protection, DeliveryService deliveries, IOptions<OutboundOptions> outbound, TimeProvider time, PortalCaller caller)
 {
     private static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -93,29 +98,32 @@ public sealed class WebhookService(
     {
         var integration = await FindOrgAsync(org, ct);
         var rows = await db.Webhooks.AsNoTracking().Where(w => w.IntegrationId == integration.Id).OrderBy(w => w.CreatedUtc).ToListAsync(ct);
-        return new WebhookList(rows.Count, rows.Select(w => ToView(w, integration.Name)).ToList());
+        var reveal = await caller.IsAdminAsync();
+        return new WebhookList(rows.Count, rows.Select(w => ToView(w, integration.Name, reveal)).ToList());
     }
 
     public async Task<IReadOnlyList<WebhookView>> ListAllAsync(CancellationToken ct = default)
     {
         var rows = await db.Webhooks.AsNoTracking().Include(w => w.Integration).OrderBy(w => w.Name).ToListAsync(ct);
-        return rows.Select(w => ToView(w, w.Integration!.Name)).ToList();
+        var reveal = await caller.IsAdminAsync();
+        return rows.Select(w => ToView(w, w.Integration!.Name, reveal)).ToList();
     }
 
     public async Task<WebhookView> GetAsync(string org, Guid id, CancellationToken ct = default)
     {
         var integration = await FindOrgAsync(org, ct);
-        return ToView(await FindAsync(integration.Id, id, ct), integration.Name);
+        return ToView(await FindAsync(integration.Id, id, ct), integration.Name, await caller.IsAdminAsync());
     }
 
     public async Task<WebhookView> GetByIdAsync(Guid id, CancellationToken ct = default)
     {
         var webhook = await db.Webhooks.AsNoTracking().Include(w => w.Integration).FirstOrDefaultAsync(w => w.Id == id, ct) ?? throw new NotFoundException($"No webhook with id {id}.");
-        return ToView(webhook, webhook.Integration!.Name);
+        return ToView(webhook, webhook.Integration!.Name, await caller.IsAdminAsync());
     }
 
     public async Task<WebhookView> CreateAsync(Guid integrationId, WebhookInput input, string? user, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("create webhooks");
         var integration = await db.Integrations.AsNoTracking().FirstOrDefaultAsync(i => i.Id == integrationId, ct) ?? throw new NotFoundException($"No integration with id {integrationId}.");
         Validate(input, creating: true);
         var now = time.GetUtcNow().UtcDateTime;
@@ -137,12 +145,13 @@ public sealed class WebhookService(
         db.Webhooks.Add(webhook);
         await db.SaveChangesAsync(ct);
         db.ChangeTracker.Clear();
-        return ToView(webhook, integration.Name);
+        return ToView(webhook, integration.Name, reveal: true);
     }
 
     /// <summary>Changes only the fields sent (the seed's PUT sends just the new postURL).</summary>
     public async Task<WebhookView> UpdateAsync(Guid integrationId, Guid id, WebhookInput input, string? user, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("change webhooks");
         var webhook = await FindAsync(integrationId, id, ct);
         Validate(input, creating: false);
         if (input.Name is not null)
@@ -175,11 +184,12 @@ public sealed class WebhookService(
         await db.SaveChangesAsync(ct);
         db.ChangeTracker.Clear();
         var integration = await db.Integrations.AsNoTracking().SingleAsync(i => i.Id == webhook.IntegrationId, ct);
-        return ToView(webhook, integration.Name);
+        return ToView(webhook, integration.Name, reveal: true);
     }
 
     public async Task<WebhookView> SetEnabledAsync(Guid id, bool enabled, string? user, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("enable or disable webhooks");
         var webhook = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == id, ct) ?? throw new NotFoundException($"No webhook with id {id}.");
         return await UpdateAsync(webhook.IntegrationId, id, new WebhookInput(null, null, enabled, null, null), user, ct);
     }
@@ -187,6 +197,7 @@ public sealed class WebhookService(
     /// <summary>forceDelete=false with deliveries pending is refused (409); true cancels them first.</summary>
     public async Task DeleteAsync(Guid integrationId, Guid id, bool force, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("delete webhooks");
         var webhook = await FindAsync(integrationId, id, ct);
 
         // The check and the delete share one transaction, so a delivery published in between is never cancelled by a non-forced delete.
@@ -208,12 +219,14 @@ public sealed class WebhookService(
 
     public async Task<string> GetSecretAsync(Guid id, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("read signing secrets");
         var webhook = await db.Webhooks.AsNoTracking().FirstOrDefaultAsync(w => w.Id == id, ct) ?? throw new NotFoundException($"No webhook with id {id}.");
         return WebhookSecrets.Unprotect(protection, webhook.ProtectedSecret);
     }
 
     public async Task<string> RotateSecretAsync(Guid id, string? user, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("rotate signing secrets");
         var webhook = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == id, ct) ?? throw new NotFoundException($"No webhook with id {id}.");
         var secret = Signer.NewSecret();
         webhook.ProtectedSecret = WebhookSecrets.Protect(protection, secret);
@@ -227,6 +240,7 @@ public sealed class WebhookService(
     /// <summary>Publishes to every enabled webhook of the integration whose event-type filter matches.</summary>
     public async Task<Message> PublishAsync(Guid integrationId, string? eventType, System.Text.Json.JsonElement? payload, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("publish events");
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(eventType) || eventType.Length > 200)
         {
@@ -258,6 +272,7 @@ public sealed class WebhookService(
     /// <summary>Sends a sample event to this webhook only, through the delivery engine (signed, retried, logged).</summary>
     public async Task<Message> SendTestAsync(Guid id, CancellationToken ct = default)
     {
+        await caller.RequireAdminAsync("send test events");
         var webhook = await db.Webhooks.AsNoTracking().Include(w => w.Integration).FirstOrDefaultAsync(w => w.Id == id, ct) ?? throw new NotFoundException($"No webhook with id {id}.");
         if (!webhook.Enabled)
         {
@@ -320,7 +335,14 @@ public sealed class WebhookService(
     private async Task<Webhook> FindAsync(Guid integrationId, Guid id, CancellationToken ct) =>
         await db.Webhooks.FirstOrDefaultAsync(w => w.Id == id && w.IntegrationId == integrationId, ct) ?? throw new NotFoundException($"No webhook with id {id}.");
 
-    private static WebhookView ToView(Webhook w, string org) => new(
-        new DateTimeOffset(w.CreatedUtc, TimeSpan.Zero).ToUnixTimeMilliseconds(), w.CreatedBy, w.Enabled, w.Id, w.Name, org, w.PostUrl,
-        new DateTimeOffset(w.UpdatedUtc, TimeSpan.Zero).ToUnixTimeMilliseconds(), w.UpdatedBy, w.EventTypes, w.Headers, w.IntegrationId);
+    /// <summary>Custom header values are credentials more often than not: only administrators see them (names stay visible).</summary>
+    private static WebhookView ToView(Webhook w, string org, bool reveal)
+    {
+        var headers = w.Headers;
+        var masked = !reveal && headers.Count > 0;
+        return new(
+            new DateTimeOffset(w.CreatedUtc, TimeSpan.Zero).ToUnixTimeMilliseconds(), w.CreatedBy, w.Enabled, w.Id, w.Name, org, w.PostUrl,
+            new DateTimeOffset(w.UpdatedUtc, TimeSpan.Zero).ToUnixTimeMilliseconds(), w.UpdatedBy, w.EventTypes,
+            masked ? headers.ToDictionary(h => h.Key, _ => WebhookView.MaskedValue) : headers, w.IntegrationId, masked);
+    }
 }

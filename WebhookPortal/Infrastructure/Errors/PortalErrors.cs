@@ -44,3 +44,11 @@ public sealed class UnprocessableException(string message) : PortalException(mes
 
     public override string Title => "The request cannot be processed.";
 }
+
+/// <summary>The caller's role does not allow the action (403); thrown by services, whoever called them.</summary>
+public sealed class ForbiddenException(string message) : PortalException(message)
+{
+    public override int StatusCode => StatusCodes.Status403Forbidden;
+
+    public override string Title => "Forbidden.";
+}
