@@ -18,6 +18,7 @@ using WebhookPortal.Infrastructure.Configuration;
 using WebhookPortal.Infrastructure.Database;
 using WebhookPortal.Infrastructure.Errors;
 using WebhookPortal.Infrastructure.Hangfire;
+using WebhookPortal.Infrastructure.Http;
 using WebhookPortal.Infrastructure.Scripting;
 using WebhookPortal.Features.Dashboard;
 using WebhookPortal.Features.Events;
@@ -52,6 +53,7 @@ public static class PortalSetup
         builder.AddPortalAuth();
         builder.AddPortalHangfire(provider);
 
+        services.AddSecurityHeaders();
         services.AddProblemDetails();
         // Unreadable bodies become a problem-details 400 that says what could not be read.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -81,6 +83,8 @@ public static class PortalSetup
 
     public static WebApplication MapPortal(this WebApplication app)
     {
+        app.UseSecurityHeaders();
+
         // Pages render the error and not-found pages; machine endpoints answer problem details
         // (the inner API handlers act first, so the outer ones see a started response and stay out).
         app.UseExceptionHandler("/Error", createScopeForErrors: true);
