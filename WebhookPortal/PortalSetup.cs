@@ -55,6 +55,7 @@ public static class PortalSetup
         services.AddScoped<PortalCaller>();
         builder.AddPortalHangfire(provider);
 
+        services.AddSecurityHeaders();
         services.AddProblemDetails();
         services.AddBodyLimits();
         // Unreadable bodies become a problem-details 400 that says what could not be read.
@@ -86,6 +87,8 @@ public static class PortalSetup
 
     public static WebApplication MapPortal(this WebApplication app)
     {
+        app.UseSecurityHeaders();
+
         // Pages render the error and not-found pages; machine endpoints answer problem details
         // (the inner API handlers act first, so the outer ones see a started response and stay out).
         app.UseExceptionHandler("/Error", createScopeForErrors: true);

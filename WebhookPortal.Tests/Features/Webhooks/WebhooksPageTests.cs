@@ -78,7 +78,7 @@ public sealed class WebhooksPageTests : PortalComponentTest
         cut.Find("input[data-testid=webhook-name]").Input("alerts");
         cut.Find("input[data-testid=webhook-url]").Input("http://10.0.0.5/hook");
         cut.Find("[data-testid=save-webhook]").Click();
-        cut.WaitForAssertion(() => Assert.Contains("private address", cut.Markup));
+        cut.WaitForAssertion(() => Assert.Contains("non-public address (private)", cut.Markup));
         await using (var db = Database.CreateContext())
         {
             Assert.Equal(0, await db.Webhooks.CountAsync());

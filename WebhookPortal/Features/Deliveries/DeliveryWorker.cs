@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using WebhookPortal.Data;
+using WebhookPortal.Features.Jobs;
 using WebhookPortal.Features.Logs;
 using WebhookPortal.Features.Webhooks;
 
@@ -109,7 +110,8 @@ public sealed class DeliveryWorker(
         }
     }
 
-    private sealed record Target(string Name, string? Secret, IReadOnlyDictionary<string, string> Headers);
+    /// <summary>Where and how to send; <paramref name="SendUrl"/> overrides the delivery's URL (a job callback adds its secret).</summary>
+    private sealed record Target(string Name, string? Secret, IReadOnlyDictionary<string, string> Headers, string? SendUrl = null);
 
     private async Task<Target?> ResolveTargetAsync(Delivery delivery, CancellationToken ct)
     {
@@ -133,7 +135,15 @@ public sealed class DeliveryWorker(
 
         if (delivery.TargetKind == DeliveryTargets.Job)
         {
-            return new Target(delivery.TargetName, null, new Dictionary<string, string>());
+            // The stored URL has no claim secret: it is derived again from the job's protected download key here.
+            var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == delivery.TargetId, ct);
+            if (job is null)
+            {
+                return null;
+            }
+
+            var secret = JobCallbackSecret.ForJob(protection, job);
+            return new Target(delivery.TargetName, null, new Dictionary<string, string>(), secret is null ? delivery.Url : JobCallbackSecret.AppendTo(delivery.Url, secret));
         }
 
         logger.LogWarning("Delivery {DeliveryId} has an unknown target kind {Kind}.", delivery.Id, delivery.TargetKind);
@@ -146,7 +156,7 @@ public sealed class DeliveryWorker(
         var body = delivery.Message!.Payload;
         var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
         var messageId = "msg_" + delivery.Id.ToString("N");
-        using var request = new HttpRequestMessage(new HttpMethod(delivery.Method), delivery.Url);
+        using var request = new HttpRequestMessage(new HttpMethod(delivery.Method), target.SendUrl ?? delivery.Url);
         foreach (var (name, value) in target.Headers)
         {
             request.Headers.TryAddWithoutValidation(name, value);
@@ -165,8 +175,8 @@ public sealed class DeliveryWorker(
             request.Content = new StringContent(body, Encoding.UTF8, "application/json");
         }
 
-        // The job callback's URL carries its claim-check secret: it is not written to the log.
-        var loggedUrl = delivery.TargetKind == DeliveryTargets.Job ? Redaction.RedactQuery(delivery.Url, "id") : delivery.Url;
+        // Token-like query parameters are masked; the job callback's id is its claim-check secret.
+        var loggedUrl = Redaction.RedactQuery(target.SendUrl ?? delivery.Url, delivery.TargetKind == DeliveryTargets.Job ? "id" : null);
 
         var log = new LogEntry
         {
@@ -180,8 +190,8 @@ public sealed class DeliveryWorker(
             State = LogState.Error,
             DeliveryId = delivery.Id,
             Attempt = attemptNumber,
-            RequestHeaders = JsonSerializer.Serialize(request.Headers.Concat(request.Content?.Headers ?? Enumerable.Empty<KeyValuePair<string, IEnumerable<string>>>())
-                .ToDictionary(h => h.Key, h => h.Key is "webhook-signature" || Redaction.IsSecretHeader(h.Key) ? Redaction.Mask : string.Join(", ", h.Value))),
+            // Every custom header of the webhook is configured by an admin, usually as a credential: all are masked.
+            RequestHeaders = Redaction.Headers(request.Headers.Concat(request.Content?.Headers ?? Enumerable.Empty<KeyValuePair<string, IEnumerable<string>>>()), target.Headers.Keys),
             RequestBody = Redaction.Truncate(body, logOptions.Value.MaxBodyChars),
         };
 
@@ -196,7 +206,7 @@ public sealed class DeliveryWorker(
             var responseBody = await ReadPrefixAsync(response.Content, policy.MaxResponseBodyBytes, timeout.Token);
             var status = (int)response.StatusCode;
             outcome = new AttemptOutcome(status, response.IsSuccessStatusCode ? null : $"The receiver answered {status} {response.ReasonPhrase}.");
-            log.ResponseHeaders = JsonSerializer.Serialize(response.Headers.Concat(response.Content.Headers).ToDictionary(h => h.Key, h => Redaction.IsSecretHeader(h.Key) ? Redaction.Mask : string.Join(", ", h.Value)));
+            log.ResponseHeaders = Redaction.Headers(response.Headers.Concat(response.Content.Headers));
             log.ResponseBody = responseBody;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -205,6 +215,8 @@ public sealed class DeliveryWorker(
         }
         catch (HttpRequestException ex) when (FindGuard(ex) is { } guard)
         {
+            // The recorded error (read by Support) names no address; the server's log keeps it for the operator.
+            logger.LogWarning("Delivery {DeliveryId} refused by the URL guard: {Host} resolved to {Address}.", delivery.Id, request.RequestUri?.Host, guard.Address);
             outcome = new AttemptOutcome(null, guard.Message, Blocked: true);
         }
         catch (HttpRequestException ex)

@@ -163,16 +163,16 @@ public sealed class BackupJob(
         job.FinishedUtc = now;
         job.FilePath = path;
         job.DownloadExpiresUtc = now + options.Value.DownloadLifetime;
-        job.DownloadKeyProtected = JobService.ProtectDownloadKey(protection, WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32)));
+        var downloadKey = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+        job.DownloadKeyProtected = JobService.ProtectDownloadKey(protection, downloadKey);
 
         List<Delivery> staged = [];
         if (job.CallbackUrl is { } callback)
         {
-            // Seed 002: GET {webhook_url}?id=<secret uuid>, with & when the URL already has a query.
-            var secret = Guid.NewGuid().ToString();
-            job.SecretHash = JobService.Hash(secret);
-            var url = callback + (callback.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "id=" + secret;
-            var (_, deliveriesOfJob) = deliveries.Stage(null, "job.completed", "", [new DeliveryRequest(DeliveryTargets.Job, job.Id, $"job:{job.Id}", url, "GET")]);
+            // Seed 002: GET {webhook_url}?id=<secret uuid>. The delivery stores the URL without the secret; the
+            // worker derives it again when sending (JobCallbackSecret), so it is nowhere in clear at rest.
+            job.SecretHash = JobService.Hash(JobCallbackSecret.Derive(downloadKey, job.Id));
+            var (_, deliveriesOfJob) = deliveries.Stage(null, "job.completed", "", [new DeliveryRequest(DeliveryTargets.Job, job.Id, $"job:{job.Id}", callback, "GET")]);
             staged = deliveriesOfJob;
             job.CallbackDeliveryId = staged[0].Id;
         }

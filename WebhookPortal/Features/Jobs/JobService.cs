@@ -226,6 +226,8 @@ public sealed class JobService(
 
     public static string ProtectDownloadKey(IDataProtectionProvider protection, string key) => protection.CreateProtector(DownloadPurpose).Protect(key);
 
+    public static string UnprotectDownloadKey(IDataProtectionProvider protection, string protectedKey) => protection.CreateProtector(DownloadPurpose).Unprotect(protectedKey);
+
     public static byte[] Hash(string value) => SHA256.HashData(Encoding.UTF8.GetBytes(value));
 
     private async Task<IReadOnlyList<JobView>> ViewsAsync(List<Job> rows, CancellationToken ct)

@@ -3,37 +3,75 @@ using Microsoft.AspNetCore.WebUtilities;
 
 namespace WebhookPortal.Features.Logs;
 
-/// <summary>Removes secrets from what is logged: credentials in headers and a listener's token wherever it was read from.</summary>
+/// <summary>
+/// Removes secrets from what is logged: the standard credential headers, any header or query parameter whose
+/// name says it holds a credential, and the names a listener or webhook is configured with (its token header
+/// or query parameter, its custom headers) — whatever their case.
+/// </summary>
 public static class Redaction
 {
     public const string Mask = "[redacted]";
 
+    // Credential headers of HTTP and of the webhook products people connect (GitHub, Stripe, Standard Webhooks,
+    // Svix, Slack, Shopify, GitLab, Twilio, AWS).
     private static readonly HashSet<string> SecretHeaders = new(StringComparer.OrdinalIgnoreCase)
     {
-        "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key", "X-Auth-Token", "token",
+        "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key", "Api-Key", "ApiKey", "X-Auth-Token", "token",
+        "X-Access-Token", "X-Webhook-Token", "X-Webhook-Secret", "X-Webhook-Signature", "Stripe-Signature", "webhook-signature",
+        "svix-signature", "X-Signature", "X-Slack-Signature", "X-Shopify-Hmac-Sha256", "X-Gitlab-Token", "X-Twilio-Signature",
+        "X-Amz-Security-Token", "X-Csrf-Token", "X-Xsrf-Token", "X-Functions-Key", "Ocp-Apim-Subscription-Key",
     };
 
-    public static bool IsSecretHeader(string name) => SecretHeaders.Contains(name);
+    // GitHub's family: X-Hub-Signature, X-Hub-Signature-256, and whatever comes next.
+    private static readonly string[] SecretHeaderPrefixes = ["X-Hub-Signature"];
 
-    public static string Headers(IHeaderDictionary headers, string? extraSecretHeader = null)
+    // A word of a header's name (split at '-', '_' and '.') that marks it as a credential, e.g. X-My-Secret.
+    private static readonly HashSet<string> SecretHeaderWords = new(StringComparer.OrdinalIgnoreCase)
     {
+        "token", "secret", "signature", "password", "passwd", "apikey", "credential", "credentials", "cookie", "session", "auth", "hmac",
+    };
+
+    // The same for query parameters, where short names are common (key, sig, code: an OAuth code).
+    private static readonly HashSet<string> SecretParameterWords = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "token", "secret", "signature", "sig", "password", "passwd", "pwd", "apikey", "key", "code", "credential", "credentials", "session", "auth",
+    };
+
+    private static readonly char[] WordSeparators = ['-', '_', '.'];
+
+    /// <summary>A standard credential header, or one whose name says it is a secret, or one of <paramref name="configured"/>.</summary>
+    public static bool IsSecretHeader(string name, IEnumerable<string?>? configured = null) =>
+        SecretHeaders.Contains(name)
+        || SecretHeaderPrefixes.Any(p => name.StartsWith(p, StringComparison.OrdinalIgnoreCase))
+        || name.Split(WordSeparators, StringSplitOptions.RemoveEmptyEntries).Any(SecretHeaderWords.Contains)
+        || (configured is not null && configured.Any(c => c is not null && name.Equals(c.Trim(), StringComparison.OrdinalIgnoreCase)));
+
+    /// <summary>The headers as a JSON object, secrets masked; <paramref name="configured"/> adds names to mask.</summary>
+    public static string Headers(IHeaderDictionary headers, IEnumerable<string?>? configured = null) =>
+        Headers(headers.Select(h => new KeyValuePair<string, string>(h.Key, h.Value.ToString())), configured);
+
+    public static string Headers(IEnumerable<KeyValuePair<string, IEnumerable<string>>> headers, IEnumerable<string?>? configured = null) =>
+        Headers(headers.Select(h => new KeyValuePair<string, string>(h.Key, string.Join(", ", h.Value))), configured);
+
+    private static string Headers(IEnumerable<KeyValuePair<string, string>> headers, IEnumerable<string?>? configured)
+    {
+        var names = configured?.ToList();
         var result = new SortedDictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, values) in headers)
+        foreach (var (name, value) in headers)
         {
-            var secret = SecretHeaders.Contains(name) || (extraSecretHeader is not null && name.Equals(extraSecretHeader, StringComparison.OrdinalIgnoreCase));
-            result[name] = secret ? Mask : values.ToString();
+            result[name] = IsSecretHeader(name, names) ? Mask : value;
         }
 
         return JsonSerializer.Serialize(result);
     }
 
-    /// <summary>The path with its query, the secret parameter's value masked.</summary>
+    /// <summary>The path with its query, secret parameters masked (token-like names and <paramref name="secretParameter"/>).</summary>
     public static string PathAndQuery(HttpRequest request, string? secretParameter) =>
         request.QueryString.HasValue
             ? RedactQuery((request.Path.Value ?? "/") + request.QueryString.Value, secretParameter)
             : request.Path.Value ?? "/";
 
-    /// <summary>A URL with one query parameter's value masked.</summary>
+    /// <summary>A URL with the values of token-like query parameters and of <paramref name="parameter"/> masked.</summary>
     public static string RedactQuery(string url, string? parameter)
     {
         var index = url.IndexOf('?', StringComparison.Ordinal);
@@ -48,9 +86,13 @@ public static class Redaction
         return url[..index] + "?" + query;
     }
 
-    /// <summary>Query names match without case, as the receiver reads them: <c>?TOKEN=</c> is the token too.</summary>
+    /// <summary>
+    /// Query names match without case, as the receiver reads them: <c>?TOKEN=</c> is the token too; and any name
+    /// with a credential word (<c>access_token</c>, <c>api_key</c>, <c>sig</c>, <c>code</c>) is masked.
+    /// </summary>
     public static bool IsSecretParameter(string name, string? parameter) =>
-        parameter is not null && name.Equals(parameter, StringComparison.OrdinalIgnoreCase);
+        (parameter is not null && name.Equals(parameter, StringComparison.OrdinalIgnoreCase))
+        || name.Split(WordSeparators, StringSplitOptions.RemoveEmptyEntries).Any(SecretParameterWords.Contains);
 
     public static string? Truncate(string? text, int max) => text is null || text.Length <= max ? text : text[..max];
 }

@@ -53,9 +53,9 @@ public static class ReceiverEndpoint
             SourceId = listener.Id,
             Name = listener.Name,
             Method = http.Request.Method,
-            Path = Redaction.PathAndQuery(http.Request, QueryTokenName(listener)),
+            Path = Redaction.PathAndQuery(http.Request, ConfiguredSecretName(listener)),
             State = LogState.Error,
-            RequestHeaders = Redaction.Headers(http.Request.Headers, listener.AuthMethod == ListenerAuthMethod.Token && listener.TokenLocation == TokenLocation.Header ? listener.TokenName : null),
+            RequestHeaders = Redaction.Headers(http.Request.Headers, [ConfiguredSecretName(listener)]),
         };
 
         // A refused request changes nothing, but its log entry still goes through the single writer.
@@ -164,7 +164,7 @@ public static class ReceiverEndpoint
             {
                 method,
                 headers = log.RequestHeaders is null ? [] : JsonSerializer.Deserialize<Dictionary<string, string>>(log.RequestHeaders),
-                query = query.ToDictionary(q => q.Key, q => Redaction.IsSecretParameter(q.Key, QueryTokenName(listener)) ? Redaction.Mask : q.Value.ToString()),
+                query = query.ToDictionary(q => q.Key, q => Redaction.IsSecretParameter(q.Key, ConfiguredSecretName(listener)) ? Redaction.Mask : q.Value.ToString()),
             });
             string? transformed;
             try
@@ -256,8 +256,9 @@ public static class ReceiverEndpoint
         contentType: outcome.Body is ProblemDetails ? "application/problem+json" : "application/json");
 
     /// <summary>The query parameter that carries the listener's token, when it reads it from the query.</summary>
-    private static string? QueryTokenName(ListenerSnapshot listener) =>
-        listener.AuthMethod == ListenerAuthMethod.Token && listener.TokenLocation == TokenLocation.Query ? listener.TokenName : null;
+    // The listener's token name is masked as a header and as a query parameter, wherever the token is read from
+    // today: a sender that puts it in the other place (or a listener switched to no auth) still leaks nothing.
+    private static string? ConfiguredSecretName(ListenerSnapshot listener) => listener.TokenName;
 
     private static bool IsJson(string? contentType)
     {
