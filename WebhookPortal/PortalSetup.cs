@@ -91,7 +91,9 @@ public static class PortalSetup
             api.UseStatusCodePages();
         });
 
+        app.UseRateLimiter();
         app.UseAuthentication();
+        app.UsePasswordChangeGate();
         app.UseAuthorization();
         app.UseAntiforgery();
 
