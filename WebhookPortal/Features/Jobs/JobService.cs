@@ -25,10 +25,12 @@ public sealed record AuthenticateRequest(string? Api_key, string? Username, stri
 
 public sealed record TokenResult(string Token, DateTime ExpiresAt);
 
-/// <summary>A token, or why there is none: wrong credentials (401), too many failures (429), a one-time password (403).</summary>
-public sealed record AuthenticateOutcome(TokenResult? Token, string? RetryAfterSeconds = null, bool MustChangePassword = false)
+/// <summary>A token, or why there is none: wrong credentials (401; a wrong password counts as a guess), a one-time password (403).</summary>
+public sealed record AuthenticateOutcome(TokenResult? Token, bool PasswordGuessed = false, bool MustChangePassword = false)
 {
     public static readonly AuthenticateOutcome Failed = new(Token: null);
+
+    public static readonly AuthenticateOutcome WrongPassword = new(Token: null, PasswordGuessed: true);
 }
 
 public sealed record JobView(Guid Id, string Kind, string? RequestedBy, string Status, int Progress, DateTime Created, DateTime? Started, DateTime? Finished,
@@ -51,17 +53,16 @@ public sealed class JobService(
     IOptions<JobOptions> options,
     IOptions<OutboundOptions> outbound,
     IOptions<PortalOptions> portal,
-    CredentialThrottle throttle,
     TimeProvider time)
 {
     public const string TokenPrefix = "wpt_";
     private const string DownloadPurpose = "WebhookPortal.JobDownloads.v1";
 
     /// <summary>
-    /// API key and a user's password → a short-lived token. Password checks are throttled per client address and
-    /// account (<see cref="CredentialThrottle"/>); a user who still has a one-time password gets no token.
+    /// API key and a user's password → a short-lived token (the endpoint throttles the attempts, see
+    /// <see cref="CredentialThrottle"/>); a user who still has a one-time password gets no token.
     /// </summary>
-    public async Task<AuthenticateOutcome> AuthenticateAsync(AuthenticateRequest request, string clientAddress, CancellationToken ct)
+    public async Task<AuthenticateOutcome> AuthenticateAsync(AuthenticateRequest request, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(request.Api_key) || string.IsNullOrEmpty(request.Username) || string.IsNullOrEmpty(request.Password))
         {
@@ -73,23 +74,12 @@ public sealed class JobService(
             return AuthenticateOutcome.Failed;
         }
 
-        using var attempt = await throttle.BeginAsync(clientAddress, request.Username, ct);
-        if (!attempt.Allowed)
-        {
-            return new AuthenticateOutcome(Token: null, RetryAfterSeconds: attempt.RetryAfterSeconds);
-        }
-
         var user = await users.FindByEmailAsync(request.Username) ?? await users.FindByNameAsync(request.Username);
         var check = user is null ? Microsoft.AspNetCore.Identity.SignInResult.Failed : await signIn.CheckPasswordSignInAsync(user, request.Password, lockoutOnFailure: false);
         if (user is null || !check.Succeeded)
         {
             // A locked account is refused before its password is looked at: that is no guess to count.
-            if (!check.IsLockedOut)
-            {
-                attempt.Failed();
-            }
-
-            return AuthenticateOutcome.Failed;
+            return check.IsLockedOut ? AuthenticateOutcome.Failed : AuthenticateOutcome.WrongPassword;
         }
 
         if ((await users.GetClaimsAsync(user)).Any(c => c.Type == PasswordChange.RequiredClaim))

@@ -54,12 +54,20 @@ public static class JobsEndpoints
 
     private static async Task<IResult> AuthenticateAsync(HttpContext context, JobService jobs, AuthenticateRequest request, CancellationToken ct)
     {
-        var outcome = await jobs.AuthenticateAsync(request, CredentialThrottle.AddressOf(context), ct);
-        if (outcome.RetryAfterSeconds is { } retryAfter)
+        // Password guesses are throttled per client address and account, like the login form and Basic.
+        var throttle = context.RequestServices.GetRequiredService<CredentialThrottle>();
+        using var attempt = await throttle.BeginAsync(CredentialThrottle.AddressOf(context), request.Username ?? "", ct);
+        if (!attempt.Allowed)
         {
-            context.Response.Headers.RetryAfter = retryAfter;
+            context.Response.Headers.RetryAfter = attempt.RetryAfterSeconds;
             return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many sign-in attempts.",
-                detail: $"Too many failed credential checks; try again in {retryAfter} seconds.");
+                detail: $"Too many failed credential checks; try again in {attempt.RetryAfterSeconds} seconds.");
+        }
+
+        var outcome = await jobs.AuthenticateAsync(request, ct);
+        if (outcome.PasswordGuessed)
+        {
+            attempt.Failed();
         }
 
         if (outcome.MustChangePassword)
