@@ -99,7 +99,9 @@ public static class PortalSetup
             api.UseStatusCodePages();
         });
 
+        app.UseRateLimiter();
         app.UseAuthentication();
+        app.UsePasswordChangeGate();
         app.UseAuthorization();
         app.UseBodyLimits();
         app.UseAntiforgery();

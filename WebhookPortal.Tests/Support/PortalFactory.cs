@@ -66,6 +66,10 @@ public class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("Seed:AdminPassword", SeedPassword);
         builder.UseSetting("PublicBaseUrl", "http://portal.test");
         builder.UseSetting("Jobs:Directory", Path.Combine(directory, "jobs"));
+        // Every client of a test host has the same (empty) address: the guessing limits get their own tests
+        // (Security/CredentialGuessingTests), everywhere else they would only couple unrelated tests.
+        builder.UseSetting("Security:RateLimit:FailuresPerAddress", "1000");
+        builder.UseSetting("Security:RateLimit:AttemptsPerAddress", "10000");
         if (UseFakeClock)
         {
             builder.ConfigureServices(services =>

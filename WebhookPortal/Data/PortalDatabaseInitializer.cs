@@ -47,9 +47,9 @@ public static class PortalDatabaseInitializer
     private static async Task SeedAdminAsync(IServiceProvider provider, ILogger logger)
     {
         var seed = provider.GetRequiredService<IOptions<SeedOptions>>().Value;
-        if (string.IsNullOrWhiteSpace(seed.AdminEmail) || string.IsNullOrWhiteSpace(seed.AdminPassword))
+        if (string.IsNullOrWhiteSpace(seed.AdminEmail))
         {
-            logger.LogInformation("No Seed:AdminEmail/Seed:AdminPassword configured; no administrator seeded.");
+            logger.LogInformation("No Seed:AdminEmail configured; no administrator seeded.");
             return;
         }
 
@@ -61,14 +61,33 @@ public static class PortalDatabaseInitializer
             return;
         }
 
+        var generated = string.IsNullOrWhiteSpace(seed.AdminPassword);
+        if (generated && (await users.GetUsersInRoleAsync(PortalRoles.Admin)).Count > 0)
+        {
+            // Someone already administers this portal; a generated password is only for the very first start.
+            return;
+        }
+
+        var password = generated ? OneTimePassword.Generate() : seed.AdminPassword!;
         var admin = new ApplicationUser { UserName = seed.AdminEmail, Email = seed.AdminEmail, EmailConfirmed = true };
-        var created = await users.CreateAsync(admin, seed.AdminPassword);
+        var created = await users.CreateAsync(admin, password);
         if (!created.Succeeded)
         {
             throw new InvalidOperationException("The seed administrator could not be created: " + string.Join(" ", created.Errors.Select(e => e.Description)));
         }
 
         await users.AddToRoleAsync(admin, PortalRoles.Admin);
-        logger.LogInformation("Seeded the first administrator {Email}.", seed.AdminEmail);
+        if (!generated)
+        {
+            logger.LogInformation("Seeded the first administrator {Email}.", seed.AdminEmail);
+            return;
+        }
+
+        // No shared default password: this one exists only here and in this one log line, and must be changed at first sign-in.
+        await PasswordChange.RequireAsync(users, admin);
+        logger.LogWarning(
+            "FIRST START: created the administrator {Email} with the one-time password {OneTimePassword} . It is shown only this once; "
+            + "sign in with it and choose a new password (set Seed:AdminPassword to choose the first password yourself).",
+            seed.AdminEmail, password);
     }
 }

@@ -25,6 +25,14 @@ public sealed record AuthenticateRequest(string? Api_key, string? Username, stri
 
 public sealed record TokenResult(string Token, DateTime ExpiresAt);
 
+/// <summary>A token, or why there is none: wrong credentials (401; a wrong password counts as a guess), a one-time password (403).</summary>
+public sealed record AuthenticateOutcome(TokenResult? Token, bool PasswordGuessed = false, bool MustChangePassword = false)
+{
+    public static readonly AuthenticateOutcome Failed = new(Token: null);
+
+    public static readonly AuthenticateOutcome WrongPassword = new(Token: null, PasswordGuessed: true);
+}
+
 public sealed record JobView(Guid Id, string Kind, string? RequestedBy, string Status, int Progress, DateTime Created, DateTime? Started, DateTime? Finished,
     string? Error, string? CallbackStatus, Guid? CallbackDeliveryId, bool Downloadable);
 
@@ -50,23 +58,33 @@ public sealed class JobService(
     public const string TokenPrefix = "wpt_";
     private const string DownloadPurpose = "WebhookPortal.JobDownloads.v1";
 
-    /// <summary>API key and a user's password (counting towards lockout) → a short-lived token.</summary>
-    public async Task<TokenResult?> AuthenticateAsync(AuthenticateRequest request, CancellationToken ct)
+    /// <summary>
+    /// API key and a user's password → a short-lived token (the endpoint throttles the attempts, see
+    /// <see cref="CredentialThrottle"/>); a user who still has a one-time password gets no token.
+    /// </summary>
+    public async Task<AuthenticateOutcome> AuthenticateAsync(AuthenticateRequest request, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(request.Api_key) || string.IsNullOrEmpty(request.Username) || string.IsNullOrEmpty(request.Password))
         {
-            return null;
+            return AuthenticateOutcome.Failed;
         }
 
         if (await apiKeys.ValidateAsync(request.Api_key, ct) is null)
         {
-            return null;
+            return AuthenticateOutcome.Failed;
         }
 
         var user = await users.FindByEmailAsync(request.Username) ?? await users.FindByNameAsync(request.Username);
-        if (user is null || !(await signIn.CheckPasswordSignInAsync(user, request.Password, lockoutOnFailure: true)).Succeeded)
+        var check = user is null ? Microsoft.AspNetCore.Identity.SignInResult.Failed : await signIn.CheckPasswordSignInAsync(user, request.Password, lockoutOnFailure: false);
+        if (user is null || !check.Succeeded)
         {
-            return null;
+            // A locked account is refused before its password is looked at: that is no guess to count.
+            return check.IsLockedOut ? AuthenticateOutcome.Failed : AuthenticateOutcome.WrongPassword;
+        }
+
+        if ((await users.GetClaimsAsync(user)).Any(c => c.Type == PasswordChange.RequiredClaim))
+        {
+            return new AuthenticateOutcome(Token: null, MustChangePassword: true);
         }
 
         var roles = await users.GetRolesAsync(user);
@@ -74,7 +92,7 @@ public sealed class JobService(
         var expires = time.GetUtcNow().UtcDateTime + options.Value.TokenLifetime;
         db.JobTokens.Add(new JobToken
         {
-            Id = Guid.NewGuid(),
+            Id = StampBinding(user.SecurityStamp, token),
             TokenHash = Hash(token),
             UserId = user.Id,
             UserName = user.Email ?? user.UserName ?? user.Id,
@@ -82,15 +100,30 @@ public sealed class JobService(
             ExpiresUtc = expires,
         });
         await db.SaveChangesAsync(ct);
-        return new TokenResult(token, expires);
+        return new AuthenticateOutcome(new TokenResult(token, expires));
     }
 
+    /// <summary>
+    /// A token works while it has not expired and its user still exists, is not locked and has the security stamp
+    /// the token was issued under (a role change, a lock or a password change renews the stamp).
+    /// </summary>
     public async Task<JobToken?> ValidateTokenAsync(string token, CancellationToken ct)
     {
         var hash = Hash(token);
         var found = await db.JobTokens.AsNoTracking().FirstOrDefaultAsync(t => t.TokenHash == hash, ct);
-        return found is not null && found.ExpiresUtc > time.GetUtcNow().UtcDateTime && CryptographicOperations.FixedTimeEquals(found.TokenHash, hash) ? found : null;
+        if (found is null || found.ExpiresUtc <= time.GetUtcNow().UtcDateTime || !CryptographicOperations.FixedTimeEquals(found.TokenHash, hash))
+        {
+            return null;
+        }
+
+        var user = await users.FindByIdAsync(found.UserId);
+        return user is not null && !await users.IsLockedOutAsync(user) && found.Id == StampBinding(user.SecurityStamp, token) ? found : null;
     }
+
+    // The token row's id is derived from the user's security stamp at issue (no extra column): a renewed
+    // stamp no longer yields the same id, so every token of that user stops working at once.
+    private static Guid StampBinding(string? securityStamp, string token) =>
+        new(SHA256.HashData(Encoding.UTF8.GetBytes((securityStamp ?? "") + "\n" + token)).AsSpan(0, 16));
 
     public async Task<BackupAccepted> StartBackupAsync(ClaimsPrincipal caller, string? webhookUrl, CancellationToken ct)
     {

@@ -27,8 +27,8 @@ public static class JobsEndpoints
         return app;
     }
 
-    private static async Task<IResult> AuthenticateQuery(JobService jobs, CancellationToken ct, string? api_key = null, string? username = null, string? password = null) =>
-        await AuthenticateAsync(jobs, new AuthenticateRequest(api_key, username, password), ct);
+    private static async Task<IResult> AuthenticateQuery(HttpContext context, JobService jobs, CancellationToken ct, string? api_key = null, string? username = null, string? password = null) =>
+        await AuthenticateAsync(context, jobs, new AuthenticateRequest(api_key, username, password), ct);
 
     private static async Task<IResult> AuthenticateBody(HttpRequest request, JobService jobs, CancellationToken ct)
     {
@@ -50,15 +50,35 @@ public static class JobsEndpoints
             }
         }
 
-        return await AuthenticateAsync(jobs, body ?? new AuthenticateRequest(null, null, null), ct);
+        return await AuthenticateAsync(request.HttpContext, jobs, body ?? new AuthenticateRequest(null, null, null), ct);
     }
 
-    private static async Task<IResult> AuthenticateAsync(JobService jobs, AuthenticateRequest request, CancellationToken ct)
+    private static async Task<IResult> AuthenticateAsync(HttpContext context, JobService jobs, AuthenticateRequest request, CancellationToken ct)
     {
-        var token = await jobs.AuthenticateAsync(request, ct);
-        return token is null
+        // Password guesses are throttled per client address and account, like the login form and Basic.
+        var throttle = context.RequestServices.GetRequiredService<CredentialThrottle>();
+        using var attempt = await throttle.BeginAsync(CredentialThrottle.AddressOf(context), request.Username ?? "", ct);
+        if (!attempt.Allowed)
+        {
+            context.Response.Headers.RetryAfter = attempt.RetryAfterSeconds;
+            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many sign-in attempts.",
+                detail: $"Too many failed credential checks; try again in {attempt.RetryAfterSeconds} seconds.");
+        }
+
+        var outcome = await jobs.AuthenticateAsync(request, ct);
+        if (outcome.PasswordGuessed)
+        {
+            attempt.Failed();
+        }
+
+        if (outcome.MustChangePassword)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Password change required.", detail: PasswordChange.ApiDetail);
+        }
+
+        return outcome.Token is null
             ? TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Authentication failed.", detail: "api_key, username and password must all be valid.")
-            : TypedResults.Ok(token);
+            : TypedResults.Ok(outcome.Token);
     }
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]

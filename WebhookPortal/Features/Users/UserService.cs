@@ -90,6 +90,10 @@ public sealed class UserService(UserManager<ApplicationUser> users, TimeProvider
                 await users.RemoveFromRolesAsync(user, PortalRoles.All.Where(r => r != role));
                 await users.AddToRoleAsync(user, role);
                 currentRole = role;
+
+                // Identity does not renew the stamp for roles: without this, cookies, cached Basic credentials
+                // and job tokens would keep the old role.
+                await users.UpdateSecurityStampAsync(user);
             }
         }
 
@@ -104,6 +108,7 @@ public sealed class UserService(UserManager<ApplicationUser> users, TimeProvider
 
                 await users.SetLockoutEnabledAsync(user, true);
                 await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue);
+                await users.UpdateSecurityStampAsync(user);
             }
             else
             {

@@ -20,6 +20,7 @@ public abstract class ApiAuthenticationHandler(IOptionsMonitor<AuthenticationSch
     public const string Realm = "WebhookPortal";
 
     private string? failure;
+    private (int Status, string Title, string Detail, string? RetryAfter)? refusal;
 
     protected AuthenticateResult Failure(string message)
     {
@@ -27,8 +28,30 @@ public abstract class ApiAuthenticationHandler(IOptionsMonitor<AuthenticationSch
         return AuthenticateResult.Fail(message);
     }
 
+    /// <summary>A credential that is not simply wrong: the challenge answers this status instead of 401.</summary>
+    protected AuthenticateResult Refuse(int status, string title, string detail, string? retryAfter = null)
+    {
+        refusal = (status, title, detail, retryAfter);
+        return AuthenticateResult.Fail(detail);
+    }
+
+    protected AuthenticateResult TooManyAttempts(string retryAfterSeconds) =>
+        Refuse(StatusCodes.Status429TooManyRequests, "Too many sign-in attempts.", $"Too many failed credential checks; try again in {retryAfterSeconds} seconds.", retryAfterSeconds);
+
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (refusal is { } refused)
+        {
+            Response.StatusCode = refused.Status;
+            if (refused.RetryAfter is not null)
+            {
+                Response.Headers.RetryAfter = refused.RetryAfter;
+            }
+
+            await WriteProblemAsync(refused.Status, refused.Title, refused.Detail);
+            return;
+        }
+
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.Append("WWW-Authenticate", $"Basic realm=\"{Realm}\", charset=\"UTF-8\"");
         Response.Headers.Append("WWW-Authenticate", $"Bearer realm=\"{Realm}\"");
@@ -53,13 +76,19 @@ public abstract class ApiAuthenticationHandler(IOptionsMonitor<AuthenticationSch
     }
 }
 
-/// <summary>HTTP Basic with a portal user's email and password; failures count towards lockout.</summary>
+/// <summary>
+/// HTTP Basic with a portal user's email and password. Failed checks are throttled per client address and per
+/// account (<see cref="CredentialThrottle"/>: 429 with Retry-After); a verified credential is remembered briefly
+/// (<see cref="BasicCredentialCache"/>) and only while the user's security stamp stays the same.
+/// </summary>
 public sealed class BasicAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
     UserManager<ApplicationUser> users,
-    SignInManager<ApplicationUser> signIn)
+    SignInManager<ApplicationUser> signIn,
+    CredentialThrottle throttle,
+    BasicCredentialCache verified)
     : ApiAuthenticationHandler(options, logger, encoder)
 {
     public const string SchemeName = "Basic";
@@ -88,13 +117,34 @@ public sealed class BasicAuthenticationHandler(
             return Failure("The Basic credentials must be 'email:password'.");
         }
 
-        var user = await users.FindByEmailAsync(decoded[..colon]);
+        var (email, password) = (decoded[..colon], decoded[(colon + 1)..]);
+        var key = BasicCredentialCache.KeyOf(email, password);
+        if (await FromCacheAsync(key) is { } cached)
+        {
+            return cached;
+        }
+
+        using var attempt = await throttle.BeginAsync(CredentialThrottle.AddressOf(Context), email, Context.RequestAborted);
+        if (!attempt.Allowed)
+        {
+            return TooManyAttempts(attempt.RetryAfterSeconds);
+        }
+
+        // Another request of this client may have verified the same credential while this one waited its turn.
+        if (await FromCacheAsync(key) is { } verifiedMeanwhile)
+        {
+            return verifiedMeanwhile;
+        }
+
+        var user = await users.FindByEmailAsync(email);
         if (user is null)
         {
+            attempt.Failed();
             return Failure("Invalid email or password.");
         }
 
-        var result = await signIn.CheckPasswordSignInAsync(user, decoded[(colon + 1)..], lockoutOnFailure: true);
+        // Wrong passwords are throttled, not counted towards lockout: a stranger must not be able to lock the owner out.
+        var result = await signIn.CheckPasswordSignInAsync(user, password, lockoutOnFailure: false);
         if (result.IsLockedOut)
         {
             return Failure("The account is locked out; try again later.");
@@ -102,11 +152,42 @@ public sealed class BasicAuthenticationHandler(
 
         if (!result.Succeeded)
         {
+            attempt.Failed();
             return Failure("Invalid email or password.");
         }
 
         var principal = await signIn.CreateUserPrincipalAsync(user);
-        var identity = new ClaimsIdentity(principal.Claims, SchemeName, ClaimTypes.Name, ClaimTypes.Role);
+        var entry = new BasicCredentialCache.Entry(user.Id, user.SecurityStamp, principal.Claims.ToList());
+        verified.Remember(key, entry);
+        return Success(entry);
+    }
+
+    private async Task<AuthenticateResult?> FromCacheAsync(string key)
+    {
+        if (verified.Find(key) is not { } entry)
+        {
+            return null;
+        }
+
+        // A primary-key lookup instead of a PBKDF2 hash; a changed stamp (password, role, lock) drops the entry.
+        var user = await users.FindByIdAsync(entry.UserId);
+        if (user is null || user.SecurityStamp != entry.SecurityStamp || await users.IsLockedOutAsync(user))
+        {
+            verified.Forget(key);
+            return null;
+        }
+
+        return Success(entry);
+    }
+
+    private AuthenticateResult Success(BasicCredentialCache.Entry entry)
+    {
+        var identity = new ClaimsIdentity(entry.Claims, SchemeName, ClaimTypes.Name, ClaimTypes.Role);
+        if (identity.HasClaim(c => c.Type == PasswordChange.RequiredClaim))
+        {
+            return Refuse(StatusCodes.Status403Forbidden, "Password change required.", PasswordChange.ApiDetail);
+        }
+
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 }

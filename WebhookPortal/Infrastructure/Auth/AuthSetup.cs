@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 using WebhookPortal.Components.Account;
 using WebhookPortal.Data;
 
@@ -18,6 +19,20 @@ public static class AuthSetup
     public static void AddPortalAuth(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        services.AddMemoryCache();
+        services.AddOptions<CredentialRateLimitOptions>().BindConfiguration(CredentialRateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<CredentialThrottle>();
+        services.AddSingleton<BasicCredentialCache>();
+        services.AddCredentialRateLimiter();
+
+        // A role change, a lock or a password change renews the user's security stamp; cookies notice within this interval.
+        services.AddOptions<SecurityStampValidatorOptions>().Configure<IOptions<SessionOptions>, TimeProvider>((o, sessions, time) =>
+        {
+            o.ValidationInterval = sessions.Value.RevalidationInterval;
+            o.TimeProvider = time;
+        });
+
         services.AddCascadingAuthenticationState();
         services.AddScoped<IdentityRedirectManager>();
         services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
@@ -35,6 +50,8 @@ public static class AuthSetup
             .AddScheme<AuthenticationSchemeOptions, JobTokenAuthenticationHandler>(JobTokenAuthenticationHandler.SchemeName, null)
             .AddIdentityCookies();
 
+        services.AddOptions<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
+            .Configure<TimeProvider>((o, time) => o.TimeProvider = time);
         services.ConfigureApplicationCookie(o =>
         {
             o.LoginPath = "/Account/Login";
@@ -60,6 +77,8 @@ public static class AuthSetup
             {
                 o.SignIn.RequireConfirmedAccount = false;
                 o.User.RequireUniqueEmail = true;
+                // Lockout is an administrator's action (Users page); wrong passwords are throttled per address and
+                // account instead (CredentialThrottle), so that no stranger can keep an account locked.
                 o.Lockout.AllowedForNewUsers = true;
                 o.Lockout.MaxFailedAccessAttempts = 5;
                 o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
@@ -80,9 +99,23 @@ public static class AuthSetup
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
     }
 
+    /// <summary>
+    /// The machine-readable OpenAPI document: tools fetch it with Basic or an API key, the Scalar page in the
+    /// browser with the cookie. Read-only GETs, so the cookie there opens no CSRF surface.
+    /// </summary>
+    public static bool IsDocumentPath(PathString path) => path.StartsWithSegments("/openapi");
+
+    // Pages (and the Hangfire dashboard, Scalar, the Blazor hub) know only the sign-in cookie: a Basic header,
+    // an API key or a job token there is ignored, so a key made for automation never opens the UI.
     private static string SelectScheme(HttpContext context)
     {
-        if (IsApiPath(context.Request.Path) && JobTokenAuthenticationHandler.Presented(context.Request) is not null)
+        var path = context.Request.Path;
+        if (!IsApiPath(path) && !IsDocumentPath(path))
+        {
+            return IdentityConstants.ApplicationScheme;
+        }
+
+        if (IsApiPath(path) && JobTokenAuthenticationHandler.Presented(context.Request) is not null)
         {
             return JobTokenAuthenticationHandler.SchemeName;
         }
