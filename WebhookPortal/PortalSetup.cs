@@ -66,7 +66,7 @@ public static class PortalSetup
         services.AddOptions<ScriptOptions>().BindConfiguration(ScriptOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ScriptSandbox>();
         services.AddListeners();
-        services.AddScoped<EventService>();
+        services.AddEvents();
         services.AddDeliveries();
         services.AddScoped<UserService>();
         services.AddScoped<NotificationService>();
@@ -112,6 +112,7 @@ public static class PortalSetup
         app.MapJobsEndpoints();
         app.MapEventsEndpoints();
         app.Services.ScheduleDeliverySweep();
+        app.Services.SchedulePendingEventSweep();
         app.Services.ScheduleRetention();
 
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

@@ -1,6 +1,13 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using WebhookPortal.Infrastructure.Scripting;
+using WebhookPortal.Tests.Features.Deliveries;
+using WebhookPortal.Tests.Support;
+using static WebhookPortal.Tests.Support.ListenerFixtures;
 
 namespace WebhookPortal.Tests.Security;
 
@@ -8,8 +15,24 @@ namespace WebhookPortal.Tests.Security;
 /// Trust boundary: the code an administrator writes (listener and event scripts) runs inside bounds that hold to
 /// within their settings, and a script that breaks one fails with an error naming it.
 /// </summary>
-public sealed class ScriptBoundsTests
+public sealed class ScriptBoundsTests(ScriptBoundsTests.Portal portal) : IClassFixture<ScriptBoundsTests.Portal>
 {
+    private const int PortalTimeoutMs = 3000;
+    private const string Sample = """[{"id":1,"name":"Deal"}]""";
+    private const string Catastrophic = "/(a+)+$/.test('a'.repeat(40) + '!')";
+
+    /// <summary>Real time (Hangfire runs the scripted events) and room for a script that is slow on purpose.</summary>
+    public sealed class Portal : DeliveryPortalFactory
+    {
+        protected override void ConfigurePortal(IWebHostBuilder builder)
+        {
+            base.ConfigurePortal(builder);
+            builder.UseSetting("Scripts:TimeoutMs", PortalTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            builder.UseSetting("Scripts:MemoryLimitBytes", (512L * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            builder.UseSetting("Scripts:MaxStatements", "1000000000");
+        }
+    }
+
     // Generous for a loaded 2-core machine, and still far below the 10 s the regex engine allowed before.
     private static readonly TimeSpan Margin = TimeSpan.FromMilliseconds(1500);
 
@@ -101,5 +124,88 @@ public sealed class ScriptBoundsTests
         Assert.Equal("\"  7\"", sandbox.Run("(r) => String(r.n).padStart(3)", """{"n":7}"""));
         Assert.Equal("true", sandbox.Run("(r) => /^[a-z]+@[a-z]+\\.com$/.test(r.mail)", """{"mail":"x@y.com"}"""));
         Assert.Equal("""{"d":"2026-01-01T00:00:00.000Z"}""", sandbox.Run("(r) => ({ d: new Date(Date.UTC(2026, 0, 1)) })", "{}"));
+    }
+
+    [Fact]
+    public async Task A_listener_script_that_breaks_a_bound_is_a_422_naming_it_and_stores_nothing()
+    {
+        var listener = await portal.CreateListenerAsync(sample: Sample, rootPath: "");
+        await (await portal.AsAdmin().PutAsJsonAsync($"/api/listeners/{listener.Id}", new { name = listener.Name, enabled = true, script = "(body) => " + Catastrophic + " ? body : body" })).ReadJsonAsync(HttpStatusCode.OK);
+        var logsBefore = await portal.WithDbAsync(db => db.LogEntries.CountAsync(e => e.SourceId == listener.Id));
+
+        var watch = Stopwatch.StartNew();
+        var problem = await (await portal.Anonymous().SendAsync(Json(HttpMethod.Post, listener.HookPath, """{"id":1,"name":"x"}"""))).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
+
+        Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(PortalTimeoutMs) + Margin, $"took {watch.Elapsed.TotalMilliseconds} ms");
+        Assert.Contains("regular expression", problem.GetProperty("detail").GetString());
+        Assert.Contains($"{PortalTimeoutMs} ms", problem.GetProperty("detail").GetString());
+        Assert.Equal(0, await portal.RecordCountAsync(listener.Id));
+        // The refusal itself is logged (as every refusal is); no record, no event.
+        Assert.Equal(logsBefore + 1, await portal.WithDbAsync(db => db.LogEntries.CountAsync(e => e.SourceId == listener.Id)));
+    }
+
+    [Fact]
+    public async Task An_event_script_that_breaks_a_bound_fires_nothing_and_logs_which_bound()
+    {
+        var (listener, name) = await EventTypeAsync("(record) => { const big = 'a'.repeat(1e9); return record; }");
+
+        await (await portal.Anonymous().SendAsync(Json(HttpMethod.Post, listener.HookPath, """{"id":7,"name":"x"}"""))).ReadJsonAsync(HttpStatusCode.OK);
+
+        var error = await PollAsync(() => portal.WithDbAsync(db => db.LogEntries.Where(e => e.Name == name && e.State == "error").Select(e => e.Error).FirstOrDefaultAsync()));
+        Assert.Contains("limit is 1048576", error);
+        Assert.Equal(1, await portal.RecordCountAsync(listener.Id));
+        Assert.Equal(0, await portal.WithDbAsync(db => db.Messages.CountAsync(m => m.EventType == name)));
+        Assert.Equal(0, await portal.WithDbAsync(db => db.PendingEvents.CountAsync()));
+    }
+
+    [Fact]
+    public async Task A_slow_event_script_on_one_listener_does_not_hold_the_writer_for_another()
+    {
+        // Listener A's event script takes two seconds (within its 3 s limit); listener B has no script.
+        var (slow, name) = await EventTypeAsync("(record) => { const end = Date.now() + 2000; while (Date.now() < end) {} return { slow: record.id }; }");
+        var other = await portal.CreateListenerAsync(sample: Sample, rootPath: "");
+
+        var watch = Stopwatch.StartNew();
+        await (await portal.Anonymous().SendAsync(Json(HttpMethod.Post, slow.HookPath, """{"id":1,"name":"a"}"""))).ReadJsonAsync(HttpStatusCode.OK);
+        var aAnswered = watch.Elapsed;
+        await (await portal.Anonymous().SendAsync(Json(HttpMethod.Post, other.HookPath, """{"id":2,"name":"b"}"""))).ReadJsonAsync(HttpStatusCode.OK);
+        var bAnswered = watch.Elapsed;
+
+        // Both answered before A's script could have finished, and its event is not there yet: the script runs after the commit.
+        Assert.True(aAnswered < TimeSpan.FromMilliseconds(1500), $"A answered after {aAnswered.TotalMilliseconds} ms");
+        Assert.True(bAnswered < TimeSpan.FromMilliseconds(2000), $"B answered after {bAnswered.TotalMilliseconds} ms");
+        Assert.Equal(0, await portal.WithDbAsync(db => db.Messages.CountAsync(m => m.EventType == name)));
+        Assert.Equal(1, await portal.RecordCountAsync(other.Id));
+
+        // And the event is still fired, with the script's payload, once the script is done.
+        var payload = await PollAsync(() => portal.WithDbAsync(db => db.Messages.Where(m => m.EventType == name).Select(m => m.Payload).FirstOrDefaultAsync()));
+        Assert.Equal("""{"slow":1}""", payload);
+        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(2000));
+        Assert.Equal(1, await portal.RecordCountAsync(slow.Id));
+        Assert.Equal(0, await portal.WithDbAsync(db => db.PendingEvents.CountAsync()));
+    }
+
+    private async Task<(TestListener Listener, string EventName)> EventTypeAsync(string script)
+    {
+        var listener = await portal.CreateListenerAsync(sample: Sample, rootPath: "");
+        var name = "Scripted" + Guid.NewGuid().ToString("N")[..6];
+        await (await portal.AsAdmin().PostAsJsonAsync($"/api/integrations/{listener.IntegrationId}/event-types",
+            new { name, listenerId = listener.Id, actions = new[] { "insert" }, script, enabled = true })).ReadJsonAsync(HttpStatusCode.Created);
+        return (listener, name);
+    }
+
+    private static async Task<T> PollAsync<T>(Func<Task<T?>> read)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (await read() is { } value)
+            {
+                return value;
+            }
+
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(20), "Timed out waiting for the condition.");
+            await Task.Delay(50); // the poll's interval, bounded by the deadline above
+        }
     }
 }

@@ -37,6 +37,7 @@ public class PortalDbContext(DbContextOptions options)
     public DbSet<JobToken> JobTokens => Set<JobToken>();
     public DbSet<EventType> EventTypes => Set<EventType>();
     public DbSet<Subscription> Subscriptions => Set<Subscription>();
+    public DbSet<PendingEvent> PendingEvents => Set<PendingEvent>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

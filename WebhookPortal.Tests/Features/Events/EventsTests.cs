@@ -103,6 +103,13 @@ public sealed class EventsTests(DeliveryPortalFactory portal) : IClassFixture<De
         await (await PostAsync(listener, """{"id":77,"name":"x","isProject":true}""")).ReadJsonAsync(HttpStatusCode.OK);
 
         Assert.Equal(1, await portal.RecordCountAsync(listener.Id));
+        // The script runs after the receiver's commit (never inside the writer's transaction): wait for its log entry.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await portal.WithDbAsync(db => db.LogEntries.CountAsync(e => e.Name == name && e.State == "error")) == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
         var logged = await portal.LogsAsync($"name={name}&state=error");
         Assert.Contains("cannot map 77", logged.GetProperty("items")[0].GetProperty("error").GetString());
         Assert.Equal(0, await portal.WithDbAsync(db => db.Messages.CountAsync(m => m.EventType == name)));
