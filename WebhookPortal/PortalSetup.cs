@@ -92,6 +92,7 @@ public static class PortalSetup
         });
 
         app.UseAuthentication();
+        app.UseSubscriberKeyBoundary();
         app.UseAuthorization();
         app.UseAntiforgery();
 

@@ -46,6 +46,7 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddScoped<LogActions>();
         Services.AddScoped<WebhookPortal.Features.Notifications.NotificationService>();
         Services.AddScoped<WebhookPortal.Features.Events.EventService>();
+        WebhookPortal.Features.ApiKeys.ApiKeysSetup.AddApiKeys(Services);
 
         // Monaco needs a browser: components get a textarea with the same parameters.
         ComponentFactories.Add<CodeEditor, FakeCodeEditor>();

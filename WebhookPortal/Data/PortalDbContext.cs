@@ -25,6 +25,7 @@ public class PortalDbContext(DbContextOptions options)
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<Integration> Integrations => Set<Integration>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<ApiKeyIntegration> ApiKeyIntegrations => Set<ApiKeyIntegration>();
     public DbSet<Listener> Listeners => Set<Listener>();
     public DbSet<LogEntry> LogEntries => Set<LogEntry>();
     public DbSet<Webhook> Webhooks => Set<Webhook>();

@@ -24,9 +24,11 @@ public sealed class EventsTests(DeliveryPortalFactory portal) : IClassFixture<De
         return (listener, created.GetProperty("id").GetGuid(), name);
     }
 
+    /// <summary>A Subscriber key scoped to every integration that exists now (scoping itself is tested in Security/SubscriberKeyTests).</summary>
     private async Task<HttpClient> SubscriberAsync()
     {
-        var key = (await (await portal.AsAdmin().PostAsJsonAsync("/api/api-keys", new { name = "zapier", role = "Subscriber" })).ReadJsonAsync(HttpStatusCode.Created)).GetProperty("key").GetString()!;
+        var integrationIds = await portal.WithDbAsync(db => db.Integrations.Select(i => i.Id).ToListAsync());
+        var key = (await (await portal.AsAdmin().PostAsJsonAsync("/api/api-keys", new { name = "zapier", role = "Subscriber", integrationIds })).ReadJsonAsync(HttpStatusCode.Created)).GetProperty("key").GetString()!;
         return portal.WithBearer(key);
     }
 

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using WebhookPortal.Data;
+using WebhookPortal.Features.ApiKeys;
 using WebhookPortal.Features.Deliveries;
 using WebhookPortal.Features.Listeners;
 using WebhookPortal.Features.Listeners.Tables;
@@ -37,8 +38,12 @@ public sealed record SubscribedAnswer(Guid Id, string Event, string Target_url, 
 /// <summary>Event types (seed 001's triggers), their payload scripts, data tracking and REST-hook subscriptions.</summary>
 public sealed partial class EventService(
     PortalDbContext db, ScriptSandbox scripts, DeliveryService deliveries, ListenerDirectory listeners, IDataProtectionProvider protection,
-    IOptions<OutboundOptions> outbound, TimeProvider time, IBackgroundJobClient jobs, ILogger<EventService> logger)
+    IOptions<OutboundOptions> outbound, TimeProvider time, IBackgroundJobClient jobs, ILogger<EventService> logger,
+    ApiKeyService keys, IOptions<ApiKeyOptions> keyOptions)
 {
+    // Counting an owner's subscriptions and adding one must not interleave, or two requests could both pass the cap.
+    private static readonly SemaphoreSlim SubscribeLock = new(1, 1);
+
     // Staged in the receiver's transaction, handed to Hangfire once it committed.
     private readonly List<Guid> pendingAfterCommit = [];
 
@@ -122,7 +127,7 @@ public sealed partial class EventService(
     /// <summary>Perform list: payloads for the latest records (up to 3, newest first), or for the listener's sample.</summary>
     public async Task<IReadOnlyList<JsonElement>> PerformListAsync(ClaimsPrincipal caller, string? eventName, Guid? integrationId, CancellationToken ct = default)
     {
-        var entity = await ByNameAsync(eventName, integrationId, ct);
+        var entity = await ByNameAsync(eventName, integrationId, await keys.ScopeOfAsync(caller, ct), ct);
         var payloads = new List<JsonElement>();
         foreach (var record in await SamplesAsync(entity, 3, ct))
         {
@@ -144,26 +149,42 @@ public sealed partial class EventService(
 
     public async Task<SubscribedAnswer> SubscribeAsync(ClaimsPrincipal caller, SubscribeRequest request, CancellationToken ct = default)
     {
-        var entity = await ByNameAsync(request.Event, request.IntegrationId, ct);
+        // A Subscriber key sees only the events of its integrations: any other is "not found", like a missing one.
+        var entity = await ByNameAsync(request.Event, request.IntegrationId, await keys.ScopeOfAsync(caller, ct), ct);
         if (UrlGuard.ValidateUrl(request.Target_url, outbound.Value.AllowedHosts) is { } error)
         {
             throw new UnprocessableException("target_url: " + error);
         }
 
-        var secret = Signer.NewSecret();
-        var subscription = new Subscription
+        var owner = OwnerOf(caller);
+        var cap = keyOptions.Value.MaxSubscriptionsPerKey;
+        await SubscribeLock.WaitAsync(ct);
+        try
         {
-            Id = Guid.NewGuid(),
-            EventTypeId = entity.Id,
-            TargetUrl = request.Target_url!.Trim(),
-            ProtectedSecret = WebhookSecrets.Protect(protection, secret),
-            OwnerId = OwnerOf(caller),
-            OwnerName = caller.Identity?.Name,
-            CreatedUtc = time.GetUtcNow().UtcDateTime,
-        };
-        db.Subscriptions.Add(subscription);
-        await db.SaveChangesAsync(ct);
-        return new SubscribedAnswer(subscription.Id, entity.Name, subscription.TargetUrl, subscription.CreatedUtc, secret);
+            if (await db.Subscriptions.CountAsync(s => s.OwnerId == owner, ct) >= cap)
+            {
+                throw new ConflictException($"This key already has {cap} subscriptions, its limit; unsubscribe one first.");
+            }
+
+            var secret = Signer.NewSecret();
+            var subscription = new Subscription
+            {
+                Id = Guid.NewGuid(),
+                EventTypeId = entity.Id,
+                TargetUrl = request.Target_url!.Trim(),
+                ProtectedSecret = WebhookSecrets.Protect(protection, secret),
+                OwnerId = owner,
+                OwnerName = caller.Identity?.Name,
+                CreatedUtc = time.GetUtcNow().UtcDateTime,
+            };
+            db.Subscriptions.Add(subscription);
+            await db.SaveChangesAsync(ct);
+            return new SubscribedAnswer(subscription.Id, entity.Name, subscription.TargetUrl, subscription.CreatedUtc, secret);
+        }
+        finally
+        {
+            SubscribeLock.Release();
+        }
     }
 
     public async Task<IReadOnlyList<SubscriptionView>> SubscriptionsAsync(ClaimsPrincipal caller, Guid? eventTypeId, CancellationToken ct = default)
@@ -172,7 +193,9 @@ public sealed partial class EventService(
         if (!caller.IsInRole(PortalRoles.Admin) && !caller.IsInRole(PortalRoles.Support))
         {
             var owner = OwnerOf(caller);
-            query = query.Where(s => s.OwnerId == owner);
+            var scope = await keys.ScopeOfAsync(caller, ct) ?? [];
+            var reachable = db.EventTypes.Where(e => scope.Contains(e.IntegrationId)).Select(e => e.Id);
+            query = query.Where(s => s.OwnerId == owner && reachable.Contains(s.EventTypeId));
         }
 
         if (eventTypeId is { } id)
@@ -396,9 +419,15 @@ public sealed partial class EventService(
         return SchemaInference.RecordsAt(sample.RootElement, schema.RootPath, "sample").Take(count).Select(r => r.GetRawText()).ToList();
     }
 
-    private async Task<EventType> ByNameAsync(string? name, Guid? integrationId, CancellationToken ct)
+    private async Task<EventType> ByNameAsync(string? name, Guid? integrationId, IReadOnlyCollection<Guid>? scope, CancellationToken ct)
     {
-        var matches = await db.EventTypes.AsNoTracking().Where(e => e.Name == name && (integrationId == null || e.IntegrationId == integrationId) && e.Enabled).ToListAsync(ct);
+        var query = db.EventTypes.AsNoTracking().Where(e => e.Name == name && (integrationId == null || e.IntegrationId == integrationId) && e.Enabled);
+        if (scope is not null)
+        {
+            query = query.Where(e => scope.Contains(e.IntegrationId));
+        }
+
+        var matches = await query.ToListAsync(ct);
         return matches.Count switch
         {
             0 => throw new NotFoundException($"No event named '{name}'."),

@@ -293,6 +293,21 @@ namespace WebhookPortal.Data.Migrations.Sqlite
                     b.ToTable("ApiKeys", (string)null);
                 });
 
+            modelBuilder.Entity("WebhookPortal.Features.ApiKeys.ApiKeyIntegration", b =>
+                {
+                    b.Property<Guid>("ApiKeyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("IntegrationId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ApiKeyId", "IntegrationId");
+
+                    b.HasIndex("IntegrationId");
+
+                    b.ToTable("ApiKeyIntegrations", (string)null);
+                });
+
             modelBuilder.Entity("WebhookPortal.Features.Deliveries.Delivery", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1025,6 +1040,21 @@ namespace WebhookPortal.Data.Migrations.Sqlite
                     b.HasOne("WebhookPortal.Data.ApplicationUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("WebhookPortal.Features.ApiKeys.ApiKeyIntegration", b =>
+                {
+                    b.HasOne("WebhookPortal.Features.ApiKeys.ApiKey", null)
+                        .WithMany()
+                        .HasForeignKey("ApiKeyId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("WebhookPortal.Features.Integrations.Integration", null)
+                        .WithMany()
+                        .HasForeignKey("IntegrationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
