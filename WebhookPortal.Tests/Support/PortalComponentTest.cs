@@ -46,7 +46,8 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddScoped<LogActions>();
         Services.AddScoped<WebhookPortal.Features.Notifications.NotificationService>();
         Services.AddScoped<WebhookPortal.Features.Events.EventService>();
-        WebhookPortal.Features.ApiKeys.ApiKeysSetup.AddApiKeys(Services);
+        Services.AddOptions<WebhookPortal.Features.ApiKeys.ApiKeyOptions>();
+        Services.AddScoped<WebhookPortal.Features.ApiKeys.ApiKeyService>();
 
         // Monaco needs a browser: components get a textarea with the same parameters.
         ComponentFactories.Add<CodeEditor, FakeCodeEditor>();
