@@ -71,7 +71,7 @@ public static class PortalSetup
         services.AddOptions<ScriptOptions>().BindConfiguration(ScriptOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ScriptSandbox>();
         services.AddListeners();
-        services.AddScoped<EventService>();
+        services.AddEvents();
         services.AddDeliveries();
         services.AddScoped<UserService>();
         services.AddScoped<NotificationService>();
@@ -102,6 +102,7 @@ public static class PortalSetup
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UsePasswordChangeGate();
+        app.UseSubscriberKeyBoundary();
         app.UseAuthorization();
         app.UseBodyLimits();
         app.UseAntiforgery();
@@ -123,6 +124,7 @@ public static class PortalSetup
         app.MapJobsEndpoints();
         app.MapEventsEndpoints();
         app.Services.ScheduleDeliverySweep();
+        app.Services.SchedulePendingEventSweep();
         app.Services.ScheduleRetention();
         app.Services.ScheduleJobFileCleanup();
 

@@ -114,7 +114,7 @@ public sealed class SupportBoundaryTests(PortalFactory portal) : IClassFixture<P
         ["integration update"] = (s, w) => s.GetRequiredService<IntegrationService>().UpdateAsync(w.Listener.IntegrationId, new IntegrationInput("renamed", "changed")),
         ["integration delete"] = (s, w) => s.GetRequiredService<IntegrationService>().DeleteAsync(w.Listener.IntegrationId),
         ["api key list"] = (s, w) => s.GetRequiredService<ApiKeyService>().ListAsync(),
-        ["api key create"] = (s, w) => s.GetRequiredService<ApiKeyService>().CreateAsync("mine", "Admin", PortalFactory.SupportEmail),
+        ["api key create"] = (s, w) => s.GetRequiredService<ApiKeyService>().CreateAsync("mine", "Admin", null, PortalFactory.SupportEmail),
         ["api key revoke"] = (s, w) => s.GetRequiredService<ApiKeyService>().RevokeAsync(w.ApiKeyId),
     };
 

@@ -48,6 +48,8 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddScoped<LogActions>();
         Services.AddScoped<WebhookPortal.Features.Notifications.NotificationService>();
         Services.AddScoped<WebhookPortal.Features.Events.EventService>();
+        Services.AddOptions<WebhookPortal.Features.ApiKeys.ApiKeyOptions>();
+        Services.AddScoped<WebhookPortal.Features.ApiKeys.ApiKeyService>();
 
         // Monaco needs a browser: components get a textarea with the same parameters.
         ComponentFactories.Add<CodeEditor, FakeCodeEditor>();

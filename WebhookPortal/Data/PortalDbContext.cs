@@ -25,6 +25,7 @@ public class PortalDbContext(DbContextOptions options)
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<Integration> Integrations => Set<Integration>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<ApiKeyIntegration> ApiKeyIntegrations => Set<ApiKeyIntegration>();
     public DbSet<Listener> Listeners => Set<Listener>();
     public DbSet<LogEntry> LogEntries => Set<LogEntry>();
     public DbSet<Webhook> Webhooks => Set<Webhook>();
@@ -37,6 +38,7 @@ public class PortalDbContext(DbContextOptions options)
     public DbSet<JobToken> JobTokens => Set<JobToken>();
     public DbSet<EventType> EventTypes => Set<EventType>();
     public DbSet<Subscription> Subscriptions => Set<Subscription>();
+    public DbSet<PendingEvent> PendingEvents => Set<PendingEvent>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

@@ -24,9 +24,11 @@ public sealed class EventsTests(DeliveryPortalFactory portal) : IClassFixture<De
         return (listener, created.GetProperty("id").GetGuid(), name);
     }
 
+    /// <summary>A Subscriber key scoped to every integration that exists now (scoping itself is tested in Security/SubscriberKeyTests).</summary>
     private async Task<HttpClient> SubscriberAsync()
     {
-        var key = (await (await portal.AsAdmin().PostAsJsonAsync("/api/api-keys", new { name = "zapier", role = "Subscriber" })).ReadJsonAsync(HttpStatusCode.Created)).GetProperty("key").GetString()!;
+        var integrationIds = await portal.WithDbAsync(db => db.Integrations.Select(i => i.Id).ToListAsync());
+        var key = (await (await portal.AsAdmin().PostAsJsonAsync("/api/api-keys", new { name = "zapier", role = "Subscriber", integrationIds })).ReadJsonAsync(HttpStatusCode.Created)).GetProperty("key").GetString()!;
         return portal.WithBearer(key);
     }
 
@@ -103,6 +105,13 @@ public sealed class EventsTests(DeliveryPortalFactory portal) : IClassFixture<De
         await (await PostAsync(listener, """{"id":77,"name":"x","isProject":true}""")).ReadJsonAsync(HttpStatusCode.OK);
 
         Assert.Equal(1, await portal.RecordCountAsync(listener.Id));
+        // The script runs after the receiver's commit (never inside the writer's transaction): wait for its log entry.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await portal.WithDbAsync(db => db.LogEntries.CountAsync(e => e.Name == name && e.State == "error")) == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
         var logged = await portal.LogsAsync($"name={name}&state=error");
         Assert.Contains("cannot map 77", logged.GetProperty("items")[0].GetProperty("error").GetString());
         Assert.Equal(0, await portal.WithDbAsync(db => db.Messages.CountAsync(m => m.EventType == name)));

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.WebUtilities;
@@ -8,9 +9,10 @@ using WebhookPortal.Infrastructure.Errors;
 
 namespace WebhookPortal.Features.ApiKeys;
 
-public sealed record ApiKeyView(Guid Id, string Name, string Role, string Prefix, DateTime Created, string? CreatedBy, DateTime? LastUsed);
+/// <summary>A key as listed; <c>IntegrationIds</c> is the scope of a Subscriber key (empty for other roles).</summary>
+public sealed record ApiKeyView(Guid Id, string Name, string Role, string Prefix, DateTime Created, string? CreatedBy, DateTime? LastUsed, IReadOnlyList<Guid> IntegrationIds);
 
-public sealed record CreatedApiKey(Guid Id, string Name, string Role, string Key);
+public sealed record CreatedApiKey(Guid Id, string Name, string Role, string Key, IReadOnlyList<Guid> IntegrationIds);
 
 public sealed class ApiKeyService(PortalDbContext db, TimeProvider time, PortalCaller caller)
 {
@@ -22,13 +24,34 @@ public sealed class ApiKeyService(PortalDbContext db, TimeProvider time, PortalC
     public async Task<IReadOnlyList<ApiKeyView>> ListAsync(CancellationToken ct = default)
     {
         await caller.RequireAdminAsync("see API keys");
+        var scopes = (await db.ApiKeyIntegrations.AsNoTracking().ToListAsync(ct)).ToLookup(s => s.ApiKeyId, s => s.IntegrationId);
         return (await db.ApiKeys.AsNoTracking().ToListAsync(ct))
             .OrderByDescending(k => k.CreatedUtc)
-            .Select(ToView)
+            .Select(k => ToView(k, scopes[k.Id].ToList()))
             .ToList();
     }
 
-    public async Task<CreatedApiKey> CreateAsync(string? name, string? role, string? createdBy, CancellationToken ct = default)
+    /// <summary>
+    /// The integrations a caller may reach through the REST hooks: null when the caller is not a Subscriber key
+    /// (no scope applies), else the key's scope, which is empty for a key created before scopes existed.
+    /// </summary>
+    public async Task<IReadOnlyCollection<Guid>?> ScopeOfAsync(ClaimsPrincipal caller, CancellationToken ct = default)
+    {
+        if (!caller.IsInRole(PortalRoles.Subscriber))
+        {
+            return null;
+        }
+
+        if (!Guid.TryParse(caller.FindFirstValue(WebhookPortal.Infrastructure.Auth.ApiKeyAuthenticationHandler.ApiKeyIdClaim), out var keyId))
+        {
+            return [];
+        }
+
+        return await db.ApiKeyIntegrations.AsNoTracking().Where(s => s.ApiKeyId == keyId).Select(s => s.IntegrationId).ToListAsync(ct);
+    }
+
+    /// <summary>Creates a key; a Subscriber key needs one or more existing integrations (its scope), other roles none.</summary>
+    public async Task<CreatedApiKey> CreateAsync(string? name, string? role, IReadOnlyCollection<Guid>? integrationIds, string? createdBy, CancellationToken ct = default)
     {
         await caller.RequireAdminAsync("create API keys");
         var errors = new Dictionary<string, string[]>();
@@ -53,6 +76,23 @@ public sealed class ApiKeyService(PortalDbContext db, TimeProvider time, PortalC
             throw new PortalValidationException(errors);
         }
 
+        var scope = integrationIds?.Distinct().ToList() ?? [];
+        if (canonicalRole == PortalRoles.Subscriber && scope.Count == 0)
+        {
+            throw new UnprocessableException("integrationIds: a Subscriber key needs one or more integrations it may reach.");
+        }
+
+        if (canonicalRole != PortalRoles.Subscriber && scope.Count > 0)
+        {
+            throw new UnprocessableException($"integrationIds: only Subscriber keys are scoped to integrations; a {canonicalRole} key reaches what its role allows.");
+        }
+
+        var known = await db.Integrations.Where(i => scope.Contains(i.Id)).Select(i => i.Id).ToListAsync(ct);
+        if (scope.Except(known).ToList() is { Count: > 0 } unknown)
+        {
+            throw new UnprocessableException($"integrationIds: no integration with id {string.Join(", ", unknown)}.");
+        }
+
         var prefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         var secret = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
         var key = $"{KeyPrefix}{prefix}_{secret}";
@@ -67,8 +107,9 @@ public sealed class ApiKeyService(PortalDbContext db, TimeProvider time, PortalC
             CreatedBy = createdBy,
         };
         db.ApiKeys.Add(entity);
+        db.ApiKeyIntegrations.AddRange(scope.Select(id => new ApiKeyIntegration { ApiKeyId = entity.Id, IntegrationId = id }));
         await db.SaveChangesAsync(ct);
-        return new CreatedApiKey(entity.Id, entity.Name, entity.Role, key);
+        return new CreatedApiKey(entity.Id, entity.Name, entity.Role, key, scope);
     }
 
     public async Task RevokeAsync(Guid id, CancellationToken ct = default)
@@ -115,5 +156,5 @@ public sealed class ApiKeyService(PortalDbContext db, TimeProvider time, PortalC
 
     private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
-    private static ApiKeyView ToView(ApiKey k) => new(k.Id, k.Name, k.Role, KeyPrefix + k.Prefix, k.CreatedUtc, k.CreatedBy, k.LastUsedUtc);
+    private static ApiKeyView ToView(ApiKey k, IReadOnlyList<Guid> scope) => new(k.Id, k.Name, k.Role, KeyPrefix + k.Prefix, k.CreatedUtc, k.CreatedBy, k.LastUsedUtc, scope);
 }

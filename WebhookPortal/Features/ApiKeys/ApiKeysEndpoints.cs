@@ -6,7 +6,8 @@ using WebhookPortal.Infrastructure.Http;
 
 namespace WebhookPortal.Features.ApiKeys;
 
-public sealed record CreateApiKeyRequest(string? Name, string? Role);
+/// <summary><c>integrationIds</c>: required for a Subscriber key (the integrations whose events it may subscribe to), refused for other roles.</summary>
+public sealed record CreateApiKeyRequest(string? Name, string? Role, List<Guid>? IntegrationIds = null);
 
 public static class ApiKeysEndpoints
 {
@@ -24,9 +25,10 @@ public static class ApiKeysEndpoints
         TypedResults.Ok(await service.ListAsync(ct));
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]
     private static async Task<Created<CreatedApiKey>> Create(CreateApiKeyRequest request, ApiKeyService service, ClaimsPrincipal user, CancellationToken ct)
     {
-        var created = await service.CreateAsync(request.Name, request.Role, user.Identity?.Name, ct);
+        var created = await service.CreateAsync(request.Name, request.Role, request.IntegrationIds, user.Identity?.Name, ct);
         return TypedResults.Created($"/api/api-keys/{created.Id}", created);
     }
 

@@ -1,7 +1,49 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Mvc;
+using WebhookPortal.Infrastructure.Auth;
+
 namespace WebhookPortal.Features.ApiKeys;
+
+public sealed class ApiKeyOptions
+{
+    public const string Section = "ApiKeys";
+
+    /// <summary>REST-hook subscriptions one owner (a Subscriber key, or a user) may hold.</summary>
+    [Range(1, 100_000)]
+    public int MaxSubscriptionsPerKey { get; set; } = 100;
+}
 
 public static class ApiKeysSetup
 {
-    public static IServiceCollection AddApiKeys(this IServiceCollection services) =>
-        services.AddScoped<ApiKeyService>();
+    public static IServiceCollection AddApiKeys(this IServiceCollection services)
+    {
+        services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        return services.AddScoped<ApiKeyService>();
+    }
+
+    /// <summary>
+    /// A Subscriber key opens /api/hooks/* and nothing else: any other path answers 403, whatever that endpoint's
+    /// own policy says (a forgotten policy or an anonymous endpoint must not widen a Subscriber key).
+    /// </summary>
+    public static IApplicationBuilder UseSubscriberKeyBoundary(this IApplicationBuilder app) =>
+        app.Use(async (context, next) =>
+        {
+            if (context.User.IsInRole(PortalRoles.Subscriber) && !context.Request.Path.StartsWithSegments("/api/hooks"))
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context,
+                    ProblemDetails = new ProblemDetails
+                    {
+                        Status = StatusCodes.Status403Forbidden,
+                        Title = "Forbidden.",
+                        Detail = "A Subscriber key may only use /api/hooks/*.",
+                    },
+                });
+                return;
+            }
+
+            await next(context);
+        });
 }

@@ -2,10 +2,12 @@ using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Hangfire;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using WebhookPortal.Data;
+using WebhookPortal.Features.ApiKeys;
 using WebhookPortal.Features.Deliveries;
 using WebhookPortal.Features.Listeners;
 using WebhookPortal.Features.Listeners.Tables;
@@ -42,8 +44,15 @@ public sealed record SubscribedAnswer(Guid Id, string Event, string Target_url, 
 /// <summary>Event types (seed 001's triggers), their payload scripts, data tracking and REST-hook subscriptions.</summary>
 public sealed partial class EventService(
     PortalDbContext db, ScriptSandbox scripts, DeliveryService deliveries, ListenerDirectory listeners, IDataProtectionProvider protection,
-    IOptions<OutboundOptions> outbound, TimeProvider time, PortalCaller caller)
+    IOptions<OutboundOptions> outbound, TimeProvider time, IBackgroundJobClient jobs, ILogger<EventService> logger,
+    ApiKeyService keys, IOptions<ApiKeyOptions> keyOptions, PortalCaller caller)
 {
+    // Counting an owner's subscriptions and adding one must not interleave, or two requests could both pass the cap.
+    private static readonly SemaphoreSlim SubscribeLock = new(1, 1);
+
+    // Staged in the receiver's transaction, handed to Hangfire once it committed.
+    private readonly List<Guid> pendingAfterCommit = [];
+
     public const string SubscriptionTarget = DeliveryTargets.Subscription;
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
@@ -129,7 +138,7 @@ public sealed partial class EventService(
     /// <summary>Perform list: payloads for the latest records (up to 3, newest first), or for the listener's sample.</summary>
     public async Task<IReadOnlyList<JsonElement>> PerformListAsync(ClaimsPrincipal caller, string? eventName, Guid? integrationId, CancellationToken ct = default)
     {
-        var entity = await ByNameAsync(eventName, integrationId, ct);
+        var entity = await ByNameAsync(eventName, integrationId, await keys.ScopeOfAsync(caller, ct), ct);
         var payloads = new List<JsonElement>();
         foreach (var record in await SamplesAsync(entity, 3, ct))
         {
@@ -151,26 +160,42 @@ public sealed partial class EventService(
 
     public async Task<SubscribedAnswer> SubscribeAsync(ClaimsPrincipal caller, SubscribeRequest request, CancellationToken ct = default)
     {
-        var entity = await ByNameAsync(request.Event, request.IntegrationId, ct);
+        // A Subscriber key sees only the events of its integrations: any other is "not found", like a missing one.
+        var entity = await ByNameAsync(request.Event, request.IntegrationId, await keys.ScopeOfAsync(caller, ct), ct);
         if (UrlGuard.ValidateUrl(request.Target_url, outbound.Value.AllowedHosts) is { } error)
         {
             throw new UnprocessableException("target_url: " + error);
         }
 
-        var secret = Signer.NewSecret();
-        var subscription = new Subscription
+        var owner = OwnerOf(caller);
+        var cap = keyOptions.Value.MaxSubscriptionsPerKey;
+        await SubscribeLock.WaitAsync(ct);
+        try
         {
-            Id = Guid.NewGuid(),
-            EventTypeId = entity.Id,
-            TargetUrl = request.Target_url!.Trim(),
-            ProtectedSecret = WebhookSecrets.Protect(protection, secret),
-            OwnerId = OwnerOf(caller),
-            OwnerName = caller.Identity?.Name,
-            CreatedUtc = time.GetUtcNow().UtcDateTime,
-        };
-        db.Subscriptions.Add(subscription);
-        await db.SaveChangesAsync(ct);
-        return new SubscribedAnswer(subscription.Id, entity.Name, subscription.TargetUrl, subscription.CreatedUtc, secret);
+            if (await db.Subscriptions.CountAsync(s => s.OwnerId == owner, ct) >= cap)
+            {
+                throw new ConflictException($"This key already has {cap} subscriptions, its limit; unsubscribe one first.");
+            }
+
+            var secret = Signer.NewSecret();
+            var subscription = new Subscription
+            {
+                Id = Guid.NewGuid(),
+                EventTypeId = entity.Id,
+                TargetUrl = request.Target_url!.Trim(),
+                ProtectedSecret = WebhookSecrets.Protect(protection, secret),
+                OwnerId = owner,
+                OwnerName = caller.Identity?.Name,
+                CreatedUtc = time.GetUtcNow().UtcDateTime,
+            };
+            db.Subscriptions.Add(subscription);
+            await db.SaveChangesAsync(ct);
+            return new SubscribedAnswer(subscription.Id, entity.Name, subscription.TargetUrl, subscription.CreatedUtc, secret);
+        }
+        finally
+        {
+            SubscribeLock.Release();
+        }
     }
 
     public async Task<IReadOnlyList<SubscriptionView>> SubscriptionsAsync(ClaimsPrincipal caller, Guid? eventTypeId, CancellationToken ct = default)
@@ -179,7 +204,9 @@ public sealed partial class EventService(
         if (!caller.IsInRole(PortalRoles.Admin) && !caller.IsInRole(PortalRoles.Support))
         {
             var owner = OwnerOf(caller);
-            query = query.Where(s => s.OwnerId == owner);
+            var scope = await keys.ScopeOfAsync(caller, ct) ?? [];
+            var reachable = db.EventTypes.Where(e => scope.Contains(e.IntegrationId)).Select(e => e.Id);
+            query = query.Where(s => s.OwnerId == owner && reachable.Contains(s.EventTypeId));
         }
 
         if (eventTypeId is { } id)
@@ -210,7 +237,9 @@ public sealed partial class EventService(
 
     /// <summary>
     /// Data tracking, inside the receiver's write transaction: each change fires the listener's matching event
-    /// types; payloads are staged as messages (outbox) and script errors are logged, never failing the request.
+    /// types. Without a script the record is the payload and is staged as a message at once (outbox); with one,
+    /// the change is staged as a <see cref="PendingEvent"/> and its script runs after the commit
+    /// (<see cref="RunPendingAsync"/>), so a slow script never holds the writer. Never fails the request.
     /// </summary>
     public async Task<List<Delivery>> StageAsync(Guid integrationId, Guid listenerId, IReadOnlyList<RecordChange> changes, CancellationToken ct)
     {
@@ -226,49 +255,127 @@ public sealed partial class EventService(
             return staged;
         }
 
-        var webhooks = await db.Webhooks.AsNoTracking().Where(w => w.IntegrationId == integrationId && w.Enabled).ToListAsync(ct);
+        List<Webhook>? webhooks = null;
         foreach (var change in changes)
         {
             foreach (var type in types.Where(t => t.Actions.Contains(change.Action)))
             {
-                string? payload;
-                try
+                var record = change.Record.ToJsonString();
+                if (!string.IsNullOrWhiteSpace(type.Script))
                 {
-                    payload = Payload(type, change.Record.ToJsonString(), change.Action);
-                }
-                catch (UnprocessableException ex)
-                {
-                    db.LogEntries.Add(new LogEntry
-                    {
-                        TimeUtc = time.GetUtcNow().UtcDateTime,
-                        Direction = LogDirection.Outbound,
-                        IntegrationId = integrationId,
-                        SourceId = type.Id,
-                        Name = type.Name,
-                        Method = "EVENT",
-                        Path = $"event:{type.Name}/{change.Action}",
-                        State = LogState.Error,
-                        Error = "The payload script failed; the event was not sent: " + ex.Message,
-                        RequestBody = change.Record.ToJsonString(),
-                    });
+                    var pending = new PendingEvent { Id = Guid.NewGuid(), IntegrationId = integrationId, EventTypeId = type.Id, Action = change.Action, RecordJson = record, CreatedUtc = time.GetUtcNow().UtcDateTime };
+                    db.PendingEvents.Add(pending);
+                    pendingAfterCommit.Add(pending.Id);
                     continue;
                 }
 
-                if (payload is null)
-                {
-                    continue;
-                }
-
-                var subscriptions = await db.Subscriptions.AsNoTracking().Where(s => s.EventTypeId == type.Id).ToListAsync(ct);
-                var targets = subscriptions.Select(s => new DeliveryRequest(SubscriptionTarget, s.Id, $"{type.Name} → {s.TargetUrl}", s.TargetUrl))
-                    .Concat(webhooks.Where(w => w.Accepts(type.Name)).Select(w => new DeliveryRequest(DeliveryTargets.Webhook, w.Id, w.Name, w.PostUrl)))
-                    .ToList();
-                var (_, deliveriesOfEvent) = deliveries.Stage(integrationId, type.Name, payload, targets);
-                staged.AddRange(deliveriesOfEvent);
+                webhooks ??= await db.Webhooks.AsNoTracking().Where(w => w.IntegrationId == integrationId && w.Enabled).ToListAsync(ct);
+                staged.AddRange(await StageMessageAsync(type, record, webhooks, ct));
             }
         }
 
         return staged;
+    }
+
+    /// <summary>After the receiver's commit: hands the scripted changes of the batch to Hangfire.</summary>
+    public void DispatchPending()
+    {
+        foreach (var id in pendingAfterCommit)
+        {
+            try
+            {
+                jobs.Enqueue<EventService>(e => e.RunPendingAsync(id, CancellationToken.None));
+            }
+            catch (Exception ex)
+            {
+                // The pending event is committed: the sweep picks it up.
+                logger.LogWarning(ex, "Could not hand pending event {PendingEventId} to Hangfire; the sweep will.", id);
+            }
+        }
+
+        pendingAfterCommit.Clear();
+    }
+
+    /// <summary>
+    /// Runs a pending event's payload script outside any transaction, then stages the message (or logs the script's
+    /// error) and removes the pending row in one transaction; a second run of the same row finds it gone and stops.
+    /// </summary>
+    [AutomaticRetry(Attempts = 0)]
+    public async Task RunPendingAsync(Guid id, CancellationToken ct = default)
+    {
+        var pending = await db.PendingEvents.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, ct);
+        if (pending is null)
+        {
+            return;
+        }
+
+        var type = await db.EventTypes.AsNoTracking().FirstOrDefaultAsync(e => e.Id == pending.EventTypeId && e.Enabled, ct);
+        string? payload = null;
+        string? error = null;
+        if (type is not null)
+        {
+            try
+            {
+                payload = Payload(type, pending.RecordJson, pending.Action);
+            }
+            catch (UnprocessableException ex)
+            {
+                error = ex.Message;
+            }
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        if (await db.PendingEvents.Where(p => p.Id == id).ExecuteDeleteAsync(ct) == 0)
+        {
+            return;
+        }
+
+        var staged = new List<Delivery>();
+        if (type is not null && error is not null)
+        {
+            logger.LogWarning("The payload script of event type {EventType} failed; the event was not sent: {Error}", type.Name, error);
+            db.LogEntries.Add(new LogEntry
+            {
+                TimeUtc = time.GetUtcNow().UtcDateTime,
+                Direction = LogDirection.Outbound,
+                IntegrationId = pending.IntegrationId,
+                SourceId = type.Id,
+                Name = type.Name,
+                Method = "EVENT",
+                Path = $"event:{type.Name}/{pending.Action}",
+                State = LogState.Error,
+                Error = "The payload script failed; the event was not sent: " + error,
+                RequestBody = pending.RecordJson,
+            });
+        }
+        else if (type is not null && payload is not null)
+        {
+            var webhooks = await db.Webhooks.AsNoTracking().Where(w => w.IntegrationId == pending.IntegrationId && w.Enabled).ToListAsync(ct);
+            staged = await StageMessageAsync(type, payload, webhooks, ct);
+        }
+
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        deliveries.Dispatch(staged);
+    }
+
+    /// <summary>Hands pending events that lost their Hangfire job (a restart with in-memory storage) back to it.</summary>
+    public async Task<int> SweepPendingAsync(CancellationToken ct = default)
+    {
+        var before = time.GetUtcNow().UtcDateTime - TimeSpan.FromSeconds(30);
+        pendingAfterCommit.AddRange(await db.PendingEvents.AsNoTracking().Where(p => p.CreatedUtc < before).OrderBy(p => p.CreatedUtc).Select(p => p.Id).Take(1000).ToListAsync(ct));
+        var count = pendingAfterCommit.Count;
+        DispatchPending();
+        return count;
+    }
+
+    private async Task<List<Delivery>> StageMessageAsync(EventType type, string payload, List<Webhook> webhooks, CancellationToken ct)
+    {
+        var subscriptions = await db.Subscriptions.AsNoTracking().Where(s => s.EventTypeId == type.Id).ToListAsync(ct);
+        var targets = subscriptions.Select(s => new DeliveryRequest(SubscriptionTarget, s.Id, $"{type.Name} → {s.TargetUrl}", s.TargetUrl))
+            .Concat(webhooks.Where(w => w.Accepts(type.Name)).Select(w => new DeliveryRequest(DeliveryTargets.Webhook, w.Id, w.Name, w.PostUrl)))
+            .ToList();
+        return deliveries.Stage(type.IntegrationId, type.Name, payload, targets).Deliveries;
     }
 
     private string? Payload(EventType type, string record, string action) => Payload(type.Script, record, action);
@@ -323,9 +430,15 @@ public sealed partial class EventService(
         return SchemaInference.RecordsAt(sample.RootElement, schema.RootPath, "sample").Take(count).Select(r => r.GetRawText()).ToList();
     }
 
-    private async Task<EventType> ByNameAsync(string? name, Guid? integrationId, CancellationToken ct)
+    private async Task<EventType> ByNameAsync(string? name, Guid? integrationId, IReadOnlyCollection<Guid>? scope, CancellationToken ct)
     {
-        var matches = await db.EventTypes.AsNoTracking().Where(e => e.Name == name && (integrationId == null || e.IntegrationId == integrationId) && e.Enabled).ToListAsync(ct);
+        var query = db.EventTypes.AsNoTracking().Where(e => e.Name == name && (integrationId == null || e.IntegrationId == integrationId) && e.Enabled);
+        if (scope is not null)
+        {
+            query = query.Where(e => scope.Contains(e.IntegrationId));
+        }
+
+        var matches = await query.ToListAsync(ct);
         return matches.Count switch
         {
             0 => throw new NotFoundException($"No event named '{name}'."),

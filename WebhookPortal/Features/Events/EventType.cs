@@ -60,8 +60,34 @@ public sealed class Subscription
     public DateTime CreatedUtc { get; set; }
 }
 
-internal sealed class EventConfiguration : IEntityTypeConfiguration<EventType>, IEntityTypeConfiguration<Subscription>
+/// <summary>
+/// A change whose event type has a payload script, written by the receiver in its transaction (outbox) and turned
+/// into a message after the commit: scripts never run while the writer's shared transaction is open.
+/// </summary>
+public sealed class PendingEvent
 {
+    public Guid Id { get; set; }
+
+    public Guid IntegrationId { get; set; }
+
+    public Guid EventTypeId { get; set; }
+
+    public required string Action { get; set; }
+
+    public required string RecordJson { get; set; }
+
+    public DateTime CreatedUtc { get; set; }
+}
+
+internal sealed class EventConfiguration : IEntityTypeConfiguration<EventType>, IEntityTypeConfiguration<Subscription>, IEntityTypeConfiguration<PendingEvent>
+{
+    public void Configure(EntityTypeBuilder<PendingEvent> builder)
+    {
+        builder.ToTable("PendingEvents");
+        builder.Property(e => e.Action).HasMaxLength(16);
+        builder.HasIndex(e => e.CreatedUtc);
+    }
+
     public void Configure(EntityTypeBuilder<EventType> builder)
     {
         builder.ToTable("EventTypes");

@@ -304,6 +304,21 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                     b.ToTable("ApiKeys", (string)null);
                 });
 
+            modelBuilder.Entity("WebhookPortal.Features.ApiKeys.ApiKeyIntegration", b =>
+                {
+                    b.Property<Guid>("ApiKeyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("IntegrationId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("ApiKeyId", "IntegrationId");
+
+                    b.HasIndex("IntegrationId");
+
+                    b.ToTable("ApiKeyIntegrations", (string)null);
+                });
+
             modelBuilder.Entity("WebhookPortal.Features.Deliveries.Delivery", b =>
                 {
                     b.Property<Guid>("Id")
@@ -443,6 +458,37 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                         .IsUnique();
 
                     b.ToTable("EventTypes", (string)null);
+                });
+
+            modelBuilder.Entity("WebhookPortal.Features.Events.PendingEvent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTime>("CreatedUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("EventTypeId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("IntegrationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("RecordJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedUtc");
+
+                    b.ToTable("PendingEvents", (string)null);
                 });
 
             modelBuilder.Entity("WebhookPortal.Features.Events.Subscription", b =>
@@ -1009,6 +1055,21 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                     b.HasOne("WebhookPortal.Data.ApplicationUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("WebhookPortal.Features.ApiKeys.ApiKeyIntegration", b =>
+                {
+                    b.HasOne("WebhookPortal.Features.ApiKeys.ApiKey", null)
+                        .WithMany()
+                        .HasForeignKey("ApiKeyId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("WebhookPortal.Features.Integrations.Integration", null)
+                        .WithMany()
+                        .HasForeignKey("IntegrationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -293,6 +293,21 @@ namespace WebhookPortal.Data.Migrations.Sqlite
                     b.ToTable("ApiKeys", (string)null);
                 });
 
+            modelBuilder.Entity("WebhookPortal.Features.ApiKeys.ApiKeyIntegration", b =>
+                {
+                    b.Property<Guid>("ApiKeyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("IntegrationId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ApiKeyId", "IntegrationId");
+
+                    b.HasIndex("IntegrationId");
+
+                    b.ToTable("ApiKeyIntegrations", (string)null);
+                });
+
             modelBuilder.Entity("WebhookPortal.Features.Deliveries.Delivery", b =>
                 {
                     b.Property<Guid>("Id")
@@ -432,6 +447,37 @@ namespace WebhookPortal.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("EventTypes", (string)null);
+                });
+
+            modelBuilder.Entity("WebhookPortal.Features.Events.PendingEvent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("EventTypeId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("IntegrationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RecordJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedUtc");
+
+                    b.ToTable("PendingEvents", (string)null);
                 });
 
             modelBuilder.Entity("WebhookPortal.Features.Events.Subscription", b =>
@@ -994,6 +1040,21 @@ namespace WebhookPortal.Data.Migrations.Sqlite
                     b.HasOne("WebhookPortal.Data.ApplicationUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("WebhookPortal.Features.ApiKeys.ApiKeyIntegration", b =>
+                {
+                    b.HasOne("WebhookPortal.Features.ApiKeys.ApiKey", null)
+                        .WithMany()
+                        .HasForeignKey("ApiKeyId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("WebhookPortal.Features.Integrations.Integration", null)
+                        .WithMany()
+                        .HasForeignKey("IntegrationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

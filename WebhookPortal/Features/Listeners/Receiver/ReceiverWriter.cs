@@ -119,6 +119,7 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
             try
             {
                 scope.ServiceProvider.GetRequiredService<DeliveryService>().Dispatch(staged);
+                events.DispatchPending();
             }
             catch (Exception ex)
             {

@@ -1,0 +1,16 @@
+using Hangfire;
+
+namespace WebhookPortal.Features.Events;
+
+public static class EventsSetup
+{
+    public const string PendingSweepJobId = "pending-event-sweep";
+
+    public static IServiceCollection AddEvents(this IServiceCollection services) =>
+        services.AddScoped<EventService>();
+
+    /// <summary>Scripted events whose Hangfire job was lost (in-memory storage across a restart) run within a minute.</summary>
+    public static void SchedulePendingEventSweep(this IServiceProvider services) =>
+        services.GetRequiredService<IRecurringJobManager>()
+            .AddOrUpdate<EventService>(PendingSweepJobId, e => e.SweepPendingAsync(CancellationToken.None), Cron.Minutely());
+}
