@@ -154,7 +154,7 @@ public sealed class DeleteCascadeTests(PortalFactory portal) : IClassFixture<Por
     {
         var listener = await portal.CreateListenerAsync();
         var path = kind == "integrations" ? $"/api/integrations/{listener.IntegrationId}/deletion-impact" : $"/api/listeners/{listener.Id}/deletion-impact";
-        var subscriberKey = (await (await portal.AsAdmin().PostAsJsonAsync("/api/api-keys", new { name = "zapier", role = "Subscriber" })).ReadJsonAsync(HttpStatusCode.Created)).GetProperty("key").GetString()!;
+        var subscriberKey = await portal.CreateApiKeyAsync("Subscriber", "zapier", listener.IntegrationId);
 
         await (await portal.AsAdmin().GetAsync(path)).ReadJsonAsync(HttpStatusCode.OK);
         await (await (await portal.AsSupportAsync()).GetAsync(path)).AssertProblemAsync(HttpStatusCode.Forbidden);

@@ -37,7 +37,7 @@ public sealed class DeleteConfirmationTests : PortalComponentTest
         await db.SaveChangesAsync();
 
         // Five stored records in real generated tables.
-        using var scope = Services.CreateScope();
+        using var scope = AdminScope();
         await scope.ServiceProvider.GetRequiredService<ListenerService>().GenerateTablesAsync(listenerId,
             new TablesRequest(System.Text.Json.JsonDocument.Parse("""{"id":1}""").RootElement, "orders", null, ["id"]));
         await using var data = Database.CreateContext();

@@ -129,7 +129,5 @@ public sealed class PageSurfaceTests(PortalFactory portal) : IClassFixture<Porta
         }
     }
 
-    private async Task<string> KeyAsync(string role) =>
-        (await (await portal.AsAdmin().PostAsJsonAsync("/api/api-keys", new { name = "surface-" + role.ToLowerInvariant() + "-" + Guid.NewGuid().ToString("N")[..6], role }))
-            .ReadJsonAsync(HttpStatusCode.Created)).GetProperty("key").GetString()!;
+    private Task<string> KeyAsync(string role) => portal.CreateApiKeyAsync(role, "surface-" + role.ToLowerInvariant() + "-" + Guid.NewGuid().ToString("N")[..6]);
 }

@@ -186,9 +186,6 @@ public sealed class SubscriberKeyTests(SubscriberKeyTests.Portal portal) : IClas
     [InlineData("POST", "/v1/mint/organizations/ORG/webhooks")]
     [InlineData("GET", "/api/authenticate")]
     [InlineData("POST", "/api/authenticate")]
-    [InlineData("GET", "/listeners")]
-    [InlineData("GET", "/api-keys")]
-    [InlineData("GET", "/")]
     public async Task A_subscriber_key_reaches_nothing_outside_the_hooks(string method, string path)
     {
         var ev = await EventAsync();
@@ -205,6 +202,22 @@ public sealed class SubscriberKeyTests(SubscriberKeyTests.Portal portal) : IClas
         var problem = await (await subscriber.SendAsync(request)).AssertProblemAsync(HttpStatusCode.Forbidden);
         Assert.Contains("/api/hooks", problem.GetProperty("detail").GetString());
         Assert.Equal(before, await portal.WithDbAsync(db => db.Webhooks.CountAsync()));
+    }
+
+    [Theory]
+    [InlineData("/listeners")]
+    [InlineData("/api-keys")]
+    [InlineData("/")]
+    public async Task A_subscriber_key_on_a_page_is_no_credential_at_all(string path)
+    {
+        var ev = await EventAsync();
+        var subscriber = await KeyAsync("Subscriber", ev.IntegrationId);
+
+        // Pages take only the sign-in cookie: the key is ignored and the browser is sent to sign in.
+        var response = await subscriber.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/Account/Login", response.Headers.Location?.PathAndQuery ?? response.Headers.Location?.OriginalString);
     }
 
     [Fact]

@@ -179,7 +179,7 @@ public sealed class SupportBoundaryTests(PortalFactory portal) : IClassFixture<P
         }
 
         // The other doors stay shut: a Subscriber key and no credentials at all.
-        var key = (await (await admin.PostAsJsonAsync("/api/api-keys", new { name = "zap", role = "Subscriber" })).ReadJsonAsync(HttpStatusCode.Created)).GetProperty("key").GetString()!;
+        var key = await portal.CreateApiKeyAsync("Subscriber", "zap-" + Guid.NewGuid().ToString("N")[..6]);
         await (await portal.WithBearer(key).GetAsync(urls[0])).AssertProblemAsync(HttpStatusCode.Forbidden);
         await (await portal.Anonymous().GetAsync(urls[0])).AssertProblemAsync(HttpStatusCode.Unauthorized);
     }
@@ -231,7 +231,7 @@ public sealed class SupportBoundaryTests(PortalFactory portal) : IClassFixture<P
         await (await portal.Anonymous().SendAsync(request)).ReadJsonAsync(HttpStatusCode.OK);
         var logId = (await portal.LogsAsync($"sourceId={world.Listener.Id}")).GetProperty("items")[0].GetProperty("id").GetInt64();
         var admin = portal.AsAdmin();
-        var key = (await (await admin.PostAsJsonAsync("/api/api-keys", new { name = "zap", role = "Subscriber" })).ReadJsonAsync(HttpStatusCode.Created)).GetProperty("key").GetString()!;
+        var key = await portal.CreateApiKeyAsync("Subscriber", "zap-" + Guid.NewGuid().ToString("N")[..6]);
         var before = await FingerprintAsync(world);
 
         await (await portal.WithBearer(key).PostAsync($"/api/logs/{logId}/replay", null)).AssertProblemAsync(HttpStatusCode.Forbidden);

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Identity;
@@ -153,6 +154,25 @@ public class PortalFactory : WebApplicationFactory<Program>
     }
 
     public HttpClient AsAdmin() => WithBasic(AdminEmail, AdminPassword);
+
+    /// <summary>
+    /// Creates an API key through the API as an admin would and returns it (shown once). A Subscriber key is
+    /// scoped to the given integrations, or to a new one when none are given (a Subscriber key always has a scope).
+    /// </summary>
+    public async Task<string> CreateApiKeyAsync(string role, string? name = null, params Guid[] integrationIds)
+    {
+        if (role == PortalRoles.Subscriber && integrationIds.Length == 0)
+        {
+            var integration = await AsAdmin().PostAsJsonAsync("/api/integrations", new { name = "scope-" + Guid.NewGuid().ToString("N")[..8] });
+            integrationIds = [(await integration.ReadJsonAsync(System.Net.HttpStatusCode.Created)).GetProperty("id").GetGuid()];
+        }
+
+        name ??= role.ToLowerInvariant() + "-" + Guid.NewGuid().ToString("N")[..6];
+        var response = role == PortalRoles.Subscriber
+            ? await AsAdmin().PostAsJsonAsync("/api/api-keys", new { name, role, integrationIds })
+            : await AsAdmin().PostAsJsonAsync("/api/api-keys", new { name, role });
+        return (await response.ReadJsonAsync(System.Net.HttpStatusCode.Created)).GetProperty("key").GetString()!;
+    }
 
     public HttpClient AdminJson() => AsAdmin();
 
