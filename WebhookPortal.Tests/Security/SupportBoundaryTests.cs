@@ -232,6 +232,15 @@ public sealed class SupportBoundaryTests(PortalFactory portal) : IClassFixture<P
         var logId = (await portal.LogsAsync($"sourceId={world.Listener.Id}")).GetProperty("items")[0].GetProperty("id").GetInt64();
         var admin = portal.AsAdmin();
         var key = await portal.CreateApiKeyAsync("Subscriber", "zap-" + Guid.NewGuid().ToString("N")[..6]);
+
+        // The record fires an event whose script runs after the commit: let it settle before taking the fingerprint.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await portal.WithDbAsync(db => db.PendingEvents.CountAsync()) > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The staged event was never processed.");
+            await Task.Delay(20);
+        }
+
         var before = await FingerprintAsync(world);
 
         await (await portal.WithBearer(key).PostAsync($"/api/logs/{logId}/replay", null)).AssertProblemAsync(HttpStatusCode.Forbidden);
