@@ -52,9 +52,14 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
         Assert.Equal(200, await api.PushAsync(hookPath, token, """{"items":[{"id":1,"title":"Renewal","amount":1200.5,"won":true,"owner":{"email":"ann@example.com"},"notes":[{"text":"Call on Monday","tags":[{"tag":"urgent"},{"tag":"renewal"}]},{"text":"Sent quote"}]},{"id":2,"title":"Upsell","amount":300,"won":false,"owner":{"email":"bob@example.com"},"notes":[]}]}"""));
         Assert.Equal(401, await api.PushAsync(hookPath, "wrong", """{"items":[]}"""));
 
+        // A listener without authentication stands out in the list.
+        var open = await api.AsAdmin().PostAsJsonAsync($"/api/integrations/{integrationId}/listeners", new { name = "Tour open door", enabled = true, auth = new { method = "None" } });
+        Assert.True(open.IsSuccessStatusCode, await open.Content.ReadAsStringAsync());
+
         await Page.GotoAsync("/listeners");
         await Interactivity.WaitAsync(Page);
         await Expect(Page.GetByTestId("listeners-table")).ToContainTextAsync("Tour deals");
+        await Expect(Page.GetByTestId("no-auth-badge")).ToHaveCountAsync(1);
         await SnapAsync("10-listeners");
 
         await Page.GotoAsync($"/listeners/{listenerId}");
@@ -153,6 +158,16 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
         await Page.GotoAsync("/api-keys");
         await Interactivity.WaitAsync(Page);
         await SnapAsync("33-api-keys");
+
+        // The delete confirmation says what goes with the integration; cancelling keeps it.
+        await Page.GotoAsync("/integrations");
+        await Interactivity.WaitAsync(Page);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Delete Tour HubSpot" }).ClickAsync();
+        var confirmation = Page.Locator(".mud-dialog");
+        await Expect(confirmation).ToContainTextAsync("2 listeners");
+        await SnapAsync("03b-integration-delete-confirmation");
+        await confirmation.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Expect(confirmation).ToHaveCountAsync(0);
 
         await Page.GotoAsync("/integrations");
         await Interactivity.WaitAsync(Page);

@@ -291,6 +291,7 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
                 await db.Messages.CountAsync(), await db.Deliveries.CountAsync(), await db.NotificationRules.CountAsync(),
                 await db.Jobs.CountAsync(), await db.JobTokens.CountAsync(), await db.EventTypes.CountAsync(),
                 await db.Subscriptions.CountAsync(), await db.ApiKeys.CountAsync(), await db.Users.CountAsync(),
+                await db.PendingEvents.CountAsync(), await db.ApiKeyIntegrations.CountAsync(),
                 await db.LogEntries.CountAsync(e => e.Status >= 200 && e.Status < 300 && e.Direction == WebhookPortal.Features.Logs.LogDirection.Inbound),
                 (await db.Listeners.Select(l => l.UpdatedUtc).ToListAsync()).DefaultIfEmpty().Max()));
             var records = await Portal.RecordsAsync(TokenListener.Id);
