@@ -55,6 +55,9 @@ public sealed class JobsClockTests(PortalFactory portal) : IClassFixture<PortalF
         string url;
         using (var scope = portal.Services.CreateScope())
         {
+            // The Jobs page's link, made for an administrator (the service checks the caller).
+            scope.ServiceProvider.GetRequiredService<WebhookPortal.Infrastructure.Auth.PortalCaller>().Use(new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+                [new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Role, WebhookPortal.Infrastructure.Auth.PortalRoles.Admin)], "Test")));
             url = (await scope.ServiceProvider.GetRequiredService<JobService>().DownloadUrlAsync(job.Id, CancellationToken.None))!;
         }
 

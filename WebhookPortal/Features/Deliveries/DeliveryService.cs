@@ -143,7 +143,7 @@ public sealed class DeliveryService(PortalDbContext db, IBackgroundJobClient job
         logger.LogInformation("Delivery {DeliveryId} redelivered as {NewDeliveryId} by {User}.", deliveryId, copy.Id, user.Identity?.Name);
         Dispatch([copy]);
         copy.Message = original.Message;
-        return ToView(copy);
+        return ToView(copy, WebhookPortal.Infrastructure.Auth.PortalCaller.IsAdmin(user));
     }
 
     public async Task<int> CancelPendingAsync(string targetKind, Guid targetId, CancellationToken ct = default)
@@ -169,7 +169,8 @@ public sealed class DeliveryService(PortalDbContext db, IBackgroundJobClient job
             query = query.Where(d => d.TargetId == id);
         }
 
-        return (await query.OrderByDescending(d => d.CreatedUtc).Take(take).ToListAsync(ct)).Select(ToView).ToList();
+        var reveal = await caller.IsAdminAsync();
+        return (await query.OrderByDescending(d => d.CreatedUtc).Take(take).ToListAsync(ct)).Select(d => ToView(d, reveal)).ToList();
     }
 
     public async Task<DeliveryDetail> GetAsync(Guid id, CancellationToken ct = default)
@@ -178,7 +179,7 @@ public sealed class DeliveryService(PortalDbContext db, IBackgroundJobClient job
             ?? throw new NotFoundException($"No delivery with id {id}.");
         var attempts = await db.LogEntries.AsNoTracking().Where(e => e.DeliveryId == id).OrderBy(e => e.Id)
             .Select(e => new AttemptView(e.Id, e.Attempt ?? 0, e.TimeUtc, e.Status, e.State, e.Error, e.DurationMs)).ToListAsync(ct);
-        return new DeliveryDetail(ToView(delivery), delivery.Message!.Payload, attempts);
+        return new DeliveryDetail(ToView(delivery, await caller.IsAdminAsync()), delivery.Message!.Payload, attempts);
     }
 
     /// <summary>Per target: the last delivery's state and the share delivered over the last 24 hours.</summary>
@@ -199,6 +200,11 @@ public sealed class DeliveryService(PortalDbContext db, IBackgroundJobClient job
         });
     }
 
-    public static DeliveryView ToView(Delivery d) => new(d.Id, d.MessageId, d.Message?.EventType ?? "", d.TargetKind, d.TargetId, d.TargetName, d.Url, d.State, d.AttemptCount,
+    /// <summary>
+    /// A URL may carry a credential (<c>?api_key=</c>, <c>user:pass@</c>): only administrators see it whole; others
+    /// get it without user-info and with token-like parameters masked, in the URL and in a subscription's name.
+    /// </summary>
+    public static DeliveryView ToView(Delivery d, bool reveal) => new(d.Id, d.MessageId, d.Message?.EventType ?? "", d.TargetKind, d.TargetId,
+        reveal ? d.TargetName : Redaction.Label(d.TargetName), reveal ? d.Url : Redaction.Url(d.Url), d.State, d.AttemptCount,
         d.NextAttemptUtc, d.LastStatus, d.LastError, d.CreatedUtc, d.UpdatedUtc);
 }

@@ -175,8 +175,8 @@ public sealed class DeliveryWorker(
             request.Content = new StringContent(body, Encoding.UTF8, "application/json");
         }
 
-        // Token-like query parameters are masked; the job callback's id is its claim-check secret.
-        var loggedUrl = Redaction.RedactQuery(target.SendUrl ?? delivery.Url, delivery.TargetKind == DeliveryTargets.Job ? "id" : null);
+        // User-info goes and token-like query parameters are masked; the job callback's id is its claim-check secret.
+        var loggedUrl = Redaction.Url(target.SendUrl ?? delivery.Url, delivery.TargetKind == DeliveryTargets.Job ? "id" : null);
 
         var log = new LogEntry
         {
@@ -184,7 +184,7 @@ public sealed class DeliveryWorker(
             Direction = LogDirection.Outbound,
             IntegrationId = delivery.Message.IntegrationId,
             SourceId = delivery.TargetId,
-            Name = target.Name,
+            Name = Redaction.Label(target.Name),
             Method = delivery.Method,
             Path = loggedUrl,
             State = LogState.Error,

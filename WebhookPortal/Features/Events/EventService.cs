@@ -219,7 +219,12 @@ public sealed partial class EventService(
         var ids = rows.Select(r => r.Id).ToList();
         var last = (await db.Deliveries.AsNoTracking().Where(d => d.TargetKind == SubscriptionTarget && ids.Contains(d.TargetId)).Select(d => new { d.TargetId, d.State, d.CreatedUtc }).ToListAsync(ct))
             .GroupBy(d => d.TargetId).ToDictionary(g => g.Key, g => g.OrderByDescending(d => d.CreatedUtc).First().State);
-        return rows.Select(s => new SubscriptionView(s.Id, names.GetValueOrDefault(s.EventTypeId, "?"), s.TargetUrl, s.CreatedUtc, s.OwnerName, last.GetValueOrDefault(s.Id))).ToList();
+        // A target URL may carry a credential: whole for an administrator and for the key that subscribed it (it sent
+        // the URL), without user-info and with token-like parameters masked for Support.
+        var admin = PortalCaller.IsAdmin(caller);
+        var self = OwnerOf(caller);
+        return rows.Select(s => new SubscriptionView(s.Id, names.GetValueOrDefault(s.EventTypeId, "?"),
+            admin || s.OwnerId == self ? s.TargetUrl : Redaction.Url(s.TargetUrl), s.CreatedUtc, s.OwnerName, last.GetValueOrDefault(s.Id))).ToList();
     }
 
     public async Task UnsubscribeAsync(ClaimsPrincipal caller, Guid id, CancellationToken ct = default)
@@ -372,7 +377,7 @@ public sealed partial class EventService(
     private async Task<List<Delivery>> StageMessageAsync(EventType type, string payload, List<Webhook> webhooks, CancellationToken ct)
     {
         var subscriptions = await db.Subscriptions.AsNoTracking().Where(s => s.EventTypeId == type.Id).ToListAsync(ct);
-        var targets = subscriptions.Select(s => new DeliveryRequest(SubscriptionTarget, s.Id, $"{type.Name} → {s.TargetUrl}", s.TargetUrl))
+        var targets = subscriptions.Select(s => new DeliveryRequest(SubscriptionTarget, s.Id, $"{type.Name} → {Redaction.Url(s.TargetUrl)}", s.TargetUrl))
             .Concat(webhooks.Where(w => w.Accepts(type.Name)).Select(w => new DeliveryRequest(DeliveryTargets.Webhook, w.Id, w.Name, w.PostUrl)))
             .ToList();
         return deliveries.Stage(type.IntegrationId, type.Name, payload, targets).Deliveries;

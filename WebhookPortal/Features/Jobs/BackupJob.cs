@@ -10,13 +10,15 @@ using WebhookPortal.Data;
 using WebhookPortal.Features.Deliveries;
 using WebhookPortal.Features.Listeners;
 using WebhookPortal.Features.Listeners.Tables;
+using WebhookPortal.Features.Logs;
 using WebhookPortal.Features.Notifications;
+using WebhookPortal.Features.Webhooks;
 using WebhookPortal.Infrastructure.Configuration;
 
 namespace WebhookPortal.Features.Jobs;
 
 /// <summary>
-/// Writes a zip of JSON: integrations, listeners (no token hashes), webhooks (no secrets), notification
+/// Writes a zip of JSON: integrations, listeners (no token hashes), webhooks (no secrets, header values masked), notification
 /// rules and every listener's stored records; then calls the callback through the delivery engine.
 /// </summary>
 public sealed class BackupJob(
@@ -100,12 +102,14 @@ public sealed class BackupJob(
         await ProgressAsync(jobId, 10, ct);
         var allListeners = await listeners.ListAsync(null, ct);
         await WriteAsync("listeners.json", allListeners);
-        // No signing secrets; custom headers keep their names, and credentials among them are masked.
+        // Support may run a backup, and the file outlives the request: no signing secrets, every custom header value
+        // masked (names kept; a header's name says nothing about whether its value is a credential, e.g.
+        // X-Partner-Key), and the URL without user-info or token-like parameters — whoever asked.
         var webhooks = await db.Webhooks.AsNoTracking().ToListAsync(ct);
         await WriteAsync("webhooks.json", webhooks.Select(w => new
         {
-            w.Id, w.IntegrationId, w.Name, w.PostUrl, w.Enabled, w.EventTypesJson,
-            Headers = w.Headers.ToDictionary(h => h.Key, h => WebhookPortal.Features.Logs.Redaction.IsSecretHeader(h.Key) ? WebhookPortal.Features.Logs.Redaction.Mask : h.Value),
+            w.Id, w.IntegrationId, w.Name, PostUrl = Redaction.Url(w.PostUrl), w.Enabled, w.EventTypesJson,
+            Headers = w.Headers.ToDictionary(h => h.Key, _ => WebhookView.MaskedValue),
             w.CreatedUtc, w.UpdatedUtc,
         }).ToList());
         await WriteAsync("notification-rules.json", await db.NotificationRules.AsNoTracking().ToListAsync(ct));

@@ -53,7 +53,8 @@ public sealed class JobService(
     IOptions<JobOptions> options,
     IOptions<OutboundOptions> outbound,
     IOptions<PortalOptions> portal,
-    TimeProvider time)
+    TimeProvider time,
+    PortalCaller caller)
 {
     public const string TokenPrefix = "wpt_";
     private const string DownloadPurpose = "WebhookPortal.JobDownloads.v1";
@@ -125,8 +126,13 @@ public sealed class JobService(
     private static Guid StampBinding(string? securityStamp, string token) =>
         new(SHA256.HashData(Encoding.UTF8.GetBytes((securityStamp ?? "") + "\n" + token)).AsSpan(0, 16));
 
-    public async Task<BackupAccepted> StartBackupAsync(ClaimsPrincipal caller, string? webhookUrl, CancellationToken ct)
+    /// <summary>
+    /// Starts a backup for whoever calls now (PortalCaller): an open page acts with the user's current rights, not
+    /// the ones they had when it opened, so a demoted, locked or signed-out user's tab starts nothing.
+    /// </summary>
+    public async Task<BackupAccepted> StartBackupAsync(string? webhookUrl, CancellationToken ct)
     {
+        var user = await caller.RequireStaffAsync("start backups");
         string? callback = null;
         if (webhookUrl is not null && string.IsNullOrWhiteSpace(webhookUrl))
         {
@@ -157,8 +163,8 @@ public sealed class JobService(
         {
             Id = Guid.NewGuid(),
             Kind = "backup",
-            RequestedById = caller.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown",
-            RequestedByName = caller.Identity?.Name,
+            RequestedById = OwnerOf(user) ?? "unknown",
+            RequestedByName = user.Identity?.Name,
             CreatedUtc = time.GetUtcNow().UtcDateTime,
             CallbackUrl = callback,
         };
@@ -185,7 +191,7 @@ public sealed class JobService(
     }
 
     /// <summary>Trades the callback's secret for the download URL: only the job's owner, only before it expires.</summary>
-    public async Task<ClaimAnswer> ClaimAsync(ClaimsPrincipal caller, string? secret, CancellationToken ct)
+    public async Task<ClaimAnswer> ClaimAsync(string? secret, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(secret))
         {
@@ -193,7 +199,7 @@ public sealed class JobService(
         }
 
         var hash = Hash(secret);
-        var userId = caller.FindFirstValue(ClaimTypes.NameIdentifier);
+        var userId = OwnerOf(await caller.GetUserAsync());
         var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.SecretHash == hash, ct);
         var now = time.GetUtcNow().UtcDateTime;
         if (job is null || job.RequestedById != userId || job.DownloadExpiresUtc is not { } expires || expires <= now || job.DownloadKeyProtected is null)
@@ -221,12 +227,13 @@ public sealed class JobService(
             : null;
     }
 
-    public async Task<IReadOnlyList<JobView>> ListAsync(ClaimsPrincipal caller, CancellationToken ct)
+    public async Task<IReadOnlyList<JobView>> ListAsync(CancellationToken ct)
     {
+        var user = await caller.RequireStaffAsync("list jobs");
         var query = db.Jobs.AsNoTracking();
-        if (!caller.IsInRole(PortalRoles.Admin))
+        if (!PortalCaller.IsAdmin(user))
         {
-            var userId = caller.FindFirstValue(ClaimTypes.NameIdentifier);
+            var userId = OwnerOf(user);
             query = query.Where(j => j.RequestedById == userId);
         }
 
@@ -234,28 +241,38 @@ public sealed class JobService(
         return await ViewsAsync(rows, ct);
     }
 
-    public async Task<JobView> GetAsync(ClaimsPrincipal caller, Guid id, CancellationToken ct)
-    {
-        var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id, ct);
-        if (job is null || (!caller.IsInRole(PortalRoles.Admin) && job.RequestedById != caller.FindFirstValue(ClaimTypes.NameIdentifier)))
-        {
-            throw new NotFoundException($"No job with id {id}.");
-        }
+    public async Task<JobView> GetAsync(Guid id, CancellationToken ct) => (await ViewsAsync([await FindOwnAsync(id, "read jobs", ct)], ct))[0];
 
-        return (await ViewsAsync([job], ct))[0];
-    }
-
-    /// <summary>An admin's direct download link (the Jobs page), valid while the file is.</summary>
+    /// <summary>
+    /// A direct download link (the Jobs page), valid while the file is: for the job's owner or an administrator,
+    /// checked here and now — the link is a working credential for the whole backup.
+    /// </summary>
     public async Task<string?> DownloadUrlAsync(Guid id, CancellationToken ct)
     {
-        var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id, ct);
-        if (job?.DownloadKeyProtected is null || job.DownloadExpiresUtc <= time.GetUtcNow().UtcDateTime)
+        var job = await FindOwnAsync(id, "download backups", ct);
+        if (job.DownloadKeyProtected is null || job.DownloadExpiresUtc <= time.GetUtcNow().UtcDateTime)
         {
             return null;
         }
 
         return $"api/jobs/{job.Id}/download?key={Uri.EscapeDataString(protection.CreateProtector(DownloadPurpose).Unprotect(job.DownloadKeyProtected))}";
     }
+
+    /// <summary>The job if the current caller owns it or is an administrator; others get the same 404 as a job that does not exist.</summary>
+    private async Task<Job> FindOwnAsync(Guid id, string action, CancellationToken ct)
+    {
+        var user = await caller.RequireStaffAsync(action);
+        var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id, ct);
+        if (job is null || (!PortalCaller.IsAdmin(user) && (OwnerOf(user) is not { } owner || job.RequestedById != owner)))
+        {
+            throw new NotFoundException($"No job with id {id}.");
+        }
+
+        return job;
+    }
+
+    // A caller without a user id owns no job.
+    private static string? OwnerOf(ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier);
 
     public static string ProtectDownloadKey(IDataProtectionProvider protection, string key) => protection.CreateProtector(DownloadPurpose).Protect(key);
 

@@ -83,7 +83,7 @@ public static class JobsEndpoints
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status429TooManyRequests)]
-    private static async Task<Results<Accepted<BackupAccepted>, ProblemHttpResult>> Backup(HttpRequest request, JobService jobs, ClaimsPrincipal user, CancellationToken ct)
+    private static async Task<Results<Accepted<BackupAccepted>, ProblemHttpResult>> Backup(HttpRequest request, JobService jobs, CancellationToken ct)
     {
         BackupRequest? body = null;
         if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
@@ -101,7 +101,7 @@ public static class JobsEndpoints
         BackupAccepted accepted;
         try
         {
-            accepted = await jobs.StartBackupAsync(user, body?.Webhook_url, ct);
+            accepted = await jobs.StartBackupAsync(body?.Webhook_url, ct);
         }
         catch (JobLimitException ex)
         {
@@ -114,13 +114,13 @@ public static class JobsEndpoints
     }
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Ok<ClaimAnswer>> Claim(JobService jobs, ClaimsPrincipal user, CancellationToken ct, string? id = null) =>
-        TypedResults.Ok(await jobs.ClaimAsync(user, id, ct));
+    private static async Task<Ok<ClaimAnswer>> Claim(JobService jobs, CancellationToken ct, string? id = null) =>
+        TypedResults.Ok(await jobs.ClaimAsync(id, ct));
 
-    private static async Task<Ok<IReadOnlyList<JobView>>> List(JobService jobs, ClaimsPrincipal user, CancellationToken ct) => TypedResults.Ok(await jobs.ListAsync(user, ct));
+    private static async Task<Ok<IReadOnlyList<JobView>>> List(JobService jobs, CancellationToken ct) => TypedResults.Ok(await jobs.ListAsync(ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Ok<JobView>> Get(Guid id, JobService jobs, ClaimsPrincipal user, CancellationToken ct) => TypedResults.Ok(await jobs.GetAsync(user, id, ct));
+    private static async Task<Ok<JobView>> Get(Guid id, JobService jobs, CancellationToken ct) => TypedResults.Ok(await jobs.GetAsync(id, ct));
 
     private static async Task<IResult> Download(Guid id, JobService jobs, CancellationToken ct, string? key = null)
     {

@@ -27,6 +27,11 @@ public sealed class LogActions(PortalDbContext db, ListenerDirectory listeners, 
             throw new ConflictException("Only inbound requests can be replayed; redeliver outbound attempts instead.");
         }
 
+        if (NotReplayableReason(entry.Direction, entry.Status) is { } reason)
+        {
+            throw new ConflictException(reason);
+        }
+
         var listener = await listeners.GetAsync(entry.SourceId.Value, ct) ?? throw new ConflictException("The listener of this request no longer exists.");
         if (!listener.Enabled)
         {
@@ -67,6 +72,19 @@ public sealed class LogActions(PortalDbContext db, ListenerDirectory listeners, 
         var outcome = await ReceiverEndpoint.ProcessAsync(writer, scripts, listener, entry.Method, content, recordId, new QueryCollection(query), log, Stopwatch.GetTimestamp(), maxBody, time, ct);
         return new ReplayResult(outcome.Status, outcome.Body);
     }
+
+    /// <summary>
+    /// Why an inbound entry cannot be replayed, or null. Replay runs a request again without its (redacted)
+    /// credentials, as staff, so it may only run requests the listener accepted as authenticated: the receiver
+    /// answers 401 (no or wrong token) and 403 (listener disabled) before it checks anything else, so such an
+    /// entry was never authenticated — replaying it would let a stranger's logged DELETE or POST through.
+    /// </summary>
+    public static string? NotReplayableReason(string direction, int status) =>
+        direction != LogDirection.Inbound ? "Only inbound requests can be replayed; redeliver outbound attempts instead."
+        : status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden
+            ? $"The original request was refused with {status} before it was authenticated; only authenticated requests can be replayed."
+        : status == 0 ? "The original request has no recorded answer, so it is not known to have been authenticated; it cannot be replayed."
+        : null;
 
     /// <summary>Sends the message of a logged outbound attempt again.</summary>
     public async Task<DeliveryView> RedeliverAsync(long id, CancellationToken ct = default)

@@ -8,7 +8,7 @@ namespace WebhookPortal.Features.Logs;
 /// name says it holds a credential, and the names a listener or webhook is configured with (its token header
 /// or query parameter, its custom headers) — whatever their case.
 /// </summary>
-public static class Redaction
+public static partial class Redaction
 {
     public const string Mask = "[redacted]";
 
@@ -85,6 +85,35 @@ public static class Redaction
             Uri.EscapeDataString(p.Key) + "=" + (IsSecretParameter(p.Key, parameter) ? Mask : Uri.EscapeDataString(v ?? "")))));
         return url[..index] + "?" + query;
     }
+
+    /// <summary>
+    /// A URL fit to show to someone who may not see credentials: the user-info part (<c>user:pass@</c>) is
+    /// removed and the values of token-like query parameters are masked. Used for Support's views and the log.
+    /// </summary>
+    public static string Url(string url, string? parameter = null) => RedactQuery(UserInfo().Replace(url, "$1", 1), parameter);
+
+    /// <summary>A label that may end with a URL ("NewOrder → https://…", a subscription's delivery name): the URL is made safe.</summary>
+    public static string Label(string label)
+    {
+        var index = label.IndexOf("://", StringComparison.Ordinal);
+        if (index < 0)
+        {
+            return label;
+        }
+
+        // The URL starts at its scheme, just before "://".
+        var start = index;
+        while (start > 0 && (char.IsAsciiLetterOrDigit(label[start - 1]) || label[start - 1] is '+' or '-' or '.'))
+        {
+            start--;
+        }
+
+        return label[..start] + Url(label[start..]);
+    }
+
+    // scheme://userinfo@ — up to the last '@' before the path, so a password with an unescaped '@' goes whole.
+    [System.Text.RegularExpressions.GeneratedRegex(@"^([A-Za-z][A-Za-z0-9+.\-]*://)[^/?#]*@")]
+    private static partial System.Text.RegularExpressions.Regex UserInfo();
 
     /// <summary>
     /// Query names match without case, as the receiver reads them: <c>?TOKEN=</c> is the token too; and any name

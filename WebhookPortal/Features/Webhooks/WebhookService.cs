@@ -335,13 +335,16 @@ public sealed class WebhookService(
     private async Task<Webhook> FindAsync(Guid integrationId, Guid id, CancellationToken ct) =>
         await db.Webhooks.FirstOrDefaultAsync(w => w.Id == id && w.IntegrationId == integrationId, ct) ?? throw new NotFoundException($"No webhook with id {id}.");
 
-    /// <summary>Custom header values are credentials more often than not: only administrators see them (names stay visible).</summary>
+    /// <summary>
+    /// Custom header values are credentials more often than not: only administrators see them (names stay visible).
+    /// So may the URL be (<c>?api_key=</c>, <c>user:pass@</c>): others get it without user-info, token-like parameters masked.
+    /// </summary>
     private static WebhookView ToView(Webhook w, string org, bool reveal)
     {
         var headers = w.Headers;
         var masked = !reveal && headers.Count > 0;
         return new(
-            new DateTimeOffset(w.CreatedUtc, TimeSpan.Zero).ToUnixTimeMilliseconds(), w.CreatedBy, w.Enabled, w.Id, w.Name, org, w.PostUrl,
+            new DateTimeOffset(w.CreatedUtc, TimeSpan.Zero).ToUnixTimeMilliseconds(), w.CreatedBy, w.Enabled, w.Id, w.Name, org, reveal ? w.PostUrl : WebhookPortal.Features.Logs.Redaction.Url(w.PostUrl),
             new DateTimeOffset(w.UpdatedUtc, TimeSpan.Zero).ToUnixTimeMilliseconds(), w.UpdatedBy, w.EventTypes,
             masked ? headers.ToDictionary(h => h.Key, _ => WebhookView.MaskedValue) : headers, w.IntegrationId, masked);
     }
