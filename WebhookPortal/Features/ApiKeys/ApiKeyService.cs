@@ -14,7 +14,7 @@ public sealed record ApiKeyView(Guid Id, string Name, string Role, string Prefix
 
 public sealed record CreatedApiKey(Guid Id, string Name, string Role, string Key, IReadOnlyList<Guid> IntegrationIds);
 
-public sealed class ApiKeyService(PortalDbContext db, TimeProvider time, PortalCaller caller)
+public sealed class ApiKeyService(PortalDbContext db, TimeProvider time, PortalCaller caller, WebhookPortal.Features.Integrations.DeletionService deletion)
 {
     private const string KeyPrefix = "wpk_";
 
@@ -115,11 +115,18 @@ public sealed class ApiKeyService(PortalDbContext db, TimeProvider time, PortalC
     public async Task RevokeAsync(Guid id, CancellationToken ct = default)
     {
         await caller.RequireAdminAsync("revoke API keys");
+
+        // A revoked key's subscriptions go with it: a leaked key must stop receiving data, not only stop calling.
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var deleted = await db.ApiKeys.Where(k => k.Id == id).ExecuteDeleteAsync(ct);
         if (deleted == 0)
         {
             throw new NotFoundException($"No API key with id {id}.");
         }
+
+        await db.ApiKeyIntegrations.Where(s => s.ApiKeyId == id).ExecuteDeleteAsync(ct);
+        await deletion.RemoveSubscriptionsOfOwnerAsync(id.ToString(), ct);
+        await transaction.CommitAsync(ct);
     }
 
     /// <summary>Finds the key by its public prefix, then compares hashes in constant time.</summary>

@@ -45,7 +45,7 @@ public sealed record SubscribedAnswer(Guid Id, string Event, string Target_url, 
 public sealed partial class EventService(
     PortalDbContext db, ScriptSandbox scripts, DeliveryService deliveries, ListenerDirectory listeners, IDataProtectionProvider protection,
     IOptions<OutboundOptions> outbound, TimeProvider time, IBackgroundJobClient jobs, ILogger<EventService> logger,
-    ApiKeyService keys, IOptions<ApiKeyOptions> keyOptions, PortalCaller caller)
+    ApiKeyService keys, IOptions<ApiKeyOptions> keyOptions, PortalCaller caller, WebhookPortal.Features.Integrations.DeletionService deletion)
 {
     // Counting an owner's subscriptions and adding one must not interleave, or two requests could both pass the cap.
     private static readonly SemaphoreSlim SubscribeLock = new(1, 1);
@@ -107,10 +107,7 @@ public sealed partial class EventService(
     {
         await caller.RequireAdminAsync("delete event types");
         var entity = await FindAsync(id, ct);
-        await db.Subscriptions.Where(s => s.EventTypeId == id).ExecuteDeleteAsync(ct);
-        db.EventTypes.Remove(entity);
-        await db.SaveChangesAsync(ct);
-        db.ChangeTracker.Clear();
+        await deletion.DeleteEventTypeAsync(id, ct);
         listeners.Invalidate(entity.ListenerId);
     }
 

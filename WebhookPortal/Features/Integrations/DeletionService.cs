@@ -121,11 +121,53 @@ public sealed class DeletionService(PortalDbContext db, ListenerDirectory direct
         }
     }
 
+    /// <summary>One event type with its subscriptions (pending deliveries cancelled) and its staged events, in one transaction.</summary>
+    public async Task DeleteEventTypeAsync(Guid id, CancellationToken ct = default)
+    {
+        try
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            await RemoveEventTypesAsync([id], ct);
+            await transaction.CommitAsync(ct);
+        }
+        finally
+        {
+            db.ChangeTracker.Clear();
+        }
+    }
+
+    /// <summary>One notification rule with its usage counts and firings, in one transaction.</summary>
+    public async Task DeleteRuleAsync(Guid id, CancellationToken ct = default)
+    {
+        try
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            await RemoveRulesAsync(db.NotificationRules.Where(r => r.Id == id), ct);
+            await transaction.CommitAsync(ct);
+        }
+        finally
+        {
+            db.ChangeTracker.Clear();
+        }
+    }
+
+    /// <summary>
+    /// The subscriptions a key or a user made (owner = the key's or user's id), their pending deliveries cancelled;
+    /// in the caller's transaction, so that revoking a key or deleting a user stops what it subscribed to.
+    /// </summary>
+    public async Task RemoveSubscriptionsOfOwnerAsync(string ownerId, CancellationToken ct = default)
+    {
+        var subscriptionIds = await db.Subscriptions.Where(s => s.OwnerId == ownerId).Select(s => s.Id).ToListAsync(ct);
+        await CancelPendingAsync([], subscriptionIds, ct);
+        await db.Subscriptions.Where(s => subscriptionIds.Contains(s.Id)).ExecuteDeleteAsync(ct);
+    }
+
     private async Task RemoveEventTypesAsync(List<Guid> eventTypeIds, CancellationToken ct)
     {
         var subscriptionIds = await SubscriptionIdsAsync(eventTypeIds, ct);
         await CancelPendingAsync([], subscriptionIds, ct);
         await db.Subscriptions.Where(s => eventTypeIds.Contains(s.EventTypeId)).ExecuteDeleteAsync(ct);
+        await db.PendingEvents.Where(p => eventTypeIds.Contains(p.EventTypeId)).ExecuteDeleteAsync(ct);
         await db.EventTypes.Where(e => eventTypeIds.Contains(e.Id)).ExecuteDeleteAsync(ct);
     }
 

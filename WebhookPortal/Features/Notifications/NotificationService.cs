@@ -25,7 +25,7 @@ public sealed record RuleView(Guid Id, Guid IntegrationId, Guid? ListenerId, str
 
 public sealed record FiringView(decimal Threshold, long Count, DateTime Fired, DateTime PeriodStart, string? DeliveryState);
 
-public sealed class NotificationService(PortalDbContext db, TimeProvider time, PortalCaller caller)
+public sealed class NotificationService(PortalDbContext db, TimeProvider time, PortalCaller caller, WebhookPortal.Features.Integrations.DeletionService deletion)
 {
     public async Task<IReadOnlyList<RuleView>> ListAsync(Guid? integrationId, CancellationToken ct = default)
     {
@@ -87,11 +87,8 @@ public sealed class NotificationService(PortalDbContext db, TimeProvider time, P
     public async Task DeleteAsync(Guid integrationId, Guid ruleId, CancellationToken ct = default)
     {
         await caller.RequireAdminAsync("delete notification rules");
-        var rule = await FindAsync(integrationId, ruleId, ct);
-        db.NotificationRules.Remove(rule);
-        await db.RuleUsage.Where(u => u.RuleId == ruleId).ExecuteDeleteAsync(ct);
-        await db.SaveChangesAsync(ct);
-        db.ChangeTracker.Clear();
+        await FindAsync(integrationId, ruleId, ct);
+        await deletion.DeleteRuleAsync(ruleId, ct);
     }
 
     /// <summary>When each threshold fired, newest first, with its callback's delivery state.</summary>

@@ -14,7 +14,7 @@ public sealed record CreateUserRequest(string? Email, string? Password, string? 
 public sealed record UpdateUserRequest(string? Role, bool? Locked, string? Password);
 
 /// <summary>Portal users through Identity: roles, lockout, password resets. The last administrator is protected.</summary>
-public sealed class UserService(UserManager<ApplicationUser> users, TimeProvider time, PortalCaller caller)
+public sealed class UserService(UserManager<ApplicationUser> users, TimeProvider time, PortalCaller caller, PortalDbContext db, WebhookPortal.Features.Integrations.DeletionService deletion)
 {
     public async Task<IReadOnlyList<UserView>> ListAsync(CancellationToken ct = default)
     {
@@ -139,7 +139,16 @@ public sealed class UserService(UserManager<ApplicationUser> users, TimeProvider
             await EnsureAnotherAdminAsync(user, "removed");
         }
 
-        await users.DeleteAsync(user);
+        // What the user subscribed to goes with the user, in the same transaction as the account.
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await deletion.RemoveSubscriptionsOfOwnerAsync(user.Id, ct);
+        var result = await users.DeleteAsync(user);
+        if (!result.Succeeded)
+        {
+            throw new ConflictException(string.Join(" ", result.Errors.Select(e => e.Description)));
+        }
+
+        await transaction.CommitAsync(ct);
     }
 
     private async Task EnsureAnotherAdminAsync(ApplicationUser user, string action)
