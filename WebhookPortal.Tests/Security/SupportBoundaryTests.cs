@@ -233,9 +233,11 @@ public sealed class SupportBoundaryTests(PortalFactory portal) : IClassFixture<P
         var admin = portal.AsAdmin();
         var key = await portal.CreateApiKeyAsync("Subscriber", "zap-" + Guid.NewGuid().ToString("N")[..6]);
 
-        // The record fires an event whose script runs after the commit: let it settle before taking the fingerprint.
+        // The record fires an event whose script runs after the commit, and its delivery's first attempt is
+        // logged: let both settle before taking the fingerprint (the fake clock holds any retry back).
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await portal.WithDbAsync(db => db.PendingEvents.CountAsync()) > 0)
+        while (await portal.WithDbAsync(async db => await db.PendingEvents.CountAsync() +
+            await db.Deliveries.CountAsync(d => d.State == WebhookPortal.Features.Deliveries.DeliveryStates.Pending && !db.LogEntries.Any(l => l.DeliveryId == d.Id))) > 0)
         {
             Assert.True(DateTime.UtcNow < deadline, "The staged event was never processed.");
             await Task.Delay(20);
