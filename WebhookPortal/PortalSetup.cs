@@ -99,8 +99,9 @@ public static class PortalSetup
             api.UseStatusCodePages();
         });
 
-        app.UseRateLimiter();
         app.UseAuthentication();
+        // After authentication, so that per-caller policies (perform-list) see who is calling.
+        app.UseRateLimiter();
         app.UsePasswordChangeGate();
         app.UseSubscriberKeyBoundary();
         app.UseAuthorization();

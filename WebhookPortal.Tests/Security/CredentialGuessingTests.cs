@@ -187,6 +187,42 @@ public sealed class CredentialGuessingTests(GuessingPortalFactory portal) : ICla
         Assert.True(int.Parse(limited.Headers.GetValues("Retry-After").Single()) > 0);
     }
 
+    [Fact]
+    public async Task Addresses_of_one_IPv6_64_share_one_budget()
+    {
+        // Seen: the throttle keyed on the exact address, so a host with a /64 (2^64 addresses) guessed without limit.
+        var (email, password) = await UserAsync();
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 1; i <= 8; i++)
+        {
+            statuses.Add((await Address($"2001:db8:4:64:{i:x}::{i:x}").SendAsync(Get("/api/integrations", email, "v6-" + i))).StatusCode);
+        }
+
+        Assert.All(statuses.Take(GuessingPortalFactory.FailuresPerAddress), s => Assert.Equal(HttpStatusCode.Unauthorized, s));
+        Assert.All(statuses.Skip(GuessingPortalFactory.FailuresPerAddress), s => Assert.Equal(HttpStatusCode.TooManyRequests, s));
+
+        // A fresh address in the same /64 is refused even with the right password…
+        var refused = await Address("2001:db8:4:64:ffff:ffff:ffff:fffe").SendAsync(Get("/api/integrations", email, password));
+        await refused.AssertProblemAsync(HttpStatusCode.TooManyRequests);
+        Assert.True(refused.Headers.Contains("Retry-After"));
+        // …while the neighbouring /64 is someone else, and the account is not locked.
+        await (await Address("2001:db8:4:65::1").SendAsync(Get("/api/integrations", email, password))).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Null((await FindUserAsync(email)).LockoutEnd);
+        Assert.Equal(0, (await FindUserAsync(email)).AccessFailedCount);
+    }
+
+    [Fact]
+    public async Task An_IPv4_mapped_IPv6_address_counts_as_its_IPv4_address()
+    {
+        var (email, password) = await UserAsync();
+        for (var i = 0; i < GuessingPortalFactory.FailuresPerAddress; i++)
+        {
+            await (await Address(Attacker(7)).SendAsync(Get("/api/integrations", email, "mapped-" + i))).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        }
+
+        await (await Address("::ffff:" + Attacker(7)).SendAsync(Get("/api/integrations", email, password))).AssertProblemAsync(HttpStatusCode.TooManyRequests);
+    }
+
     private HttpClient Address(string address) => portal.Anonymous().From(address);
 
     private static HttpRequestMessage Get(string path, string email, string password) => WithBasic(new HttpRequestMessage(HttpMethod.Get, path), email, password);

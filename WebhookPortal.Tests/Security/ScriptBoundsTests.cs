@@ -67,6 +67,57 @@ public sealed class ScriptBoundsTests(ScriptBoundsTests.Portal portal) : IClassF
         Assert.True(elapsed < TimeSpan.FromMilliseconds(500) + Margin, $"took {elapsed.TotalMilliseconds} ms");
     }
 
+    /// <summary>
+    /// Seen: a regular expression built at run time got the whole limit however late it started, so busy work up to
+    /// the limit followed by a catastrophic pattern ran for about twice the limit.
+    /// </summary>
+    [Theory]
+    [InlineData("new RegExp('(a+)+$').test('a'.repeat(40) + '!')")]
+    [InlineData("RegExp('(c+)+$', 'i').exec('c'.repeat(40) + '!')")]
+    [InlineData("('d'.repeat(40) + '!').match('(d+)+$')")]
+    [InlineData("('e'.repeat(40) + '!').search('(e+)+$')")]
+    [InlineData("('f'.repeat(40) + '!').split(new RegExp('(f+)+$'))")]
+    [InlineData("('g'.repeat(40) + '!').replace(new RegExp('(g+)+$', 'g'), '')")]
+    public void A_regex_built_at_run_time_late_in_the_run_ends_within_the_limit(string catastrophic) =>
+        AssertEndsWithinTheLimit("(r) => { const end = Date.now() + 1600; while (Date.now() < end) {} return " + catastrophic + "; }");
+
+    [Theory]
+    [InlineData("(r) => { const re = new RegExp('(a+)+$'); const end = Date.now() + 1600; while (Date.now() < end) {} return re.test('a'.repeat(40) + '!'); }")]
+    [InlineData("(r) => { const re = /(b+)+$/; const end = Date.now() + 1600; while (Date.now() < end) {} return re.test('b'.repeat(40) + '!'); }")]
+    [InlineData("(() => { const re = /(c+)+$/; return (r) => { const end = Date.now() + 1600; while (Date.now() < end) {} return ('c'.repeat(40) + '!').replace(re, ''); }; })()")]
+    public void A_regex_built_early_and_used_late_ends_within_the_limit(string script) => AssertEndsWithinTheLimit(script);
+
+    private static void AssertEndsWithinTheLimit(string script)
+    {
+        // 80 % of the limit spent, then the pattern: before, the run took about 1.6 s + 2 s.
+        const int limit = 2000;
+        var sandbox = Sandbox(timeoutMs: limit, memory: 256 * 1024 * 1024, statements: 1_000_000_000);
+        var (error, elapsed) = Fail(sandbox, script);
+
+        Assert.Contains($"{limit} ms", error.Message);
+        Assert.True(elapsed < TimeSpan.FromMilliseconds(limit + 900), $"took {elapsed.TotalMilliseconds} ms");
+    }
+
+    [Fact]
+    public void Regexes_built_at_run_time_still_work_within_the_limit()
+    {
+        var sandbox = Sandbox();
+        Assert.Equal("true", sandbox.Run("(r) => new RegExp('^[a-z]+$', 'i').test(r.name)", """{"name":"Deal"}"""));
+        Assert.Equal("""["a","b","c"]""", sandbox.Run("(r) => 'a1b2c'.split(new RegExp('[0-9]'))", "{}"));
+        Assert.Equal("\"x-y\"", sandbox.Run("(r) => 'x y'.replace(RegExp(' ', 'g'), '-')", "{}"));
+        Assert.Equal("""["12"]""", sandbox.Run("(r) => 'ab12'.match('[0-9]+').slice(0, 1)", "{}"));
+
+        // Matches run on a copy built with the time left; what a script sees of its own RegExp is unchanged.
+        Assert.Equal("[1,2,0]", sandbox.Run("(r) => { const re = /a/g; const seen = []; while (re.exec('aa')) seen.push(re.lastIndex); seen.push(re.lastIndex); return seen; }", "{}"));
+        Assert.Equal("5", sandbox.Run("(r) => { const re = /a/; re.lastIndex = 5; re.exec('a'); return re.lastIndex; }", "{}"));
+        Assert.Equal("""["1","2"]""", sandbox.Run("(r) => [...'a1b2'.matchAll(/\\d/g)].map(m => m[0])", "{}"));
+        Assert.Equal("\"a-b-\"", sandbox.Run("(r) => 'aXbx'.replace(/x/gi, '-')", "{}"));
+        Assert.Equal("\"2026\"", sandbox.Run("(r) => /(?<year>\\d{4})/.exec('in 2026').groups.year", "{}"));
+        Assert.Equal("[true,1,true,false,0]", sandbox.Run("(r) => { const re = /b/y; return [re.test('b'), re.lastIndex, re.test('ab'), re.test('ab'), re.lastIndex]; }", "{}"));
+        Assert.Equal("2001", sandbox.Run("(r) => 'a,'.repeat(2000).split(/,/).length", "{}"));
+        Assert.Equal("\"\"", sandbox.Run("(r) => 'ab'.repeat(1000).replace(/a|b/g, '')", "{}"));
+    }
+
     [Fact]
     public void The_time_limit_covers_the_whole_run_not_each_entry_into_the_engine()
     {

@@ -21,9 +21,14 @@ public sealed class SubscriberKeyTests(SubscriberKeyTests.Portal portal) : IClas
 
     public sealed class Portal : PortalFactory
     {
-        protected override void ConfigurePortal(IWebHostBuilder builder) =>
+        protected override void ConfigurePortal(IWebHostBuilder builder)
+        {
             builder.UseSetting("ApiKeys:MaxSubscriptionsPerKey", Cap.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            builder.UseSetting("ApiKeys:PerformListPerMinute", PerformListPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
     }
+
+    private const int PerformListPerMinute = 5;
 
     private sealed record Event(Guid IntegrationId, Guid EventTypeId, string Name);
 
@@ -122,6 +127,66 @@ public sealed class SubscriberKeyTests(SubscriberKeyTests.Portal portal) : IClas
         Assert.Single((await (await (await KeyAsync("Admin")).GetAsync($"/api/hooks/perform-list?event={outOfScope.Name}")).ReadJsonAsync(HttpStatusCode.OK)).EnumerateArray());
         Assert.Single((await (await (await KeyAsync("Support")).GetAsync($"/api/hooks/perform-list?event={outOfScope.Name}")).ReadJsonAsync(HttpStatusCode.OK)).EnumerateArray());
         await (await portal.Anonymous().GetAsync($"/api/hooks/perform-list?event={inScope.Name}")).AssertProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Perform_list_calls_past_the_per_minute_limit_get_429_with_retry_after()
+    {
+        // Seen: every call ran up to three event scripts synchronously, with no limit on how often.
+        var ev = await EventAsync();
+        var subscriber = await KeyAsync("Subscriber", ev.IntegrationId);
+        var url = $"/api/hooks/perform-list?event={ev.Name}";
+        for (var i = 0; i < PerformListPerMinute; i++)
+        {
+            Assert.Single((await (await subscriber.GetAsync(url)).ReadJsonAsync(HttpStatusCode.OK)).EnumerateArray());
+        }
+
+        var before = await SubscriptionCountAsync();
+        var refused = await subscriber.GetAsync(url);
+        var problem = await refused.AssertProblemAsync(HttpStatusCode.TooManyRequests);
+        Assert.Contains("try again in", problem.GetProperty("detail").GetString());
+        Assert.True(int.Parse(refused.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture) is > 0 and <= 60);
+        Assert.Equal(before, await SubscriptionCountAsync());
+
+        // The budget is the key's own: another Subscriber key of the same scope still lists.
+        Assert.Single((await (await (await KeyAsync("Subscriber", ev.IntegrationId)).GetAsync(url)).ReadJsonAsync(HttpStatusCode.OK)).EnumerateArray());
+    }
+
+    [Theory]
+    [InlineData("Admin key")]
+    [InlineData("Support key")]
+    [InlineData("Support user")]
+    public async Task Perform_list_is_limited_per_key_or_user_for_every_role(string caller)
+    {
+        var ev = await EventAsync();
+        var client = caller switch
+        {
+            "Admin key" => await KeyAsync("Admin"),
+            "Support key" => await KeyAsync("Support"),
+            _ => await portal.AsSupportAsync(),
+        };
+        var url = $"/api/hooks/perform-list?event={ev.Name}";
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i <= PerformListPerMinute; i++)
+        {
+            statuses.Add((await client.GetAsync(url)).StatusCode);
+        }
+
+        Assert.All(statuses.Take(PerformListPerMinute), s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
+    }
+
+    [Fact]
+    public async Task Anonymous_perform_list_calls_stay_401_and_spend_no_ones_budget()
+    {
+        var ev = await EventAsync();
+        var url = $"/api/hooks/perform-list?event={ev.Name}";
+        for (var i = 0; i <= PerformListPerMinute; i++)
+        {
+            await (await portal.Anonymous().GetAsync(url)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        }
+
+        Assert.Single((await (await (await KeyAsync("Subscriber", ev.IntegrationId)).GetAsync(url)).ReadJsonAsync(HttpStatusCode.OK)).EnumerateArray());
     }
 
     [Fact]

@@ -133,6 +133,62 @@ public sealed class UpdateSemanticsTests(LoggingPortalFactory portal) : IClassFi
         await (await portal.Anonymous().SendAsync(Json(HttpMethod.Post, listener.HookPath, Record))).ReadJsonAsync(HttpStatusCode.OK);
     }
 
+    [Fact]
+    public async Task Turning_auth_off_and_on_again_does_not_revive_the_old_token_and_the_url_refuses_everything_until_a_new_one()
+    {
+        // Seen: None kept the token hash, so switching back to Token silently made the old token valid again.
+        var listener = await TokenListenerAsync();
+        var admin = portal.AsAdmin();
+        await (await admin.PutAsync($"/api/listeners/{listener.Id}", Body("""{"auth":{"method":"None"}}"""))).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Null((await StoredListenerAsync(listener.Id)).TokenHash);
+
+        var answer = await (await admin.PutAsync($"/api/listeners/{listener.Id}", Body("""{"auth":{"method":"Token"}}"""))).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.False(answer.GetProperty("auth").GetProperty("hasToken").GetBoolean());
+        var stored = await StoredListenerAsync(listener.Id);
+        Assert.Equal(ListenerAuthMethod.Token, stored.AuthMethod);
+        Assert.Null(stored.TokenHash);
+
+        // Token auth with no token yet: the URL refuses the old token and no token alike, and stores nothing.
+        var before = await portal.RecordCountAsync(listener.Id);
+        var withOldToken = Json(HttpMethod.Post, listener.HookPath, Record);
+        withOldToken.Headers.Add("X-Token", listener.Token);
+        await (await portal.Anonymous().SendAsync(withOldToken)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        await (await portal.Anonymous().SendAsync(Json(HttpMethod.Post, listener.HookPath, Record))).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal(before, await portal.RecordCountAsync(listener.Id));
+
+        // A new token opens it.
+        var token = (await (await admin.PostAsync($"/api/listeners/{listener.Id}/token", null)).ReadJsonAsync(HttpStatusCode.OK)).GetProperty("token").GetString()!;
+        Assert.NotEqual(listener.Token, token);
+        var withNewToken = Json(HttpMethod.Post, listener.HookPath, Record);
+        withNewToken.Headers.Add(answer.GetProperty("auth").GetProperty("name").GetString()!, token);
+        await (await portal.Anonymous().SendAsync(withNewToken)).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(before + 1, await portal.RecordCountAsync(listener.Id));
+    }
+
+    [Fact]
+    public async Task A_listener_put_with_a_stale_expectedUpdated_is_a_409_and_does_not_undo_the_other_change()
+    {
+        // Seen: a form opened before another admin turned token auth on set it back to None when saved.
+        var listener = await portal.CreateListenerAsync();
+        var admin = portal.AsAdmin();
+        var opened = (await GetListenerAsync(listener.Id)).GetProperty("updated").GetDateTime();
+        await (await admin.PutAsync($"/api/listeners/{listener.Id}", Body("""{"auth":{"method":"Token","readFrom":"Header","name":"X-Token"}}"""))).ReadJsonAsync(HttpStatusCode.OK);
+        var changed = await StoredListenerAsync(listener.Id);
+
+        var stale = JsonSerializer.Serialize(new { name = "stale form", auth = new { method = "None" }, expectedUpdated = opened });
+        var problem = await (await admin.PutAsync($"/api/listeners/{listener.Id}", Body(stale))).AssertProblemAsync(HttpStatusCode.Conflict);
+        Assert.Contains("changed by someone else", problem.GetProperty("detail").GetString());
+        var after = await StoredListenerAsync(listener.Id);
+        Assert.Equal((changed.Name, changed.AuthMethod, changed.UpdatedUtc), (after.Name, after.AuthMethod, after.UpdatedUtc));
+
+        // The current version is accepted, and so is a client that sends none (as before).
+        var current = (await GetListenerAsync(listener.Id)).GetProperty("updated").GetDateTime();
+        var fresh = JsonSerializer.Serialize(new { name = "fresh form", expectedUpdated = current });
+        await (await admin.PutAsync($"/api/listeners/{listener.Id}", Body(fresh))).ReadJsonAsync(HttpStatusCode.OK);
+        await (await admin.PutAsync($"/api/listeners/{listener.Id}", Body("""{"name":"no version"}"""))).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(("no version", ListenerAuthMethod.Token), ((await StoredListenerAsync(listener.Id)).Name, (await StoredListenerAsync(listener.Id)).AuthMethod));
+    }
+
     [Theory]
     [InlineData("""{"auth":{"method":"Token","readFrom":"Header","name":"Bad Header"}}""", "auth.name")]
     [InlineData("""{"auth":{"method":"Token","readFrom":"Header","name":"Authorization"}}""", "auth.name")]

@@ -27,7 +27,8 @@ public static class EventsEndpoints
         hooks.MapGet("/subscriptions", Subscriptions).WithName("ListSubscriptions").RequireAuthorization(PortalPolicies.Hooks);
         hooks.MapPost("/subscriptions", Subscribe).WithName("Subscribe").RequireAuthorization(PortalPolicies.HooksWrite);
         hooks.MapDelete("/subscriptions/{id:guid}", Unsubscribe).WithName("Unsubscribe").RequireAuthorization(PortalPolicies.HooksWrite);
-        hooks.MapGet("/perform-list", PerformList).WithName("PerformList").RequireAuthorization(PortalPolicies.Hooks);
+        hooks.MapGet("/perform-list", PerformList).WithName("PerformList").RequireAuthorization(PortalPolicies.Hooks)
+            .RequireRateLimiting(PerformListRateLimit.PolicyName);
         return app;
     }
 

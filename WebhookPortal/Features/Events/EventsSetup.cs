@@ -6,8 +6,12 @@ public static class EventsSetup
 {
     public const string PendingSweepJobId = "pending-event-sweep";
 
-    public static IServiceCollection AddEvents(this IServiceCollection services) =>
-        services.AddScoped<EventService>();
+    public static IServiceCollection AddEvents(this IServiceCollection services)
+    {
+        services.AddOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>()
+            .Configure(o => o.AddPolicy<string, PerformListRateLimit>(PerformListRateLimit.PolicyName));
+        return services.AddScoped<EventService>();
+    }
 
     /// <summary>Scripted events whose Hangfire job was lost (in-memory storage across a restart) run within a minute.</summary>
     public static void SchedulePendingEventSweep(this IServiceProvider services) =>

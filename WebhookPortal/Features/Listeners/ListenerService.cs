@@ -22,8 +22,10 @@ public sealed record ListenerAuthInput(ListenerAuthMethod? Method, TokenLocation
 /// A listener's settings. On update a field left out keeps its value: <c>auth</c> omitted (or null) never
 /// changes the authentication, and turning it off takes an explicit <c>{"method": "None"}</c>. Within
 /// <c>auth</c>, omitted parts keep theirs too. <c>retentionDays</c> and <c>script</c> sent as null clear them.
+/// <c>expectedUpdated</c> (optional): the listener's <c>updated</c> as the caller last read it; when the listener
+/// changed since, the update is refused with 409 instead of silently undoing someone else's change.
 /// </summary>
-public sealed record ListenerInput(string? Name, bool? Enabled, ListenerAuthInput? Auth, int? RetentionDays, string? Script = null) : IPartialInput
+public sealed record ListenerInput(string? Name, bool? Enabled, ListenerAuthInput? Auth, int? RetentionDays, string? Script = null, DateTime? ExpectedUpdated = null) : IPartialInput
 {
     [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlySet<string>? Sent { get; set; }
@@ -149,9 +151,17 @@ public sealed partial class ListenerService(
     {
         var user = await caller.RequireAdminAsync("change listeners");
         var listener = await FindAsync(id, ct);
+        // A page's context lives as long as its circuit and may still track the listener as it was first read:
+        // compare against (and change) what is stored now.
+        await db.Entry(listener).ReloadAsync(ct);
+        if (input.ExpectedUpdated is { } expected && ToMicroseconds(expected) != ToMicroseconds(listener.UpdatedUtc))
+        {
+            throw new ConflictException($"Listener '{listener.Name}' was changed by someone else since you opened it; reload it and make your change again.");
+        }
+
         var wasAuthenticated = listener.AuthMethod != ListenerAuthMethod.None;
         await ApplyAsync(listener, input, creating: false, ct);
-        listener.UpdatedUtc = time.GetUtcNow().UtcDateTime;
+        Touch(listener);
         await SaveAsync(listener.Name, ct);
         directory.Invalidate(id);
         if (wasAuthenticated && listener.AuthMethod == ListenerAuthMethod.None)
@@ -169,7 +179,7 @@ public sealed partial class ListenerService(
         await caller.RequireAdminAsync("enable or disable listeners");
         var listener = await FindAsync(id, ct);
         listener.Enabled = enabled;
-        listener.UpdatedUtc = time.GetUtcNow().UtcDateTime;
+        Touch(listener);
         await SaveAsync(listener.Name, ct);
         directory.Invalidate(id);
     }
@@ -200,7 +210,7 @@ public sealed partial class ListenerService(
 
         var token = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
         listener.TokenHash = HashToken(token);
-        listener.UpdatedUtc = time.GetUtcNow().UtcDateTime;
+        Touch(listener);
         await SaveAsync(listener.Name, ct);
         directory.Invalidate(id);
         return token;
@@ -263,7 +273,7 @@ public sealed partial class ListenerService(
 
             listener.SetSchema(target);
             listener.SampleJson = request.Sample is { ValueKind: JsonValueKind.String } text ? text.GetString() : request.Sample?.GetRawText();
-            listener.UpdatedUtc = time.GetUtcNow().UtcDateTime;
+            Touch(listener);
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
         }
@@ -487,10 +497,31 @@ public sealed partial class ListenerService(
         listener.AuthMethod = method;
         listener.TokenLocation = readFrom;
         listener.TokenName = method == ListenerAuthMethod.Token ? tokenName : null;
+        if (method == ListenerAuthMethod.None)
+        {
+            // Turning authentication back on must not revive a token that was given out before it was turned off:
+            // the listener then refuses every request until a new token is generated.
+            listener.TokenHash = null;
+        }
+
         listener.TokenPrefix = method == ListenerAuthMethod.Token && readFrom == TokenLocation.Authorization ? prefix : null;
         listener.RetentionDays = retentionDays;
         listener.Script = script;
     }
+
+    /// <summary>
+    /// Marks a change: <c>UpdatedUtc</c> is the listener's version for optimistic concurrency, so it always moves
+    /// forward (by a microsecond when the clock has not), at the microsecond precision both databases keep.
+    /// </summary>
+    private void Touch(Listener listener)
+    {
+        var now = ToMicroseconds(time.GetUtcNow().UtcDateTime);
+        var previous = ToMicroseconds(listener.UpdatedUtc);
+        listener.UpdatedUtc = new DateTime(Math.Max(now, previous + 1) * 10, DateTimeKind.Utc);
+    }
+
+    private static long ToMicroseconds(DateTime value) =>
+        (value.Kind == DateTimeKind.Local ? value.ToUniversalTime() : value).Ticks / 10;
 
     private async Task<Listener> FindAsync(Guid id, CancellationToken ct) =>
         await db.Listeners.FirstOrDefaultAsync(l => l.Id == id, ct) ?? throw new NotFoundException($"No listener with id {id}.");

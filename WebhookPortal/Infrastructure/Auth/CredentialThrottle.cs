@@ -35,7 +35,34 @@ public sealed class CredentialThrottle : IDisposable
     }
 
     /// <summary>The partition key of a request's client (the connection's address; forwarded headers set it behind a proxy).</summary>
-    public static string AddressOf(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+    public static string AddressOf(HttpContext context) => PartitionOf(context.Connection.RemoteIpAddress);
+
+    /// <summary>
+    /// One client's partition: an IPv4 address as is (also when it arrives IPv4-mapped), an IPv6 address by its /64.
+    /// A single IPv6 host is usually handed a whole /64 and can pick a fresh address per request, so keying on the
+    /// exact address would give every request a fresh budget.
+    /// </summary>
+    public static string PartitionOf(System.Net.IPAddress? address)
+    {
+        if (address is null)
+        {
+            return "unknown";
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new System.Net.IPAddress(bytes).ToString() + "/64";
+    }
 
     /// <summary>Waits for this address's turn; the answer says whether the password may be checked at all.</summary>
     public async ValueTask<CredentialAttempt> BeginAsync(string address, string account, CancellationToken cancellationToken)

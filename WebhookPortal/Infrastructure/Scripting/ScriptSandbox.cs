@@ -7,7 +7,6 @@ using Acornima.Ast;
 using Jint;
 using Jint.Native;
 using Jint.Native.Json;
-using Jint.Native.Object;
 using Jint.Runtime;
 using Microsoft.Extensions.Options;
 
@@ -80,17 +79,78 @@ public sealed class ScriptSandbox
             for (let i = 0; i < length && total <= max; i++) total += len(a[i]);
             return total;
           });
+
+          // A regular expression's match timeout is fixed when it is built, so one built early (a literal at the
+          // top, a RegExp kept in a variable) would get the whole limit when it runs late: matches run on a copy
+          // built with the time left, rebuilt every 10 ms (Jint caches builds per 10 ms step of the timeout, so
+          // a rebuild is cheap). test, match, matchAll, replace, search and split all go through exec, one call
+          // per match, so a global replace cannot add up match timeouts either.
+          const RegExpBuiltIn = RegExp, exec = RegExp.prototype.exec, compile = RegExp.prototype.compile, now = Date.now;
+          const copies = new WeakMap();
+          const fix = (name, value) => Object.defineProperty(RegExp.prototype, name, { value, writable: false, enumerable: false, configurable: false });
+          fix('exec', { exec(s) {
+            if (!(this instanceof RegExpBuiltIn)) return Reflect.apply(exec, this, [s]);
+            const t = now();
+            let entry = copies.get(this);
+            if (entry === undefined || t - entry.t >= 10) {
+              // The copy carries the built-in exec as its own, so a match costs no argument array.
+              const built = new RegExpBuiltIn(this.source, this.flags);
+              Object.defineProperty(built, 'exec', { value: exec });
+              entry = { t, copy: built };
+              copies.set(this, entry);
+            }
+            const copy = entry.copy;
+            const moves = this.global || this.sticky;
+            copy.lastIndex = moves ? this.lastIndex : 0;
+            const result = copy.exec(s);
+            if (moves) this.lastIndex = copy.lastIndex;
+            return result;
+          } }.exec);
+          fix('compile', { compile(...args) { copies.delete(this); return Reflect.apply(compile, this, args); } }.compile);
+
+          // The run itself: the script's function and the JSON of its result (toJSON and getters are script code
+          // too). Called from a script, not from the host, so that regular expressions built at run time take
+          // the time left of the run (see Run). Returns null, the JSON text, [] when the JSON would pass the
+          // limit (the replacer stops it before it is built), or [typeof result] when the result has no JSON.
+          const apply = Reflect.apply, stringify = JSON.stringify, tooLong = {};
+          let staged = null;
+          Object.defineProperty(globalThis, '__portalRun', { writable: false, enumerable: false, configurable: false, value: () => {
+            const { f, args } = staged;
+            staged = null;
+            const result = apply(f, undefined, args);
+            if (result === null || result === undefined) return null;
+            let total = 0;
+            try {
+              const json = stringify(result, (key, value) => {
+                total += key.length + 4 + (typeof value === 'string' ? value.length + 2 : 8);
+                if (total > max) throw tooLong;
+                return value;
+              });
+              return json === undefined ? [typeof result] : json;
+            } catch (e) {
+              if (e === tooLong) return [];
+              throw e;
+            }
+          } });
+          return (f, args) => { staged = { f, args }; };
         }
         """;
 
-    private static readonly Prepared<Script> Guards = Engine.PrepareScript("(" + GuardsSource + "\n)", source: "guards", strict: true);
+    // Scripts whose regular expressions take their match timeout from the engine when they are built, not from
+    // these options: interpreted (compiling costs seconds the first time, outside any match timeout).
+    private static readonly ScriptPreparationOptions Deferred = new() { ParsingOptions = new ScriptParsingOptions { CompileRegex = false } };
+
+    private static readonly Prepared<Script> Guards = Engine.PrepareScript("(" + GuardsSource + "\n)", source: "guards", strict: true, options: Deferred);
+
+    private static readonly Prepared<Script> RunStaged = Engine.PrepareScript("__portalRun()", source: "run", strict: true, options: Deferred);
 
     // The first run in a process spends seconds compiling Jint's and the regex interpreter's code paths (more on a
     // loaded machine); doing it once up front keeps that cost out of the first script's time budget.
     private static readonly Lazy<bool> WarmedUp = new(() =>
     {
         using var engine = new Engine(o => o.Strict());
-        engine.Invoke(engine.Evaluate(Guards), 1000);
+        engine.Invoke(engine.Invoke(engine.Evaluate(Guards), 1000), engine.Evaluate("(s) => s"), new JsArray(engine, [new JsString("x")]));
+        engine.Evaluate(RunStaged);
         engine.Evaluate("JSON.stringify([/(a+)+$/.test('aaaaaaaaaaaa!'), new RegExp('^[a-z]+$', 'i').test('Abc'), 'x'.padStart(3), ['a'].join()])");
         return true;
     });
@@ -115,8 +175,7 @@ public sealed class ScriptSandbox
         {
             // Wrapped so that a bare arrow function is an expression whose value is the function. Regular expressions
             // are interpreted, not compiled: compiling costs seconds the first time, outside any match timeout.
-            var script = Engine.PrepareScript("(" + source + "\n)", source: "script",
-                options: new ScriptPreparationOptions { ParsingOptions = new ScriptParsingOptions { CompileRegex = false } });
+            var script = Engine.PrepareScript("(" + source + "\n)", source: "script", options: Deferred);
             if (prepared.Count > 1000)
             {
                 prepared.Clear();
@@ -155,7 +214,7 @@ public sealed class ScriptSandbox
         });
         try
         {
-            engine.Invoke(engine.Evaluate(Guards), limits.MaxStringLength);
+            var stage = engine.Invoke(engine.Evaluate(Guards), limits.MaxStringLength);
             budget.Start();
             var function = engine.Evaluate(script);
             if (function is not Jint.Native.Function.Function)
@@ -165,8 +224,14 @@ public sealed class ScriptSandbox
 
             var parser = new JsonParser(engine);
             var arguments = jsonArguments.Select(a => a is null ? JsValue.Null : parser.Parse(a)).ToArray();
+            engine.Invoke(stage, function, new JsArray(engine, arguments));
             var allocated = GC.GetAllocatedBytesForCurrentThread();
-            var result = engine.Invoke(function, arguments);
+
+            // Evaluated, not invoked: a function the host invokes runs under the engine's default parser options,
+            // whose regex timeout was fixed when the engine was created, so `new RegExp(…)` and string patterns
+            // got the whole limit however late they started. Inside a script evaluation they read the engine's
+            // current timeout, which the budget keeps at the time left.
+            var outcome = engine.Evaluate(RunStaged);
 
             // A native call (replaceAll, JSON.stringify…) can allocate without a statement boundary to stop it.
             if (GC.GetAllocatedBytesForCurrentThread() - allocated > limits.MemoryLimitBytes)
@@ -174,25 +239,20 @@ public sealed class ScriptSandbox
                 throw new MemoryLimitExceededException("allocated past the limit in one call");
             }
 
-            if (result.IsNull() || result.IsUndefined())
+            if (outcome.IsNull() || outcome.IsUndefined())
             {
                 return null;
             }
 
-            // Serializing a result made of one long string repeated a thousand times would build gigabytes: estimate first.
-            if (JsonSize.Exceeds(engine, result, limits.MaxStringLength))
+            if (outcome is JsArray marker)
             {
-                throw new ScriptException($"The script's result is longer than {limits.MaxStringLength} characters of JSON; the limit is {limits.MaxStringLength}.");
+                // A function or a symbol has no JSON form: JSON.stringify gives undefined, which is no payload.
+                throw new ScriptException(marker.Length == 0
+                    ? $"The script's result is longer than {limits.MaxStringLength} characters of JSON; the limit is {limits.MaxStringLength}."
+                    : $"The script must return JSON data (an object, array, string, number, boolean or null), not a {marker[0]}.");
             }
 
-            // A function or a symbol has no JSON form: JSON.stringify gives undefined, which is no payload.
-            var json = new JsonSerializer(engine).Serialize(result);
-            if (json.IsUndefined())
-            {
-                throw new ScriptException($"The script must return JSON data (an object, array, string, number, boolean or null), not a {(result is Jint.Native.Function.Function ? "function" : result.Type.ToString().ToLowerInvariant())}.");
-            }
-
-            var text = json.ToString();
+            var text = outcome.ToString();
             if (text.Length > limits.MaxStringLength)
             {
                 throw new ScriptException($"The script's result is longer than {limits.MaxStringLength} characters of JSON; the limit is {limits.MaxStringLength}.");
@@ -236,8 +296,8 @@ public sealed class ScriptSandbox
 
     /// <summary>
     /// One wall-clock budget for the whole run (Jint's own timeout restarts at each entry into the engine), which
-    /// also keeps the regex timeout at the time left, so a regular expression literal evaluated late cannot outlive the
-    /// budget. (One built with <c>new RegExp(…)</c> gets the whole limit: Jint fixes that timeout when the engine starts.)
+    /// also keeps the engine's regex timeout at the time left, so a regular expression built late in the run (a
+    /// literal, <c>new RegExp(…)</c>, or a string pattern given to match/search/split) cannot outlive the budget.
     /// </summary>
     private sealed class RunBudget(TimeSpan budget, Func<Jint.Options> engineOptions) : Jint.Constraint
     {
@@ -264,60 +324,20 @@ public sealed class ScriptSandbox
                 throw new TimeoutException();
             }
 
-            engineOptions().Constraints.RegexTimeout = left > Floor ? left : Floor;
+            engineOptions().Constraints.RegexTimeout = Quantized(left);
+        }
+
+        // Jint caches built patterns by timeout: whole steps of 10 ms (rounded down) let a pattern that runs many
+        // times reuse its build instead of building anew for every match.
+        private static TimeSpan Quantized(TimeSpan left)
+        {
+            var stepped = TimeSpan.FromMilliseconds(Math.Floor(left.TotalMilliseconds / 10) * 10);
+            return stepped > Floor ? stepped : Floor;
         }
 
         public override void Reset()
         {
             // One budget for the run: entering the engine again does not refund time.
-        }
-    }
-
-    /// <summary>A cheap upper estimate of a value's JSON length that stops as soon as it passes the limit.</summary>
-    private static class JsonSize
-    {
-        public static bool Exceeds(Engine engine, JsValue value, long limit)
-        {
-            long total = 0;
-            var pending = new Stack<(JsValue Value, int Depth)>();
-            pending.Push((value, 0));
-            while (pending.Count > 0)
-            {
-                var (current, depth) = pending.Pop();
-                if (current is JsString text)
-                {
-                    total += text.Length + 2;
-                }
-                else if (current is ObjectInstance obj && current is not Jint.Native.Function.Function && depth < 1000)
-                {
-                    if (obj.Get("toJSON") is Jint.Native.Function.Function toJson)
-                    {
-                        pending.Push((engine.Invoke(toJson, obj, []), depth + 1));
-                        continue;
-                    }
-
-                    foreach (var key in obj.GetOwnPropertyKeys(Types.String))
-                    {
-                        total += key.ToString().Length + 4;
-                        pending.Push((obj.Get(key), depth + 1));
-                        if (total > limit)
-                        {
-                            return true;
-                        }
-                    }
-                }
-                else
-                {
-                    total += 8;
-                }
-
-                if (total > limit)
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
     }
 }
