@@ -5,6 +5,7 @@ using WebhookPortal.Data;
 using WebhookPortal.Features.Deliveries;
 using WebhookPortal.Features.Events;
 using WebhookPortal.Features.Listeners.Tables;
+using WebhookPortal.Features.Notifications;
 using WebhookPortal.Tests.Support;
 using static WebhookPortal.Tests.Support.ListenerFixtures;
 
@@ -19,7 +20,7 @@ public sealed class DeleteCascadeTests(PortalFactory portal) : IClassFixture<Por
 {
     private sealed record Owned(TestListener Listener, Guid WebhookId, Guid EventTypeId, Guid SubscriptionId, Guid RuleId);
 
-    /// <summary>A listener with a stored record (so the receiver has it cached), a webhook, an event type with a subscription, a rule and two pending deliveries.</summary>
+    /// <summary>A listener with a stored record (so the receiver has it cached), a webhook, an event type with a subscription and a staged change, a rule that fired, a Subscriber key scoped to the integration and two pending deliveries.</summary>
     private async Task<Owned> SeedAsync()
     {
         var listener = await portal.CreateListenerAsync();
@@ -33,11 +34,19 @@ public sealed class DeleteCascadeTests(PortalFactory portal) : IClassFixture<Por
         var ruleId = (await (await admin.PostAsJsonAsync($"/api/integrations/{listener.IntegrationId}/notification-rules",
                 new { name = "quota", listenerId = listener.Id, target = 10, period = "Day", conditions = new[] { new { usageTarget = "%= 80" } }, webhookIds = new[] { webhookId }, enabled = true }))
             .ReadJsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        await portal.CreateApiKeyAsync("Subscriber", null, listener.IntegrationId);
         var subscriptionId = Guid.NewGuid();
         var now = portal.Clock.GetUtcNow().UtcDateTime;
         await portal.WithDbAsync(db =>
         {
             db.Subscriptions.Add(new Subscription { Id = subscriptionId, EventTypeId = eventTypeId, TargetUrl = "https://zap.example.invalid/hook", ProtectedSecret = "x", OwnerId = "someone", CreatedUtc = now });
+
+            // A change staged for the event type's script, not yet turned into a message.
+            db.PendingEvents.Add(new PendingEvent { Id = Guid.NewGuid(), IntegrationId = listener.IntegrationId, EventTypeId = eventTypeId, Action = "insert", RecordJson = "{}", CreatedUtc = now });
+
+            // The rule has counted and fired.
+            db.RuleUsage.Add(new RuleUsage { RuleId = ruleId, PeriodStart = now.Date, Count = 9 });
+            db.RuleFirings.Add(new RuleFiring { RuleId = ruleId, PeriodStart = now.Date, Threshold = 80, Count = 8, FiredUtc = now, MessageId = Guid.NewGuid() });
 
             // Due in a day: nothing sends them while the test runs.
             var message = new Message { Id = Guid.NewGuid(), IntegrationId = listener.IntegrationId, EventType = "test", Payload = "{}", CreatedUtc = now };
@@ -80,6 +89,14 @@ public sealed class DeleteCascadeTests(PortalFactory portal) : IClassFixture<Por
                 await db.Deliveries.CountAsync(d => targets.Contains(d.TargetId) && d.State == DeliveryStates.Cancelled));
         });
 
+    /// <summary>What hangs on the owned rows without being one of them: staged changes, rule usage and firings, Subscriber-key scopes.</summary>
+    private Task<(int PendingEvents, int RuleUsage, int RuleFirings, int KeyScopes)> LeftoversAsync(Owned owned) =>
+        portal.WithDbAsync(async db => (
+            await db.PendingEvents.CountAsync(p => p.EventTypeId == owned.EventTypeId),
+            await db.RuleUsage.CountAsync(u => u.RuleId == owned.RuleId),
+            await db.RuleFirings.CountAsync(f => f.RuleId == owned.RuleId),
+            await db.ApiKeyIntegrations.CountAsync(k => k.IntegrationId == owned.Listener.IntegrationId)));
+
     [Fact]
     public async Task Deleting_an_integration_removes_all_it_owns_and_its_listener_URL_answers_404_at_once()
     {
@@ -105,6 +122,7 @@ public sealed class DeleteCascadeTests(PortalFactory portal) : IClassFixture<Por
         Assert.Equal(logsBefore, await LogCountAsync(owned.Listener.Id));
         Assert.Empty(await TablesOfAsync(owned.Listener.Id));
         Assert.Equal((0, 0, 0, 0, 0, 0, 2), await RemainingAsync(owned));
+        Assert.Equal((0, 0, 0, 0), await LeftoversAsync(owned));
         Assert.Equal(0, await portal.WithDbAsync(db => db.Integrations.CountAsync(i => i.Id == owned.Listener.IntegrationId)));
 
         // Another integration's listener is untouched.
@@ -131,7 +149,77 @@ public sealed class DeleteCascadeTests(PortalFactory portal) : IClassFixture<Por
 
         // The integration and its webhook stay (with the webhook's pending delivery); what hung on the listener is gone.
         Assert.Equal((0, 1, 0, 0, 0, 1, 1), await RemainingAsync(owned));
+        Assert.Equal((0, 0, 0, 1), await LeftoversAsync(owned));
         Assert.Equal(1, await portal.WithDbAsync(db => db.Integrations.CountAsync(i => i.Id == owned.Listener.IntegrationId)));
+    }
+
+    [Fact]
+    public async Task Deleting_an_event_type_removes_its_subscriptions_and_staged_changes_and_cancels_their_deliveries()
+    {
+        var owned = await SeedAsync();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await portal.AsAdmin().DeleteAsync($"/api/event-types/{owned.EventTypeId}")).StatusCode);
+
+        // Seen: the subscription's pending delivery stayed pending and the staged change stayed. The webhook and rule are not the event type's.
+        Assert.Equal((1, 1, 0, 0, 1, 1, 1), await RemainingAsync(owned));
+        Assert.Equal((0, 1, 1, 1), await LeftoversAsync(owned));
+    }
+
+    [Fact]
+    public async Task Deleting_a_rule_removes_its_usage_and_firings()
+    {
+        var owned = await SeedAsync();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await portal.AsAdmin().DeleteAsync($"/api/integrations/{owned.Listener.IntegrationId}/notification-rules/{owned.RuleId}")).StatusCode);
+
+        // Seen: the rule's firing history stayed behind.
+        Assert.Equal((1, 1, 1, 1, 0, 2, 0), await RemainingAsync(owned));
+        Assert.Equal((1, 0, 0, 1), await LeftoversAsync(owned));
+    }
+
+    public static TheoryData<string> OwnedDeletes => new() { "event-type", "rule" };
+
+    [Theory]
+    [MemberData(nameof(OwnedDeletes))]
+    public async Task Deleting_an_event_type_or_a_rule_is_for_Admins_only_and_a_refusal_changes_nothing(string kind)
+    {
+        var owned = await SeedAsync();
+        var path = kind == "rule" ? $"/api/integrations/{owned.Listener.IntegrationId}/notification-rules/{owned.RuleId}" : $"/api/event-types/{owned.EventTypeId}";
+        var subscriberKey = await portal.CreateApiKeyAsync("Subscriber", "zapier", owned.Listener.IntegrationId);
+        var before = (await RemainingAsync(owned), await LeftoversAsync(owned));
+
+        await (await (await portal.AsSupportAsync()).DeleteAsync(path)).AssertProblemAsync(HttpStatusCode.Forbidden);
+        await (await portal.WithBearer(subscriberKey).DeleteAsync(path)).AssertProblemAsync(HttpStatusCode.Forbidden);
+        await (await portal.Anonymous().DeleteAsync(path)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+
+        Assert.Equal(before, (await RemainingAsync(owned), await LeftoversAsync(owned)));
+    }
+
+    [Fact]
+    public async Task Deleting_a_user_removes_the_subscriptions_they_made_and_cancels_their_deliveries()
+    {
+        var owned = await SeedAsync();
+        const string email = "subscribing-admin@test.local";
+        await portal.EnsureUserAsync(email, PortalFactory.AdminPassword, "Admin");
+        var eventName = (await (await portal.AsAdmin().GetAsync($"/api/event-types/{owned.EventTypeId}")).ReadJsonAsync(HttpStatusCode.OK)).GetProperty("name").GetString();
+        var subscription = (await (await portal.WithBasic(email, PortalFactory.AdminPassword).PostAsJsonAsync("/api/hooks/subscriptions", new { @event = eventName, target_url = "https://hooks.example.com/theirs" }))
+            .ReadJsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        var now = portal.Clock.GetUtcNow().UtcDateTime;
+        var queued = Pending(Guid.NewGuid(), DeliveryTargets.Subscription, subscription, now);
+        await portal.WithDbAsync(db =>
+        {
+            db.Messages.Add(new Message { Id = queued.MessageId, IntegrationId = owned.Listener.IntegrationId, EventType = "queued", Payload = "{}", CreatedUtc = now });
+            db.Deliveries.Add(queued);
+            return db.SaveChangesAsync();
+        });
+        var userId = (await (await portal.AsAdmin().GetAsync("/api/users")).ReadJsonAsync(HttpStatusCode.OK)).EnumerateArray().Single(u => u.GetProperty("email").GetString() == email).GetProperty("id").GetString();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await portal.AsAdmin().DeleteAsync($"/api/users/{userId}")).StatusCode);
+
+        // Seen: the deleted user's subscription stayed and kept receiving events. Another owner's subscription stays.
+        Assert.False(await portal.WithDbAsync(db => db.Subscriptions.AnyAsync(s => s.Id == subscription)));
+        Assert.Equal(DeliveryStates.Cancelled, await portal.WithDbAsync(db => db.Deliveries.Where(d => d.Id == queued.Id).Select(d => d.State).SingleAsync()));
+        Assert.Equal((1, 1, 1, 1, 1, 2, 0), await RemainingAsync(owned));
     }
 
     [Fact]

@@ -4,7 +4,9 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
+using WebhookPortal.Data;
 using WebhookPortal.Features.ApiKeys;
+using WebhookPortal.Features.Deliveries;
 using WebhookPortal.Tests.Support;
 using static WebhookPortal.Tests.Support.ListenerFixtures;
 
@@ -30,7 +32,7 @@ public sealed class SubscriberKeyTests(SubscriberKeyTests.Portal portal) : IClas
 
     private const int PerformListPerMinute = 5;
 
-    private sealed record Event(Guid IntegrationId, Guid EventTypeId, string Name);
+    private sealed record Event(Guid IntegrationId, Guid EventTypeId, string Name, TestListener Listener);
 
     private async Task<Event> EventAsync(string? name = null)
     {
@@ -38,14 +40,16 @@ public sealed class SubscriberKeyTests(SubscriberKeyTests.Portal portal) : IClas
         name ??= "Ev" + Guid.NewGuid().ToString("N")[..8];
         var created = await (await portal.AsAdmin().PostAsJsonAsync($"/api/integrations/{listener.IntegrationId}/event-types",
             new { name, listenerId = listener.Id, actions = new[] { "insert" }, enabled = true })).ReadJsonAsync(HttpStatusCode.Created);
-        return new Event(listener.IntegrationId, created.GetProperty("id").GetGuid(), name);
+        return new Event(listener.IntegrationId, created.GetProperty("id").GetGuid(), name, listener);
     }
 
-    private async Task<HttpClient> KeyAsync(string role, params Guid[] integrationIds)
+    private async Task<HttpClient> KeyAsync(string role, params Guid[] integrationIds) => (await KeyWithIdAsync(role, integrationIds)).Client;
+
+    private async Task<(Guid Id, HttpClient Client)> KeyWithIdAsync(string role, params Guid[] integrationIds)
     {
         object body = integrationIds.Length == 0 ? new { name = role.ToLowerInvariant(), role } : new { name = role.ToLowerInvariant(), role, integrationIds };
         var created = await (await portal.AsAdmin().PostAsJsonAsync("/api/api-keys", body)).ReadJsonAsync(HttpStatusCode.Created);
-        return portal.WithBearer(created.GetProperty("key").GetString()!);
+        return (created.GetProperty("id").GetGuid(), portal.WithBearer(created.GetProperty("key").GetString()!));
     }
 
     private static Task<HttpResponseMessage> SubscribeAsync(HttpClient client, string eventName, Guid? integrationId = null) =>
@@ -310,5 +314,78 @@ public sealed class SubscriberKeyTests(SubscriberKeyTests.Portal portal) : IClas
         await (await legacyClient.GetAsync($"/api/hooks/perform-list?event={ev.Name}")).AssertProblemAsync(HttpStatusCode.NotFound);
         Assert.Empty((await (await legacyClient.GetAsync("/api/hooks/subscriptions")).ReadJsonAsync(HttpStatusCode.OK)).EnumerateArray());
         Assert.Equal(before, await SubscriptionCountAsync());
+    }
+
+    [Fact]
+    public async Task Revoking_a_subscriber_key_removes_its_subscriptions_and_cancels_their_deliveries_so_new_events_reach_it_no_more()
+    {
+        var ev = await EventAsync();
+        var (revokedId, revoked) = await KeyWithIdAsync("Subscriber", ev.IntegrationId);
+        var kept = await KeyAsync("Subscriber", ev.IntegrationId);
+        var revokedSubscription = (await (await SubscribeAsync(revoked, ev.Name)).ReadJsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        var keptSubscription = (await (await SubscribeAsync(kept, ev.Name)).ReadJsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        var queued = await QueueDeliveryAsync(ev.IntegrationId, revokedSubscription);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await portal.AsAdmin().DeleteAsync($"/api/api-keys/{revokedId}")).StatusCode);
+
+        // Seen: the subscription stayed and kept delivering to the key holder's target_url.
+        Assert.False(await portal.WithDbAsync(db => db.Subscriptions.AnyAsync(s => s.Id == revokedSubscription)));
+        Assert.Equal(DeliveryStates.Cancelled, await portal.WithDbAsync(db => db.Deliveries.Where(d => d.Id == queued).Select(d => d.State).SingleAsync()));
+        Assert.Equal(0, await portal.WithDbAsync(db => db.ApiKeyIntegrations.CountAsync(s => s.ApiKeyId == revokedId)));
+        await (await revoked.GetAsync("/api/hooks/subscriptions")).AssertProblemAsync(HttpStatusCode.Unauthorized);
+
+        // A new event: the other key's subscription gets its delivery (so the event did fire), the revoked one's target none.
+        await (await portal.Anonymous().SendAsync(Json(HttpMethod.Post, ev.Listener.HookPath, """[{"id":2,"name":"After"}]"""))).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(1, await portal.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetKind == DeliveryTargets.Subscription && d.TargetId == keptSubscription)));
+        Assert.Equal([queued], await portal.WithDbAsync(db => db.Deliveries.Where(d => d.TargetId == revokedSubscription).Select(d => d.Id).ToListAsync()));
+    }
+
+    [Fact]
+    public async Task Revoking_an_unknown_key_is_404_and_changes_nothing()
+    {
+        var ev = await EventAsync();
+        await (await SubscribeAsync(await KeyAsync("Subscriber", ev.IntegrationId), ev.Name)).ReadJsonAsync(HttpStatusCode.Created);
+        var before = (await KeyCountsAsync(), await SubscriptionCountAsync());
+
+        await (await portal.AsAdmin().DeleteAsync($"/api/api-keys/{Guid.NewGuid()}")).AssertProblemAsync(HttpStatusCode.NotFound);
+
+        Assert.Equal(before, (await KeyCountsAsync(), await SubscriptionCountAsync()));
+    }
+
+    [Fact]
+    public async Task Revoking_per_role_only_an_admin_may_and_the_subscriptions_stay_otherwise()
+    {
+        var ev = await EventAsync();
+        var (keyId, key) = await KeyWithIdAsync("Subscriber", ev.IntegrationId);
+        var subscription = (await (await SubscribeAsync(key, ev.Name)).ReadJsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        var path = $"/api/api-keys/{keyId}";
+
+        await (await (await portal.AsSupportAsync()).DeleteAsync(path)).AssertProblemAsync(HttpStatusCode.Forbidden);
+        await (await key.DeleteAsync(path)).AssertProblemAsync(HttpStatusCode.Forbidden);
+        await (await portal.Anonymous().DeleteAsync(path)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.True(await portal.WithDbAsync(db => db.ApiKeys.AnyAsync(k => k.Id == keyId)));
+        Assert.True(await portal.WithDbAsync(db => db.Subscriptions.AnyAsync(s => s.Id == subscription)));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await portal.AsAdmin().DeleteAsync(path)).StatusCode);
+        Assert.False(await portal.WithDbAsync(db => db.Subscriptions.AnyAsync(s => s.Id == subscription)));
+    }
+
+    /// <summary>A pending delivery to a subscription, due in a day so that nothing sends it while the test runs.</summary>
+    private async Task<Guid> QueueDeliveryAsync(Guid integrationId, Guid subscriptionId)
+    {
+        var now = portal.Clock.GetUtcNow().UtcDateTime;
+        var message = new Message { Id = Guid.NewGuid(), IntegrationId = integrationId, EventType = "queued", Payload = "{}", CreatedUtc = now };
+        var delivery = new Delivery
+        {
+            Id = Guid.NewGuid(), MessageId = message.Id, TargetKind = DeliveryTargets.Subscription, TargetId = subscriptionId, TargetName = "queued", Url = "https://hooks.example.com/queued",
+            NextAttemptUtc = now.AddDays(1), CreatedUtc = now, UpdatedUtc = now,
+        };
+        await portal.WithDbAsync(db =>
+        {
+            db.Messages.Add(message);
+            db.Deliveries.Add(delivery);
+            return db.SaveChangesAsync();
+        });
+        return delivery.Id;
     }
 }
