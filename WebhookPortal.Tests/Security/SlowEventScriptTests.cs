@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.EntityFrameworkCore;
+using WebhookPortal.Tests.Features.Deliveries;
+using WebhookPortal.Tests.Support;
+using static WebhookPortal.Tests.Support.ListenerFixtures;
+
+namespace WebhookPortal.Tests.Security;
+
+/// <summary>
+/// Trust boundary: an event script never runs inside the receiver writer's shared transaction, so a slow
+/// script on one listener cannot stall requests to another. A portal of its own with a long script limit,
+/// so that the slow script clearly outlasts the requests even on a loaded 2-core CI machine.
+/// </summary>
+// Not beside other script-timing tests: the sandbox's time and memory checks measure the whole process.
+[Collection("Script timing")]
+public sealed class SlowEventScriptTests(SlowEventScriptTests.Portal portal) : IClassFixture<SlowEventScriptTests.Portal>
+{
+    private const int ScriptMs = 6000;
+    private const string Sample = """[{"id":1,"name":"Deal"}]""";
+
+    /// <summary>Real time (Hangfire runs the scripted events) and a script limit above the slow script's run.</summary>
+    public sealed class Portal : DeliveryPortalFactory
+    {
+        protected override void ConfigurePortal(IWebHostBuilder builder)
+        {
+            base.ConfigurePortal(builder);
+            builder.UseSetting("Scripts:TimeoutMs", "10000");
+            builder.UseSetting("Scripts:MemoryLimitBytes", (512L * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            builder.UseSetting("Scripts:MaxStatements", "1000000000");
+        }
+    }
+
+    [Fact]
+    public async Task A_slow_event_script_on_one_listener_does_not_hold_the_writer_for_another()
+    {
+        // Listener A's event script takes six seconds (within its 10 s limit); listener B has no script.
+        var listener = await portal.CreateListenerAsync(sample: Sample, rootPath: "");
+        var name = "Scripted" + Guid.NewGuid().ToString("N")[..6];
+        var script = "(record) => { const end = Date.now() + " + ScriptMs + "; while (Date.now() < end) {} return { slow: record.id }; }";
+        await (await portal.AsAdmin().PostAsJsonAsync($"/api/integrations/{listener.IntegrationId}/event-types",
+            new { name, listenerId = listener.Id, actions = new[] { "insert" }, script, enabled = true })).ReadJsonAsync(HttpStatusCode.Created);
+        var other = await portal.CreateListenerAsync(sample: Sample, rootPath: "");
+
+        var watch = Stopwatch.StartNew();
+        await (await portal.Anonymous().SendAsync(Json(HttpMethod.Post, listener.HookPath, """{"id":1,"name":"a"}"""))).ReadJsonAsync(HttpStatusCode.OK);
+        var aAnswered = watch.Elapsed;
+        await (await portal.Anonymous().SendAsync(Json(HttpMethod.Post, other.HookPath, """{"id":2,"name":"b"}"""))).ReadJsonAsync(HttpStatusCode.OK);
+        var bAnswered = watch.Elapsed;
+
+        // Both answered long before A's script could have finished, and its event is not there yet: the script runs after the commit.
+        Assert.True(aAnswered < TimeSpan.FromMilliseconds(ScriptMs / 2), $"A answered after {aAnswered.TotalMilliseconds} ms");
+        Assert.True(bAnswered < TimeSpan.FromMilliseconds(ScriptMs * 3 / 4), $"B answered after {bAnswered.TotalMilliseconds} ms");
+        Assert.Equal(0, await portal.WithDbAsync(db => db.Messages.CountAsync(m => m.EventType == name)));
+        Assert.Equal(1, await portal.RecordCountAsync(other.Id));
+
+        // And the event is still fired, with the script's payload, once the script is done.
+        var deadline = Stopwatch.StartNew();
+        string? payload;
+        while ((payload = await portal.WithDbAsync(db => db.Messages.Where(m => m.EventType == name).Select(m => m.Payload).FirstOrDefaultAsync())) is null)
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "The scripted event was never fired.");
+            await Task.Delay(50);
+        }
+
+        Assert.Equal("""{"slow":1}""", payload);
+        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(ScriptMs));
+        Assert.Equal(1, await portal.RecordCountAsync(listener.Id));
+        Assert.Equal(0, await portal.WithDbAsync(db => db.PendingEvents.CountAsync()));
+    }
+}
