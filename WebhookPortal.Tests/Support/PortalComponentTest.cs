@@ -27,6 +27,7 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddMudServices(o => o.SnackbarConfiguration.ShowTransitionDuration = 0);
         Services.AddSingleton(Database);
         Services.AddScoped<PortalDbContext>(sp => sp.GetRequiredService<TestDatabase>().CreateContext());
+        Services.AddSingleton<Microsoft.EntityFrameworkCore.IDbContextFactory<PortalDbContext>>(Database);
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddHttpContextAccessor();
         Services.AddScoped<PortalCaller>();

@@ -7,7 +7,7 @@ using WebhookPortal.Data;
 namespace WebhookPortal.Tests.Support;
 
 /// <summary>A real SQLite database in memory, for component tests that use the real services.</summary>
-public sealed class TestDatabase : IDisposable
+public sealed class TestDatabase : IDisposable, IDbContextFactory<PortalDbContext>
 {
     private readonly SqliteConnection connection = new("Data Source=:memory:");
 
@@ -28,6 +28,8 @@ public sealed class TestDatabase : IDisposable
             .UseSqlite(connection)
             .UseApplicationServiceProvider(IdentityServices)
             .Options);
+
+    PortalDbContext IDbContextFactory<PortalDbContext>.CreateDbContext() => CreateContext();
 
     public void Dispose() => connection.Dispose();
 }

@@ -40,16 +40,35 @@ public static class DatabaseSetup
                 throw new InvalidOperationException("Database:Provider is PostgreSql but ConnectionStrings:Portal is empty.");
             }
 
-            builder.Services.AddDbContext<PortalDbContext, PostgresPortalDbContext>(o => o.UseNpgsql(connectionString));
+            builder.Services.AddPortalContexts<PostgresPortalDbContext>(o => o.UseNpgsql(connectionString));
         }
         else
         {
             var sqlite = ResolveSqlite(string.IsNullOrWhiteSpace(connectionString) ? DefaultSqlite : connectionString, operatorDirectory);
-            builder.Services.AddDbContext<PortalDbContext, SqlitePortalDbContext>(o => o.UseSqlite(sqlite));
+            builder.Services.AddPortalContexts<SqlitePortalDbContext>(o => o.UseSqlite(sqlite));
         }
 
         builder.Services.AddHealthChecks().AddDbContextCheck<PortalDbContext>("database");
         return provider;
+    }
+
+    /// <summary>
+    /// A context factory for everything a Blazor component calls (one short-lived context per operation, as the
+    /// Blazor docs advise, instead of one context for the life of a circuit), and a scoped context made by the
+    /// same factory for request-bound code (endpoints, Identity, Hangfire jobs).
+    /// </summary>
+    private static void AddPortalContexts<TContext>(this IServiceCollection services, Action<DbContextOptionsBuilder> configure)
+        where TContext : PortalDbContext
+    {
+        services.AddDbContextFactory<TContext>(configure);
+        services.AddSingleton<IDbContextFactory<PortalDbContext>, PortalContextFactory<TContext>>();
+        services.AddScoped<PortalDbContext>(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
+    }
+
+    private sealed class PortalContextFactory<TContext>(IDbContextFactory<TContext> provider) : IDbContextFactory<PortalDbContext>
+        where TContext : PortalDbContext
+    {
+        public PortalDbContext CreateDbContext() => provider.CreateDbContext();
     }
 
     /// <summary>Relative SQLite files live under the operator's folder; their directory is created.</summary>
