@@ -12,7 +12,7 @@ namespace WebhookPortal.Tests.Features.Notifications;
 
 public sealed class NotificationsPageTests : PortalComponentTest
 {
-    private async Task<RuleView> SeedRuleAsync()
+    private async Task<NotificationRuleView> SeedRuleAsync()
     {
         var integrationId = Guid.NewGuid();
         await using (var db = Database.CreateContext())
@@ -24,7 +24,7 @@ public sealed class NotificationsPageTests : PortalComponentTest
         using var scope = AdminScope();
         var webhook = await scope.ServiceProvider.GetRequiredService<WebhookService>().CreateAsync(integrationId, new WebhookInput("quota-alerts", "https://hooks.example.com/q", true, null, null), "admin");
         return await scope.ServiceProvider.GetRequiredService<NotificationService>().CreateAsync(integrationId,
-            new RuleInput("Monthly quota", null, 1000, UsagePeriod.Month, [new ConditionInput(80, 100, 10, null)], [webhook.Id], true));
+            new NotificationRuleRequest("Monthly quota", null, 1000, UsagePeriod.Month, [new ThresholdConditionRequest(80, 100, 10, null)], [webhook.Id], true));
     }
 
     [Fact]

@@ -9,12 +9,8 @@ using WebhookPortal.Infrastructure.Errors;
 
 namespace WebhookPortal.Features.ApiKeys;
 
-/// <summary>A key as listed; <c>IntegrationIds</c> is the scope of a Subscriber key (empty for other roles).</summary>
-public sealed record ApiKeyView(Guid Id, string Name, string Role, string Prefix, DateTime Created, string? CreatedBy, DateTime? LastUsed, IReadOnlyList<Guid> IntegrationIds);
-
-public sealed record CreatedApiKey(Guid Id, string Name, string Role, string Key, IReadOnlyList<Guid> IntegrationIds);
-
-public sealed class ApiKeyService(PortalDbContext db, TimeProvider time, PortalCaller caller, WebhookPortal.Features.Integrations.DeletionService deletion)
+/// <summary>API keys: listing, creating (the key shown once), revoking, and checking a presented key.</summary>
+public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time, PortalCaller caller, WebhookPortal.Features.Integrations.DeletionService deletion)
 {
     private const string KeyPrefix = "wpk_";
 
@@ -24,6 +20,7 @@ public sealed class ApiKeyService(PortalDbContext db, TimeProvider time, PortalC
     public async Task<IReadOnlyList<ApiKeyView>> ListAsync(CancellationToken ct = default)
     {
         await caller.RequireAdminAsync("see API keys");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var scopes = (await db.ApiKeyIntegrations.AsNoTracking().ToListAsync(ct)).ToLookup(s => s.ApiKeyId, s => s.IntegrationId);
         return (await db.ApiKeys.AsNoTracking().ToListAsync(ct))
             .OrderByDescending(k => k.CreatedUtc)
@@ -47,11 +44,12 @@ public sealed class ApiKeyService(PortalDbContext db, TimeProvider time, PortalC
             return [];
         }
 
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.ApiKeyIntegrations.AsNoTracking().Where(s => s.ApiKeyId == keyId).Select(s => s.IntegrationId).ToListAsync(ct);
     }
 
     /// <summary>Creates a key; a Subscriber key needs one or more existing integrations (its scope), other roles none.</summary>
-    public async Task<CreatedApiKey> CreateAsync(string? name, string? role, IReadOnlyCollection<Guid>? integrationIds, string? createdBy, CancellationToken ct = default)
+    public async Task<CreatedApiKeyResponse> CreateAsync(string? name, string? role, IReadOnlyCollection<Guid>? integrationIds, string? createdBy, CancellationToken ct = default)
     {
         await caller.RequireAdminAsync("create API keys");
         var errors = new Dictionary<string, string[]>();
@@ -87,6 +85,7 @@ public sealed class ApiKeyService(PortalDbContext db, TimeProvider time, PortalC
             throw new UnprocessableException($"integrationIds: only Subscriber keys are scoped to integrations; a {canonicalRole} key reaches what its role allows.");
         }
 
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var known = await db.Integrations.Where(i => scope.Contains(i.Id)).Select(i => i.Id).ToListAsync(ct);
         if (scope.Except(known).ToList() is { Count: > 0 } unknown)
         {
@@ -109,7 +108,7 @@ public sealed class ApiKeyService(PortalDbContext db, TimeProvider time, PortalC
         db.ApiKeys.Add(entity);
         db.ApiKeyIntegrations.AddRange(scope.Select(id => new ApiKeyIntegration { ApiKeyId = entity.Id, IntegrationId = id }));
         await db.SaveChangesAsync(ct);
-        return new CreatedApiKey(entity.Id, entity.Name, entity.Role, key, scope);
+        return new CreatedApiKeyResponse(entity.Id, entity.Name, entity.Role, key, scope);
     }
 
     public async Task RevokeAsync(Guid id, CancellationToken ct = default)
@@ -117,6 +116,7 @@ public sealed class ApiKeyService(PortalDbContext db, TimeProvider time, PortalC
         await caller.RequireAdminAsync("revoke API keys");
 
         // A revoked key's subscriptions go with it: a leaked key must stop receiving data, not only stop calling.
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var deleted = await db.ApiKeys.Where(k => k.Id == id).ExecuteDeleteAsync(ct);
         if (deleted == 0)
@@ -125,7 +125,7 @@ public sealed class ApiKeyService(PortalDbContext db, TimeProvider time, PortalC
         }
 
         await db.ApiKeyIntegrations.Where(s => s.ApiKeyId == id).ExecuteDeleteAsync(ct);
-        await deletion.RemoveSubscriptionsOfOwnerAsync(id.ToString(), ct);
+        await deletion.RemoveSubscriptionsOfOwnerAsync(db, id.ToString(), ct);
         await transaction.CommitAsync(ct);
     }
 
@@ -145,6 +145,7 @@ public sealed class ApiKeyService(PortalDbContext db, TimeProvider time, PortalC
         }
 
         var prefix = rest[..separator].ToString();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var entity = await db.ApiKeys.FirstOrDefaultAsync(k => k.Prefix == prefix, ct);
         if (entity is null || !CryptographicOperations.FixedTimeEquals(entity.KeyHash, Hash(presented)))
         {

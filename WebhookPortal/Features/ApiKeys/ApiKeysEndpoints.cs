@@ -6,9 +6,6 @@ using WebhookPortal.Infrastructure.Http;
 
 namespace WebhookPortal.Features.ApiKeys;
 
-/// <summary><c>integrationIds</c>: required for a Subscriber key (the integrations whose events it may subscribe to), refused for other roles.</summary>
-public sealed record CreateApiKeyRequest(string? Name, string? Role, List<Guid>? IntegrationIds = null);
-
 public static class ApiKeysEndpoints
 {
     public static IEndpointRouteBuilder MapApiKeysEndpoints(this IEndpointRouteBuilder app)
@@ -26,7 +23,7 @@ public static class ApiKeysEndpoints
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]
-    private static async Task<Created<CreatedApiKey>> Create(CreateApiKeyRequest request, ApiKeyService service, ClaimsPrincipal user, CancellationToken ct)
+    private static async Task<Created<CreatedApiKeyResponse>> Create(CreateApiKeyRequest request, ApiKeyService service, ClaimsPrincipal user, CancellationToken ct)
     {
         var created = await service.CreateAsync(request.Name, request.Role, request.IntegrationIds, user.Identity?.Name, ct);
         return TypedResults.Created($"/api/api-keys/{created.Id}", created);

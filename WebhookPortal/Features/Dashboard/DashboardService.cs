@@ -3,14 +3,15 @@ using WebhookPortal.Data;
 
 namespace WebhookPortal.Features.Dashboard;
 
-public sealed record DashboardSummary(int Integrations, int Users, int ApiKeys, string DatabaseProvider);
-
-public sealed class DashboardService(PortalDbContext db)
+public sealed class DashboardService(IDbContextFactory<PortalDbContext> dbFactory)
 {
-    public async Task<DashboardSummary> GetSummaryAsync(CancellationToken ct = default) =>
-        new(
+    public async Task<DashboardSummaryView> GetSummaryAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return new(
             await db.Integrations.CountAsync(ct),
             await db.Users.CountAsync(ct),
             await db.ApiKeys.CountAsync(ct),
             db.Database.IsSqlite() ? "SQLite" : "PostgreSQL");
+    }
 }

@@ -14,7 +14,7 @@ public static class IntegrationsEndpoints
         group.MapGet("/", List).WithName("ListIntegrations");
         group.MapGet("/{id:guid}", Get).WithName("GetIntegration");
         group.MapPost("/", Create).WithName("CreateIntegration").RequireAuthorization(PortalPolicies.Admin);
-        group.MapPut("/{id:guid}", Update).WithName("UpdateIntegration").Accepts<IntegrationInput>("application/json").RequireAuthorization(PortalPolicies.Admin);
+        group.MapPut("/{id:guid}", Update).WithName("UpdateIntegration").Accepts<IntegrationRequest>("application/json").RequireAuthorization(PortalPolicies.Admin);
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteIntegration").RequireAuthorization(PortalPolicies.Admin);
         group.MapGet("/{id:guid}/deletion-impact", DeletionImpact).WithName("IntegrationDeletionImpact").RequireAuthorization(PortalPolicies.Admin);
         return app;
@@ -28,7 +28,7 @@ public static class IntegrationsEndpoints
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
-    private static async Task<Created<IntegrationView>> Create(IntegrationInput input, IntegrationService service, CancellationToken ct)
+    private static async Task<Created<IntegrationView>> Create(IntegrationRequest input, IntegrationService service, CancellationToken ct)
     {
         var created = await service.CreateAsync(input, ct);
         return TypedResults.Created($"/api/integrations/{created.Id}", created);
@@ -38,7 +38,7 @@ public static class IntegrationsEndpoints
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
     private static async Task<Ok<IntegrationView>> Update(Guid id, System.Text.Json.JsonElement body, IntegrationService service, CancellationToken ct) =>
-        TypedResults.Ok(await service.UpdateAsync(id, Infrastructure.Http.UpdateBody.Read<IntegrationInput>(body), ct));
+        TypedResults.Ok(await service.UpdateAsync(id, Infrastructure.Http.UpdateBody.Read<IntegrationRequest>(body), ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     private static async Task<Ok<DeletionImpact>> DeletionImpact(Guid id, IntegrationService service, CancellationToken ct) =>

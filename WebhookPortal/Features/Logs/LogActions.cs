@@ -10,18 +10,16 @@ using WebhookPortal.Infrastructure.Errors;
 
 namespace WebhookPortal.Features.Logs;
 
-public sealed record ReplayResult(int Status, object Result);
-
 /// <summary>What an administrator can do from a log entry: replay an inbound request, redeliver an outbound one.</summary>
-public sealed class LogActions(PortalDbContext db, ListenerDirectory listeners, ReceiverWriter writer, WebhookPortal.Infrastructure.Scripting.ScriptSandbox scripts, DeliveryService deliveries, IOptions<LogOptions> logOptions, TimeProvider time,
+public sealed class LogActions(IDbContextFactory<PortalDbContext> dbFactory, ListenerDirectory listeners, ReceiverWriter writer, WebhookPortal.Infrastructure.Scripting.ScriptSandbox scripts, DeliveryService deliveries, IOptions<LogOptions> logOptions, TimeProvider time,
     WebhookPortal.Infrastructure.Auth.PortalCaller caller)
 {
     /// <summary>Runs a logged inbound request again, without its (redacted) credentials, as a new logged request.</summary>
-    public async Task<ReplayResult> ReplayAsync(long id, CancellationToken ct = default)
+    public async Task<ReplayResponse> ReplayAsync(long id, CancellationToken ct = default)
     {
         // Support may replay (SPEC: "Support may read and redeliver/replay"); the new entry says who did it.
         var user = await caller.RequireStaffAsync("replay requests");
-        var entry = await db.LogEntries.AsNoTracking().FirstOrDefaultAsync(e => e.Id == id, ct) ?? throw new NotFoundException($"No log entry with id {id}.");
+        var entry = await FindAsync(id, ct);
         if (entry.Direction != LogDirection.Inbound || entry.SourceId is null)
         {
             throw new ConflictException("Only inbound requests can be replayed; redeliver outbound attempts instead.");
@@ -70,7 +68,7 @@ public sealed class LogActions(PortalDbContext db, ListenerDirectory listeners, 
         };
         var content = entry.RequestBody is null ? null : System.Text.Encoding.UTF8.GetBytes(entry.RequestBody);
         var outcome = await ReceiverEndpoint.ProcessAsync(writer, scripts, listener, entry.Method, content, recordId, new QueryCollection(query), log, Stopwatch.GetTimestamp(), maxBody, time, ct);
-        return new ReplayResult(outcome.Status, outcome.Body);
+        return new ReplayResponse(outcome.Status, outcome.Body);
     }
 
     /// <summary>
@@ -90,13 +88,19 @@ public sealed class LogActions(PortalDbContext db, ListenerDirectory listeners, 
     public async Task<DeliveryView> RedeliverAsync(long id, CancellationToken ct = default)
     {
         await caller.RequireStaffAsync("redeliver messages");
-        var entry = await db.LogEntries.AsNoTracking().FirstOrDefaultAsync(e => e.Id == id, ct) ?? throw new NotFoundException($"No log entry with id {id}.");
+        var entry = await FindAsync(id, ct);
         if (entry.Direction != LogDirection.Outbound || entry.DeliveryId is null)
         {
             throw new ConflictException("Only outbound attempts can be redelivered; replay inbound requests instead.");
         }
 
         return await deliveries.RedeliverAsync(entry.DeliveryId.Value, ct);
+    }
+
+    private async Task<LogEntry> FindAsync(long id, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.LogEntries.AsNoTracking().FirstOrDefaultAsync(e => e.Id == id, ct) ?? throw new NotFoundException($"No log entry with id {id}.");
     }
 
     private static (string Path, Dictionary<string, Microsoft.Extensions.Primitives.StringValues> Query) SplitPath(string pathAndQuery)

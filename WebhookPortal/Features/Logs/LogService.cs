@@ -5,23 +5,8 @@ using WebhookPortal.Infrastructure.Errors;
 
 namespace WebhookPortal.Features.Logs;
 
-public sealed record LogQuery(string? Direction, string? Name, string? State, DateTime? From, DateTime? To, string? Q, Guid? IntegrationId, Guid? SourceId, int Page = 1, int PageSize = 50);
-
-public sealed record LogItem(long Id, DateTime Time, string Direction, Guid? IntegrationId, string Name, string Method, string Path, int Status, string State, string? Error, long DurationMs);
-
-public sealed record LogDetail(
-    long Id, DateTime Time, string Direction, Guid? IntegrationId, Guid? SourceId, string Name, string Method, string Path, int Status, string State, string? Error, long DurationMs,
-    IReadOnlyDictionary<string, string>? RequestHeaders, string? RequestBody, IReadOnlyDictionary<string, string>? ResponseHeaders, string? ResponseBody,
-    Guid? DeliveryId = null, int? Attempt = null)
-{
-    /// <summary>Why Replay is not offered for this inbound entry (a refused, unauthenticated request), or null.</summary>
-    public string? NotReplayableReason => Direction == LogDirection.Inbound ? LogActions.NotReplayableReason(Direction, Status) : null;
-}
-
-public sealed record LogPage(int Total, IReadOnlyList<LogItem> Items);
-
 /// <summary>The request and attempt log, filtered and paged on the server, newest first.</summary>
-public sealed class LogService(PortalDbContext db)
+public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory)
 {
     public async Task<LogPage> SearchAsync(LogQuery query, CancellationToken ct = default)
     {
@@ -56,6 +41,7 @@ public sealed class LogService(PortalDbContext db)
             throw new PortalValidationException(errors);
         }
 
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var entries = db.LogEntries.AsNoTracking();
         if (!string.IsNullOrEmpty(query.Direction))
         {
@@ -109,18 +95,25 @@ public sealed class LogService(PortalDbContext db)
     }
 
     /// <summary>Listener and webhook names seen in the log, for the viewer's autocomplete.</summary>
-    public async Task<IReadOnlyList<string>> NamesAsync(CancellationToken ct = default) =>
-        await db.LogEntries.AsNoTracking().Select(e => e.Name).Distinct().OrderBy(n => n).Take(500).ToListAsync(ct);
+    public async Task<IReadOnlyList<string>> NamesAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.LogEntries.AsNoTracking().Select(e => e.Name).Distinct().OrderBy(n => n).Take(500).ToListAsync(ct);
+    }
 
     /// <summary>The other attempts of the same delivery, oldest first.</summary>
-    public async Task<IReadOnlyList<LogItem>> SameDeliveryAsync(Guid deliveryId, CancellationToken ct = default) =>
-        await db.LogEntries.AsNoTracking().Where(e => e.DeliveryId == deliveryId).OrderBy(e => e.Id)
-            .Select(e => new LogItem(e.Id, e.TimeUtc, e.Direction, e.IntegrationId, e.Name, e.Method, e.Path, e.Status, e.State, e.Error, e.DurationMs)).ToListAsync(ct);
-
-    public async Task<LogDetail> GetAsync(long id, CancellationToken ct = default)
+    public async Task<IReadOnlyList<LogItem>> SameDeliveryAsync(Guid deliveryId, CancellationToken ct = default)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.LogEntries.AsNoTracking().Where(e => e.DeliveryId == deliveryId).OrderBy(e => e.Id)
+            .Select(e => new LogItem(e.Id, e.TimeUtc, e.Direction, e.IntegrationId, e.Name, e.Method, e.Path, e.Status, e.State, e.Error, e.DurationMs)).ToListAsync(ct);
+    }
+
+    public async Task<LogDetailView> GetAsync(long id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var e = await db.LogEntries.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct) ?? throw new NotFoundException($"No log entry with id {id}.");
-        return new LogDetail(e.Id, e.TimeUtc, e.Direction, e.IntegrationId, e.SourceId, e.Name, e.Method, e.Path, e.Status, e.State, e.Error, e.DurationMs,
+        return new LogDetailView(e.Id, e.TimeUtc, e.Direction, e.IntegrationId, e.SourceId, e.Name, e.Method, e.Path, e.Status, e.State, e.Error, e.DurationMs,
             ParseHeaders(e.RequestHeaders), e.RequestBody, ParseHeaders(e.ResponseHeaders), e.ResponseBody, e.DeliveryId, e.Attempt);
     }
 

@@ -30,7 +30,7 @@ public static class LogsEndpoints
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
-    private static async Task<Ok<ReplayResult>> Replay(long id, LogActions actions, CancellationToken ct) => TypedResults.Ok(await actions.ReplayAsync(id, ct));
+    private static async Task<Ok<ReplayResponse>> Replay(long id, LogActions actions, CancellationToken ct) => TypedResults.Ok(await actions.ReplayAsync(id, ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
@@ -38,6 +38,6 @@ public static class LogsEndpoints
         TypedResults.Accepted((string?)null, await actions.RedeliverAsync(id, ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Ok<LogDetail>> Get(long id, LogService logs, CancellationToken ct) =>
+    private static async Task<Ok<LogDetailView>> Get(long id, LogService logs, CancellationToken ct) =>
         TypedResults.Ok(await logs.GetAsync(id, ct));
 }

@@ -47,35 +47,7 @@ public sealed class NotificationRule
             .ToList();
 }
 
-/// <summary>The requests counted for a rule in one period (one row per rule and period).</summary>
-public sealed class RuleUsage
-{
-    public Guid RuleId { get; set; }
-
-    public DateTime PeriodStart { get; set; }
-
-    public long Count { get; set; }
-}
-
-/// <summary>A threshold that fired: unique per rule, period and threshold, so it fires once.</summary>
-public sealed class RuleFiring
-{
-    public long Id { get; set; }
-
-    public Guid RuleId { get; set; }
-
-    public DateTime PeriodStart { get; set; }
-
-    public decimal Threshold { get; set; }
-
-    public long Count { get; set; }
-
-    public DateTime FiredUtc { get; set; }
-
-    public Guid MessageId { get; set; }
-}
-
-internal sealed class NotificationConfiguration : IEntityTypeConfiguration<NotificationRule>, IEntityTypeConfiguration<RuleUsage>, IEntityTypeConfiguration<RuleFiring>
+internal sealed class NotificationRuleConfiguration : IEntityTypeConfiguration<NotificationRule>
 {
     public void Configure(EntityTypeBuilder<NotificationRule> builder)
     {
@@ -85,18 +57,5 @@ internal sealed class NotificationConfiguration : IEntityTypeConfiguration<Notif
         builder.Ignore(r => r.Conditions);
         builder.Ignore(r => r.WebhookIds);
         builder.HasIndex(r => r.IntegrationId);
-    }
-
-    public void Configure(EntityTypeBuilder<RuleUsage> builder)
-    {
-        builder.ToTable("RuleUsage");
-        builder.HasKey(u => new { u.RuleId, u.PeriodStart });
-    }
-
-    public void Configure(EntityTypeBuilder<RuleFiring> builder)
-    {
-        builder.ToTable("RuleFirings");
-        builder.Property(f => f.Threshold).HasPrecision(18, 4);
-        builder.HasIndex(f => new { f.RuleId, f.PeriodStart, f.Threshold }).IsUnique();
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using WebhookPortal.Data;
 using WebhookPortal.Features.Deliveries;
@@ -8,47 +7,37 @@ using WebhookPortal.Infrastructure.Http;
 
 namespace WebhookPortal.Features.Notifications;
 
-/// <summary>A condition as sent: From/To/Step, or the seed's <c>usageTarget</c> expression.</summary>
-public sealed record ConditionInput(decimal? From, decimal? To, decimal? Step, string? UsageTarget);
-
-/// <summary>A rule as sent. On update an omitted (or null) field keeps its value; <c>listenerId</c> sent as null counts the whole integration.</summary>
-public sealed record RuleInput(string? Name, Guid? ListenerId, long? Target, UsagePeriod? Period, List<ConditionInput>? Conditions, List<Guid>? WebhookIds, bool? Enabled) : IPartialInput
+/// <summary>Notification rules for the API and the pages: CRUD, validation of conditions, and the firing history.</summary>
+public sealed class NotificationService(IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time, PortalCaller caller, WebhookPortal.Features.Integrations.DeletionService deletion)
 {
-    [System.Text.Json.Serialization.JsonIgnore]
-    public IReadOnlySet<string>? Sent { get; set; }
-}
-
-public sealed record ConditionView(decimal From, decimal? To, decimal Step, string Expression, IReadOnlyList<decimal> Thresholds);
-
-public sealed record RuleView(Guid Id, Guid IntegrationId, Guid? ListenerId, string Name, long Target, UsagePeriod Period, IReadOnlyList<ConditionView> Conditions,
-    IReadOnlyList<Guid> WebhookIds, bool Enabled, long CurrentCount, DateTime PeriodStart, DateTime PeriodEnd);
-
-public sealed record FiringView(decimal Threshold, long Count, DateTime Fired, DateTime PeriodStart, string? DeliveryState);
-
-public sealed class NotificationService(PortalDbContext db, TimeProvider time, PortalCaller caller, WebhookPortal.Features.Integrations.DeletionService deletion)
-{
-    public async Task<IReadOnlyList<RuleView>> ListAsync(Guid? integrationId, CancellationToken ct = default)
+    public async Task<IReadOnlyList<NotificationRuleView>> ListAsync(Guid? integrationId, CancellationToken ct = default)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (integrationId is { } id && !await db.Integrations.AnyAsync(i => i.Id == id, ct))
         {
             throw new NotFoundException($"No integration with id {id}.");
         }
 
         var rules = await db.NotificationRules.AsNoTracking().Where(r => integrationId == null || r.IntegrationId == integrationId).OrderBy(r => r.Name).ToListAsync(ct);
-        var views = new List<RuleView>();
+        var views = new List<NotificationRuleView>();
         foreach (var rule in rules)
         {
-            views.Add(await ToViewAsync(rule, ct));
+            views.Add(await ToViewAsync(db, rule, ct));
         }
 
         return views;
     }
 
-    public async Task<RuleView> GetAsync(Guid integrationId, Guid ruleId, CancellationToken ct = default) => await ToViewAsync(await FindAsync(integrationId, ruleId, ct), ct);
+    public async Task<NotificationRuleView> GetAsync(Guid integrationId, Guid ruleId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await ToViewAsync(db, await FindAsync(db, integrationId, ruleId, ct), ct);
+    }
 
-    public async Task<RuleView> CreateAsync(Guid integrationId, RuleInput input, CancellationToken ct = default)
+    public async Task<NotificationRuleView> CreateAsync(Guid integrationId, NotificationRuleRequest input, CancellationToken ct = default)
     {
         await caller.RequireAdminAsync("create notification rules");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (!await db.Integrations.AnyAsync(i => i.Id == integrationId, ct))
         {
             throw new NotFoundException($"No integration with id {integrationId}.");
@@ -56,53 +45,58 @@ public sealed class NotificationService(PortalDbContext db, TimeProvider time, P
 
         var now = time.GetUtcNow().UtcDateTime;
         var rule = new NotificationRule { Id = Guid.NewGuid(), IntegrationId = integrationId, Name = "", ConditionsJson = "[]", WebhookIdsJson = "[]", CreatedUtc = now, UpdatedUtc = now };
-        await ApplyAsync(rule, input, creating: true, ct);
+        await ApplyAsync(db, rule, input, creating: true, ct);
         db.NotificationRules.Add(rule);
         await db.SaveChangesAsync(ct);
-        db.ChangeTracker.Clear();
-        return await ToViewAsync(rule, ct);
+        return await ToViewAsync(db, rule, ct);
     }
 
-    public async Task<RuleView> UpdateAsync(Guid integrationId, Guid ruleId, RuleInput input, CancellationToken ct = default)
+    public async Task<NotificationRuleView> UpdateAsync(Guid integrationId, Guid ruleId, NotificationRuleRequest input, CancellationToken ct = default)
     {
         await caller.RequireAdminAsync("change notification rules");
-        var rule = await FindAsync(integrationId, ruleId, ct);
-        await ApplyAsync(rule, input, creating: false, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var rule = await FindAsync(db, integrationId, ruleId, ct);
+        await ApplyAsync(db, rule, input, creating: false, ct);
         rule.UpdatedUtc = time.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct);
-        db.ChangeTracker.Clear();
-        return await ToViewAsync(rule, ct);
+        return await ToViewAsync(db, rule, ct);
     }
 
     public async Task SetEnabledAsync(Guid ruleId, bool enabled, CancellationToken ct = default)
     {
         await caller.RequireAdminAsync("turn notification rules on or off");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var rule = await db.NotificationRules.FirstOrDefaultAsync(r => r.Id == ruleId, ct) ?? throw new NotFoundException($"No rule with id {ruleId}.");
         rule.Enabled = enabled;
         rule.UpdatedUtc = time.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct);
-        db.ChangeTracker.Clear();
     }
 
     public async Task DeleteAsync(Guid integrationId, Guid ruleId, CancellationToken ct = default)
     {
         await caller.RequireAdminAsync("delete notification rules");
-        await FindAsync(integrationId, ruleId, ct);
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            await FindAsync(db, integrationId, ruleId, ct);
+        }
+
+
         await deletion.DeleteRuleAsync(ruleId, ct);
     }
 
     /// <summary>When each threshold fired, newest first, with its callback's delivery state.</summary>
-    public async Task<IReadOnlyList<FiringView>> HistoryAsync(Guid ruleId, CancellationToken ct = default)
+    public async Task<IReadOnlyList<RuleFiringView>> HistoryAsync(Guid ruleId, CancellationToken ct = default)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var firings = await db.RuleFirings.AsNoTracking().Where(f => f.RuleId == ruleId).OrderByDescending(f => f.Id).Take(200).ToListAsync(ct);
         var messageIds = firings.Select(f => f.MessageId).ToList();
         var states = await db.Deliveries.AsNoTracking().Where(d => messageIds.Contains(d.MessageId)).Select(d => new { d.MessageId, d.State }).ToListAsync(ct);
-        return firings.Select(f => new FiringView(f.Threshold, f.Count, f.FiredUtc, f.PeriodStart,
+        return firings.Select(f => new RuleFiringView(f.Threshold, f.Count, f.FiredUtc, f.PeriodStart,
             states.Where(s => s.MessageId == f.MessageId).Select(s => s.State).OrderBy(s => s == DeliveryStates.Failed ? 0 : s == DeliveryStates.Pending ? 1 : 2).FirstOrDefault())).ToList();
     }
 
     /// <summary>Validates conditions alone (the form's live preview uses it too).</summary>
-    public static (List<ThresholdCondition> Conditions, Dictionary<string, string[]> Errors) ParseConditions(IReadOnlyList<ConditionInput>? inputs)
+    public static (List<ThresholdCondition> Conditions, Dictionary<string, string[]> Errors) ParseConditions(IReadOnlyList<ThresholdConditionRequest>? inputs)
     {
         var errors = new Dictionary<string, string[]>();
         var conditions = new List<ThresholdCondition>();
@@ -152,7 +146,7 @@ public sealed class NotificationService(PortalDbContext db, TimeProvider time, P
     }
 
     /// <summary>Validates and applies the input; on update, what was left out keeps its value.</summary>
-    private async Task ApplyAsync(NotificationRule rule, RuleInput input, bool creating, CancellationToken ct)
+    private static async Task ApplyAsync(PortalDbContext db, NotificationRule rule, NotificationRuleRequest input, bool creating, CancellationToken ct)
     {
         var keep = !creating;
         var (conditions, errors) = keep && input.Conditions is null
@@ -211,15 +205,15 @@ public sealed class NotificationService(PortalDbContext db, TimeProvider time, P
         rule.Enabled = input.Enabled ?? (creating || rule.Enabled);
     }
 
-    private async Task<NotificationRule> FindAsync(Guid integrationId, Guid ruleId, CancellationToken ct) =>
+    private static async Task<NotificationRule> FindAsync(PortalDbContext db, Guid integrationId, Guid ruleId, CancellationToken ct) =>
         await db.NotificationRules.FirstOrDefaultAsync(r => r.Id == ruleId && r.IntegrationId == integrationId, ct) ?? throw new NotFoundException($"No rule with id {ruleId}.");
 
-    private async Task<RuleView> ToViewAsync(NotificationRule rule, CancellationToken ct)
+    private async Task<NotificationRuleView> ToViewAsync(PortalDbContext db, NotificationRule rule, CancellationToken ct)
     {
         var (start, end) = UsagePeriods.Of(rule.Period, time.GetUtcNow().UtcDateTime);
         var count = await db.RuleUsage.AsNoTracking().Where(u => u.RuleId == rule.Id && u.PeriodStart == start).Select(u => u.Count).FirstOrDefaultAsync(ct);
-        return new RuleView(rule.Id, rule.IntegrationId, rule.ListenerId, rule.Name, rule.Target, rule.Period,
-            rule.Conditions.Select(c => new ConditionView(c.From, c.To, c.EffectiveStep, c.Expression, c.Thresholds())).ToList(),
+        return new NotificationRuleView(rule.Id, rule.IntegrationId, rule.ListenerId, rule.Name, rule.Target, rule.Period,
+            rule.Conditions.Select(c => new ThresholdConditionView(c.From, c.To, c.EffectiveStep, c.Expression, c.Thresholds())).ToList(),
             rule.WebhookIds, rule.Enabled, count, start, end);
     }
 }

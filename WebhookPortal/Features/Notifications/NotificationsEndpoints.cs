@@ -15,18 +15,18 @@ public static class NotificationsEndpoints
         group.MapGet("/{ruleId:guid}", Get).WithName("GetNotificationRule");
         group.MapGet("/{ruleId:guid}/history", History).WithName("NotificationRuleHistory");
         group.MapPost("/", Create).WithName("CreateNotificationRule").RequireAuthorization(PortalPolicies.Admin);
-        group.MapPut("/{ruleId:guid}", Update).WithName("UpdateNotificationRule").Accepts<RuleInput>("application/json").RequireAuthorization(PortalPolicies.Admin);
+        group.MapPut("/{ruleId:guid}", Update).WithName("UpdateNotificationRule").Accepts<NotificationRuleRequest>("application/json").RequireAuthorization(PortalPolicies.Admin);
         group.MapDelete("/{ruleId:guid}", Delete).WithName("DeleteNotificationRule").RequireAuthorization(PortalPolicies.Admin);
         return app;
     }
 
-    private static async Task<Ok<IReadOnlyList<RuleView>>> List(Guid integrationId, NotificationService rules, CancellationToken ct) => TypedResults.Ok(await rules.ListAsync(integrationId, ct));
+    private static async Task<Ok<IReadOnlyList<NotificationRuleView>>> List(Guid integrationId, NotificationService rules, CancellationToken ct) => TypedResults.Ok(await rules.ListAsync(integrationId, ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Ok<RuleView>> Get(Guid integrationId, Guid ruleId, NotificationService rules, CancellationToken ct) => TypedResults.Ok(await rules.GetAsync(integrationId, ruleId, ct));
+    private static async Task<Ok<NotificationRuleView>> Get(Guid integrationId, Guid ruleId, NotificationService rules, CancellationToken ct) => TypedResults.Ok(await rules.GetAsync(integrationId, ruleId, ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Ok<IReadOnlyList<FiringView>>> History(Guid integrationId, Guid ruleId, NotificationService rules, CancellationToken ct)
+    private static async Task<Ok<IReadOnlyList<RuleFiringView>>> History(Guid integrationId, Guid ruleId, NotificationService rules, CancellationToken ct)
     {
         await rules.GetAsync(integrationId, ruleId, ct);
         return TypedResults.Ok(await rules.HistoryAsync(ruleId, ct));
@@ -34,7 +34,7 @@ public static class NotificationsEndpoints
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Created<RuleView>> Create(Guid integrationId, RuleInput input, NotificationService rules, CancellationToken ct)
+    private static async Task<Created<NotificationRuleView>> Create(Guid integrationId, NotificationRuleRequest input, NotificationService rules, CancellationToken ct)
     {
         var created = await rules.CreateAsync(integrationId, input, ct);
         return TypedResults.Created($"/api/integrations/{integrationId}/notification-rules/{created.Id}", created);
@@ -42,8 +42,8 @@ public static class NotificationsEndpoints
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Ok<RuleView>> Update(Guid integrationId, Guid ruleId, System.Text.Json.JsonElement body, NotificationService rules, CancellationToken ct) =>
-        TypedResults.Ok(await rules.UpdateAsync(integrationId, ruleId, Infrastructure.Http.UpdateBody.Read<RuleInput>(body), ct));
+    private static async Task<Ok<NotificationRuleView>> Update(Guid integrationId, Guid ruleId, System.Text.Json.JsonElement body, NotificationService rules, CancellationToken ct) =>
+        TypedResults.Ok(await rules.UpdateAsync(integrationId, ruleId, Infrastructure.Http.UpdateBody.Read<NotificationRuleRequest>(body), ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     private static async Task<NoContent> Delete(Guid integrationId, Guid ruleId, NotificationService rules, CancellationToken ct)

@@ -6,25 +6,24 @@ using WebhookPortal.Infrastructure.Errors;
 
 namespace WebhookPortal.Features.Users;
 
-public sealed record UserView(string Id, string Email, string Role, bool LockedOut, DateTimeOffset? LockoutEnd, DateTime Created);
-
-public sealed record CreateUserRequest(string? Email, string? Password, string? Role);
-
-/// <summary>Changes to a user; null = unchanged.</summary>
-public sealed record UpdateUserRequest(string? Role, bool? Locked, string? Password);
-
-/// <summary>Portal users through Identity: roles, lockout, password resets. The last administrator is protected.</summary>
-public sealed class UserService(UserManager<ApplicationUser> users, TimeProvider time, PortalCaller caller, PortalDbContext db, WebhookPortal.Features.Integrations.DeletionService deletion)
+/// <summary>
+/// Portal users through Identity: roles, lockout, password resets. The last administrator is protected.
+/// Each operation runs in a scope of its own: Identity's user manager takes its context from the scope, so an
+/// operation gets one short-lived context (made by the context factory) instead of the page's circuit-long one.
+/// </summary>
+public sealed class UserService(IServiceScopeFactory scopes, TimeProvider time, PortalCaller caller, WebhookPortal.Features.Integrations.DeletionService deletion)
 {
     public async Task<IReadOnlyList<UserView>> ListAsync(CancellationToken ct = default)
     {
         // Who may do what is itself an administrator's business.
         await caller.RequireAdminAsync("see users");
+        await using var scope = scopes.CreateAsyncScope();
+        var users = UsersOf(scope);
         var all = await users.Users.AsNoTracking().OrderBy(u => u.Email).ToListAsync(ct);
         var result = new List<UserView>();
         foreach (var user in all)
         {
-            result.Add(await ToViewAsync(user));
+            result.Add(await ToViewAsync(users, user));
         }
 
         return result;
@@ -56,6 +55,8 @@ public sealed class UserService(UserManager<ApplicationUser> users, TimeProvider
             throw new PortalValidationException(errors);
         }
 
+        await using var scope = scopes.CreateAsyncScope();
+        var users = UsersOf(scope);
         if (await users.FindByEmailAsync(email!) is not null)
         {
             throw new ConflictException($"A user with the email '{email}' already exists.");
@@ -69,14 +70,16 @@ public sealed class UserService(UserManager<ApplicationUser> users, TimeProvider
         }
 
         await users.AddToRoleAsync(user, role!);
-        return await ToViewAsync(user);
+        return await ToViewAsync(users, user);
     }
 
     public async Task<UserView> UpdateAsync(string id, UpdateUserRequest request, CancellationToken ct = default)
     {
         await caller.RequireAdminAsync("change users");
-        var user = await FindAsync(id);
-        var currentRole = await RoleOfAsync(user);
+        await using var scope = scopes.CreateAsyncScope();
+        var users = UsersOf(scope);
+        var user = await FindAsync(users, id);
+        var currentRole = await RoleOfAsync(users, user);
         if (request.Role is not null)
         {
             var role = PortalRoles.Normalize(request.Role) ?? throw new PortalValidationException("role", $"The role must be one of: {string.Join(", ", PortalRoles.All)}.");
@@ -84,7 +87,7 @@ public sealed class UserService(UserManager<ApplicationUser> users, TimeProvider
             {
                 if (currentRole == PortalRoles.Admin)
                 {
-                    await EnsureAnotherAdminAsync(user, "demoted");
+                    await EnsureAnotherAdminAsync(users, user, "demoted");
                 }
 
                 await users.RemoveFromRolesAsync(user, PortalRoles.All.Where(r => r != role));
@@ -103,7 +106,7 @@ public sealed class UserService(UserManager<ApplicationUser> users, TimeProvider
             {
                 if (currentRole == PortalRoles.Admin)
                 {
-                    await EnsureAnotherAdminAsync(user, "locked");
+                    await EnsureAnotherAdminAsync(users, user, "locked");
                 }
 
                 await users.SetLockoutEnabledAsync(user, true);
@@ -127,21 +130,25 @@ public sealed class UserService(UserManager<ApplicationUser> users, TimeProvider
             }
         }
 
-        return await ToViewAsync(await FindAsync(id));
+        return await ToViewAsync(users, await FindAsync(users, id));
     }
 
     public async Task DeleteAsync(string id, CancellationToken ct = default)
     {
         await caller.RequireAdminAsync("delete users");
-        var user = await FindAsync(id);
-        if (await RoleOfAsync(user) == PortalRoles.Admin)
+        await using var scope = scopes.CreateAsyncScope();
+        var users = UsersOf(scope);
+        var user = await FindAsync(users, id);
+        if (await RoleOfAsync(users, user) == PortalRoles.Admin)
         {
-            await EnsureAnotherAdminAsync(user, "removed");
+            await EnsureAnotherAdminAsync(users, user, "removed");
         }
 
-        // What the user subscribed to goes with the user, in the same transaction as the account.
+        // What the user subscribed to goes with the user, in the same transaction as the account: the scope's
+        // context is the one Identity's store writes through.
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await deletion.RemoveSubscriptionsOfOwnerAsync(user.Id, ct);
+        await deletion.RemoveSubscriptionsOfOwnerAsync(db, user.Id, ct);
         var result = await users.DeleteAsync(user);
         if (!result.Succeeded)
         {
@@ -151,7 +158,7 @@ public sealed class UserService(UserManager<ApplicationUser> users, TimeProvider
         await transaction.CommitAsync(ct);
     }
 
-    private async Task EnsureAnotherAdminAsync(ApplicationUser user, string action)
+    private async Task EnsureAnotherAdminAsync(UserManager<ApplicationUser> users, ApplicationUser user, string action)
     {
         var admins = await users.GetUsersInRoleAsync(PortalRoles.Admin);
         var now = time.GetUtcNow();
@@ -161,19 +168,21 @@ public sealed class UserService(UserManager<ApplicationUser> users, TimeProvider
         }
     }
 
-    private async Task<ApplicationUser> FindAsync(string id) =>
+    private static UserManager<ApplicationUser> UsersOf(AsyncServiceScope scope) => scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+
+    private static async Task<ApplicationUser> FindAsync(UserManager<ApplicationUser> users, string id) =>
         await users.FindByIdAsync(id) ?? throw new NotFoundException($"No user with id {id}.");
 
-    private async Task<string> RoleOfAsync(ApplicationUser user)
+    private static async Task<string> RoleOfAsync(UserManager<ApplicationUser> users, ApplicationUser user)
     {
         var roles = await users.GetRolesAsync(user);
         return roles.Contains(PortalRoles.Admin) ? PortalRoles.Admin : roles.FirstOrDefault() ?? PortalRoles.Support;
     }
 
-    private async Task<UserView> ToViewAsync(ApplicationUser user)
+    private async Task<UserView> ToViewAsync(UserManager<ApplicationUser> users, ApplicationUser user)
     {
         var locked = user.LockoutEnd is { } end && end > time.GetUtcNow();
-        return new UserView(user.Id, user.Email ?? user.UserName ?? "", await RoleOfAsync(user), locked, user.LockoutEnd, user.CreatedUtc);
+        return new UserView(user.Id, user.Email ?? user.UserName ?? "", await RoleOfAsync(users, user), locked, user.LockoutEnd, user.CreatedUtc);
     }
 
     private static PortalValidationException IdentityErrors(IdentityResult result, string field) =>

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 
 namespace WebhookPortal.Features.Notifications;
 
-/// <summary>A "notify at" condition: From % alone, or From % to To % by Step % (seed 003's <c>%= 80 to 120 by 10</c>).</summary>
+/// <summary>A "notify at" condition: From % alone, or From % to To % by Step % (the expression <c>%= 80 to 120 by 10</c> of docs/compatibility.md#mint-webhooks-api).</summary>
 public sealed record ThresholdCondition(decimal From, decimal? To, decimal? Step)
 {
     public const decimal DefaultStep = 10;
@@ -28,7 +28,7 @@ public sealed record ThresholdCondition(decimal From, decimal? To, decimal? Step
         return result;
     }
 
-    /// <summary>The seed's expression form: <c>%= 80</c> or <c>%= 80 to 120 by 10</c>.</summary>
+    /// <summary>The expression form (docs/compatibility.md#mint-webhooks-api): <c>%= 80</c> or <c>%= 80 to 120 by 10</c>.</summary>
     public string Expression => To is { } to
         ? $"%= {Format(From)} to {Format(to)} by {Format(EffectiveStep)}"
         : $"%= {Format(From)}";
@@ -83,34 +83,4 @@ public sealed record ThresholdCondition(decimal From, decimal? To, decimal? Step
     }
 
     public static string Format(decimal value) => value.ToString("0.####", CultureInfo.InvariantCulture);
-}
-
-[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<UsagePeriod>))]
-public enum UsagePeriod
-{
-    Day,
-    Week,
-    Month,
-}
-
-public static class UsagePeriods
-{
-    /// <summary>The UTC period that contains <paramref name="now"/>: a day, an ISO week (Monday) or a calendar month.</summary>
-    public static (DateTime Start, DateTime End) Of(UsagePeriod period, DateTime now)
-    {
-        var day = now.Date;
-        return period switch
-        {
-            UsagePeriod.Day => (day, day.AddDays(1)),
-            UsagePeriod.Week => WeekOf(day),
-            _ => (new DateTime(day.Year, day.Month, 1, 0, 0, 0, DateTimeKind.Utc), new DateTime(day.Year, day.Month, 1, 0, 0, 0, DateTimeKind.Utc).AddMonths(1)),
-        };
-    }
-
-    private static (DateTime, DateTime) WeekOf(DateTime day)
-    {
-        var offset = ((int)day.DayOfWeek + 6) % 7;
-        var start = DateTime.SpecifyKind(day.AddDays(-offset), DateTimeKind.Utc);
-        return (start, start.AddDays(7));
-    }
 }

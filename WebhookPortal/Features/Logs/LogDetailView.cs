@@ -1,0 +1,11 @@
+namespace WebhookPortal.Features.Logs;
+
+/// <summary>One log entry whole: its headers (secrets already masked when stored) and bodies.</summary>
+public sealed record LogDetailView(
+    long Id, DateTime Time, string Direction, Guid? IntegrationId, Guid? SourceId, string Name, string Method, string Path, int Status, string State, string? Error, long DurationMs,
+    IReadOnlyDictionary<string, string>? RequestHeaders, string? RequestBody, IReadOnlyDictionary<string, string>? ResponseHeaders, string? ResponseBody,
+    Guid? DeliveryId = null, int? Attempt = null)
+{
+    /// <summary>Why Replay is not offered for this inbound entry (a refused, unauthenticated request), or null.</summary>
+    public string? NotReplayableReason => Direction == LogDirection.Inbound ? LogActions.NotReplayableReason(Direction, Status) : null;
+}

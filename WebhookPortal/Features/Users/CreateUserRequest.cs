@@ -1,0 +1,3 @@
+namespace WebhookPortal.Features.Users;
+
+public sealed record CreateUserRequest(string? Email, string? Password, string? Role);

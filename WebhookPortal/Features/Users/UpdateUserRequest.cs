@@ -1,0 +1,4 @@
+namespace WebhookPortal.Features.Users;
+
+/// <summary>Changes to a user; null = unchanged.</summary>
+public sealed record UpdateUserRequest(string? Role, bool? Locked, string? Password);
