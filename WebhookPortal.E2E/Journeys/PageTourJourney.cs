@@ -15,6 +15,10 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
 {
     private static readonly string Folder = Path.Combine(AppContext.BaseDirectory, "TestResults", "tour");
 
+    // PortalTheme's PaletteLight.Background (#f6f7fb) and PaletteDark.Background (#12121a), as the browser computes them.
+    private const string LightBackground = "rgb(246, 247, 251)";
+    private const string DarkBackground = "rgb(18, 18, 26)";
+
     private async Task SnapAsync(string name)
     {
         Directory.CreateDirectory(Folder);
@@ -145,7 +149,9 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
         await SnapAsync("30-logs");
         await Page.Locator("[data-testid=logs-table] tbody tr").Filter(new() { HasText = "Tour deals" }).First.ClickAsync();
         await Expect(Page.GetByTestId("log-detail")).ToBeVisibleAsync();
-        await Page.WaitForTimeoutAsync(500);
+
+        // The drawer slides in: the screenshot waits until it is wholly on screen.
+        await Expect(Page.GetByTestId("log-detail")).ToBeInViewportAsync(new() { Ratio = 1 });
         await SnapAsync("31-log-drawer");
         await Page.GotoAsync("/jobs");
         await Interactivity.WaitAsync(Page);
@@ -171,10 +177,10 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
 
         await Page.GotoAsync("/integrations");
         await Interactivity.WaitAsync(Page);
+        // The page's background is the theme's palette (PortalTheme): light before the toggle, dark after it.
+        await Expect(Page.Locator("body")).ToHaveCSSAsync("background-color", LightBackground);
         await Page.GetByTestId("dark-mode-toggle").ClickAsync();
-        await Expect(Page.Locator(".mud-theme-dark, html[data-mud-theme=dark], body").First).ToBeVisibleAsync();
-        var background = await Page.EvaluateAsync<string>("() => getComputedStyle(document.querySelector('.mud-main-content') || document.body).backgroundColor");
-        Assert.NotEqual("rgb(246, 247, 251)", background);
+        await Expect(Page.Locator("body")).ToHaveCSSAsync("background-color", DarkBackground);
         await SnapAsync("05-integrations-dark");
 
         await Page.GotoAsync("/");
@@ -190,11 +196,14 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
         await Page.GetByRole(AriaRole.Tab, new() { Name = "Script" }).ClickAsync();
         var scriptEditor = Page.Locator("[data-testid=listener-script] .monaco-editor").First;
         await Expect(scriptEditor).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bvs-dark\b"));
+        await Expect(Page.Locator("body")).ToHaveCSSAsync("background-color", DarkBackground);
         await Page.GetByTestId("dark-mode-toggle").ClickAsync();
         await Expect(scriptEditor).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bvs-dark\b"));
+        await Expect(Page.Locator("body")).ToHaveCSSAsync("background-color", LightBackground);
         await SnapAsync("17-listener-script-after-toggle-light");
         await Page.GetByTestId("dark-mode-toggle").ClickAsync();
         await Expect(scriptEditor).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bvs-dark\b"));
+        await Expect(Page.Locator("body")).ToHaveCSSAsync("background-color", DarkBackground);
 
         await Page.GotoAsync("/no-such-page");
         await Expect(Page.GetByText("Sorry, the page you are looking for does not exist.")).ToBeVisibleAsync();

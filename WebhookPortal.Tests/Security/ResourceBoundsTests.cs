@@ -23,19 +23,11 @@ public sealed class ResourceBoundsTests(PortalFactory portal) : IClassFixture<Po
 {
     private async Task<Job> WaitForJobAsync(Guid id)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            var job = await portal.WithDbAsync(db => db.Jobs.AsNoTracking().SingleAsync(j => j.Id == id));
-            if (job.Status is JobStatus.Succeeded or JobStatus.Failed)
-            {
-                return job;
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException("The job did not finish.");
+        return await Eventually.ValueAsync(
+            () => portal.WithDbAsync(db => db.Jobs.AsNoTracking().SingleAsync(j => j.Id == id)),
+            job => job.Status is JobStatus.Succeeded or JobStatus.Failed,
+            "the job to finish",
+            TimeSpan.FromSeconds(30));
     }
 
     private Task<int> JobCountAsync() => portal.WithDbAsync(db => db.Jobs.CountAsync());

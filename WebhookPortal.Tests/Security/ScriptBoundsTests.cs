@@ -204,7 +204,7 @@ public sealed class ScriptBoundsTests(ScriptBoundsTests.Portal portal) : IClassF
 
         await (await portal.Anonymous().SendAsync(Json(HttpMethod.Post, listener.HookPath, """{"id":7,"name":"x"}"""))).ReadJsonAsync(HttpStatusCode.OK);
 
-        var error = await PollAsync(() => portal.WithDbAsync(db => db.LogEntries.Where(e => e.Name == name && e.State == "error").Select(e => e.Error).FirstOrDefaultAsync()));
+        var error = await PollAsync(() => portal.WithDbAsync(db => db.LogEntries.Where(e => e.Name == name && e.State == "error").Select(e => e.Error).FirstOrDefaultAsync()), "the refused script's error in the log");
         Assert.Contains("limit is 1048576", error);
         Assert.Equal(1, await portal.RecordCountAsync(listener.Id));
         Assert.Equal(0, await portal.WithDbAsync(db => db.Messages.CountAsync(m => m.EventType == name)));
@@ -220,18 +220,6 @@ public sealed class ScriptBoundsTests(ScriptBoundsTests.Portal portal) : IClassF
         return (listener, name);
     }
 
-    private static async Task<T> PollAsync<T>(Func<Task<T?>> read)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            if (await read() is { } value)
-            {
-                return value;
-            }
-
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(20), "Timed out waiting for the condition.");
-            await Task.Delay(50); // the poll's interval, bounded by the deadline above
-        }
-    }
+    private static async Task<T> PollAsync<T>(Func<Task<T?>> read, string what) =>
+        (await Eventually.ValueAsync(read, value => value is not null, what))!;
 }

@@ -60,13 +60,11 @@ public sealed class SlowEventScriptTests(SlowEventScriptTests.Portal portal) : I
         Assert.Equal(1, await portal.RecordCountAsync(other.Id));
 
         // And the event is still fired, with the script's payload, once the script is done.
-        var deadline = Stopwatch.StartNew();
-        string? payload;
-        while ((payload = await portal.WithDbAsync(db => db.Messages.Where(m => m.EventType == name).Select(m => m.Payload).FirstOrDefaultAsync())) is null)
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "The scripted event was never fired.");
-            await Task.Delay(50);
-        }
+        var payload = await Eventually.ValueAsync(
+            () => portal.WithDbAsync(db => db.Messages.Where(m => m.EventType == name).Select(m => m.Payload).FirstOrDefaultAsync()),
+            stored => stored is not null,
+            "the scripted event to be fired",
+            TimeSpan.FromSeconds(30));
 
         Assert.Equal("""{"slow":1}""", payload);
         Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(ScriptMs));

@@ -235,13 +235,11 @@ public sealed class SupportBoundaryTests(PortalFactory portal) : IClassFixture<P
 
         // The record fires an event whose script runs after the commit, and its delivery's first attempt is
         // logged: let both settle before taking the fingerprint (the fake clock holds any retry back).
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await portal.WithDbAsync(async db => await db.PendingEvents.CountAsync() +
-            await db.Deliveries.CountAsync(d => d.State == WebhookPortal.Features.Deliveries.DeliveryStates.Pending && !db.LogEntries.Any(l => l.DeliveryId == d.Id))) > 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The staged event was never processed.");
-            await Task.Delay(20);
-        }
+        await Eventually.TrueAsync(
+            async () => await portal.WithDbAsync(async db => await db.PendingEvents.CountAsync() +
+                await db.Deliveries.CountAsync(d => d.State == WebhookPortal.Features.Deliveries.DeliveryStates.Pending && !db.LogEntries.Any(l => l.DeliveryId == d.Id))) == 0,
+            "the staged event to be processed and its delivery's first attempt logged",
+            TimeSpan.FromSeconds(30));
 
         var before = await FingerprintAsync(world);
 

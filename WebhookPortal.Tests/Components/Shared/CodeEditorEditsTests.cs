@@ -1,4 +1,5 @@
 using WebhookPortal.Components.Shared;
+using WebhookPortal.Tests.Support;
 
 namespace WebhookPortal.Tests.Components.Shared;
 
@@ -12,11 +13,14 @@ public sealed class CodeEditorEditsTests
         edits.Track(edit.Task);
 
         var settled = edits.SettledAsync();
-        await Task.Delay(50);
+
+        // It has looked at the edit and waits for it.
+        Assert.Equal(1, edits.Looks);
         Assert.False(settled.IsCompleted);
 
         edit.SetResult();
         await settled.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(settled.IsCompletedSuccessfully);
     }
 
     [Fact]
@@ -30,11 +34,14 @@ public sealed class CodeEditorEditsTests
         var settled = edits.SettledAsync();
         edits.Track(second.Task);
         first.SetResult();
-        await Task.Delay(50);
+
+        // Once it has looked again after the first edit, it still waits: the second is on its way.
+        await Eventually.TrueAsync(() => edits.Looks >= 2, "Settled to look at the edits again after the first one arrived", TimeSpan.FromSeconds(5));
         Assert.False(settled.IsCompleted);
 
         second.SetResult();
         await settled.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(settled.IsCompletedSuccessfully);
     }
 
     [Fact]
@@ -46,6 +53,10 @@ public sealed class CodeEditorEditsTests
         edits.Track(failing.Task);
         failing.SetException(new InvalidOperationException("editor disposed"));
 
-        await edits.SettledAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        var settled = edits.SettledAsync();
+        var error = await Record.ExceptionAsync(() => settled.WaitAsync(TimeSpan.FromSeconds(5)));
+
+        Assert.Null(error);
+        Assert.True(settled.IsCompletedSuccessfully);
     }
 }

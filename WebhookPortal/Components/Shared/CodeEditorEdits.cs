@@ -10,6 +10,10 @@ public sealed class CodeEditorEdits
 {
     private readonly Lock gate = new();
     private readonly HashSet<Task> pending = [];
+    private int looks;
+
+    /// <summary>How many times <see cref="SettledAsync"/> has looked at the edits on their way: tests wait on it instead of sleeping.</summary>
+    internal int Looks => Volatile.Read(ref looks);
 
     public void Track(Task edit)
     {
@@ -37,6 +41,8 @@ public sealed class CodeEditorEdits
             {
                 waiting = pending.Where(t => !t.IsCompleted).ToArray();
             }
+
+            Interlocked.Increment(ref looks);
 
             if (waiting.Length == 0)
             {

@@ -12,9 +12,9 @@ public static class ApiKeysEndpoints
     {
         // Keys are credentials: only administrators list, create or revoke them.
         var group = app.MapGroup("/api/api-keys").WithTags("API keys").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Small);
-        group.MapGet("/", List).WithName("ListApiKeys");
-        group.MapPost("/", Create).WithName("CreateApiKey");
-        group.MapDelete("/{id:guid}", Revoke).WithName("RevokeApiKey");
+        group.MapGet("/", List).WithName("ListApiKeys").WithSummary("List the API keys").WithDescription("Keys are listed by their public prefix; the key itself is shown only once, when it is created.");
+        group.MapPost("/", Create).WithName("CreateApiKey").WithSummary("Create an API key").WithDescription("The answer carries the key, once. A Subscriber key needs the integrations it may reach (integrationIds); other roles take none.");
+        group.MapDelete("/{id:guid}", Revoke).WithName("RevokeApiKey").WithSummary("Revoke an API key").WithDescription("The key stops working at once, and the REST-hook subscriptions it made go with it (their pending deliveries are cancelled).");
         return app;
     }
 

@@ -11,12 +11,12 @@ public static class IntegrationsEndpoints
     {
         var group = app.MapGroup("/api/integrations").WithTags("Integrations").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
 
-        group.MapGet("/", List).WithName("ListIntegrations");
-        group.MapGet("/{id:guid}", Get).WithName("GetIntegration");
-        group.MapPost("/", Create).WithName("CreateIntegration").RequireAuthorization(PortalPolicies.Admin);
-        group.MapPut("/{id:guid}", Update).WithName("UpdateIntegration").Accepts<IntegrationRequest>("application/json").RequireAuthorization(PortalPolicies.Admin);
-        group.MapDelete("/{id:guid}", Delete).WithName("DeleteIntegration").RequireAuthorization(PortalPolicies.Admin);
-        group.MapGet("/{id:guid}/deletion-impact", DeletionImpact).WithName("IntegrationDeletionImpact").RequireAuthorization(PortalPolicies.Admin);
+        group.MapGet("/", List).WithName("ListIntegrations").WithSummary("List the integrations").WithDescription("Every integration, by name.");
+        group.MapGet("/{id:guid}", Get).WithName("GetIntegration").WithSummary("Get an integration");
+        group.MapPost("/", Create).WithName("CreateIntegration").WithSummary("Create an integration").WithDescription("The name must be unique and contain no '/': it is the {org} segment of the mint webhooks API.").RequireAuthorization(PortalPolicies.Admin);
+        group.MapPut("/{id:guid}", Update).WithName("UpdateIntegration").WithSummary("Change an integration").WithDescription("An omitted (or null) name keeps its value; a description sent as null clears it.").Accepts<IntegrationRequest>("application/json").RequireAuthorization(PortalPolicies.Admin);
+        group.MapDelete("/{id:guid}", Delete).WithName("DeleteIntegration").WithSummary("Delete an integration with everything in it").WithDescription("Its listeners (and their tables), webhooks, event types, subscriptions and notification rules go in one transaction; pending deliveries are cancelled.").RequireAuthorization(PortalPolicies.Admin);
+        group.MapGet("/{id:guid}/deletion-impact", DeletionImpact).WithName("IntegrationDeletionImpact").WithSummary("What deleting an integration would take with it").WithDescription("The counts a delete would remove, for a confirmation.").RequireAuthorization(PortalPolicies.Admin);
         return app;
     }
 

@@ -11,11 +11,11 @@ public static class LogsEndpoints
     {
         // Reading, replay and redelivery are Support's work as much as an admin's (SPEC, "Who uses it").
         var group = app.MapGroup("/api/logs").WithTags("Logs").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
-        group.MapGet("/", Search).WithName("SearchLogs");
-        group.MapGet("/{id:long}", Get).WithName("GetLogEntry");
-        group.MapGet("/names", Names).WithName("ListLogNames");
-        group.MapPost("/{id:long}/replay", Replay).WithName("ReplayLogEntry");
-        group.MapPost("/{id:long}/redeliver", Redeliver).WithName("RedeliverLogEntry");
+        group.MapGet("/", Search).WithName("SearchLogs").WithSummary("Search the request and attempt log").WithDescription("Inbound requests and outbound attempts, newest first, filtered and paged on the server. direction: inbound or outbound; state: success, error or all.");
+        group.MapGet("/{id:long}", Get).WithName("GetLogEntry").WithSummary("Get a log entry with its headers and bodies").WithDescription("Secrets were masked before the entry was stored.");
+        group.MapGet("/names", Names).WithName("ListLogNames").WithSummary("The listener and webhook names seen in the log");
+        group.MapPost("/{id:long}/replay", Replay).WithName("ReplayLogEntry").WithSummary("Replay a logged inbound request").WithDescription("Runs the request again, without its (redacted) credentials, as a new logged request. Only requests the listener accepted as authenticated can be replayed (409 otherwise).");
+        group.MapPost("/{id:long}/redeliver", Redeliver).WithName("RedeliverLogEntry").WithSummary("Send the message of a logged outbound attempt again");
         return app;
     }
 

@@ -11,12 +11,12 @@ public static class NotificationsEndpoints
     public static IEndpointRouteBuilder MapNotificationsEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/integrations/{integrationId:guid}/notification-rules").WithTags("Notification rules").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
-        group.MapGet("/", List).WithName("ListNotificationRules");
-        group.MapGet("/{ruleId:guid}", Get).WithName("GetNotificationRule");
-        group.MapGet("/{ruleId:guid}/history", History).WithName("NotificationRuleHistory");
-        group.MapPost("/", Create).WithName("CreateNotificationRule").RequireAuthorization(PortalPolicies.Admin);
-        group.MapPut("/{ruleId:guid}", Update).WithName("UpdateNotificationRule").Accepts<NotificationRuleRequest>("application/json").RequireAuthorization(PortalPolicies.Admin);
-        group.MapDelete("/{ruleId:guid}", Delete).WithName("DeleteNotificationRule").RequireAuthorization(PortalPolicies.Admin);
+        group.MapGet("/", List).WithName("ListNotificationRules").WithSummary("List an integration's notification rules").WithDescription("Each rule with the count of its current period.");
+        group.MapGet("/{ruleId:guid}", Get).WithName("GetNotificationRule").WithSummary("Get a notification rule");
+        group.MapGet("/{ruleId:guid}/history", History).WithName("NotificationRuleHistory").WithSummary("When a rule's thresholds fired").WithDescription("The latest 200 firings, newest first, each with its callback's delivery state.");
+        group.MapPost("/", Create).WithName("CreateNotificationRule").WithSummary("Create a notification rule").WithDescription("Notifies the chosen webhooks when a listener's (or the whole integration's) accepted requests in a period reach percentages of a target; see docs/compatibility.md#mint-webhooks-api.").RequireAuthorization(PortalPolicies.Admin);
+        group.MapPut("/{ruleId:guid}", Update).WithName("UpdateNotificationRule").WithSummary("Change a notification rule").WithDescription("An omitted (or null) field keeps its value; listenerId sent as null counts the whole integration.").Accepts<NotificationRuleRequest>("application/json").RequireAuthorization(PortalPolicies.Admin);
+        group.MapDelete("/{ruleId:guid}", Delete).WithName("DeleteNotificationRule").WithSummary("Delete a notification rule with its counts and firings").RequireAuthorization(PortalPolicies.Admin);
         return app;
     }
 

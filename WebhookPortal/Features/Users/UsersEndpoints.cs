@@ -11,10 +11,10 @@ public static class UsersEndpoints
     {
         // Who may do what is itself an administrator's business: every call here needs Admin.
         var group = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Small);
-        group.MapGet("/", List).WithName("ListUsers");
-        group.MapPost("/", Create).WithName("CreateUser");
-        group.MapPut("/{id}", Update).WithName("UpdateUser");
-        group.MapDelete("/{id}", Delete).WithName("DeleteUser");
+        group.MapGet("/", List).WithName("ListUsers").WithSummary("List the portal users");
+        group.MapPost("/", Create).WithName("CreateUser").WithSummary("Create a portal user");
+        group.MapPut("/{id}", Update).WithName("UpdateUser").WithSummary("Change a user's role, lock or password").WithDescription("Null fields are unchanged. The last active administrator cannot be demoted or locked (409).");
+        group.MapDelete("/{id}", Delete).WithName("DeleteUser").WithSummary("Delete a portal user").WithDescription("The REST-hook subscriptions the user made go with the account. The last active administrator cannot be removed (409).");
         return app;
     }
 
