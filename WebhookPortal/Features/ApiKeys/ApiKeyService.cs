@@ -42,7 +42,7 @@ public sealed class ApiKeyService(PortalDbContext db, TimeProvider time, PortalC
             return null;
         }
 
-        if (!Guid.TryParse(caller.FindFirstValue(WebhookPortal.Infrastructure.Auth.ApiKeyAuthenticationHandler.ApiKeyIdClaim), out var keyId))
+        if (!Guid.TryParse(caller.FindFirstValue(ApiKeyAuthenticationHandler.ApiKeyIdClaim), out var keyId))
         {
             return [];
         }
