@@ -36,7 +36,7 @@ public static class PortalSetup
         var operatorDirectory = new OperatorDirectory(builder.UseOperatorConfiguration());
         builder.Services.AddSingleton(operatorDirectory);
 
-        // The request-start log line carries the query string, and /api/authenticate?api_key=…&password=… (seed 002)
+        // The request-start log line carries the query string, and /api/authenticate?api_key=…&password=… (docs/compatibility.md#async-jobs)
         // puts credentials there: that category never logs below Warning.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
 
