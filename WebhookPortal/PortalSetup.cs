@@ -36,7 +36,7 @@ public static class PortalSetup
         var operatorDirectory = new OperatorDirectory(builder.UseOperatorConfiguration());
         builder.Services.AddSingleton(operatorDirectory);
 
-        // The request-start log line carries the query string, and /api/authenticate?api_key=…&password=… (seed 002)
+        // The request-start log line carries the query string, and /api/authenticate?api_key=…&password=… (docs/compatibility.md#async-jobs)
         // puts credentials there: that category never logs below Warning.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
 
@@ -66,22 +66,20 @@ public static class PortalSetup
         services.AddMudServices(o => o.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight);
         services.AddScoped<WebhookPortal.Components.Shared.CodeEditorEdits>();
 
+        services.AddScripting();
+
+        // Every feature registers its own services (Features/<Feature>/<Feature>Setup.cs).
         services.AddIntegrations();
         services.AddApiKeys();
-        services.AddOptions<ScriptOptions>().BindConfiguration(ScriptOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<ScriptSandbox>();
         services.AddListeners();
+        services.AddLogs();
         services.AddEvents();
         services.AddDeliveries();
-        services.AddScoped<UserService>();
-        services.AddScoped<NotificationService>();
-        services.AddScoped<UsageMeter>();
-        services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddScoped<JobService>();
-        services.AddScoped<BackupJob>();
-        services.AddScoped<JobFileCleanup>();
-        services.AddHostedService<JobRecoveryAtStart>();
-        services.AddScoped<DashboardService>();
+        services.AddWebhooks();
+        services.AddNotifications();
+        services.AddJobs();
+        services.AddUsers();
+        services.AddDashboard();
         return builder;
     }
 
@@ -114,20 +112,17 @@ public static class PortalSetup
         app.MapScalarApiReference("/scalar", o => o.WithTitle("WebhookPortal API")).RequireAuthorization(PortalPolicies.Read);
         app.MapPortalHangfireDashboard();
 
-        app.MapIntegrationsEndpoints();
-        app.MapApiKeysEndpoints();
-        app.MapListenersEndpoints();
-        app.MapReceiverEndpoints();
-        app.MapLogsEndpoints();
-        app.MapWebhooksEndpoints();
-        app.MapUsersEndpoints();
-        app.MapNotificationsEndpoints();
-        app.MapJobsEndpoints();
-        app.MapEventsEndpoints();
-        app.Services.ScheduleDeliverySweep();
-        app.Services.SchedulePendingEventSweep();
-        app.Services.ScheduleRetention();
-        app.Services.ScheduleJobFileCleanup();
+        // Every feature maps its own endpoints and schedules its own recurring jobs.
+        app.MapIntegrations();
+        app.MapApiKeys();
+        app.MapListeners();
+        app.MapLogs();
+        app.MapEvents();
+        app.MapDeliveries();
+        app.MapWebhooks();
+        app.MapNotifications();
+        app.MapJobs();
+        app.MapUsers();
 
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapAdditionalIdentityEndpoints();

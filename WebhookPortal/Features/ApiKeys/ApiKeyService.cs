@@ -39,7 +39,7 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
             return null;
         }
 
-        if (!Guid.TryParse(caller.FindFirstValue(WebhookPortal.Infrastructure.Auth.ApiKeyAuthenticationHandler.ApiKeyIdClaim), out var keyId))
+        if (!Guid.TryParse(caller.FindFirstValue(ApiKeyAuthenticationHandler.ApiKeyIdClaim), out var keyId))
         {
             return [];
         }

@@ -22,7 +22,16 @@ public static class ApiKeysSetup
     public static IServiceCollection AddApiKeys(this IServiceCollection services)
     {
         services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        return services.AddScoped<ApiKeyService>();
+        services.AddScoped<ApiKeyService>();
+        // Authorization: Bearer <api key>, for the API and the OpenAPI document.
+        return services.AddApiCredentialScheme<ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName,
+            request => request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase), order: 100);
+    }
+
+    public static WebApplication MapApiKeys(this WebApplication app)
+    {
+        app.MapApiKeysEndpoints();
+        return app;
     }
 
     /// <summary>

@@ -1,6 +1,5 @@
 using Hangfire;
 using Microsoft.Extensions.Options;
-using WebhookPortal.Features.Webhooks;
 
 namespace WebhookPortal.Features.Deliveries;
 
@@ -40,9 +39,14 @@ public static class DeliveriesSetup
 
         services.AddScoped<DeliveryService>();
         services.AddScoped<DeliveryWorker>();
-        services.AddScoped<WebhookService>();
         services.AddHostedService<DeliverySweepAtStart>();
         return services;
+    }
+
+    public static WebApplication MapDeliveries(this WebApplication app)
+    {
+        app.Services.ScheduleDeliverySweep();
+        return app;
     }
 
     public static void ScheduleDeliverySweep(this IServiceProvider services) =>

@@ -13,6 +13,13 @@ public static class EventsSetup
         return services.AddScoped<EventService>();
     }
 
+    public static WebApplication MapEvents(this WebApplication app)
+    {
+        app.MapEventsEndpoints();
+        app.Services.SchedulePendingEventSweep();
+        return app;
+    }
+
     /// <summary>Scripted events whose Hangfire job was lost (in-memory storage across a restart) run within a minute.</summary>
     public static void SchedulePendingEventSweep(this IServiceProvider services) =>
         services.GetRequiredService<IRecurringJobManager>()

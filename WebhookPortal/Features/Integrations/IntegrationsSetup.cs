@@ -4,4 +4,10 @@ public static class IntegrationsSetup
 {
     public static IServiceCollection AddIntegrations(this IServiceCollection services) =>
         services.AddScoped<IntegrationService>().AddScoped<DeletionService>();
+
+    public static WebApplication MapIntegrations(this WebApplication app)
+    {
+        app.MapIntegrationsEndpoints();
+        return app;
+    }
 }

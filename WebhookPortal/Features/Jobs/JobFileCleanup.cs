@@ -39,11 +39,3 @@ public sealed class JobFileCleanup(PortalDbContext db, TimeProvider time, ILogge
         return expired.Count;
     }
 }
-
-public static class JobsSetup
-{
-    /// <summary>Registers the cleanup with Hangfire (recurring jobs live in Hangfire's storage, so this runs at every start).</summary>
-    public static void ScheduleJobFileCleanup(this IServiceProvider services) =>
-        services.GetRequiredService<IRecurringJobManager>()
-            .AddOrUpdate<JobFileCleanup>(JobFileCleanup.RecurringJobId, c => c.RunAsync(CancellationToken.None), services.GetRequiredService<IOptions<JobOptions>>().Value.CleanupCron);
-}

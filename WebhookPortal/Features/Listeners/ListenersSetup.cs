@@ -1,7 +1,6 @@
 using Hangfire;
 using Microsoft.Extensions.Options;
 using WebhookPortal.Features.Listeners.Receiver;
-using WebhookPortal.Features.Logs;
 
 namespace WebhookPortal.Features.Listeners;
 
@@ -11,15 +10,21 @@ public static class ListenersSetup
     {
         services.AddOptions<ListenerOptions>().BindConfiguration(ListenerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<LogOptions>().BindConfiguration(LogOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ListenerDirectory>();
         services.AddSingleton<ReceiverWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<ReceiverWriter>());
         services.AddScoped<ListenerService>();
         services.AddScoped<RetentionService>();
-        services.AddScoped<LogService>();
-        services.AddScoped<LogActions>();
         return services;
+    }
+
+    /// <summary>The listener API, the receiving URLs, and the retention job.</summary>
+    public static WebApplication MapListeners(this WebApplication app)
+    {
+        app.MapListenersEndpoints();
+        app.MapReceiverEndpoints();
+        app.Services.ScheduleRetention();
+        return app;
     }
 
     /// <summary>Registers the retention job with Hangfire (recurring jobs live in Hangfire's storage, so this runs at every start).</summary>

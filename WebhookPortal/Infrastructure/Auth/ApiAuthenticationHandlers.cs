@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using WebhookPortal.Data;
-using WebhookPortal.Features.ApiKeys;
 
 namespace WebhookPortal.Infrastructure.Auth;
 
@@ -188,90 +187,6 @@ public sealed class BasicAuthenticationHandler(
             return Refuse(StatusCodes.Status403Forbidden, "Password change required.", PasswordChange.ApiDetail);
         }
 
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
-    }
-}
-
-/// <summary><c>Authorization: Bearer &lt;api key&gt;</c> for automation clients.</summary>
-public sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options,
-    ILoggerFactory logger,
-    UrlEncoder encoder,
-    ApiKeyService keys)
-    : ApiAuthenticationHandler(options, logger, encoder)
-{
-    public const string SchemeName = "ApiKey";
-    public const string ApiKeyIdClaim = "api_key_id";
-
-    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
-    {
-        var header = Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return AuthenticateResult.NoResult();
-        }
-
-        var key = await keys.ValidateAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
-        if (key is null)
-        {
-            return Failure("The API key is not valid or was revoked.");
-        }
-
-        var identity = new ClaimsIdentity(
-            [
-                new Claim(ClaimTypes.NameIdentifier, key.Id.ToString()),
-                new Claim(ClaimTypes.Name, "api-key:" + key.Name),
-                new Claim(ClaimTypes.Role, key.Role),
-                new Claim(ApiKeyIdClaim, key.Id.ToString()),
-            ],
-            SchemeName, ClaimTypes.Name, ClaimTypes.Role);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
-    }
-}
-
-/// <summary>The short-lived token of <c>/api/authenticate</c> (seed 002): a <c>token</c> header or <c>Authorization: Bearer wpt_…</c>.</summary>
-public sealed class JobTokenAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options,
-    ILoggerFactory logger,
-    UrlEncoder encoder,
-    WebhookPortal.Features.Jobs.JobService jobs)
-    : ApiAuthenticationHandler(options, logger, encoder)
-{
-    public const string SchemeName = "JobToken";
-
-    public static string? Presented(HttpRequest request)
-    {
-        var header = request.Headers["token"].ToString();
-        if (!string.IsNullOrEmpty(header))
-        {
-            return header.Trim();
-        }
-
-        var authorization = request.Headers.Authorization.ToString();
-        return authorization.StartsWith("Bearer " + WebhookPortal.Features.Jobs.JobService.TokenPrefix, StringComparison.Ordinal) ? authorization["Bearer ".Length..].Trim() : null;
-    }
-
-    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
-    {
-        var presented = Presented(Request);
-        if (presented is null)
-        {
-            return AuthenticateResult.NoResult();
-        }
-
-        var token = await jobs.ValidateTokenAsync(presented, Context.RequestAborted);
-        if (token is null)
-        {
-            return Failure("The token is not valid or has expired; call /api/authenticate again.");
-        }
-
-        var identity = new ClaimsIdentity(
-            [
-                new Claim(ClaimTypes.NameIdentifier, token.UserId),
-                new Claim(ClaimTypes.Name, token.UserName),
-                new Claim(ClaimTypes.Role, token.Role),
-            ],
-            SchemeName, ClaimTypes.Name, ClaimTypes.Role);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 }

@@ -43,11 +43,10 @@ public static class AuthSetup
                 o.DefaultChallengeScheme = PortalScheme;
                 o.DefaultSignInScheme = IdentityConstants.ExternalScheme;
             })
-            // One policy scheme picks how a request proves who it is: Basic, Bearer (API key) or the browser's cookie.
+            // One policy scheme picks how a request proves who it is: a feature's API scheme (API key, job token;
+            // see AddApiCredentialScheme), Basic, or the browser's cookie.
             .AddPolicyScheme(PortalScheme, "Portal", o => o.ForwardDefaultSelector = SelectScheme)
             .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(BasicAuthenticationHandler.SchemeName, null)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
-            .AddScheme<AuthenticationSchemeOptions, JobTokenAuthenticationHandler>(JobTokenAuthenticationHandler.SchemeName, null)
             .AddIdentityCookies();
 
         services.AddOptions<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
@@ -115,20 +114,18 @@ public static class AuthSetup
             return IdentityConstants.ApplicationScheme;
         }
 
-        if (IsApiPath(path) && JobTokenAuthenticationHandler.Presented(context.Request) is not null)
+        var schemes = context.RequestServices.GetRequiredService<IOptions<ApiCredentialSchemes>>().Value;
+        foreach (var scheme in schemes.Entries)
         {
-            return JobTokenAuthenticationHandler.SchemeName;
+            if ((scheme.DocumentToo || IsApiPath(path)) && scheme.Presents(context.Request))
+            {
+                return scheme.Scheme;
+            }
         }
 
-        var authorization = context.Request.Headers.Authorization.ToString();
-        if (authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        if (context.Request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
         {
             return BasicAuthenticationHandler.SchemeName;
-        }
-
-        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return ApiKeyAuthenticationHandler.SchemeName;
         }
 
         return IsApiPath(context.Request.Path) ? BasicAuthenticationHandler.SchemeName : IdentityConstants.ApplicationScheme;

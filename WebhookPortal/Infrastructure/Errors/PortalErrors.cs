@@ -6,6 +6,9 @@ public abstract class PortalException(string message) : Exception(message)
     public abstract int StatusCode { get; }
 
     public abstract string Title { get; }
+
+    /// <summary>Members the problem details carry beside status, title and detail (e.g. what a change would lose).</summary>
+    public virtual IReadOnlyDictionary<string, object?> Extensions { get; } = new Dictionary<string, object?>();
 }
 
 /// <summary>Input that breaks a rule; carries one or more messages per field (400).</summary>

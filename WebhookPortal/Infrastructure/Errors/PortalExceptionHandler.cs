@@ -20,6 +20,11 @@ internal sealed class PortalExceptionHandler(IProblemDetailsService problemDetai
                 break;
             case PortalException portal:
                 problem = new ProblemDetails { Status = portal.StatusCode, Title = portal.Title, Detail = portal.Message };
+                foreach (var (name, value) in portal.Extensions)
+                {
+                    problem.Extensions[name] = value;
+                }
+
                 break;
             case BadHttpRequestException bad:
                 problem = new ProblemDetails { Status = bad.StatusCode, Title = "Bad request.", Detail = bad.Message };

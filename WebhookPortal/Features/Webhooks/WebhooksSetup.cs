@@ -1,0 +1,13 @@
+namespace WebhookPortal.Features.Webhooks;
+
+public static class WebhooksSetup
+{
+    public static IServiceCollection AddWebhooks(this IServiceCollection services) =>
+        services.AddScoped<WebhookService>();
+
+    public static WebApplication MapWebhooks(this WebApplication app)
+    {
+        app.MapWebhooksEndpoints();
+        return app;
+    }
+}
