@@ -204,7 +204,7 @@ public sealed class ScriptBoundsTests(ScriptBoundsTests.Portal portal) : IClassF
 
         await (await portal.Anonymous().SendAsync(Json(HttpMethod.Post, listener.HookPath, """{"id":7,"name":"x"}"""))).ReadJsonAsync(HttpStatusCode.OK);
 
-        var error = await PollAsync(() => portal.WithDbAsync(db => db.LogEntries.Where(e => e.Name == name && e.State == "error").Select(e => e.Error).FirstOrDefaultAsync()), "the refused script's error in the log");
+        var error = await PollAsync(() => portal.WithDbAsync(db => db.LogEntries.Where(e => e.Name == name && e.State == WebhookPortal.Features.Logs.LogState.Error).Select(e => e.Error).FirstOrDefaultAsync()), "the refused script's error in the log");
         Assert.Contains("limit is 1048576", error);
         Assert.Equal(1, await portal.RecordCountAsync(listener.Id));
         Assert.Equal(0, await portal.WithDbAsync(db => db.Messages.CountAsync(m => m.EventType == name)));

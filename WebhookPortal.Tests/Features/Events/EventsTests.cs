@@ -107,7 +107,7 @@ public sealed class EventsTests(DeliveryPortalFactory portal) : IClassFixture<De
         Assert.Equal(1, await portal.RecordCountAsync(listener.Id));
         // The script runs after the receiver's commit (never inside the writer's transaction): wait for its log entry.
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (await portal.WithDbAsync(db => db.LogEntries.CountAsync(e => e.Name == name && e.State == "error")) == 0 && DateTime.UtcNow < deadline)
+        while (await portal.WithDbAsync(db => db.LogEntries.CountAsync(e => e.Name == name && e.State == WebhookPortal.Features.Logs.LogState.Error)) == 0 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
         }

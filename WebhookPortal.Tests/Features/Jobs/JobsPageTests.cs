@@ -64,9 +64,9 @@ public sealed class JobsPageTests : PortalComponentTest
                 Method = "GET", State = "delivered", AttemptCount = 2, CreatedUtc = now, UpdatedUtc = now, NextAttemptUtc = now,
             });
             db.Jobs.Add(new Job { Id = jobId, Kind = "backup", RequestedById = "u1", RequestedByName = "ann@test.local", Status = JobStatus.Succeeded, Progress = 100, CreatedUtc = now, FinishedUtc = now, CallbackUrl = "https://client.example.com/cb", CallbackDeliveryId = deliveryId });
-            var failed = new WebhookPortal.Features.Logs.LogEntry { TimeUtc = now, Direction = "outbound", Name = $"job:{jobId}", Method = "GET", Path = "https://client.example.com/cb?id=[redacted]", Status = 500, State = "error", Error = "The receiver answered 500 Internal Server Error.", DeliveryId = deliveryId, Attempt = 1 };
+            var failed = new WebhookPortal.Features.Logs.LogEntry { TimeUtc = now, Direction = WebhookPortal.Features.Logs.LogDirection.Outbound, Name = $"job:{jobId}", Method = "GET", Path = "https://client.example.com/cb?id=[redacted]", Status = 500, State = WebhookPortal.Features.Logs.LogState.Error, Error = "The receiver answered 500 Internal Server Error.", DeliveryId = deliveryId, Attempt = 1 };
             db.LogEntries.Add(failed);
-            db.LogEntries.Add(new WebhookPortal.Features.Logs.LogEntry { TimeUtc = now.AddSeconds(5), Direction = "outbound", Name = $"job:{jobId}", Method = "GET", Path = "https://client.example.com/cb?id=[redacted]", Status = 200, State = "success", DeliveryId = deliveryId, Attempt = 2 });
+            db.LogEntries.Add(new WebhookPortal.Features.Logs.LogEntry { TimeUtc = now.AddSeconds(5), Direction = WebhookPortal.Features.Logs.LogDirection.Outbound, Name = $"job:{jobId}", Method = "GET", Path = "https://client.example.com/cb?id=[redacted]", Status = 200, State = WebhookPortal.Features.Logs.LogState.Success, DeliveryId = deliveryId, Attempt = 2 });
             await db.SaveChangesAsync();
             firstAttempt = failed.Id;
         }

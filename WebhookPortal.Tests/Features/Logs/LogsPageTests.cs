@@ -61,12 +61,12 @@ public sealed class LogsPageTests : PortalComponentTest
         cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=logs-table] tbody tr").Count));
 
         var stateSelect = cut.FindComponents<MudSelect<string>>().Single(s => s.Instance.Label == "State");
-        await cut.InvokeAsync(() => stateSelect.Instance.ValueChanged.InvokeAsync(LogState.Error));
+        await cut.InvokeAsync(() => stateSelect.Instance.ValueChanged.InvokeAsync(LogState.Error.ToText()));
 
         var navigation = Services.GetRequiredService<NavigationManager>();
         Assert.Contains("state=error", navigation.Uri);
         var directionSelect = cut.FindComponents<MudSelect<string>>().Single(s => s.Instance.Label == "Direction");
-        await cut.InvokeAsync(() => directionSelect.Instance.ValueChanged.InvokeAsync(LogDirection.Outbound));
+        await cut.InvokeAsync(() => directionSelect.Instance.ValueChanged.InvokeAsync(LogDirection.Outbound.ToText()));
         Assert.Contains("direction=outbound", navigation.Uri);
     }
 

@@ -11,7 +11,7 @@ public sealed class EntityInsertCommandTests(PortalFactory portal) : IClassFixtu
     private static LogEntry Entry(string name) => new()
     {
         TimeUtc = new DateTime(2026, 11, 23, 12, 34, 56, 789, DateTimeKind.Utc).AddTicks(1234),
-        Direction = "inbound",
+        Direction = LogDirection.Inbound,
         IntegrationId = Guid.Parse("5f3c8a9e-1b2d-4c6e-8f00-aabbccddeeff"),
         SourceId = Guid.Parse("0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"),
         Name = name,

@@ -178,7 +178,7 @@ public sealed class DeliveryService(PortalDbContext db, IBackgroundJobClient job
         var delivery = await db.Deliveries.AsNoTracking().Include(d => d.Message).FirstOrDefaultAsync(d => d.Id == id, ct)
             ?? throw new NotFoundException($"No delivery with id {id}.");
         var attempts = await db.LogEntries.AsNoTracking().Where(e => e.DeliveryId == id).OrderBy(e => e.Id)
-            .Select(e => new AttemptView(e.Id, e.Attempt ?? 0, e.TimeUtc, e.Status, e.State, e.Error, e.DurationMs)).ToListAsync(ct);
+            .Select(e => new AttemptView(e.Id, e.Attempt ?? 0, e.TimeUtc, e.Status, e.State.ToText(), e.Error, e.DurationMs)).ToListAsync(ct);
         return new DeliveryDetail(ToView(delivery, await caller.IsAdminAsync()), delivery.Message!.Payload, attempts);
     }
 

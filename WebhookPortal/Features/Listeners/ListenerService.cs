@@ -120,7 +120,7 @@ public sealed partial class ListenerService(
                 var schema = row.GetSchema();
                 var count = schema is null ? 0 : await new RecordStore(db.Database.GetDbConnection(), null, dialect, row.Id, schema).CountAsync(ct);
                 last.TryGetValue(row.Id, out var entry);
-                result.Add(new ListenerOverview(ToView(row), row.Integration!.Name, entry?.TimeUtc, entry?.Status, entry?.State, count));
+                result.Add(new ListenerOverview(ToView(row), row.Integration!.Name, entry?.TimeUtc, entry?.Status, entry is null ? null : WebhookPortal.Features.Logs.LogValues.ToText(entry.State), count));
             }
         }
         finally

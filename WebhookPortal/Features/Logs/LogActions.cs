@@ -77,7 +77,7 @@ public sealed class LogActions(IDbContextFactory<PortalDbContext> dbFactory, Lis
     /// answers 401 (no or wrong token) and 403 (listener disabled) before it checks anything else, so such an
     /// entry was never authenticated — replaying it would let a stranger's logged DELETE or POST through.
     /// </summary>
-    public static string? NotReplayableReason(string direction, int status) =>
+    public static string? NotReplayableReason(LogDirection direction, int status) =>
         direction != LogDirection.Inbound ? "Only inbound requests can be replayed; redeliver outbound attempts instead."
         : status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden
             ? $"The original request was refused with {status} before it was authenticated; only authenticated requests can be replayed."

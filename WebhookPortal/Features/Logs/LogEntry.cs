@@ -3,18 +3,6 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace WebhookPortal.Features.Logs;
 
-public static class LogDirection
-{
-    public const string Inbound = "inbound";
-    public const string Outbound = "outbound";
-}
-
-public static class LogState
-{
-    public const string Success = "success";
-    public const string Error = "error";
-}
-
 /// <summary>
 /// One inbound request or one outbound attempt, with secrets redacted before it is stored.
 /// </summary>
@@ -24,7 +12,7 @@ public sealed class LogEntry
 
     public DateTime TimeUtc { get; set; }
 
-    public required string Direction { get; set; }
+    public required LogDirection Direction { get; set; }
 
     public Guid? IntegrationId { get; set; }
 
@@ -39,7 +27,7 @@ public sealed class LogEntry
 
     public int Status { get; set; }
 
-    public required string State { get; set; }
+    public required LogState State { get; set; }
 
     public string? Error { get; set; }
 
@@ -64,11 +52,11 @@ internal sealed class LogEntryConfiguration : IEntityTypeConfiguration<LogEntry>
     public void Configure(EntityTypeBuilder<LogEntry> builder)
     {
         builder.ToTable("LogEntries");
-        builder.Property(e => e.Direction).HasMaxLength(16);
+        builder.Property(e => e.Direction).HasConversion(v => v.ToText(), s => LogValues.ParseDirection(s)).HasMaxLength(16);
         builder.Property(e => e.Name).HasMaxLength(200);
         builder.Property(e => e.Method).HasMaxLength(16);
         builder.Property(e => e.Path).HasMaxLength(2000);
-        builder.Property(e => e.State).HasMaxLength(16);
+        builder.Property(e => e.State).HasConversion(v => v.ToText(), s => LogValues.ParseState(s)).HasMaxLength(16);
         builder.HasIndex(e => e.TimeUtc);
         builder.HasIndex(e => new { e.SourceId, e.TimeUtc });
         builder.HasIndex(e => new { e.Name, e.TimeUtc });

@@ -11,14 +11,31 @@ public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory)
     public async Task<LogPage> SearchAsync(LogQuery query, CancellationToken ct = default)
     {
         var errors = new Dictionary<string, string[]>();
-        if (query.Direction is not (null or "" or LogDirection.Inbound or LogDirection.Outbound))
+        LogDirection? direction = null;
+        if (!string.IsNullOrEmpty(query.Direction))
         {
-            errors["direction"] = ["The direction is inbound or outbound."];
+            if (LogValues.TryParseDirection(query.Direction, out var parsed))
+            {
+                direction = parsed;
+            }
+            else
+            {
+                errors["direction"] = ["The direction is inbound or outbound."];
+            }
         }
 
-        if (query.State is not (null or "" or "all" or LogState.Success or LogState.Error))
+        // "all" (or nothing) means both states.
+        LogState? state = null;
+        if (query.State is not (null or "" or "all"))
         {
-            errors["state"] = ["The state is success, error or all."];
+            if (LogValues.TryParseState(query.State, out var parsed))
+            {
+                state = parsed;
+            }
+            else
+            {
+                errors["state"] = ["The state is success, error or all."];
+            }
         }
 
         if (query.Page < 1)
@@ -43,9 +60,9 @@ public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory)
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var entries = db.LogEntries.AsNoTracking();
-        if (!string.IsNullOrEmpty(query.Direction))
+        if (direction is { } wantedDirection)
         {
-            entries = entries.Where(e => e.Direction == query.Direction);
+            entries = entries.Where(e => e.Direction == wantedDirection);
         }
 
         if (!string.IsNullOrWhiteSpace(query.Name))
@@ -53,9 +70,9 @@ public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory)
             entries = entries.Where(e => e.Name == query.Name);
         }
 
-        if (query.State is LogState.Success or LogState.Error)
+        if (state is { } wantedState)
         {
-            entries = entries.Where(e => e.State == query.State);
+            entries = entries.Where(e => e.State == wantedState);
         }
 
         if (query.From is { } f)
