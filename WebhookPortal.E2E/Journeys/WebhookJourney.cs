@@ -32,7 +32,7 @@ public sealed class WebhookJourney(BrowserFixture fixture) : JourneyTest(fixture
         await row.Locator("input[data-testid=webhook-enabled]").ClickAsync();
         await Expect(Page.GetByText($"Webhook '{name}' disabled.")).ToBeVisibleAsync();
 
-        // Persisted: the seed API says it is disabled, and a reload shows the switch off.
+        // Persisted: the mint webhooks API (docs/compatibility.md#mint-webhooks-api) says it is disabled, and a reload shows the switch off.
         using var admin = api.AsAdmin();
         var list = await admin.GetFromJsonAsync<JsonElement>($"v1/mint/organizations/{Uri.EscapeDataString(org)}/webhooks");
         Assert.False(list.GetProperty("webhooks").EnumerateArray().Single(w => w.GetProperty("name").GetString() == name).GetProperty("enabled").GetBoolean());

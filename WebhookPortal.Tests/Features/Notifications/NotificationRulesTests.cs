@@ -95,7 +95,7 @@ public sealed class NotificationRulesTests(PortalFactory portal) : IClassFixture
 
         Assert.Equal([80m, 90m, 100m, 110m, 120m], await FiredAsync(ruleId));
 
-        // Each firing is one message to the rule's webhook, shaped like the seed's callback.
+        // Each firing is one message to the rule's webhook, shaped like the usage callback of docs/compatibility.md#mint-webhooks-api.
         var messages = await portal.WithDbAsync(db => db.Deliveries.Include(d => d.Message).Where(d => d.TargetId == setup.WebhookId).Select(d => d.Message!.Payload).ToListAsync());
         Assert.Equal(5, messages.Count);
 
