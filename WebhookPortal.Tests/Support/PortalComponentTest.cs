@@ -46,6 +46,8 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddScoped<WebhookPortal.Features.Webhooks.WebhookService>();
         Services.AddOptions<LogOptions>();
         Services.AddSingleton<WebhookPortal.Features.Listeners.Receiver.ReceiverWriter>();
+        Services.AddSingleton<WebhookPortal.Features.Listeners.Receiver.InboundPipeline>();
+        Services.AddSingleton<WebhookPortal.Features.Listeners.Receiver.IListenerAuthenticator, WebhookPortal.Features.Listeners.Receiver.TokenListenerAuthenticator>();
         Services.AddScoped<LogActions>();
         Services.AddScoped<WebhookPortal.Features.Notifications.NotificationService>();
         Services.AddScoped<WebhookPortal.Features.Events.EventService>();

@@ -10,6 +10,7 @@ public static class EventsSetup
     {
         services.AddOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>()
             .Configure(o => o.AddPolicy<string, PerformListRateLimit>(PerformListRateLimit.PolicyName));
+        services.AddScoped<Listeners.Receiver.IRecordChangeHandler, EventTriggerRecordChangeHandler>();
         return services.AddScoped<EventService>();
     }
 

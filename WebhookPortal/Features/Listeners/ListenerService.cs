@@ -66,6 +66,8 @@ public sealed class DestructiveChangeException(IReadOnlyList<string> losses)
 {
     public IReadOnlyList<string> Losses { get; } = losses;
 
+    public override IReadOnlyDictionary<string, object?> Extensions => new Dictionary<string, object?> { ["losses"] = Losses };
+
     public override int StatusCode => StatusCodes.Status409Conflict;
 
     public override string Title => "The change is destructive.";

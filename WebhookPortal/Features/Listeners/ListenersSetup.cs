@@ -12,6 +12,10 @@ public static class ListenersSetup
         services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ListenerDirectory>();
         services.AddSingleton<ReceiverWriter>();
+        services.AddSingleton<InboundPipeline>();
+        // One authenticator per listener auth method (see IListenerAuthenticator).
+        services.AddSingleton<IListenerAuthenticator, OpenListenerAuthenticator>();
+        services.AddSingleton<IListenerAuthenticator, TokenListenerAuthenticator>();
         services.AddHostedService(sp => sp.GetRequiredService<ReceiverWriter>());
         services.AddScoped<ListenerService>();
         services.AddScoped<RetentionService>();

@@ -11,7 +11,7 @@ using WebhookPortal.Infrastructure.Errors;
 namespace WebhookPortal.Features.Logs;
 
 /// <summary>What an administrator can do from a log entry: replay an inbound request, redeliver an outbound one.</summary>
-public sealed class LogActions(IDbContextFactory<PortalDbContext> dbFactory, ListenerDirectory listeners, ReceiverWriter writer, WebhookPortal.Infrastructure.Scripting.ScriptSandbox scripts, DeliveryService deliveries, IOptions<LogOptions> logOptions, TimeProvider time,
+public sealed class LogActions(IDbContextFactory<PortalDbContext> dbFactory, ListenerDirectory listeners, InboundPipeline pipeline, DeliveryService deliveries, IOptions<LogOptions> logOptions, TimeProvider time,
     WebhookPortal.Infrastructure.Auth.PortalCaller caller)
 {
     /// <summary>Runs a logged inbound request again, without its (redacted) credentials, as a new logged request.</summary>
@@ -66,8 +66,18 @@ public sealed class LogActions(IDbContextFactory<PortalDbContext> dbFactory, Lis
                 ["X-Portal-Replay-By"] = user.Identity?.Name ?? "unknown",
             }),
         };
-        var content = entry.RequestBody is null ? null : System.Text.Encoding.UTF8.GetBytes(entry.RequestBody);
-        var outcome = await ReceiverEndpoint.ProcessAsync(writer, scripts, listener, entry.Method, content, recordId, new QueryCollection(query), log, Stopwatch.GetTimestamp(), maxBody, time, ct);
+        using var request = new InboundRequest
+        {
+            Listener = listener,
+            Method = entry.Method.ToUpperInvariant(),
+            Headers = new HeaderDictionary(),
+            Query = new QueryCollection(query),
+            RecordId = recordId,
+            RawBody = entry.RequestBody is null ? null : System.Text.Encoding.UTF8.GetBytes(entry.RequestBody),
+            Started = Stopwatch.GetTimestamp(),
+            Log = log,
+        };
+        var outcome = await pipeline.ReplayAsync(request, ct);
         return new ReplayResponse(outcome.Status, outcome.Body);
     }
 

@@ -14,10 +14,6 @@ internal sealed class PortalExceptionHandler(IProblemDetailsService problemDetai
             case PortalValidationException validation:
                 problem = new HttpValidationProblemDetails(validation.Errors) { Status = validation.StatusCode, Title = validation.Title, Detail = validation.Message };
                 break;
-            case WebhookPortal.Features.Listeners.DestructiveChangeException destructive:
-                problem = new ProblemDetails { Status = destructive.StatusCode, Title = destructive.Title, Detail = destructive.Message };
-                problem.Extensions["losses"] = destructive.Losses;
-                break;
             case PortalException portal:
                 problem = new ProblemDetails { Status = portal.StatusCode, Title = portal.Title, Detail = portal.Message };
                 foreach (var (name, value) in portal.Extensions)

@@ -5,8 +5,6 @@ using Microsoft.EntityFrameworkCore.Storage;
 using WebhookPortal.Data;
 using WebhookPortal.Features.Listeners.Tables;
 using WebhookPortal.Features.Logs;
-using WebhookPortal.Features.Deliveries;
-using WebhookPortal.Features.Notifications;
 using WebhookPortal.Infrastructure.Database;
 
 namespace WebhookPortal.Features.Listeners.Receiver;
@@ -84,7 +82,6 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
     private async Task CommitBatchAsync(List<WriteItem> batch, CancellationToken ct)
     {
         var outcomes = new WriteOutcome[batch.Count];
-        var staged = new List<Delivery>();
         try
         {
             await using var scope = scopes.CreateAsyncScope();
@@ -93,8 +90,7 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
             var context = new WriteContext(db, db.Database.GetDbConnection(), transaction.GetDbTransaction(), SqlDialect.For(db.Database.IsSqlite()));
             await using var commands = context.Commands;
             await using var logInserts = new EntityInsertCommand<LogEntry>(db, context.Connection, context.Transaction);
-            var meter = scope.ServiceProvider.GetRequiredService<UsageMeter>();
-            var events = scope.ServiceProvider.GetRequiredService<WebhookPortal.Features.Events.EventService>();
+            var handlers = scope.ServiceProvider.GetServices<IRecordChangeHandler>().ToArray();
 
             for (var i = 0; i < batch.Count; i++)
             {
@@ -102,10 +98,13 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
                 outcomes[i] = await ApplyAsync(batch[i], context, transaction, ct);
                 if (outcomes[i].Succeeded && batch[i].Apply is not null && batch[i].Log is { IntegrationId: { } integrationId, SourceId: { } listenerId })
                 {
-                    // Accepted requests count towards notification rules, and their changes fire event types,
-                    // in this same transaction (transactional outbox).
-                    staged.AddRange(await meter.CountAsync(integrationId, listenerId, time.GetUtcNow().UtcDateTime, ct));
-                    staged.AddRange(await events.StageAsync(integrationId, listenerId, context.Changes, ct));
+                    // Other features react to accepted requests (usage meters, event triggers) in this same
+                    // transaction (transactional outbox).
+                    var accepted = new AcceptedRequest(integrationId, listenerId, time.GetUtcNow().UtcDateTime, context.Changes.ToArray());
+                    foreach (var handler in handlers)
+                    {
+                        await handler.OnAcceptedAsync(accepted, ct);
+                    }
                 }
 
                 batch[i].Log.Status = outcomes[i].Status;
@@ -116,15 +115,17 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
 
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
-            try
+            foreach (var handler in handlers)
             {
-                scope.ServiceProvider.GetRequiredService<DeliveryService>().Dispatch(staged);
-                events.DispatchPending();
-            }
-            catch (Exception ex)
-            {
-                // Committed deliveries are not lost: the sweep hands them to Hangfire within a minute.
-                logger.LogWarning(ex, "Could not hand {Count} notification deliveries to Hangfire; the sweep will.", staged.Count);
+                try
+                {
+                    handler.AfterCommit();
+                }
+                catch (Exception ex)
+                {
+                    // What was committed is not lost: the sweeps hand it to Hangfire within a minute.
+                    logger.LogWarning(ex, "{Handler} could not start what the batch staged; the sweep will.", handler.GetType().Name);
+                }
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)

@@ -1,0 +1,19 @@
+using WebhookPortal.Features.Deliveries;
+using WebhookPortal.Features.Listeners.Receiver;
+
+namespace WebhookPortal.Features.Notifications;
+
+/// <summary>Every accepted listener request counts towards the notification rules; a crossed threshold stages its delivery in the writer's transaction.</summary>
+public sealed class UsageRecordChangeHandler(UsageMeter meter, DeliveryService deliveries) : IRecordChangeHandler
+{
+    private readonly List<Delivery> staged = [];
+
+    public async Task OnAcceptedAsync(AcceptedRequest accepted, CancellationToken ct) =>
+        staged.AddRange(await meter.CountAsync(accepted.IntegrationId, accepted.ListenerId, accepted.TimeUtc, ct));
+
+    public void AfterCommit()
+    {
+        deliveries.Dispatch(staged);
+        staged.Clear();
+    }
+}
