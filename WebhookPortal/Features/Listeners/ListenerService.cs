@@ -75,7 +75,7 @@ public sealed class DestructiveChangeException(IReadOnlyList<string> losses)
 
 /// <summary>Listeners for the API and the pages: settings, token, generated tables, stored records.</summary>
 public sealed partial class ListenerService(
-    PortalDbContext db, ListenerDirectory directory, TimeProvider time, IOptions<PortalOptions> portal, WebhookPortal.Infrastructure.Scripting.ScriptSandbox scripts,
+    IDbContextFactory<PortalDbContext> dbFactory, ListenerDirectory directory, TimeProvider time, IOptions<PortalOptions> portal, WebhookPortal.Infrastructure.Scripting.ScriptSandbox scripts,
     WebhookPortal.Features.Integrations.DeletionService deletion, IOptions<ListenerOptions> listenerOptions, PortalCaller caller, ILogger<ListenerService> logger)
 {
     public const string DefaultTokenHeader = "X-Webhook-Token";
@@ -89,6 +89,7 @@ public sealed partial class ListenerService(
 
     public async Task<IReadOnlyList<ListenerView>> ListAsync(Guid? integrationId, CancellationToken ct = default)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (integrationId is { } id && !await db.Integrations.AnyAsync(i => i.Id == id, ct))
         {
             throw new NotFoundException($"No integration with id {id}.");
@@ -103,11 +104,16 @@ public sealed partial class ListenerService(
         return (await query.OrderBy(l => l.Name).ToListAsync(ct)).Select(ToView).ToList();
     }
 
-    public async Task<ListenerView> GetAsync(Guid id, CancellationToken ct = default) => ToView(await FindAsync(id, ct));
+    public async Task<ListenerView> GetAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return ToView(await FindAsync(db, id, ct));
+    }
 
     /// <summary>Every listener with its integration, last request and record count, for the listeners page.</summary>
     public async Task<IReadOnlyList<ListenerOverview>> OverviewAsync(CancellationToken ct = default)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var rows = await db.Listeners.AsNoTracking().Include(l => l.Integration).OrderBy(l => l.Integration!.Name).ThenBy(l => l.Name).ToListAsync(ct);
         var ids = rows.Select(r => (Guid?)r.Id).ToList();
         var lastIds = await db.LogEntries.Where(e => ids.Contains(e.SourceId)).GroupBy(e => e.SourceId).Select(g => g.Max(e => e.Id)).ToListAsync(ct);
@@ -135,6 +141,7 @@ public sealed partial class ListenerService(
 
     public async Task<ListenerView> CreateAsync(Guid integrationId, ListenerInput input, CancellationToken ct = default)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         await caller.RequireAdminAsync("create listeners");
         if (!await db.Integrations.AnyAsync(i => i.Id == integrationId, ct))
         {
@@ -143,28 +150,26 @@ public sealed partial class ListenerService(
 
         var now = time.GetUtcNow().UtcDateTime;
         var listener = new Listener { Id = Guid.NewGuid(), IntegrationId = integrationId, Name = "", CreatedUtc = now, UpdatedUtc = now };
-        await ApplyAsync(listener, input, creating: true, ct);
+        await ApplyAsync(db, listener, input, creating: true, ct);
         db.Listeners.Add(listener);
-        await SaveAsync(listener.Name, ct);
+        await SaveAsync(db, listener.Name, ct);
         return ToView(listener);
     }
 
     public async Task<ListenerView> UpdateAsync(Guid id, ListenerInput input, CancellationToken ct = default)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var user = await caller.RequireAdminAsync("change listeners");
-        var listener = await FindAsync(id, ct);
-        // A page's context lives as long as its circuit and may still track the listener as it was first read:
-        // compare against (and change) what is stored now.
-        await db.Entry(listener).ReloadAsync(ct);
+        var listener = await FindAsync(db, id, ct);
         if (input.ExpectedUpdated is { } expected && ToMicroseconds(expected) != ToMicroseconds(listener.UpdatedUtc))
         {
             throw new ConflictException($"Listener '{listener.Name}' was changed by someone else since you opened it; reload it and make your change again.");
         }
 
         var wasAuthenticated = listener.AuthMethod != ListenerAuthMethod.None;
-        await ApplyAsync(listener, input, creating: false, ct);
+        await ApplyAsync(db, listener, input, creating: false, ct);
         Touch(listener);
-        await SaveAsync(listener.Name, ct);
+        await SaveAsync(db, listener.Name, ct);
         directory.Invalidate(id);
         if (wasAuthenticated && listener.AuthMethod == ListenerAuthMethod.None)
         {
@@ -178,11 +183,12 @@ public sealed partial class ListenerService(
 
     public async Task SetEnabledAsync(Guid id, bool enabled, CancellationToken ct = default)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         await caller.RequireAdminAsync("enable or disable listeners");
-        var listener = await FindAsync(id, ct);
+        var listener = await FindAsync(db, id, ct);
         listener.Enabled = enabled;
         Touch(listener);
-        await SaveAsync(listener.Name, ct);
+        await SaveAsync(db, listener.Name, ct);
         directory.Invalidate(id);
     }
 
@@ -203,8 +209,9 @@ public sealed partial class ListenerService(
     /// <summary>Generates or rotates the token: ≥ 32 random bytes, shown once, stored as a SHA-256 hash.</summary>
     public async Task<string> RotateTokenAsync(Guid id, CancellationToken ct = default)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         await caller.RequireAdminAsync("generate listener tokens");
-        var listener = await FindAsync(id, ct);
+        var listener = await FindAsync(db, id, ct);
         if (listener.AuthMethod != ListenerAuthMethod.Token)
         {
             throw new ConflictException("The listener's authorization method is None; set it to Token before generating a token.");
@@ -213,7 +220,7 @@ public sealed partial class ListenerService(
         var token = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
         listener.TokenHash = HashToken(token);
         Touch(listener);
-        await SaveAsync(listener.Name, ct);
+        await SaveAsync(db, listener.Name, ct);
         directory.Invalidate(id);
         return token;
     }
@@ -221,9 +228,10 @@ public sealed partial class ListenerService(
     /// <summary>Runs the listener's script (or the one given, for the editor's Test) on a sample request.</summary>
     public async Task<ScriptTestResult> TestScriptAsync(Guid id, ScriptTestRequest request, CancellationToken ct = default)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         // Running code on the server is an administrator's action, whatever the page shows.
         await caller.RequireAdminAsync("test listener scripts");
-        var listener = await FindAsync(id, ct);
+        var listener = await FindAsync(db, id, ct);
         var script = string.IsNullOrWhiteSpace(request.Script) ? listener.Script : request.Script;
         if (script is null)
         {
@@ -246,8 +254,9 @@ public sealed partial class ListenerService(
 
     public async Task<TablesPreview> PreviewTablesAsync(Guid id, TablesRequest request, CancellationToken ct = default)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         await caller.RequireAdminAsync("generate tables");
-        await FindAsync(id, ct);
+        await FindAsync(db, id, ct);
         var schema = Infer(request, requireKey: false, listenerOptions.Value.SchemaLimits);
         return new TablesPreview(Describe(schema));
     }
@@ -255,8 +264,9 @@ public sealed partial class ListenerService(
     /// <summary>Creates the tables, or migrates them: new columns are added; a destructive change needs confirmation.</summary>
     public async Task<TablesResult> GenerateTablesAsync(Guid id, TablesRequest request, CancellationToken ct = default)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         await caller.RequireAdminAsync("generate tables");
-        var listener = await FindAsync(id, ct);
+        var listener = await FindAsync(db, id, ct);
         var target = Infer(request, requireKey: true, listenerOptions.Value.SchemaLimits);
         var current = listener.GetSchema();
         var dialect = SqlDialect.For(db.Database.IsSqlite());
@@ -270,7 +280,7 @@ public sealed partial class ListenerService(
         {
             foreach (var statement in plan.Statements)
             {
-                await ExecuteAsync(statement, ct);
+                await ExecuteAsync(db, statement, ct);
             }
 
             listener.SetSchema(target);
@@ -280,13 +290,13 @@ public sealed partial class ListenerService(
             await transaction.CommitAsync(ct);
         }
 
-        db.ChangeTracker.Clear();
         directory.Invalidate(id);
         return new TablesResult(Describe(target), plan.Statements, plan.Losses);
     }
 
     public async Task<RecordsPage> GetRecordsAsync(Guid id, int page, int pageSize, CancellationToken ct = default)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var errors = new Dictionary<string, string[]>();
         if (page < 1)
         {
@@ -303,7 +313,7 @@ public sealed partial class ListenerService(
             throw new PortalValidationException(errors);
         }
 
-        var listener = await FindAsync(id, ct);
+        var listener = await FindAsync(db, id, ct);
         var schema = listener.GetSchema();
         if (schema is null)
         {
@@ -413,7 +423,7 @@ public sealed partial class ListenerService(
     private static partial Regex HeaderNamePattern();
 
     /// <summary>Validates and applies the input; on update, what was left out keeps its value (never weakening auth).</summary>
-    private async Task ApplyAsync(Listener listener, ListenerInput input, bool creating, CancellationToken ct)
+    private async Task ApplyAsync(PortalDbContext db, Listener listener, ListenerInput input, bool creating, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var name = input.Name?.Trim() ?? (creating ? "" : listener.Name);
@@ -525,10 +535,10 @@ public sealed partial class ListenerService(
     private static long ToMicroseconds(DateTime value) =>
         (value.Kind == DateTimeKind.Local ? value.ToUniversalTime() : value).Ticks / 10;
 
-    private async Task<Listener> FindAsync(Guid id, CancellationToken ct) =>
+    private async Task<Listener> FindAsync(PortalDbContext db, Guid id, CancellationToken ct) =>
         await db.Listeners.FirstOrDefaultAsync(l => l.Id == id, ct) ?? throw new NotFoundException($"No listener with id {id}.");
 
-    private async Task ExecuteAsync(string sql, CancellationToken ct)
+    private async Task ExecuteAsync(PortalDbContext db, string sql, CancellationToken ct)
     {
         await using var command = db.Database.GetDbConnection().CreateCommand();
         command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
@@ -536,17 +546,15 @@ public sealed partial class ListenerService(
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    private async Task SaveAsync(string name, CancellationToken ct)
+    private async Task SaveAsync(PortalDbContext db, string name, CancellationToken ct)
     {
         try
         {
             await db.SaveChangesAsync(ct);
-            db.ChangeTracker.Clear();
-        }
+            }
         catch (DbUpdateException)
         {
-            db.ChangeTracker.Clear();
-            throw new ConflictException($"The integration already has a listener named '{name}'.");
+                throw new ConflictException($"The integration already has a listener named '{name}'.");
         }
     }
 }
