@@ -12,22 +12,22 @@ public static class ListenersEndpoints
     public static IEndpointRouteBuilder MapListenersEndpoints(this IEndpointRouteBuilder app)
     {
         var byIntegration = app.MapGroup("/api/integrations/{integrationId:guid}/listeners").WithTags("Listeners").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Large);
-        byIntegration.MapGet("/", List).WithName("ListListeners");
-        byIntegration.MapPost("/", Create).WithName("CreateListener").RequireAuthorization(PortalPolicies.Admin);
+        byIntegration.MapGet("/", List).WithName("ListListeners").WithSummary("List an integration's listeners");
+        byIntegration.MapPost("/", Create).WithName("CreateListener").WithSummary("Create a listener").WithDescription("The listener's URL is /hooks/{integrationId}/{listenerId}; with Token authentication, generate the token next (POST …/token).").RequireAuthorization(PortalPolicies.Admin);
 
         var listeners = app.MapGroup("/api/listeners").WithTags("Listeners").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
-        listeners.MapGet("/", ListAll).WithName("ListAllListeners");
-        listeners.MapGet("/{id:guid}", Get).WithName("GetListener");
-        listeners.MapPut("/{id:guid}", Update).WithName("UpdateListener").Accepts<ListenerInput>("application/json").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
-        listeners.MapDelete("/{id:guid}", Delete).WithName("DeleteListener").RequireAuthorization(PortalPolicies.Admin);
-        listeners.MapGet("/{id:guid}/deletion-impact", DeletionImpact).WithName("ListenerDeletionImpact").RequireAuthorization(PortalPolicies.Admin);
-        listeners.MapPost("/{id:guid}/token", RotateToken).WithName("RotateListenerToken").RequireAuthorization(PortalPolicies.Admin);
-        listeners.MapPost("/{id:guid}/tables/preview", Preview).WithName("PreviewListenerTables").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
-        listeners.MapPost("/{id:guid}/tables", Generate).WithName("GenerateListenerTables").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
-        listeners.MapGet("/{id:guid}/records", Records).WithName("ListListenerRecords");
-        listeners.MapPost("/{id:guid}/script/test", TestScript).WithName("TestListenerScript").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
+        listeners.MapGet("/", ListAll).WithName("ListAllListeners").WithSummary("List every listener");
+        listeners.MapGet("/{id:guid}", Get).WithName("GetListener").WithSummary("Get a listener");
+        listeners.MapPut("/{id:guid}", Update).WithName("UpdateListener").WithSummary("Change a listener").WithDescription("A field left out keeps its value; expectedUpdated refuses (409) a change to a listener someone else changed since it was read.").Accepts<ListenerInput>("application/json").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
+        listeners.MapDelete("/{id:guid}", Delete).WithName("DeleteListener").WithSummary("Delete a listener with its tables, event types and rules").RequireAuthorization(PortalPolicies.Admin);
+        listeners.MapGet("/{id:guid}/deletion-impact", DeletionImpact).WithName("ListenerDeletionImpact").WithSummary("What deleting the listener would remove").RequireAuthorization(PortalPolicies.Admin);
+        listeners.MapPost("/{id:guid}/token", RotateToken).WithName("RotateListenerToken").WithSummary("Generate or rotate the listener's token").WithDescription("The token is shown once in the answer and stored as a hash.").RequireAuthorization(PortalPolicies.Admin);
+        listeners.MapPost("/{id:guid}/tables/preview", Preview).WithName("PreviewListenerTables").WithSummary("Preview the tables a JSON sample would generate").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
+        listeners.MapPost("/{id:guid}/tables", Generate).WithName("GenerateListenerTables").WithSummary("Generate or change the listener's tables from a JSON sample").WithDescription("A change that would lose data answers 409 with the losses unless confirmDestructive is true.").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
+        listeners.MapGet("/{id:guid}/records", Records).WithName("ListListenerRecords").WithSummary("Page through the listener's stored records");
+        listeners.MapPost("/{id:guid}/script/test", TestScript).WithName("TestListenerScript").WithSummary("Run the listener's script on a sample request").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
 
-        app.MapPost("/api/maintenance/retention/run", RunRetention).WithTags("Maintenance").WithName("RunRetention").RequireAuthorization(PortalPolicies.Admin);
+        app.MapPost("/api/maintenance/retention/run", RunRetention).WithTags("Maintenance").WithName("RunRetention").WithSummary("Run the retention job now").WithDescription("Deletes records older than each listener's retention period and log entries older than the log's.").RequireAuthorization(PortalPolicies.Admin);
         return app;
     }
 
