@@ -3,13 +3,10 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Hangfire;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using WebhookPortal.Data;
-using WebhookPortal.Features.Jobs;
 using WebhookPortal.Features.Logs;
-using WebhookPortal.Features.Webhooks;
 
 namespace WebhookPortal.Features.Deliveries;
 
@@ -21,13 +18,15 @@ public sealed class DeliveryWorker(
     PortalDbContext db,
     IHttpClientFactory httpClients,
     IBackgroundJobClient jobs,
-    IDataProtectionProvider protection,
     IOptions<DeliveryOptions> options,
     IOptions<LogOptions> logOptions,
     TimeProvider time,
+    IEnumerable<IDeliveryTarget> targets,
     ILogger<DeliveryWorker> logger)
 {
     public const string HttpClientName = "deliveries";
+
+    private readonly Dictionary<string, IDeliveryTarget> targetByKind = targets.ToDictionary(t => t.Kind);
 
     // Scheduled attempts wake slightly after they are due, never before.
     private static readonly TimeSpan SchedulingMargin = TimeSpan.FromMilliseconds(50);
@@ -93,13 +92,11 @@ public sealed class DeliveryWorker(
             delivery.NextAttemptUtc = at;
         }
 
-        if (delivery.TargetKind == DeliveryTargets.Subscription && outcome.Status == StatusCodes.Status410Gone)
+        // The target's own reaction to the outcome (e.g. a REST-hook subscriber answering 410 Gone is removed).
+        if (targetByKind.TryGetValue(delivery.TargetKind, out var owner) && await owner.AfterAttemptAsync(db, delivery, outcome, ct) is { } error)
         {
-            // REST hooks: 410 Gone means the subscriber is gone; unsubscribe at once.
-            await db.Subscriptions.Where(s => s.Id == delivery.TargetId).ExecuteDeleteAsync(ct);
-            delivery.LastError = "The subscriber answered 410 Gone and was unsubscribed.";
-            log.Error = delivery.LastError;
-            logger.LogInformation("Subscription {SubscriptionId} answered 410 Gone and was removed.", delivery.TargetId);
+            delivery.LastError = error;
+            log.Error = error;
         }
 
         await db.SaveChangesAsync(ct);
@@ -110,47 +107,19 @@ public sealed class DeliveryWorker(
         }
     }
 
-    /// <summary>Where and how to send; <paramref name="SendUrl"/> overrides the delivery's URL (a job callback adds its secret).</summary>
-    private sealed record Target(string Name, string? Secret, IReadOnlyDictionary<string, string> Headers, string? SendUrl = null);
-
-    private async Task<Target?> ResolveTargetAsync(Delivery delivery, CancellationToken ct)
+    /// <summary>The target registered for the delivery's kind; an unknown kind gets nothing (the delivery is cancelled).</summary>
+    private async Task<ResolvedTarget?> ResolveTargetAsync(Delivery delivery, CancellationToken ct)
     {
-        if (delivery.TargetKind == DeliveryTargets.Webhook)
+        if (targetByKind.TryGetValue(delivery.TargetKind, out var target))
         {
-            var webhook = await db.Webhooks.AsNoTracking().FirstOrDefaultAsync(w => w.Id == delivery.TargetId, ct);
-            if (webhook is null || !webhook.Enabled)
-            {
-                return null;
-            }
-
-            delivery.Url = webhook.PostUrl;
-            return new Target(webhook.Name, WebhookSecrets.Unprotect(protection, webhook.ProtectedSecret), webhook.Headers);
-        }
-
-        if (delivery.TargetKind == DeliveryTargets.Subscription)
-        {
-            var subscription = await db.Subscriptions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == delivery.TargetId, ct);
-            return subscription is null ? null : new Target(delivery.TargetName, WebhookSecrets.Unprotect(protection, subscription.ProtectedSecret), new Dictionary<string, string>());
-        }
-
-        if (delivery.TargetKind == DeliveryTargets.Job)
-        {
-            // The stored URL has no claim secret: it is derived again from the job's protected download key here.
-            var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == delivery.TargetId, ct);
-            if (job is null)
-            {
-                return null;
-            }
-
-            var secret = JobCallbackSecret.ForJob(protection, job);
-            return new Target(delivery.TargetName, null, new Dictionary<string, string>(), secret is null ? delivery.Url : JobCallbackSecret.AppendTo(delivery.Url, secret));
+            return await target.ResolveAsync(db, delivery, ct);
         }
 
         logger.LogWarning("Delivery {DeliveryId} has an unknown target kind {Kind}.", delivery.Id, delivery.TargetKind);
         return null;
     }
 
-    private async Task<(AttemptOutcome Outcome, LogEntry Log)> SendAsync(Delivery delivery, Target target, int attemptNumber, CancellationToken ct)
+    private async Task<(AttemptOutcome Outcome, LogEntry Log)> SendAsync(Delivery delivery, ResolvedTarget target, int attemptNumber, CancellationToken ct)
     {
         var policy = options.Value;
         var body = delivery.Message!.Payload;
@@ -176,7 +145,7 @@ public sealed class DeliveryWorker(
         }
 
         // User-info goes and token-like query parameters are masked; the job callback's id is its claim-check secret.
-        var loggedUrl = Redaction.Url(target.SendUrl ?? delivery.Url, delivery.TargetKind == DeliveryTargets.Job ? "id" : null);
+        var loggedUrl = Redaction.Url(target.SendUrl ?? delivery.Url, target.SecretQueryParameter);
 
         var log = new LogEntry
         {

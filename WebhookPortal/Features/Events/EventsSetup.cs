@@ -11,6 +11,7 @@ public static class EventsSetup
         services.AddOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>()
             .Configure(o => o.AddPolicy<string, PerformListRateLimit>(PerformListRateLimit.PolicyName));
         services.AddScoped<Listeners.Receiver.IRecordChangeHandler, EventTriggerRecordChangeHandler>();
+        services.AddScoped<Deliveries.IDeliveryTarget, SubscriptionDeliveryTarget>();
         return services.AddScoped<EventService>();
     }
 

@@ -12,6 +12,7 @@ public static class JobsSetup
         services.AddScoped<JobService>();
         services.AddScoped<BackupJob>();
         services.AddScoped<JobFileCleanup>();
+        services.AddScoped<Deliveries.IDeliveryTarget, JobCallbackDeliveryTarget>();
         services.AddHostedService<JobRecoveryAtStart>();
         // The job token (a token header or Bearer wpt_…) is asked before the API key, whose Bearer test it would also pass.
         services.AddApiCredentialScheme<JobTokenAuthenticationHandler>(JobTokenAuthenticationHandler.SchemeName,

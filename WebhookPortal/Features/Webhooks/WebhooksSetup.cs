@@ -3,7 +3,7 @@ namespace WebhookPortal.Features.Webhooks;
 public static class WebhooksSetup
 {
     public static IServiceCollection AddWebhooks(this IServiceCollection services) =>
-        services.AddScoped<WebhookService>();
+        services.AddScoped<WebhookService>().AddScoped<Deliveries.IDeliveryTarget, WebhookDeliveryTarget>();
 
     public static WebApplication MapWebhooks(this WebApplication app)
     {

@@ -1,0 +1,31 @@
+using WebhookPortal.Data;
+
+namespace WebhookPortal.Features.Deliveries;
+
+/// <summary>
+/// One kind of receiver the delivery engine calls (a webhook, a REST-hook subscription, a job callback), registered
+/// by the feature that owns it. <see cref="DeliveryWorker"/> asks the target of a delivery's
+/// <see cref="Delivery.TargetKind"/> where and how to send, and tells it the outcome; it knows no target itself.
+/// </summary>
+public interface IDeliveryTarget
+{
+    /// <summary>The <see cref="Delivery.TargetKind"/> this target handles (one of <see cref="DeliveryTargets"/>).</summary>
+    string Kind { get; }
+
+    /// <summary>Where and how to send the delivery now; null when the target was disabled or deleted (the delivery is cancelled).</summary>
+    Task<ResolvedTarget?> ResolveAsync(PortalDbContext db, Delivery delivery, CancellationToken ct);
+
+    /// <summary>
+    /// After an attempt, before the worker saves: what the target does with the outcome (e.g. a subscription
+    /// answering 410 Gone is removed). Returns an error to record on the delivery and its attempt, or null.
+    /// </summary>
+    Task<string?> AfterAttemptAsync(PortalDbContext db, Delivery delivery, AttemptOutcome outcome, CancellationToken ct) => Task.FromResult<string?>(null);
+}
+
+/// <summary>Where and how to send one attempt.</summary>
+/// <param name="Name">The receiver's name, for the log.</param>
+/// <param name="Secret">The signing secret; null sends the attempt unsigned.</param>
+/// <param name="Headers">Extra request headers (masked in the log: admins configure them, usually as credentials).</param>
+/// <param name="SendUrl">Overrides the delivery's stored URL (a job callback adds its claim secret).</param>
+/// <param name="SecretQueryParameter">A query parameter of the URL that is a secret and is masked in the log.</param>
+public sealed record ResolvedTarget(string Name, string? Secret, IReadOnlyDictionary<string, string> Headers, string? SendUrl = null, string? SecretQueryParameter = null);

@@ -1,0 +1,34 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using WebhookPortal.Data;
+using WebhookPortal.Features.Deliveries;
+using WebhookPortal.Features.Webhooks;
+
+namespace WebhookPortal.Features.Events;
+
+/// <summary>
+/// A REST-hook subscription (docs/compatibility.md#rest-hooks): signed with the subscription's secret; a 410 Gone
+/// answer unsubscribes it at once.
+/// </summary>
+public sealed class SubscriptionDeliveryTarget(IDataProtectionProvider protection, ILogger<SubscriptionDeliveryTarget> logger) : IDeliveryTarget
+{
+    public string Kind => DeliveryTargets.Subscription;
+
+    public async Task<ResolvedTarget?> ResolveAsync(PortalDbContext db, Delivery delivery, CancellationToken ct)
+    {
+        var subscription = await db.Subscriptions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == delivery.TargetId, ct);
+        return subscription is null ? null : new ResolvedTarget(delivery.TargetName, WebhookSecrets.Unprotect(protection, subscription.ProtectedSecret), new Dictionary<string, string>());
+    }
+
+    public async Task<string?> AfterAttemptAsync(PortalDbContext db, Delivery delivery, AttemptOutcome outcome, CancellationToken ct)
+    {
+        if (outcome.Status != StatusCodes.Status410Gone)
+        {
+            return null;
+        }
+
+        await db.Subscriptions.Where(s => s.Id == delivery.TargetId).ExecuteDeleteAsync(ct);
+        logger.LogInformation("Subscription {SubscriptionId} answered 410 Gone and was removed.", delivery.TargetId);
+        return "The subscriber answered 410 Gone and was unsubscribed.";
+    }
+}
