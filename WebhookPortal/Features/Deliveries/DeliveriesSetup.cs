@@ -45,6 +45,7 @@ public static class DeliveriesSetup
 
     public static WebApplication MapDeliveries(this WebApplication app)
     {
+        app.MapDeliveriesEndpoints();
         app.Services.ScheduleDeliverySweep();
         return app;
     }

@@ -12,22 +12,22 @@ public static class EventsEndpoints
     public static IEndpointRouteBuilder MapEventsEndpoints(this IEndpointRouteBuilder app)
     {
         var byIntegration = app.MapGroup("/api/integrations/{integrationId:guid}/event-types").WithTags("Event types").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Large);
-        byIntegration.MapGet("/", List).WithName("ListEventTypes");
-        byIntegration.MapPost("/", Create).WithName("CreateEventType").RequireAuthorization(PortalPolicies.Admin);
+        byIntegration.MapGet("/", List).WithName("ListEventTypes").WithSummary("List an integration's event types");
+        byIntegration.MapPost("/", Create).WithName("CreateEventType").WithSummary("Create an event type").WithDescription("Data tracking (record changes of a listener) or scripted (a script run on a schedule or on demand).").RequireAuthorization(PortalPolicies.Admin);
 
         var types = app.MapGroup("/api/event-types").WithTags("Event types").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Large);
-        types.MapGet("/", ListAll).WithName("ListAllEventTypes");
-        types.MapGet("/{id:guid}", Get).WithName("GetEventType");
-        types.MapPut("/{id:guid}", Update).WithName("UpdateEventType").Accepts<EventTypeInput>("application/json").RequireAuthorization(PortalPolicies.Admin);
-        types.MapDelete("/{id:guid}", Delete).WithName("DeleteEventType").RequireAuthorization(PortalPolicies.Admin);
-        types.MapPost("/{id:guid}/test", Test).WithName("TestEventType").RequireAuthorization(PortalPolicies.Admin);
+        types.MapGet("/", ListAll).WithName("ListAllEventTypes").WithSummary("List every event type");
+        types.MapGet("/{id:guid}", Get).WithName("GetEventType").WithSummary("Get an event type");
+        types.MapPut("/{id:guid}", Update).WithName("UpdateEventType").WithSummary("Change an event type").Accepts<EventTypeInput>("application/json").RequireAuthorization(PortalPolicies.Admin);
+        types.MapDelete("/{id:guid}", Delete).WithName("DeleteEventType").WithSummary("Delete an event type with its subscriptions").RequireAuthorization(PortalPolicies.Admin);
+        types.MapPost("/{id:guid}/test", Test).WithName("TestEventType").WithSummary("Run an event type's script on a sample without sending anything").RequireAuthorization(PortalPolicies.Admin);
 
         // Zapier-style REST hooks (seed 001's EPT_WebhookSubscribe / EPT_WebhookPerformList).
         var hooks = app.MapGroup("/api/hooks").WithTags("REST hooks").WithBodyLimit(BodySize.Small);
-        hooks.MapGet("/subscriptions", Subscriptions).WithName("ListSubscriptions").RequireAuthorization(PortalPolicies.Hooks);
-        hooks.MapPost("/subscriptions", Subscribe).WithName("Subscribe").RequireAuthorization(PortalPolicies.HooksWrite);
-        hooks.MapDelete("/subscriptions/{id:guid}", Unsubscribe).WithName("Unsubscribe").RequireAuthorization(PortalPolicies.HooksWrite);
-        hooks.MapGet("/perform-list", PerformList).WithName("PerformList").RequireAuthorization(PortalPolicies.Hooks)
+        hooks.MapGet("/subscriptions", Subscriptions).WithName("ListSubscriptions").WithSummary("List the caller's REST-hook subscriptions").WithDescription("docs/compatibility.md#rest-hooks").RequireAuthorization(PortalPolicies.Hooks);
+        hooks.MapPost("/subscriptions", Subscribe).WithName("Subscribe").WithSummary("Subscribe a URL to an event type (REST hooks)").WithDescription("The answer carries the subscription id and its signing secret, shown once; a 410 Gone from the URL unsubscribes it.").RequireAuthorization(PortalPolicies.HooksWrite);
+        hooks.MapDelete("/subscriptions/{id:guid}", Unsubscribe).WithName("Unsubscribe").WithSummary("Remove a REST-hook subscription").RequireAuthorization(PortalPolicies.HooksWrite);
+        hooks.MapGet("/perform-list", PerformList).WithName("PerformList").WithSummary("Sample payloads of an event type (REST hooks perform-list)").RequireAuthorization(PortalPolicies.Hooks)
             .RequireRateLimiting(PerformListRateLimit.PolicyName);
         return app;
     }

@@ -15,15 +15,15 @@ public static class JobsEndpoints
     public static IEndpointRouteBuilder MapJobsEndpoints(this IEndpointRouteBuilder app)
     {
         // Seed 002's paths: /api/authenticate, /api/backup/owner, /api/webhook?id=…
-        app.MapGet("/api/authenticate", AuthenticateQuery).WithTags("Async jobs").WithName("AuthenticateGet").AllowAnonymous();
-        app.MapPost("/api/authenticate", AuthenticateBody).WithTags("Async jobs").WithName("AuthenticatePost").AllowAnonymous().DisableAntiforgery().WithBodyLimit(BodySize.Small);
-        app.MapPost("/api/backup/owner", Backup).WithTags("Async jobs").WithName("BackupOwner").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
-        app.MapPost("/api/backup", Backup).WithTags("Async jobs").WithName("Backup").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
-        app.MapGet("/api/webhook", Claim).WithTags("Async jobs").WithName("ClaimJobResult").RequireAuthorization(PortalPolicies.Read);
-        app.MapGet("/api/jobs", List).WithTags("Async jobs").WithName("ListJobs").RequireAuthorization(PortalPolicies.Read);
-        app.MapGet("/api/jobs/{id:guid}", Get).WithTags("Async jobs").WithName("GetJob").RequireAuthorization(PortalPolicies.Read);
+        app.MapGet("/api/authenticate", AuthenticateQuery).WithTags("Async jobs").WithName("AuthenticateGet").WithSummary("Exchange an API key and password for a short-lived job token (query)").WithDescription("docs/compatibility.md#async-jobs; credentials in a query string are accepted for compatibility and never logged.").AllowAnonymous();
+        app.MapPost("/api/authenticate", AuthenticateBody).WithTags("Async jobs").WithName("AuthenticatePost").WithSummary("Exchange an API key and password for a short-lived job token (body)").AllowAnonymous().DisableAntiforgery().WithBodyLimit(BodySize.Small);
+        app.MapPost("/api/backup/owner", Backup).WithTags("Async jobs").WithName("BackupOwner").WithSummary("Start a backup job of the caller's data with a callback").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
+        app.MapPost("/api/backup", Backup).WithTags("Async jobs").WithName("Backup").WithSummary("Start a backup job with a callback").WithDescription("Answers at once; when the job finishes the portal calls webhook_url?id=<claim id>, and GET /api/webhook?id= returns the download.").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
+        app.MapGet("/api/webhook", Claim).WithTags("Async jobs").WithName("ClaimJobResult").WithSummary("Claim a finished job's result by its callback id").RequireAuthorization(PortalPolicies.Read);
+        app.MapGet("/api/jobs", List).WithTags("Async jobs").WithName("ListJobs").WithSummary("List jobs (non-admins see their own)").RequireAuthorization(PortalPolicies.Read);
+        app.MapGet("/api/jobs/{id:guid}", Get).WithTags("Async jobs").WithName("GetJob").WithSummary("Get a job").RequireAuthorization(PortalPolicies.Read);
         // The claim-checked URL works without credentials until it expires.
-        app.MapGet("/api/jobs/{id:guid}/download", Download).WithTags("Async jobs").WithName("DownloadJobFile").AllowAnonymous();
+        app.MapGet("/api/jobs/{id:guid}/download", Download).WithTags("Async jobs").WithName("DownloadJobFile").WithSummary("Download a finished job's file").WithDescription("The link works without credentials until it expires (Jobs:DownloadLifetime).").AllowAnonymous();
         return app;
     }
 

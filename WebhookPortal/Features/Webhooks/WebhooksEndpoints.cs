@@ -18,26 +18,22 @@ public static class WebhooksEndpoints
 {
     public static IEndpointRouteBuilder MapWebhooksEndpoints(this IEndpointRouteBuilder app)
     {
-        // Seed 003's API, unchanged: /v1/mint/organizations/{org}/webhooks with {org} = the integration's name.
+        // The mint webhooks API (docs/compatibility.md#mint-webhooks-api), unchanged: /v1/mint/organizations/{org}/webhooks with {org} = the integration's name.
         var mint = app.MapGroup("/v1/mint/organizations/{org}/webhooks").WithTags("Webhooks (seed API)").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
-        mint.MapGet("/", List).WithName("ListWebhooks");
-        mint.MapGet("/{id:guid}", Get).WithName("GetWebhook");
-        mint.MapPost("/", Create).WithName("CreateWebhook").RequireAuthorization(PortalPolicies.Admin);
-        mint.MapPut("/{id:guid}", Update).WithName("UpdateWebhook").RequireAuthorization(PortalPolicies.Admin);
-        mint.MapPost("/{id:guid}", SetEnabled).WithName("EnableWebhook").RequireAuthorization(PortalPolicies.Admin);
-        mint.MapDelete("/{id:guid}", Delete).WithName("DeleteWebhook").RequireAuthorization(PortalPolicies.Admin);
+        mint.MapGet("/", List).WithName("ListWebhooks").WithSummary("List an organization's webhooks (mint webhooks API)");
+        mint.MapGet("/{id:guid}", Get).WithName("GetWebhook").WithSummary("Get a webhook (mint webhooks API)");
+        mint.MapPost("/", Create).WithName("CreateWebhook").WithSummary("Create a webhook (mint webhooks API)").WithDescription("The signing secret is generated and shown once in the answer; see docs/compatibility.md#mint-webhooks-api.").RequireAuthorization(PortalPolicies.Admin);
+        mint.MapPut("/{id:guid}", Update).WithName("UpdateWebhook").WithSummary("Change a webhook (mint webhooks API)").RequireAuthorization(PortalPolicies.Admin);
+        mint.MapPost("/{id:guid}", SetEnabled).WithName("EnableWebhook").WithSummary("Enable or disable a webhook (mint webhooks API)").RequireAuthorization(PortalPolicies.Admin);
+        mint.MapDelete("/{id:guid}", Delete).WithName("DeleteWebhook").WithSummary("Delete a webhook (mint webhooks API)").RequireAuthorization(PortalPolicies.Admin);
 
         var webhooks = app.MapGroup("/api/webhooks").WithTags("Webhooks").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
-        webhooks.MapGet("/", ListAll).WithName("ListAllWebhooks");
-        webhooks.MapGet("/{id:guid}/secret", GetSecret).WithName("GetWebhookSecret").RequireAuthorization(PortalPolicies.Admin);
-        webhooks.MapPost("/{id:guid}/secret/rotate", RotateSecret).WithName("RotateWebhookSecret").RequireAuthorization(PortalPolicies.Admin);
+        webhooks.MapGet("/", ListAll).WithName("ListAllWebhooks").WithSummary("List every webhook");
+        webhooks.MapGet("/{id:guid}/secret", GetSecret).WithName("GetWebhookSecret").WithSummary("Reveal a webhook's signing secret (Admin)").RequireAuthorization(PortalPolicies.Admin);
+        webhooks.MapPost("/{id:guid}/secret/rotate", RotateSecret).WithName("RotateWebhookSecret").WithSummary("Rotate a webhook's signing secret").WithDescription("The new secret is shown once in the answer.").RequireAuthorization(PortalPolicies.Admin);
 
-        app.MapPost("/api/integrations/{id:guid}/messages", Publish).WithTags("Messages").WithName("PublishMessage").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
+        app.MapPost("/api/integrations/{id:guid}/messages", Publish).WithTags("Messages").WithName("PublishMessage").WithSummary("Publish a message to the integration's webhooks").WithDescription("The message and one delivery per subscribed webhook are stored before 202 is answered; the deliveries are then attempted with retries.").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
 
-        var deliveries = app.MapGroup("/api/deliveries").WithTags("Deliveries").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
-        deliveries.MapGet("/", ListDeliveries).WithName("ListDeliveries");
-        deliveries.MapGet("/{id:guid}", GetDelivery).WithName("GetDelivery");
-        deliveries.MapPost("/{id:guid}/redeliver", Redeliver).WithName("Redeliver"); // Support may redeliver too
         return app;
     }
 
@@ -106,16 +102,4 @@ public static class WebhooksEndpoints
         var message = await service.PublishAsync(id, request.EventType, request.Payload, ct);
         return TypedResults.Accepted((string?)null, new PublishAnswer(message.Id));
     }
-
-    private static async Task<Ok<IReadOnlyList<DeliveryView>>> ListDeliveries(DeliveryService service, CancellationToken ct, Guid? webhookId = null) =>
-        TypedResults.Ok(await service.ListAsync(webhookId is null ? null : DeliveryTargets.Webhook, webhookId, 200, ct));
-
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Ok<DeliveryDetail>> GetDelivery(Guid id, DeliveryService service, CancellationToken ct) =>
-        TypedResults.Ok(await service.GetAsync(id, ct));
-
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
-    private static async Task<Accepted<DeliveryView>> Redeliver(Guid id, DeliveryService service, CancellationToken ct) =>
-        TypedResults.Accepted((string?)null, await service.RedeliverAsync(id, ct));
 }

@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using WebhookPortal.Infrastructure.Auth;
+using WebhookPortal.Infrastructure.Http;
+
+namespace WebhookPortal.Features.Deliveries;
+
+public static class DeliveriesEndpoints
+{
+    public static IEndpointRouteBuilder MapDeliveriesEndpoints(this IEndpointRouteBuilder app)
+    {
+        var deliveries = app.MapGroup("/api/deliveries").WithTags("Deliveries").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
+        deliveries.MapGet("/", ListDeliveries).WithName("ListDeliveries")
+            .WithSummary("List the newest deliveries").WithDescription("With webhookId, only that webhook's deliveries (at most 200).");
+        deliveries.MapGet("/{id:guid}", GetDelivery).WithName("GetDelivery").WithSummary("Get a delivery with its message and every attempt");
+        // Support may redeliver too.
+        deliveries.MapPost("/{id:guid}/redeliver", Redeliver).WithName("Redeliver")
+            .WithSummary("Send a delivery's message again to the same target").WithDescription("A new delivery, attempted with retries; a pending delivery answers 409.");
+        return app;
+    }
+
+    private static async Task<Ok<IReadOnlyList<DeliveryView>>> ListDeliveries(DeliveryService service, CancellationToken ct, Guid? webhookId = null) =>
+        TypedResults.Ok(await service.ListAsync(webhookId is null ? null : DeliveryTargets.Webhook, webhookId, 200, ct));
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<Ok<DeliveryDetail>> GetDelivery(Guid id, DeliveryService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.GetAsync(id, ct));
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
+    private static async Task<Accepted<DeliveryView>> Redeliver(Guid id, DeliveryService service, CancellationToken ct) =>
+        TypedResults.Accepted((string?)null, await service.RedeliverAsync(id, ct));
+}
