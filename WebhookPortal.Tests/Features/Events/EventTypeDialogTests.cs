@@ -93,7 +93,9 @@ public sealed class EventTypeDialogTests : PortalComponentTest
         var typing = cut.Find("textarea[data-testid=event-script]").InputAsync(new Microsoft.AspNetCore.Components.ChangeEventArgs { Value = script });
         var saving = cut.Find("[data-testid=save-event-type]").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
 
-        await Task.Delay(200);
+        // The positive sign that Save reached the point where it waits for the editor (it has looked at the edits).
+        var edits = Services.GetRequiredService<WebhookPortal.Components.Shared.CodeEditorEdits>();
+        await Eventually.TrueAsync(() => edits.Looks >= 1, "Save waiting for the editor's last edit", TimeSpan.FromSeconds(5));
         Assert.False(saving.IsCompleted, "Save must wait for the editor's last edit.");
         await using (var db = Database.CreateContext())
         {

@@ -51,7 +51,7 @@ public sealed class EventsTests(DeliveryPortalFactory portal) : IClassFixture<De
         await (await PostAsync(listener, """{"id":"bad","isProject":true}""")).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
 
         var request = Assert.Single(await receiver.WaitForAsync(1));
-        await Task.Delay(1500);
+        await SettledAsync(listener);
         Assert.Single(receiver.Requests);
         Assert.Equal("""{"id":10,"name":"Big project","action":"insert"}""", request.Body);
         var timestamp = long.Parse(request.Headers["webhook-timestamp"], System.Globalization.CultureInfo.InvariantCulture);
@@ -70,7 +70,7 @@ public sealed class EventsTests(DeliveryPortalFactory portal) : IClassFixture<De
         await (await portal.Anonymous().DeleteAsync(listener.HookPath + "/5")).ReadJsonAsync(HttpStatusCode.OK);
 
         var requests = await receiver.WaitForAsync(2);
-        await Task.Delay(1000);
+        await SettledAsync(listener);
         Assert.Equal(2, receiver.Requests.Count);
         var bodies = receiver.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement).ToList();
         Assert.All(bodies, b => Assert.Equal("b", b.GetProperty("name").GetString()));
@@ -90,7 +90,7 @@ public sealed class EventsTests(DeliveryPortalFactory portal) : IClassFixture<De
         await (await PostAsync(listener, """{"id":1,"name":"x","isProject":false}""")).ReadJsonAsync(HttpStatusCode.OK);
 
         var request = Assert.Single(await receiver.WaitForAsync(1));
-        await Task.Delay(1000);
+        await SettledAsync(listener);
         Assert.Single(receiver.Requests);
         Assert.Equal("/all", request.PathAndQuery);
         Assert.Contains("\"name\":\"x\"", request.Body);
@@ -106,11 +106,8 @@ public sealed class EventsTests(DeliveryPortalFactory portal) : IClassFixture<De
 
         Assert.Equal(1, await portal.RecordCountAsync(listener.Id));
         // The script runs after the receiver's commit (never inside the writer's transaction): wait for its log entry.
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (await portal.WithDbAsync(db => db.LogEntries.CountAsync(e => e.Name == name && e.State == WebhookPortal.Features.Logs.LogState.Error)) == 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
+        await Eventually.TrueAsync(async () => await portal.WithDbAsync(db => db.LogEntries.AnyAsync(e => e.Name == name && e.State == WebhookPortal.Features.Logs.LogState.Error)),
+            "the event script's error in the log");
 
         var logged = await portal.LogsAsync($"name={name}&state=error");
         Assert.Contains("cannot map 77", logged.GetProperty("items")[0].GetProperty("error").GetString());
@@ -129,14 +126,9 @@ public sealed class EventsTests(DeliveryPortalFactory portal) : IClassFixture<De
 
         await (await PostAsync(listener, """{"id":1,"name":"x","isProject":true}""")).ReadJsonAsync(HttpStatusCode.OK);
         await receiver.WaitForAsync(1);
-        for (var i = 0; i < 50 && await portal.WithDbAsync(db => db.Subscriptions.AnyAsync(s => s.Id == id)); i++)
-        {
-            await Task.Delay(100);
-        }
-
-        Assert.False(await portal.WithDbAsync(db => db.Subscriptions.AnyAsync(s => s.Id == id)));
+        await Eventually.TrueAsync(async () => !await portal.WithDbAsync(db => db.Subscriptions.AnyAsync(s => s.Id == id)), "the 410 subscriber removed");
         await (await PostAsync(listener, """{"id":2,"name":"y","isProject":true}""")).ReadJsonAsync(HttpStatusCode.OK);
-        await Task.Delay(1500);
+        await SettledAsync(listener);
         Assert.Single(receiver.Requests);
         Assert.Empty((await (await subscriber.GetAsync("/api/hooks/subscriptions")).ReadJsonAsync(HttpStatusCode.OK)).EnumerateArray());
     }
@@ -227,7 +219,7 @@ public sealed class EventsTests(DeliveryPortalFactory portal) : IClassFixture<De
 
         Assert.Equal(HttpStatusCode.NoContent, (await subscriber.DeleteAsync($"/api/hooks/subscriptions/{subscription}")).StatusCode);
         await (await PostAsync(listener, """{"id":22,"name":"After","isProject":true}""")).ReadJsonAsync(HttpStatusCode.OK);
-        await Task.Delay(1500);
+        await SettledAsync(listener);
         Assert.Equal(2, receiver.Requests.Count);
     }
 
@@ -297,4 +289,14 @@ public sealed class EventsTests(DeliveryPortalFactory portal) : IClassFixture<De
         await (await portal.AsAdmin().PostAsJsonAsync($"/api/event-types/{eventTypeId}/test", new { script = "(record) => {\n  return record +;\n}" })).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
         Assert.Equal(saved, await portal.WithDbAsync(db => db.EventTypes.Where(e => e.Id == eventTypeId).Select(e => e.Script).SingleAsync()));
     }
+
+    /// <summary>
+    /// The positive sign that nothing more will arrive: every change of the listener's integration has become its
+    /// messages (no pending scripted event) and every delivery of them has finished (none pending).
+    /// </summary>
+    private Task SettledAsync(TestListener listener) =>
+        Eventually.TrueAsync(async () => await portal.WithDbAsync(async db =>
+                !await db.PendingEvents.AnyAsync(p => p.IntegrationId == listener.IntegrationId) &&
+                !await db.Deliveries.AnyAsync(d => d.Message!.IntegrationId == listener.IntegrationId && d.State == DeliveryStates.Pending)),
+            "every event and delivery of the integration finished");
 }

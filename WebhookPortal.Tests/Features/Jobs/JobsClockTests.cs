@@ -19,18 +19,8 @@ public sealed class JobsClockTests(PortalFactory portal) : IClassFixture<PortalF
 
     private async Task<Job> WaitForJobAsync(Guid id)
     {
-        for (var i = 0; i < 100; i++)
-        {
-            var job = await portal.WithDbAsync(db => db.Jobs.AsNoTracking().SingleAsync(j => j.Id == id));
-            if (job.Status is JobStatus.Succeeded or JobStatus.Failed)
-            {
-                return job;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException("The job did not finish.");
+        return await Eventually.ValueAsync(() => portal.WithDbAsync(db => db.Jobs.AsNoTracking().SingleAsync(j => j.Id == id)),
+            job => job.Status is JobStatus.Succeeded or JobStatus.Failed, "the job finished", TimeSpan.FromSeconds(10));
     }
 
     [Fact]
@@ -128,18 +118,8 @@ public sealed class JobsClockTests(PortalFactory portal) : IClassFixture<PortalF
 
             using var second = new PortalFactory(directory);
             _ = second.Services;
-            for (var i = 0; i < 100; i++)
-            {
-                var status = await second.WithDbAsync(db => db.Jobs.Where(j => j.Id == jobId).Select(j => j.Status).SingleAsync());
-                if (status == JobStatus.Succeeded)
-                {
-                    return;
-                }
-
-                await Task.Delay(100);
-            }
-
-            Assert.Fail("The queued job did not run after the restart.");
+            await Eventually.TrueAsync(async () => await second.WithDbAsync(db => db.Jobs.Where(j => j.Id == jobId).Select(j => j.Status).SingleAsync()) == JobStatus.Succeeded,
+                "the queued job ran after the restart", TimeSpan.FromSeconds(10));
         }
         finally
         {
