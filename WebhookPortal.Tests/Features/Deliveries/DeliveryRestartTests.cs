@@ -34,7 +34,8 @@ public sealed class DeliveryRestartTests
             _ = second.Services;
 
             var requests = await receiver.WaitForAsync(2, TimeSpan.FromSeconds(20));
-            await Task.Delay(2500);
+            // Delivered is final: once it is recorded no further attempt can be claimed.
+            await second.WaitForDeliveryAsync(webhookId, DeliveryStates.Delivered);
             Assert.Equal(2, receiver.Requests.Count);
             Assert.Equal(requests[0].Headers["webhook-id"], requests[1].Headers["webhook-id"]);
             var delivery = await second.WithDbAsync(db => db.Deliveries.AsNoTracking().SingleAsync(d => d.TargetId == webhookId));
