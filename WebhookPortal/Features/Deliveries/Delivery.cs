@@ -30,7 +30,7 @@ public static class DeliveryTargets
 {
     public const string Webhook = "webhook";
 
-    /// <summary>An async job's callback (seed 002): a GET to the caller's webhook_url, unsigned.</summary>
+    /// <summary>An async job's callback (docs/compatibility.md#async-jobs): a GET to the caller's webhook_url, unsigned.</summary>
     public const string Job = "job";
 
     /// <summary>A REST-hook subscription to an event type, signed with the subscription's secret.</summary>

@@ -14,7 +14,7 @@ public sealed record AttemptOutcome(int? Status, string? Error, bool Blocked = f
 }
 
 /// <summary>
-/// Seed 003's policy: 2xx delivered; 5xx, timeout or connection error retried up to MaxRetries times,
+/// The mint webhooks API's policy (docs/compatibility.md#mint-webhooks-api): 2xx delivered; 5xx, timeout or connection error retried up to MaxRetries times,
 /// RetryInterval apart; anything else (and a guarded URL) failed at once. Pure.
 /// </summary>
 public static class RetryPolicy

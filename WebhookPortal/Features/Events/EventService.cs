@@ -41,7 +41,7 @@ public sealed record SubscriptionView(Guid Id, string Event, string Target_url, 
 
 public sealed record SubscribedAnswer(Guid Id, string Event, string Target_url, DateTime Created, string Secret);
 
-/// <summary>Event types (seed 001's triggers), their payload scripts, data tracking and REST-hook subscriptions.</summary>
+/// <summary>Event types (docs/compatibility.md#rest-hooks), their payload scripts, data tracking and REST-hook subscriptions.</summary>
 public sealed partial class EventService(
     PortalDbContext db, ScriptSandbox scripts, DeliveryService deliveries, ListenerDirectory listeners, IDataProtectionProvider protection,
     IOptions<OutboundOptions> outbound, TimeProvider time, IBackgroundJobClient jobs, ILogger<EventService> logger,

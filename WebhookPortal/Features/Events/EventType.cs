@@ -14,7 +14,7 @@ public static class RecordActions
 }
 
 /// <summary>
-/// A trigger (seed 001's NewOpportunity): fired by data tracking when a listener's root rows change,
+/// A trigger (docs/compatibility.md#rest-hooks): fired by data tracking when a listener's root rows change,
 /// with an optional payload script <c>(record, action) =&gt; payload | null</c>.
 /// </summary>
 public sealed class EventType

@@ -22,7 +22,7 @@ public static class EventsEndpoints
         types.MapDelete("/{id:guid}", Delete).WithName("DeleteEventType").WithSummary("Delete an event type with its subscriptions").RequireAuthorization(PortalPolicies.Admin);
         types.MapPost("/{id:guid}/test", Test).WithName("TestEventType").WithSummary("Run an event type's script on a sample without sending anything").RequireAuthorization(PortalPolicies.Admin);
 
-        // Zapier-style REST hooks (seed 001's EPT_WebhookSubscribe / EPT_WebhookPerformList).
+        // Zapier-style REST hooks (subscribe and perform-list: docs/compatibility.md#rest-hooks).
         var hooks = app.MapGroup("/api/hooks").WithTags("REST hooks").WithBodyLimit(BodySize.Small);
         hooks.MapGet("/subscriptions", Subscriptions).WithName("ListSubscriptions").WithSummary("List the caller's REST-hook subscriptions").WithDescription("docs/compatibility.md#rest-hooks").RequireAuthorization(PortalPolicies.Hooks);
         hooks.MapPost("/subscriptions", Subscribe).WithName("Subscribe").WithSummary("Subscribe a URL to an event type (REST hooks)").WithDescription("The answer carries the subscription id and its signing secret, shown once; a 410 Gone from the URL unsubscribes it.").RequireAuthorization(PortalPolicies.HooksWrite);

@@ -173,7 +173,7 @@ public sealed class BackupJob(
         List<Delivery> staged = [];
         if (job.CallbackUrl is { } callback)
         {
-            // Seed 002: GET {webhook_url}?id=<secret uuid>. The delivery stores the URL without the secret; the
+            // docs/compatibility.md#async-jobs: GET {webhook_url}?id=<secret uuid>. The delivery stores the URL without the secret; the
             // worker derives it again when sending (JobCallbackSecret), so it is nowhere in clear at rest.
             job.SecretHash = JobService.Hash(JobCallbackSecret.Derive(downloadKey, job.Id));
             var (_, deliveriesOfJob) = deliveries.Stage(null, "job.completed", "", [new DeliveryRequest(DeliveryTargets.Job, job.Id, $"job:{job.Id}", callback, "GET")]);

@@ -13,7 +13,7 @@ public static class JobStatus
 }
 
 /// <summary>
-/// A long task run by Hangfire (seed 002's async API). This row, not Hangfire's queue, is the source of
+/// A long task run by Hangfire (docs/compatibility.md#async-jobs). This row, not Hangfire's queue, is the source of
 /// truth: a queued or running job found at start is run again.
 /// </summary>
 public sealed class Job
@@ -60,7 +60,7 @@ public sealed class Job
     public Guid? CallbackDeliveryId { get; set; }
 }
 
-/// <summary>A short-lived token from /api/authenticate (seed 002), stored as a hash.</summary>
+/// <summary>A short-lived token from /api/authenticate (docs/compatibility.md#async-jobs), stored as a hash.</summary>
 public sealed class JobToken
 {
     public Guid Id { get; set; }

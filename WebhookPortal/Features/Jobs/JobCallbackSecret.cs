@@ -13,7 +13,7 @@ public static class JobCallbackSecret
 {
     private const string Label = "WebhookPortal.JobCallbackSecret.v1:";
 
-    /// <summary>A UUID v4-shaped secret (seed 002's form), one-way from the download key and the job.</summary>
+    /// <summary>A UUID v4-shaped secret (docs/compatibility.md#async-jobs), one-way from the download key and the job.</summary>
     public static string Derive(string downloadKey, Guid jobId)
     {
         var bytes = HMACSHA256.HashData(Encoding.UTF8.GetBytes(downloadKey), Encoding.UTF8.GetBytes(Label + jobId.ToString("N")))[..16];
@@ -37,7 +37,7 @@ public static class JobCallbackSecret
         return CryptographicOperations.FixedTimeEquals(JobService.Hash(secret), job.SecretHash) ? secret : null;
     }
 
-    /// <summary>Seed 002: <c>?id=</c>, or <c>&amp;id=</c> when the URL already has a query.</summary>
+    /// <summary>docs/compatibility.md#async-jobs: <c>?id=</c>, or <c>&amp;id=</c> when the URL already has a query.</summary>
     public static string AppendTo(string url, string secret) =>
         url + (url.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "id=" + Uri.EscapeDataString(secret);
 }

@@ -42,7 +42,7 @@ public sealed record ClaimAnswer(ClaimData Data);
 
 public sealed record BackupAccepted(int SuccessCode, string Message, Guid JobId);
 
-/// <summary>Seed 002's async flow: authenticate, start a backup (202), call back with a secret, trade it for a download URL.</summary>
+/// <summary>The async-jobs flow (docs/compatibility.md#async-jobs): authenticate, start a backup (202), call back with a secret, trade it for a download URL.</summary>
 public sealed class JobService(
     PortalDbContext db,
     ApiKeyService apiKeys,

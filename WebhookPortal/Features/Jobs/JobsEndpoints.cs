@@ -14,7 +14,7 @@ public static class JobsEndpoints
 {
     public static IEndpointRouteBuilder MapJobsEndpoints(this IEndpointRouteBuilder app)
     {
-        // Seed 002's paths: /api/authenticate, /api/backup/owner, /api/webhook?id=…
+        // The async-jobs paths (docs/compatibility.md#async-jobs): /api/authenticate, /api/backup/owner, /api/webhook?id=…
         app.MapGet("/api/authenticate", AuthenticateQuery).WithTags("Async jobs").WithName("AuthenticateGet").WithSummary("Exchange an API key and password for a short-lived job token (query)").WithDescription("docs/compatibility.md#async-jobs; credentials in a query string are accepted for compatibility and never logged.").AllowAnonymous();
         app.MapPost("/api/authenticate", AuthenticateBody).WithTags("Async jobs").WithName("AuthenticatePost").WithSummary("Exchange an API key and password for a short-lived job token (body)").AllowAnonymous().DisableAntiforgery().WithBodyLimit(BodySize.Small);
         app.MapPost("/api/backup/owner", Backup).WithTags("Async jobs").WithName("BackupOwner").WithSummary("Start a backup job of the caller's data with a callback").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);

@@ -76,7 +76,7 @@ public sealed class UsageMeter(PortalDbContext db, DeliveryService deliveries)
         static long Ms(DateTime t) => new DateTimeOffset(t, TimeSpan.Zero).ToUnixTimeMilliseconds();
         var percentUsed = rule.Target == 0 ? 0 : Math.Round(count * 100m / rule.Target, 2);
 
-        // Seed 003's callback body; fields with no meaning here are null. The portal adds ruleId … periodEnd.
+        // The usage-notification body (docs/compatibility.md#mint-webhooks-api); fields with no meaning here are null. The portal adds ruleId … periodEnd.
         var payload = NotificationRule.Serialize(new Dictionary<string, object?>
         {
             ["orgName"] = integration.Name,

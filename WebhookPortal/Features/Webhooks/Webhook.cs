@@ -5,7 +5,7 @@ using WebhookPortal.Features.Integrations;
 
 namespace WebhookPortal.Features.Webhooks;
 
-/// <summary>An outbound callback of an integration (seed 003's webhook), signed with its own secret.</summary>
+/// <summary>An outbound callback of an integration (docs/compatibility.md#mint-webhooks-api), signed with its own secret.</summary>
 public sealed class Webhook
 {
     public const int NameMaxLength = 200;

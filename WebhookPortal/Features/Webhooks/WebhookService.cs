@@ -10,7 +10,7 @@ using WebhookPortal.Infrastructure.Errors;
 
 namespace WebhookPortal.Features.Webhooks;
 
-/// <summary>Seed 003's webhook object: times in epoch milliseconds, <c>orgId</c> = the integration's name.</summary>
+/// <summary>The mint webhooks API's webhook object (docs/compatibility.md#mint-webhooks-api): times in epoch milliseconds, <c>orgId</c> = the integration's name.</summary>
 public sealed record WebhookView(
     long Created, string? CreatedBy, bool Enabled, Guid Id, string Name, string OrgId, string PostUrl, long Updated, string? UpdatedBy,
     IReadOnlyList<string> EventTypes, IReadOnlyDictionary<string, string> Headers, Guid IntegrationId, bool HeadersMasked = false)
