@@ -152,6 +152,8 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
 
         // The drawer slides in: the screenshot waits until it is wholly on screen.
         await Expect(Page.GetByTestId("log-detail")).ToBeInViewportAsync(new() { Ratio = 1 });
+        // The bodies' Monaco viewers open once the drawer has slid in: the screenshot waits for the request body's text.
+        await Expect(Page.Locator("[data-testid=request-body] .monaco-editor .view-lines")).ToContainTextAsync("id");
         await SnapAsync("31-log-drawer");
         await Page.GotoAsync("/jobs");
         await Interactivity.WaitAsync(Page);
