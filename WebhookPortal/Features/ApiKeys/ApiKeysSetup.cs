@@ -1,21 +1,7 @@
-using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
 using WebhookPortal.Infrastructure.Auth;
 
 namespace WebhookPortal.Features.ApiKeys;
-
-public sealed class ApiKeyOptions
-{
-    public const string Section = "ApiKeys";
-
-    /// <summary>REST-hook subscriptions one owner (a Subscriber key, or a user) may hold.</summary>
-    [Range(1, 100_000)]
-    public int MaxSubscriptionsPerKey { get; set; } = 100;
-
-    /// <summary>Calls of /api/hooks/perform-list (each runs up to three event scripts) one key or user may make a minute.</summary>
-    [Range(1, 100_000)]
-    public int PerformListPerMinute { get; set; } = 60;
-}
 
 public static class ApiKeysSetup
 {

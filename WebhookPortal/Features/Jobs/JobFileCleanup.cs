@@ -9,12 +9,13 @@ namespace WebhookPortal.Features.Jobs;
 /// Deletes job files once their download has expired (a Hangfire recurring job): the file holds every
 /// listener's records, so it must not outlive the link that was its only way out.
 /// </summary>
-public sealed class JobFileCleanup(PortalDbContext db, TimeProvider time, ILogger<JobFileCleanup> logger)
+public sealed class JobFileCleanup(IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time, ILogger<JobFileCleanup> logger)
 {
     public const string RecurringJobId = "job-file-cleanup";
 
     public async Task<int> RunAsync(CancellationToken ct = default)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = time.GetUtcNow().UtcDateTime;
         var expired = await db.Jobs.Where(j => j.FilePath != null && j.DownloadExpiresUtc != null && j.DownloadExpiresUtc <= now).ToListAsync(ct);
         foreach (var job in expired)
@@ -30,7 +31,6 @@ public sealed class JobFileCleanup(PortalDbContext db, TimeProvider time, ILogge
         }
 
         await db.SaveChangesAsync(ct);
-        db.ChangeTracker.Clear();
         if (expired.Count > 0)
         {
             logger.LogInformation("Deleted {Count} expired job files.", expired.Count);
