@@ -51,16 +51,16 @@ public sealed class DeleteCascadeTests(PortalFactory portal) : IClassFixture<Por
             // Due in a day: nothing sends them while the test runs.
             var message = new Message { Id = Guid.NewGuid(), IntegrationId = listener.IntegrationId, EventType = "test", Payload = "{}", CreatedUtc = now };
             db.Messages.Add(message);
-            db.Deliveries.Add(Pending(message.Id, DeliveryTargets.Webhook, webhookId, now));
-            db.Deliveries.Add(Pending(message.Id, DeliveryTargets.Subscription, subscriptionId, now));
+            db.Deliveries.Add(Pending(message.Id, DeliveryTargetKind.Webhook, webhookId, now));
+            db.Deliveries.Add(Pending(message.Id, DeliveryTargetKind.Subscription, subscriptionId, now));
             return db.SaveChangesAsync();
         });
         return new Owned(listener, webhookId, eventTypeId, subscriptionId, ruleId);
     }
 
-    private static Delivery Pending(Guid messageId, string kind, Guid target, DateTime now) => new()
+    private static Delivery Pending(Guid messageId, DeliveryTargetKind kind, Guid target, DateTime now) => new()
     {
-        Id = Guid.NewGuid(), MessageId = messageId, TargetKind = kind, TargetId = target, TargetName = kind, Url = "https://example.invalid/",
+        Id = Guid.NewGuid(), MessageId = messageId, TargetKind = kind, TargetId = target, TargetName = kind.ToString(), Url = "https://example.invalid/",
         NextAttemptUtc = now.AddDays(1), CreatedUtc = now, UpdatedUtc = now,
     };
 
@@ -85,8 +85,8 @@ public sealed class DeleteCascadeTests(PortalFactory portal) : IClassFixture<Por
                 await db.EventTypes.CountAsync(e => e.Id == owned.EventTypeId),
                 await db.Subscriptions.CountAsync(s => s.Id == owned.SubscriptionId),
                 await db.NotificationRules.CountAsync(r => r.Id == owned.RuleId),
-                await db.Deliveries.CountAsync(d => targets.Contains(d.TargetId) && d.State == DeliveryStates.Pending),
-                await db.Deliveries.CountAsync(d => targets.Contains(d.TargetId) && d.State == DeliveryStates.Cancelled));
+                await db.Deliveries.CountAsync(d => targets.Contains(d.TargetId) && d.State == DeliveryState.Pending),
+                await db.Deliveries.CountAsync(d => targets.Contains(d.TargetId) && d.State == DeliveryState.Cancelled));
         });
 
     /// <summary>What hangs on the owned rows without being one of them: staged changes, rule usage and firings, Subscriber-key scopes.</summary>
@@ -205,7 +205,7 @@ public sealed class DeleteCascadeTests(PortalFactory portal) : IClassFixture<Por
         var subscription = (await (await portal.WithBasic(email, PortalFactory.AdminPassword).PostAsJsonAsync("/api/hooks/subscriptions", new { @event = eventName, target_url = "https://hooks.example.com/theirs" }))
             .ReadJsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
         var now = portal.Clock.GetUtcNow().UtcDateTime;
-        var queued = Pending(Guid.NewGuid(), DeliveryTargets.Subscription, subscription, now);
+        var queued = Pending(Guid.NewGuid(), DeliveryTargetKind.Subscription, subscription, now);
         await portal.WithDbAsync(db =>
         {
             db.Messages.Add(new Message { Id = queued.MessageId, IntegrationId = owned.Listener.IntegrationId, EventType = "queued", Payload = "{}", CreatedUtc = now });
@@ -218,7 +218,7 @@ public sealed class DeleteCascadeTests(PortalFactory portal) : IClassFixture<Por
 
         // Seen: the deleted user's subscription stayed and kept receiving events. Another owner's subscription stays.
         Assert.False(await portal.WithDbAsync(db => db.Subscriptions.AnyAsync(s => s.Id == subscription)));
-        Assert.Equal(DeliveryStates.Cancelled, await portal.WithDbAsync(db => db.Deliveries.Where(d => d.Id == queued.Id).Select(d => d.State).SingleAsync()));
+        Assert.Equal(DeliveryState.Cancelled, await portal.WithDbAsync(db => db.Deliveries.Where(d => d.Id == queued.Id).Select(d => d.State).SingleAsync()));
         Assert.Equal((1, 1, 1, 1, 1, 2, 0), await RemainingAsync(owned));
     }
 

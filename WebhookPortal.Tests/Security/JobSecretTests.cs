@@ -29,7 +29,7 @@ public sealed class JobSecretTests(DeliveryPortalFactory portal) : IClassFixture
         Assert.Equal(calls[0].PathAndQuery, calls[1].PathAndQuery);
         var secret = System.Web.HttpUtility.ParseQueryString(new Uri("http://x" + calls[0].PathAndQuery).Query)["id"]!;
         Assert.True(Guid.TryParse(secret, out _), "the secret is a UUID");
-        var job = await portal.WaitForDeliveryAsync(jobId, DeliveryStates.Delivered);
+        var job = await portal.WaitForDeliveryAsync(jobId, DeliveryState.Delivered);
 
         var stored = await portal.WithDbAsync(async db => new
         {

@@ -98,7 +98,7 @@ public sealed class LogRedactionTests(DeliveryPortalFactory portal) : IClassFixt
         var webhook = await portal.CreateWebhookAsync(receiver.Url("/hook?api_key=url-key-4&tenant=acme"), custom);
 
         await portal.PublishAsync(webhook.IntegrationId);
-        await portal.WaitForDeliveryAsync(webhook.Id, DeliveryStates.Delivered);
+        await portal.WaitForDeliveryAsync(webhook.Id, DeliveryState.Delivered);
 
         // The receiver got the real values: only the log is masked. (A slow first answer may have been retried.)
         var received = receiver.Requests[^1];

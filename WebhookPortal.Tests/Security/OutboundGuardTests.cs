@@ -165,7 +165,7 @@ public sealed class OutboundGuardTests(GuardedPortalFactory portal, DeliveryPort
 
         await deliveries.PublishAsync(webhook.IntegrationId);
 
-        var delivery = await deliveries.WaitForDeliveryAsync(webhook.Id, DeliveryStates.Failed);
+        var delivery = await deliveries.WaitForDeliveryAsync(webhook.Id, DeliveryState.Failed);
         Assert.Equal(1, delivery.AttemptCount);
         Assert.Contains("localhost resolves to a non-public address", delivery.LastError);
         Assert.DoesNotContain("127.0.0.1", delivery.LastError);

@@ -38,7 +38,7 @@ public sealed class OwnerRemovalTests(PortalFactory portal) : IClassFixture<Port
             db.Messages.Add(message);
             db.Deliveries.Add(new Delivery
             {
-                Id = deliveryId, MessageId = message.Id, TargetKind = DeliveryTargets.Subscription, TargetId = subscriptionId, TargetName = name,
+                Id = deliveryId, MessageId = message.Id, TargetKind = DeliveryTargetKind.Subscription, TargetId = subscriptionId, TargetName = name,
                 Url = "https://zap.example.invalid/hook", NextAttemptUtc = now.AddDays(1), CreatedUtc = now, UpdatedUtc = now,
             });
             return db.SaveChangesAsync();
@@ -46,7 +46,7 @@ public sealed class OwnerRemovalTests(PortalFactory portal) : IClassFixture<Port
         return new Subscribed(listener, name, eventTypeId, subscriptionId, deliveryId);
     }
 
-    private Task<(int Subscriptions, string State)> StateAsync(Subscribed s) => portal.WithDbAsync(async db => (
+    private Task<(int Subscriptions, DeliveryState State)> StateAsync(Subscribed s) => portal.WithDbAsync(async db => (
         await db.Subscriptions.CountAsync(x => x.Id == s.SubscriptionId),
         (await db.Deliveries.SingleAsync(d => d.Id == s.PendingDeliveryId)).State));
 
@@ -63,11 +63,11 @@ public sealed class OwnerRemovalTests(PortalFactory portal) : IClassFixture<Port
             keyId = created.GetProperty("id").GetGuid();
             return portal.WithBearer(created.GetProperty("key").GetString()!);
         });
-        Assert.Equal((1, DeliveryStates.Pending), await StateAsync(subscribed));
+        Assert.Equal((1, DeliveryState.Pending), await StateAsync(subscribed));
 
         await (await portal.AsAdmin().DeleteAsync($"/api/api-keys/{keyId}")).ReadJsonAsync(HttpStatusCode.NoContent);
 
-        Assert.Equal((0, DeliveryStates.Cancelled), await StateAsync(subscribed));
+        Assert.Equal((0, DeliveryState.Cancelled), await StateAsync(subscribed));
         Assert.Equal(0, await portal.WithDbAsync(db => db.ApiKeyIntegrations.CountAsync(s => s.ApiKeyId == keyId)));
 
         // A new record fires the event: nothing is addressed to the revoked key's target any more.
@@ -83,7 +83,7 @@ public sealed class OwnerRemovalTests(PortalFactory portal) : IClassFixture<Port
 
         await (await portal.AsAdmin().DeleteAsync($"/api/api-keys/{Guid.NewGuid()}")).AssertProblemAsync(HttpStatusCode.NotFound);
 
-        Assert.Equal((1, DeliveryStates.Pending), await StateAsync(subscribed));
+        Assert.Equal((1, DeliveryState.Pending), await StateAsync(subscribed));
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public sealed class OwnerRemovalTests(PortalFactory portal) : IClassFixture<Port
 
         await (await portal.AsAdmin().DeleteAsync($"/api/users/{created.GetProperty("id").GetString()}")).ReadJsonAsync(HttpStatusCode.NoContent);
 
-        Assert.Equal((0, DeliveryStates.Cancelled), await StateAsync(subscribed));
+        Assert.Equal((0, DeliveryState.Cancelled), await StateAsync(subscribed));
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public sealed class OwnerRemovalTests(PortalFactory portal) : IClassFixture<Port
 
         await (await portal.AsAdmin().DeleteAsync($"/api/event-types/{subscribed.EventTypeId}")).ReadJsonAsync(HttpStatusCode.NoContent);
 
-        Assert.Equal((0, DeliveryStates.Cancelled), await StateAsync(subscribed));
+        Assert.Equal((0, DeliveryState.Cancelled), await StateAsync(subscribed));
         Assert.Equal(0, await portal.WithDbAsync(db => db.PendingEvents.CountAsync(p => p.EventTypeId == subscribed.EventTypeId)));
     }
 

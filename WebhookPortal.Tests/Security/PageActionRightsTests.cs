@@ -115,7 +115,7 @@ public sealed class PageActionRightsTests : PortalComponentTest
             var listener = await listeners.CreateAsync(integrationId, new ListenerInput("Opportunities", true, null, null));
             using var sample = System.Text.Json.JsonDocument.Parse("""[{"id":1}]""");
             await listeners.GenerateTablesAsync(listener.Id, new TablesRequest(sample.RootElement.Clone(), "opps", null, ["id"]));
-            var type = await scope.ServiceProvider.GetRequiredService<EventService>().CreateAsync(integrationId, new EventTypeInput("NewOpportunity", null, listener.Id, ["insert"], null, true));
+            var type = await scope.ServiceProvider.GetRequiredService<EventTypeCatalog>().CreateAsync(integrationId, new EventTypeRequest("NewOpportunity", null, listener.Id, ["insert"], null, true));
             await using var db = Database.CreateContext();
             var subscription = new Subscription { Id = Guid.NewGuid(), EventTypeId = type.Id, TargetUrl = "https://zap.example.com/h", ProtectedSecret = "x", OwnerId = "zapier-key", OwnerName = "zapier", CreatedUtc = DateTime.UtcNow };
             db.Subscriptions.Add(subscription);

@@ -330,13 +330,13 @@ public sealed class SubscriberKeyTests(SubscriberKeyTests.Portal portal) : IClas
 
         // Seen: the subscription stayed and kept delivering to the key holder's target_url.
         Assert.False(await portal.WithDbAsync(db => db.Subscriptions.AnyAsync(s => s.Id == revokedSubscription)));
-        Assert.Equal(DeliveryStates.Cancelled, await portal.WithDbAsync(db => db.Deliveries.Where(d => d.Id == queued).Select(d => d.State).SingleAsync()));
+        Assert.Equal(DeliveryState.Cancelled, await portal.WithDbAsync(db => db.Deliveries.Where(d => d.Id == queued).Select(d => d.State).SingleAsync()));
         Assert.Equal(0, await portal.WithDbAsync(db => db.ApiKeyIntegrations.CountAsync(s => s.ApiKeyId == revokedId)));
         await (await revoked.GetAsync("/api/hooks/subscriptions")).AssertProblemAsync(HttpStatusCode.Unauthorized);
 
         // A new event: the other key's subscription gets its delivery (so the event did fire), the revoked one's target none.
         await (await portal.Anonymous().SendAsync(Json(HttpMethod.Post, ev.Listener.HookPath, """[{"id":2,"name":"After"}]"""))).ReadJsonAsync(HttpStatusCode.OK);
-        Assert.Equal(1, await portal.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetKind == DeliveryTargets.Subscription && d.TargetId == keptSubscription)));
+        Assert.Equal(1, await portal.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetKind == DeliveryTargetKind.Subscription && d.TargetId == keptSubscription)));
         Assert.Equal([queued], await portal.WithDbAsync(db => db.Deliveries.Where(d => d.TargetId == revokedSubscription).Select(d => d.Id).ToListAsync()));
     }
 
@@ -377,7 +377,7 @@ public sealed class SubscriberKeyTests(SubscriberKeyTests.Portal portal) : IClas
         var message = new Message { Id = Guid.NewGuid(), IntegrationId = integrationId, EventType = "queued", Payload = "{}", CreatedUtc = now };
         var delivery = new Delivery
         {
-            Id = Guid.NewGuid(), MessageId = message.Id, TargetKind = DeliveryTargets.Subscription, TargetId = subscriptionId, TargetName = "queued", Url = "https://hooks.example.com/queued",
+            Id = Guid.NewGuid(), MessageId = message.Id, TargetKind = DeliveryTargetKind.Subscription, TargetId = subscriptionId, TargetName = "queued", Url = "https://hooks.example.com/queued",
             NextAttemptUtc = now.AddDays(1), CreatedUtc = now, UpdatedUtc = now,
         };
         await portal.WithDbAsync(db =>

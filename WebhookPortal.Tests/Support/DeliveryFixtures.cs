@@ -29,7 +29,7 @@ public static class DeliveryFixtures
     }
 
     /// <summary>Polls the newest delivery to a target until it reaches <paramref name="state"/>.</summary>
-    public static async Task<Delivery> WaitForDeliveryAsync(this PortalFactory portal, Guid targetId, string state, TimeSpan? timeout = null)
+    public static async Task<Delivery> WaitForDeliveryAsync(this PortalFactory portal, Guid targetId, DeliveryState state, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
         while (true)

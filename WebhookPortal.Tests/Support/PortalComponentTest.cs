@@ -42,15 +42,20 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider());
         Services.AddOptions<WebhookPortal.Features.Deliveries.OutboundOptions>();
         Services.AddSingleton<Hangfire.IBackgroundJobClient>(JobClient);
+        Services.AddScoped<WebhookPortal.Features.Deliveries.DeliveryOutbox>();
         Services.AddScoped<WebhookPortal.Features.Deliveries.DeliveryService>();
-        Services.AddScoped<WebhookPortal.Features.Webhooks.WebhookService>();
+        Services.AddScoped<WebhookPortal.Features.Webhooks.WebhookCatalog>();
+        Services.AddScoped<WebhookPortal.Features.Webhooks.WebhookSecrets>();
+        Services.AddScoped<WebhookPortal.Features.Webhooks.WebhookPublisher>();
         Services.AddOptions<LogOptions>();
         Services.AddSingleton<WebhookPortal.Features.Listeners.Receiver.ReceiverWriter>();
         Services.AddSingleton<WebhookPortal.Features.Listeners.Receiver.InboundPipeline>();
         Services.AddSingleton<WebhookPortal.Features.Listeners.Receiver.IListenerAuthenticator, WebhookPortal.Features.Listeners.Receiver.TokenListenerAuthenticator>();
         Services.AddScoped<LogActions>();
         Services.AddScoped<WebhookPortal.Features.Notifications.NotificationService>();
-        Services.AddScoped<WebhookPortal.Features.Events.EventService>();
+        Services.AddScoped<WebhookPortal.Features.Events.EventTypeCatalog>();
+        Services.AddScoped<WebhookPortal.Features.Events.SubscriptionService>();
+        Services.AddSingleton<WebhookPortal.Features.Events.EventPayloads>();
         Services.AddOptions<WebhookPortal.Features.ApiKeys.ApiKeyOptions>();
         Services.AddScoped<WebhookPortal.Features.ApiKeys.ApiKeyService>();
 

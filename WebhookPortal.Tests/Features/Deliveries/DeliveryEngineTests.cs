@@ -37,7 +37,7 @@ public sealed class DeliveryEngineTests(DeliveryPortalFactory portal) : IClassFi
         return (await response.ReadJsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
     }
 
-    private async Task<Delivery> WaitForStateAsync(Guid webhookId, string state, TimeSpan? timeout = null)
+    private async Task<Delivery> WaitForStateAsync(Guid webhookId, DeliveryState state, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
         while (true)
@@ -66,7 +66,7 @@ public sealed class DeliveryEngineTests(DeliveryPortalFactory portal) : IClassFi
 
         await PublishAsync(org, payload);
 
-        var delivery = await WaitForStateAsync(webhookId, DeliveryStates.Delivered);
+        var delivery = await WaitForStateAsync(webhookId, DeliveryState.Delivered);
         var request = Assert.Single(await receiver.WaitForAsync(1));
         Assert.Equal("POST", request.Method);
         Assert.Equal(payload, request.Body);
@@ -98,7 +98,7 @@ public sealed class DeliveryEngineTests(DeliveryPortalFactory portal) : IClassFi
 
         await PublishAsync(org, """{"n":1}""");
 
-        var delivery = await WaitForStateAsync(webhookId, DeliveryStates.Delivered);
+        var delivery = await WaitForStateAsync(webhookId, DeliveryState.Delivered);
         var requests = await receiver.WaitForAsync(3);
         Assert.Equal(3, requests.Count);
         Assert.Equal(3, delivery.AttemptCount);
@@ -124,7 +124,7 @@ public sealed class DeliveryEngineTests(DeliveryPortalFactory portal) : IClassFi
         await PublishAsync(org, """{"n":2}""");
 
         // Failed is final: a stray scheduled attempt cannot claim a delivery that is not pending.
-        var delivery = await WaitForStateAsync(webhookId, DeliveryStates.Failed, TimeSpan.FromSeconds(30));
+        var delivery = await WaitForStateAsync(webhookId, DeliveryState.Failed, TimeSpan.FromSeconds(30));
         Assert.Equal(4, receiver.Requests.Count);
         Assert.Equal(4, delivery.AttemptCount);
         Assert.Equal(503, delivery.LastStatus);
@@ -139,7 +139,7 @@ public sealed class DeliveryEngineTests(DeliveryPortalFactory portal) : IClassFi
 
         await PublishAsync(org, """{"n":3}""");
 
-        var failed = await WaitForStateAsync(webhookId, DeliveryStates.Failed);
+        var failed = await WaitForStateAsync(webhookId, DeliveryState.Failed);
         Assert.Equal(1, failed.AttemptCount);
         Assert.Single(receiver.Requests);
     }
@@ -153,7 +153,7 @@ public sealed class DeliveryEngineTests(DeliveryPortalFactory portal) : IClassFi
 
         await PublishAsync(org, """{"n":4}""");
 
-        var delivery = await WaitForStateAsync(webhookId, DeliveryStates.Delivered, TimeSpan.FromSeconds(30));
+        var delivery = await WaitForStateAsync(webhookId, DeliveryState.Delivered, TimeSpan.FromSeconds(30));
         Assert.Equal(2, delivery.AttemptCount);
         var errors = (await portal.LogsAsync($"direction=outbound&sourceId={webhookId}&state=error")).GetProperty("items");
         Assert.Contains("Timed out", Assert.Single(errors.EnumerateArray()).GetProperty("error").GetString());
@@ -169,7 +169,7 @@ public sealed class DeliveryEngineTests(DeliveryPortalFactory portal) : IClassFi
 
         await PublishAsync(org, """{"n":41}""");
 
-        var delivery = await WaitForStateAsync(webhookId, DeliveryStates.Delivered, TimeSpan.FromSeconds(30));
+        var delivery = await WaitForStateAsync(webhookId, DeliveryState.Delivered, TimeSpan.FromSeconds(30));
         Assert.Equal(2, delivery.AttemptCount);
         var errors = (await portal.LogsAsync($"direction=outbound&sourceId={webhookId}&state=error")).GetProperty("items");
         Assert.Equal("Timed out: no answer within the read timeout of 1 s.", Assert.Single(errors.EnumerateArray()).GetProperty("error").GetString());
@@ -189,7 +189,7 @@ public sealed class DeliveryEngineTests(DeliveryPortalFactory portal) : IClassFi
 
         await PublishAsync(org, """{"n":5}""");
 
-        var delivery = await WaitForStateAsync(webhookId, DeliveryStates.Failed, TimeSpan.FromSeconds(30));
+        var delivery = await WaitForStateAsync(webhookId, DeliveryState.Failed, TimeSpan.FromSeconds(30));
         Assert.Equal(4, delivery.AttemptCount);
         Assert.Contains("Connection failed", delivery.LastError);
     }
@@ -212,7 +212,7 @@ public sealed class DeliveryEngineTests(DeliveryPortalFactory portal) : IClassFi
         await receiver.WaitForAsync(1);
         await (await portal.AsAdmin().PostAsJsonAsync($"/v1/mint/organizations/{org}/webhooks/{webhookId}", new { enabled = "false" })).ReadJsonAsync(HttpStatusCode.OK);
 
-        await WaitForStateAsync(webhookId, DeliveryStates.Cancelled);
+        await WaitForStateAsync(webhookId, DeliveryState.Cancelled);
         Assert.Single(receiver.Requests);
     }
 
@@ -225,7 +225,7 @@ public sealed class DeliveryEngineTests(DeliveryPortalFactory portal) : IClassFi
 
         await PublishAsync(org, """{"n":8}""");
 
-        var delivery = await WaitForStateAsync(webhookId, DeliveryStates.Failed);
+        var delivery = await WaitForStateAsync(webhookId, DeliveryState.Failed);
         Assert.Equal(1, delivery.AttemptCount);
         Assert.Contains("URL guard", delivery.LastError);
         Assert.Contains("loopback", delivery.LastError);
@@ -239,13 +239,13 @@ public sealed class DeliveryEngineTests(DeliveryPortalFactory portal) : IClassFi
         receiver.Answer(new PlannedAnswer(400));
         var (org, webhookId, _) = await CreateWebhookAsync(receiver.Url());
         await PublishAsync(org, """{"n":9}""");
-        var failed = await WaitForStateAsync(webhookId, DeliveryStates.Failed);
+        var failed = await WaitForStateAsync(webhookId, DeliveryState.Failed);
 
         var response = await portal.AsAdmin().PostAsync($"/api/deliveries/{failed.Id}/redeliver", null);
 
         var copy = await response.ReadJsonAsync(HttpStatusCode.Accepted);
         Assert.NotEqual(failed.Id, copy.GetProperty("id").GetGuid());
-        await WaitForStateAsync(webhookId, DeliveryStates.Delivered);
+        await WaitForStateAsync(webhookId, DeliveryState.Delivered);
         var requests = await receiver.WaitForAsync(2);
         Assert.Equal(requests[0].Body, requests[1].Body);
         var detail = await (await portal.AsAdmin().GetAsync($"/api/deliveries/{failed.Id}")).ReadJsonAsync(HttpStatusCode.OK);

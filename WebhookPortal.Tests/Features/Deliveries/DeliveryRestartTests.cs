@@ -35,11 +35,11 @@ public sealed class DeliveryRestartTests
 
             var requests = await receiver.WaitForAsync(2, TimeSpan.FromSeconds(20));
             // Delivered is final: once it is recorded no further attempt can be claimed.
-            await second.WaitForDeliveryAsync(webhookId, DeliveryStates.Delivered);
+            await second.WaitForDeliveryAsync(webhookId, DeliveryState.Delivered);
             Assert.Equal(2, receiver.Requests.Count);
             Assert.Equal(requests[0].Headers["webhook-id"], requests[1].Headers["webhook-id"]);
             var delivery = await second.WithDbAsync(db => db.Deliveries.AsNoTracking().SingleAsync(d => d.TargetId == webhookId));
-            Assert.Equal(DeliveryStates.Delivered, delivery.State);
+            Assert.Equal(DeliveryState.Delivered, delivery.State);
             Assert.Equal(2, delivery.AttemptCount);
         }
         finally

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using WebhookPortal.Data;
 using WebhookPortal.Features.Deliveries;
 using WebhookPortal.Tests.Support;
@@ -14,12 +15,13 @@ namespace WebhookPortal.Tests.Features.Deliveries;
 /// </summary>
 public sealed class DeliveryTargetResolutionTests
 {
-    private const string ProbeKind = "probe";
+    /// <summary>The kind the probe takes over from the Webhooks feature's own target.</summary>
+    private const DeliveryTargetKind ProbeKind = DeliveryTargetKind.Webhook;
 
-    /// <summary>A target kind of the test's own: sends to the loopback receiver with a header, records the outcomes it is told.</summary>
+    /// <summary>A target of the test's own: sends to the loopback receiver with a header, records the outcomes it is told.</summary>
     private sealed class ProbeTarget(ProbeState state) : IDeliveryTarget
     {
-        public string Kind => ProbeKind;
+        public DeliveryTargetKind Kind => ProbeKind;
 
         public Task<ResolvedTarget?> ResolveAsync(PortalDbContext db, Delivery delivery, CancellationToken ct) =>
             Task.FromResult<ResolvedTarget?>(new ResolvedTarget("probe target", "whsec_cHJvYmUtc2VjcmV0LXByb2JlLXNlY3JldA==", new Dictionary<string, string> { ["X-Probe"] = "yes" }, SendUrl: state.Url));
@@ -42,11 +44,31 @@ public sealed class DeliveryTargetResolutionTests
         protected override void ConfigurePortal(IWebHostBuilder builder)
         {
             base.ConfigurePortal(builder);
-            builder.ConfigureTestServices(s => s.AddScoped<IDeliveryTarget>(_ => new ProbeTarget(state)));
+            builder.ConfigureTestServices(s =>
+            {
+                s.RemoveAll<IDeliveryTarget>();
+                s.AddScoped<IDeliveryTarget>(_ => new ProbeTarget(state));
+            });
         }
     }
 
-    private static async Task<Guid> StageAsync(PortalFactory portal, string kind, string url)
+    /// <summary>A portal where the Jobs feature registered no delivery target.</summary>
+    private sealed class NoJobTargetPortal : DeliveryPortalFactory
+    {
+        protected override void ConfigurePortal(IWebHostBuilder builder)
+        {
+            base.ConfigurePortal(builder);
+            builder.ConfigureTestServices(s =>
+            {
+                foreach (var registration in s.Where(d => d.ImplementationType == typeof(WebhookPortal.Features.Jobs.JobCallbackDeliveryTarget)).ToList())
+                {
+                    s.Remove(registration);
+                }
+            });
+        }
+    }
+
+    private static async Task<Guid> StageAsync(PortalFactory portal, DeliveryTargetKind kind, string url)
     {
         var delivery = await portal.WithDbAsync(async db =>
         {
@@ -96,14 +118,14 @@ public sealed class DeliveryTargetResolutionTests
     public async Task A_kind_nobody_registered_is_cancelled_and_never_sent()
     {
         await using var receiver = await LoopbackReceiver.StartAsync();
-        await using var portal = new DeliveryPortalFactory();
+        await using var portal = new NoJobTargetPortal();
         _ = portal.Server;
 
-        var id = await StageAsync(portal, "nobody", receiver.BaseUrl + "/never");
+        var id = await StageAsync(portal, DeliveryTargetKind.Job, receiver.BaseUrl + "/never");
         await AttemptAsync(portal, id);
 
         var stored = await portal.WithDbAsync(db => db.Deliveries.AsNoTracking().SingleAsync(d => d.Id == id));
-        Assert.Equal(DeliveryStates.Cancelled, stored.State);
+        Assert.Equal(DeliveryState.Cancelled, stored.State);
         Assert.Empty(receiver.Requests);
     }
 }

@@ -60,8 +60,8 @@ public sealed class EventTypeDialogTests : PortalComponentTest
         var listener = await SeedListenerAsync();
         using (var scope = AdminScope())
         {
-            await scope.ServiceProvider.GetRequiredService<EventService>().CreateAsync(listener.IntegrationId,
-                new EventTypeInput("Saved", null, listener.Id, ["insert"], "(record) => ({ version: 'saved' })", true));
+            await scope.ServiceProvider.GetRequiredService<EventTypeCatalog>().CreateAsync(listener.IntegrationId,
+                new EventTypeRequest("Saved", null, listener.Id, ["insert"], "(record) => ({ version: 'saved' })", true));
         }
 
         var cut = RenderWithProviders<EventsPage>();
@@ -119,8 +119,8 @@ public sealed class EventTypeDialogTests : PortalComponentTest
         EventTypeView created;
         using (var scope = AdminScope())
         {
-            created = await scope.ServiceProvider.GetRequiredService<EventService>().CreateAsync(listener.IntegrationId,
-                new EventTypeInput("Broken", null, listener.Id, ["insert"], "(record) => {\n  throw new Error('no mapping for ' + record.id);\n}", true));
+            created = await scope.ServiceProvider.GetRequiredService<EventTypeCatalog>().CreateAsync(listener.IntegrationId,
+                new EventTypeRequest("Broken", null, listener.Id, ["insert"], "(record) => {\n  throw new Error('no mapping for ' + record.id);\n}", true));
         }
 
         var cut = RenderWithProviders<EventsPage>();

@@ -26,7 +26,7 @@ public sealed class EventsPageTests : PortalComponentTest
             var listener = await scope.ServiceProvider.GetRequiredService<ListenerService>().CreateAsync(integrationId, new ListenerInput("Opportunities", true, null, null));
             using var sample = JsonDocument.Parse("""[{"id":1,"name":"Deal"}]""");
             await scope.ServiceProvider.GetRequiredService<ListenerService>().GenerateTablesAsync(listener.Id, new TablesRequest(sample.RootElement.Clone(), "opps", null, ["id"]));
-            await scope.ServiceProvider.GetRequiredService<EventService>().CreateAsync(integrationId, new EventTypeInput("NewOpportunity", null, listener.Id, ["insert"], "(r) => r", true));
+            await scope.ServiceProvider.GetRequiredService<EventTypeCatalog>().CreateAsync(integrationId, new EventTypeRequest("NewOpportunity", null, listener.Id, ["insert"], "(r) => r", true));
         }
 
         SignInAsSupport();

@@ -297,6 +297,6 @@ public sealed class EventsTests(DeliveryPortalFactory portal) : IClassFixture<De
     private Task SettledAsync(TestListener listener) =>
         Eventually.TrueAsync(async () => await portal.WithDbAsync(async db =>
                 !await db.PendingEvents.AnyAsync(p => p.IntegrationId == listener.IntegrationId) &&
-                !await db.Deliveries.AnyAsync(d => d.Message!.IntegrationId == listener.IntegrationId && d.State == DeliveryStates.Pending)),
+                !await db.Deliveries.AnyAsync(d => d.Message!.IntegrationId == listener.IntegrationId && d.State == DeliveryState.Pending)),
             "every event and delivery of the integration finished");
 }

@@ -60,8 +60,8 @@ public sealed class JobsPageTests : PortalComponentTest
             db.Messages.Add(new WebhookPortal.Features.Deliveries.Message { Id = messageId, EventType = "job.completed", Payload = "", CreatedUtc = now });
             db.Deliveries.Add(new WebhookPortal.Features.Deliveries.Delivery
             {
-                Id = deliveryId, MessageId = messageId, TargetKind = "job", TargetId = jobId, TargetName = $"job:{jobId}", Url = "https://client.example.com/cb?id=x",
-                Method = "GET", State = "delivered", AttemptCount = 2, CreatedUtc = now, UpdatedUtc = now, NextAttemptUtc = now,
+                Id = deliveryId, MessageId = messageId, TargetKind = WebhookPortal.Features.Deliveries.DeliveryTargetKind.Job, TargetId = jobId, TargetName = $"job:{jobId}", Url = "https://client.example.com/cb?id=x",
+                Method = "GET", State = WebhookPortal.Features.Deliveries.DeliveryState.Delivered, AttemptCount = 2, CreatedUtc = now, UpdatedUtc = now, NextAttemptUtc = now,
             });
             db.Jobs.Add(new Job { Id = jobId, Kind = "backup", RequestedById = "u1", RequestedByName = "ann@test.local", Status = JobStatus.Succeeded, Progress = 100, CreatedUtc = now, FinishedUtc = now, CallbackUrl = "https://client.example.com/cb", CallbackDeliveryId = deliveryId });
             var failed = new WebhookPortal.Features.Logs.LogEntry { TimeUtc = now, Direction = WebhookPortal.Features.Logs.LogDirection.Outbound, Name = $"job:{jobId}", Method = "GET", Path = "https://client.example.com/cb?id=[redacted]", Status = 500, State = WebhookPortal.Features.Logs.LogState.Error, Error = "The receiver answered 500 Internal Server Error.", DeliveryId = deliveryId, Attempt = 1 };

@@ -22,7 +22,7 @@ public sealed class NotificationsPageTests : PortalComponentTest
         }
 
         using var scope = AdminScope();
-        var webhook = await scope.ServiceProvider.GetRequiredService<WebhookService>().CreateAsync(integrationId, new WebhookInput("quota-alerts", "https://hooks.example.com/q", true, null, null), "admin");
+        var webhook = await scope.ServiceProvider.GetRequiredService<WebhookCatalog>().CreateAsync(integrationId, new WebhookRequest("quota-alerts", "https://hooks.example.com/q", true, null, null), "admin");
         return await scope.ServiceProvider.GetRequiredService<NotificationService>().CreateAsync(integrationId,
             new NotificationRuleRequest("Monthly quota", null, 1000, UsagePeriod.Month, [new ThresholdConditionRequest(80, 100, 10, null)], [webhook.Id], true));
     }

@@ -23,7 +23,7 @@ public sealed class RuleDialogTests : PortalComponentTest
         }
 
         using var scope = AdminScope();
-        var webhook = await scope.ServiceProvider.GetRequiredService<WebhookService>().CreateAsync(integrationId, new WebhookInput("quota-alerts", "https://hooks.example.com/q", true, null, null), "admin");
+        var webhook = await scope.ServiceProvider.GetRequiredService<WebhookCatalog>().CreateAsync(integrationId, new WebhookRequest("quota-alerts", "https://hooks.example.com/q", true, null, null), "admin");
         return webhook.Id;
     }
 

@@ -179,7 +179,7 @@ public sealed class WebhooksApiTests(PortalFactory portal) : IClassFixture<Porta
             db.Messages.Add(message);
             db.Deliveries.Add(new Delivery
             {
-                Id = Guid.NewGuid(), MessageId = message.Id, TargetKind = DeliveryTargets.Webhook, TargetId = id, TargetName = "w", Url = "https://example.invalid/h",
+                Id = Guid.NewGuid(), MessageId = message.Id, TargetKind = DeliveryTargetKind.Webhook, TargetId = id, TargetName = "w", Url = "https://example.invalid/h",
                 NextAttemptUtc = DateTime.UtcNow.AddHours(1), CreatedUtc = DateTime.UtcNow, UpdatedUtc = DateTime.UtcNow,
             });
             return await db.SaveChangesAsync();
@@ -187,11 +187,11 @@ public sealed class WebhooksApiTests(PortalFactory portal) : IClassFixture<Porta
 
         await (await admin.DeleteAsync($"/v1/mint/organizations/{org}/webhooks/{id}?forceDelete=false")).AssertProblemAsync(HttpStatusCode.Conflict);
         Assert.True(await portal.WithDbAsync(db => db.Webhooks.AnyAsync(w => w.Id == id)));
-        Assert.Equal(DeliveryStates.Pending, await portal.WithDbAsync(db => db.Deliveries.Where(d => d.TargetId == id).Select(d => d.State).SingleAsync()));
+        Assert.Equal(DeliveryState.Pending, await portal.WithDbAsync(db => db.Deliveries.Where(d => d.TargetId == id).Select(d => d.State).SingleAsync()));
 
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/v1/mint/organizations/{org}/webhooks/{id}?forceDelete=true")).StatusCode);
         Assert.False(await portal.WithDbAsync(db => db.Webhooks.AnyAsync(w => w.Id == id)));
-        Assert.Equal(DeliveryStates.Cancelled, await portal.WithDbAsync(db => db.Deliveries.Where(d => d.TargetId == id).Select(d => d.State).SingleAsync()));
+        Assert.Equal(DeliveryState.Cancelled, await portal.WithDbAsync(db => db.Deliveries.Where(d => d.TargetId == id).Select(d => d.State).SingleAsync()));
     }
 
     [Fact]

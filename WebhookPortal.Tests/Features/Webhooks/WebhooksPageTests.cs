@@ -24,8 +24,8 @@ public sealed class WebhooksPageTests : PortalComponentTest
     {
         var integrationId = await SeedIntegrationAsync("Int " + name);
         using var scope = AdminScope();
-        return await scope.ServiceProvider.GetRequiredService<WebhookService>()
-            .CreateAsync(integrationId, new WebhookInput(name, "https://example.com/" + name, enabled, null, null), "admin@test.local");
+        return await scope.ServiceProvider.GetRequiredService<WebhookCatalog>()
+            .CreateAsync(integrationId, new WebhookRequest(name, "https://example.com/" + name, enabled, null, null), "admin@test.local");
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public sealed class WebhooksPageTests : PortalComponentTest
         await using (var db = Database.CreateContext())
         {
             Assert.False(await db.Webhooks.AnyAsync(w => w.Id == webhook.Id));
-            Assert.Equal(WebhookPortal.Features.Deliveries.DeliveryStates.Cancelled, (await db.Deliveries.SingleAsync(d => d.TargetId == webhook.Id)).State);
+            Assert.Equal(WebhookPortal.Features.Deliveries.DeliveryState.Cancelled, (await db.Deliveries.SingleAsync(d => d.TargetId == webhook.Id)).State);
         }
     }
 
@@ -180,7 +180,7 @@ public sealed class WebhooksPageTests : PortalComponentTest
             Assert.StartsWith("whsec_", shown);
         });
         using var scope = AdminScope();
-        Assert.Equal(await scope.ServiceProvider.GetRequiredService<WebhookService>().GetSecretAsync(webhook.Id), shown);
+        Assert.Equal(await scope.ServiceProvider.GetRequiredService<WebhookSecrets>().GetSecretAsync(webhook.Id), shown);
     }
 
     [Fact]
@@ -189,8 +189,8 @@ public sealed class WebhooksPageTests : PortalComponentTest
         var integrationId = await SeedIntegrationAsync("Int masked");
         using (var scope = AdminScope())
         {
-            await scope.ServiceProvider.GetRequiredService<WebhookService>().CreateAsync(integrationId,
-                new WebhookInput("crm", "https://example.com/crm", true, null, new Dictionary<string, string> { ["X-Api-Key"] = "sk_live_page_secret" }), "admin@test.local");
+            await scope.ServiceProvider.GetRequiredService<WebhookCatalog>().CreateAsync(integrationId,
+                new WebhookRequest("crm", "https://example.com/crm", true, null, new Dictionary<string, string> { ["X-Api-Key"] = "sk_live_page_secret" }), "admin@test.local");
         }
 
         SignInAsSupport();
@@ -199,10 +199,10 @@ public sealed class WebhooksPageTests : PortalComponentTest
         Assert.DoesNotContain("sk_live_page_secret", cut.Markup);
 
         // What the page's service hands a Support circuit is masked, so no later view can show it.
-        var views = await Services.GetRequiredService<WebhookService>().ListAllAsync();
+        var views = await Services.GetRequiredService<WebhookCatalog>().ListAllAsync();
         var view = Assert.Single(views);
         Assert.Equal(WebhookView.MaskedValue, view.Headers["X-Api-Key"]);
         Assert.True(view.HeadersMasked);
-        await Assert.ThrowsAsync<WebhookPortal.Infrastructure.Errors.ForbiddenException>(() => Services.GetRequiredService<WebhookService>().GetSecretAsync(view.Id));
+        await Assert.ThrowsAsync<WebhookPortal.Infrastructure.Errors.ForbiddenException>(() => Services.GetRequiredService<WebhookSecrets>().GetSecretAsync(view.Id));
     }
 }

@@ -20,10 +20,10 @@ public static class DeliveriesEndpoints
     }
 
     private static async Task<Ok<IReadOnlyList<DeliveryView>>> ListDeliveries(DeliveryService service, CancellationToken ct, Guid? webhookId = null) =>
-        TypedResults.Ok(await service.ListAsync(webhookId is null ? null : DeliveryTargets.Webhook, webhookId, 200, ct));
+        TypedResults.Ok(await service.ListAsync(webhookId is null ? null : DeliveryTargetKind.Webhook, webhookId, 200, ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Ok<DeliveryDetail>> GetDelivery(Guid id, DeliveryService service, CancellationToken ct) =>
+    private static async Task<Ok<DeliveryDetailView>> GetDelivery(Guid id, DeliveryService service, CancellationToken ct) =>
         TypedResults.Ok(await service.GetAsync(id, ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]

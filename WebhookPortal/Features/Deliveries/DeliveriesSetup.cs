@@ -37,6 +37,7 @@ public static class DeliveriesSetup
                 };
             });
 
+        services.AddScoped<DeliveryOutbox>();
         services.AddScoped<DeliveryService>();
         services.AddScoped<DeliveryWorker>();
         services.AddHostedService<DeliverySweepAtStart>();
@@ -52,7 +53,7 @@ public static class DeliveriesSetup
 
     public static void ScheduleDeliverySweep(this IServiceProvider services) =>
         services.GetRequiredService<IRecurringJobManager>()
-            .AddOrUpdate<DeliveryService>(DeliveryService.SweepJobId, d => d.SweepAsync(CancellationToken.None), Cron.Minutely());
+            .AddOrUpdate<DeliveryOutbox>(DeliveryOutbox.SweepJobId, d => d.SweepAsync(CancellationToken.None), Cron.Minutely());
 }
 
 /// <summary>At start, hands every pending delivery back to Hangfire (its in-memory queue did not survive the restart).</summary>
@@ -65,7 +66,7 @@ internal sealed class DeliverySweepAtStart(IServiceScopeFactory scopes, IHostApp
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
-                var swept = await scope.ServiceProvider.GetRequiredService<DeliveryService>().RescheduleAllPendingAsync();
+                var swept = await scope.ServiceProvider.GetRequiredService<DeliveryOutbox>().RescheduleAllPendingAsync();
                 if (swept > 0)
                 {
                     logger.LogInformation("Handed {Count} pending deliveries to Hangfire at start.", swept);

@@ -26,7 +26,7 @@ public sealed class DeliveryWorker(
 {
     public const string HttpClientName = "deliveries";
 
-    private readonly Dictionary<string, IDeliveryTarget> targetByKind = targets.ToDictionary(t => t.Kind);
+    private readonly Dictionary<DeliveryTargetKind, IDeliveryTarget> targetByKind = targets.ToDictionary(t => t.Kind);
 
     // Scheduled attempts wake slightly after they are due, never before.
     private static readonly TimeSpan SchedulingMargin = TimeSpan.FromMilliseconds(50);
@@ -40,14 +40,14 @@ public sealed class DeliveryWorker(
 
         // Only one worker wins the lease of a due, pending delivery; the others stop here.
         var claimed = await db.Deliveries
-            .Where(d => d.Id == deliveryId && d.State == DeliveryStates.Pending && d.NextAttemptUtc <= now && (d.LeaseUntilUtc == null || d.LeaseUntilUtc < now))
+            .Where(d => d.Id == deliveryId && d.State == DeliveryState.Pending && d.NextAttemptUtc <= now && (d.LeaseUntilUtc == null || d.LeaseUntilUtc < now))
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntilUtc, lease).SetProperty(d => d.AttemptCount, d => d.AttemptCount + 1), ct);
         if (claimed == 0)
         {
             // Hangfire's scheduler may wake a few milliseconds early: a pending, unleased delivery that is
             // not due yet is put back for its time instead of waiting for the sweep.
             var early = await db.Deliveries.AsNoTracking()
-                .Where(d => d.Id == deliveryId && d.State == DeliveryStates.Pending && d.LeaseUntilUtc == null && d.NextAttemptUtc > now)
+                .Where(d => d.Id == deliveryId && d.State == DeliveryState.Pending && d.LeaseUntilUtc == null && d.NextAttemptUtc > now)
                 .Select(d => (DateTime?)d.NextAttemptUtc)
                 .FirstOrDefaultAsync(ct);
             if (early is { } dueAt)
@@ -62,7 +62,7 @@ public sealed class DeliveryWorker(
         var target = await ResolveTargetAsync(delivery, ct);
         if (target is null)
         {
-            delivery.State = DeliveryStates.Cancelled;
+            delivery.State = DeliveryState.Cancelled;
             delivery.LastError = "The target was disabled or deleted before this attempt.";
             delivery.LeaseUntilUtc = null;
             delivery.UpdatedUtc = now;
@@ -83,9 +83,9 @@ public sealed class DeliveryWorker(
         delivery.UpdatedUtc = finished;
         delivery.State = verdict switch
         {
-            AttemptVerdict.Delivered => DeliveryStates.Delivered,
-            AttemptVerdict.Failed => DeliveryStates.Failed,
-            _ => DeliveryStates.Pending,
+            AttemptVerdict.Delivered => DeliveryState.Delivered,
+            AttemptVerdict.Failed => DeliveryState.Failed,
+            _ => DeliveryState.Pending,
         };
         if (next is { } at)
         {

@@ -9,8 +9,8 @@ namespace WebhookPortal.Features.Deliveries;
 /// </summary>
 public interface IDeliveryTarget
 {
-    /// <summary>The <see cref="Delivery.TargetKind"/> this target handles (one of <see cref="DeliveryTargets"/>).</summary>
-    string Kind { get; }
+    /// <summary>The <see cref="Delivery.TargetKind"/> this target handles .</summary>
+    DeliveryTargetKind Kind { get; }
 
     /// <summary>Where and how to send the delivery now; null when the target was disabled or deleted (the delivery is cancelled).</summary>
     Task<ResolvedTarget?> ResolveAsync(PortalDbContext db, Delivery delivery, CancellationToken ct);

@@ -4,7 +4,7 @@ using WebhookPortal.Features.Listeners.Receiver;
 namespace WebhookPortal.Features.Events;
 
 /// <summary>Record changes fire the event types that watch their listener; the deliveries (or scripted events) are staged in the writer's transaction.</summary>
-public sealed class EventTriggerRecordChangeHandler(EventService events, DeliveryService deliveries) : IRecordChangeHandler
+public sealed class EventTriggerRecordChangeHandler(EventTrigger events, DeliveryOutbox outbox) : IRecordChangeHandler
 {
     private readonly List<Delivery> staged = [];
 
@@ -13,7 +13,7 @@ public sealed class EventTriggerRecordChangeHandler(EventService events, Deliver
 
     public void AfterCommit()
     {
-        deliveries.Dispatch(staged);
+        outbox.Dispatch(staged);
         staged.Clear();
         events.DispatchPending();
     }

@@ -18,7 +18,7 @@ public static class EventsEndpoints
         var types = app.MapGroup("/api/event-types").WithTags("Event types").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Large);
         types.MapGet("/", ListAll).WithName("ListAllEventTypes").WithSummary("List every event type");
         types.MapGet("/{id:guid}", Get).WithName("GetEventType").WithSummary("Get an event type");
-        types.MapPut("/{id:guid}", Update).WithName("UpdateEventType").WithSummary("Change an event type").Accepts<EventTypeInput>("application/json").RequireAuthorization(PortalPolicies.Admin);
+        types.MapPut("/{id:guid}", Update).WithName("UpdateEventType").WithSummary("Change an event type").Accepts<EventTypeRequest>("application/json").RequireAuthorization(PortalPolicies.Admin);
         types.MapDelete("/{id:guid}", Delete).WithName("DeleteEventType").WithSummary("Delete an event type with its subscriptions").RequireAuthorization(PortalPolicies.Admin);
         types.MapPost("/{id:guid}/test", Test).WithName("TestEventType").WithSummary("Run an event type's script on a sample without sending anything").RequireAuthorization(PortalPolicies.Admin);
 
@@ -32,37 +32,37 @@ public static class EventsEndpoints
         return app;
     }
 
-    private static async Task<Ok<IReadOnlyList<EventTypeView>>> List(Guid integrationId, EventService events, CancellationToken ct) => TypedResults.Ok(await events.ListAsync(integrationId, ct));
+    private static async Task<Ok<IReadOnlyList<EventTypeView>>> List(Guid integrationId, EventTypeCatalog events, CancellationToken ct) => TypedResults.Ok(await events.ListAsync(integrationId, ct));
 
-    private static async Task<Ok<IReadOnlyList<EventTypeView>>> ListAll(EventService events, CancellationToken ct) => TypedResults.Ok(await events.ListAsync(null, ct));
+    private static async Task<Ok<IReadOnlyList<EventTypeView>>> ListAll(EventTypeCatalog events, CancellationToken ct) => TypedResults.Ok(await events.ListAsync(null, ct));
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]
-    private static async Task<Created<EventTypeView>> Create(Guid integrationId, EventTypeInput input, EventService events, CancellationToken ct)
+    private static async Task<Created<EventTypeView>> Create(Guid integrationId, EventTypeRequest input, EventTypeCatalog events, CancellationToken ct)
     {
         var created = await events.CreateAsync(integrationId, input, ct);
         return TypedResults.Created($"/api/event-types/{created.Id}", created);
     }
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Ok<EventTypeView>> Get(Guid id, EventService events, CancellationToken ct) => TypedResults.Ok(await events.GetAsync(id, ct));
+    private static async Task<Ok<EventTypeView>> Get(Guid id, EventTypeCatalog events, CancellationToken ct) => TypedResults.Ok(await events.GetAsync(id, ct));
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]
-    private static async Task<Ok<EventTypeView>> Update(Guid id, JsonElement body, EventService events, CancellationToken ct) =>
-        TypedResults.Ok(await events.UpdateAsync(id, Infrastructure.Http.UpdateBody.Read<EventTypeInput>(body), ct));
+    private static async Task<Ok<EventTypeView>> Update(Guid id, JsonElement body, EventTypeCatalog events, CancellationToken ct) =>
+        TypedResults.Ok(await events.UpdateAsync(id, Infrastructure.Http.UpdateBody.Read<EventTypeRequest>(body), ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<NoContent> Delete(Guid id, EventService events, CancellationToken ct)
+    private static async Task<NoContent> Delete(Guid id, EventTypeCatalog events, CancellationToken ct)
     {
         await events.DeleteAsync(id, ct);
         return TypedResults.NoContent();
     }
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]
-    private static async Task<Ok<EventTestResult>> Test(Guid id, HttpRequest request, EventService events, CancellationToken ct)
+    private static async Task<Ok<EventTestResponse>> Test(Guid id, HttpRequest request, EventTypeCatalog events, CancellationToken ct)
     {
         EventTestRequest body = new(null, null);
         if (request.HasJsonContentType() && request.ContentLength != 0)
@@ -73,25 +73,25 @@ public static class EventsEndpoints
         return TypedResults.Ok(await events.TestAsync(id, body, ct));
     }
 
-    private static async Task<Ok<IReadOnlyList<SubscriptionView>>> Subscriptions(EventService events, ClaimsPrincipal user, CancellationToken ct, Guid? eventTypeId = null) =>
-        TypedResults.Ok(await events.SubscriptionsAsync(user, eventTypeId, ct));
+    private static async Task<Ok<IReadOnlyList<SubscriptionView>>> Subscriptions(SubscriptionService subscriptions, ClaimsPrincipal user, CancellationToken ct, Guid? eventTypeId = null) =>
+        TypedResults.Ok(await subscriptions.SubscriptionsAsync(user, eventTypeId, ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]
-    private static async Task<Created<SubscribedAnswer>> Subscribe(SubscribeRequest request, EventService events, ClaimsPrincipal user, CancellationToken ct)
+    private static async Task<Created<SubscribeResponse>> Subscribe(SubscribeRequest request, SubscriptionService subscriptions, ClaimsPrincipal user, CancellationToken ct)
     {
-        var created = await events.SubscribeAsync(user, request, ct);
+        var created = await subscriptions.SubscribeAsync(user, request, ct);
         return TypedResults.Created($"/api/hooks/subscriptions/{created.Id}", created);
     }
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<NoContent> Unsubscribe(Guid id, EventService events, ClaimsPrincipal user, CancellationToken ct)
+    private static async Task<NoContent> Unsubscribe(Guid id, SubscriptionService subscriptions, ClaimsPrincipal user, CancellationToken ct)
     {
-        await events.UnsubscribeAsync(user, id, ct);
+        await subscriptions.UnsubscribeAsync(user, id, ct);
         return TypedResults.NoContent();
     }
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Ok<IReadOnlyList<JsonElement>>> PerformList(EventService events, ClaimsPrincipal user, CancellationToken ct, string? @event = null, Guid? integrationId = null) =>
-        TypedResults.Ok(await events.PerformListAsync(user, @event, integrationId, ct));
+    private static async Task<Ok<IReadOnlyList<JsonElement>>> PerformList(SubscriptionService subscriptions, ClaimsPrincipal user, CancellationToken ct, string? @event = null, Guid? integrationId = null) =>
+        TypedResults.Ok(await subscriptions.PerformListAsync(user, @event, integrationId, ct));
 }

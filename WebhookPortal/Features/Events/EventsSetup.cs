@@ -12,7 +12,10 @@ public static class EventsSetup
             .Configure(o => o.AddPolicy<string, PerformListRateLimit>(PerformListRateLimit.PolicyName));
         services.AddScoped<Listeners.Receiver.IRecordChangeHandler, EventTriggerRecordChangeHandler>();
         services.AddScoped<Deliveries.IDeliveryTarget, SubscriptionDeliveryTarget>();
-        return services.AddScoped<EventService>();
+        services.AddSingleton<EventPayloads>();
+        services.AddScoped<EventTrigger>();
+        services.AddScoped<SubscriptionService>();
+        return services.AddScoped<EventTypeCatalog>();
     }
 
     public static WebApplication MapEvents(this WebApplication app)
@@ -25,5 +28,5 @@ public static class EventsSetup
     /// <summary>Scripted events whose Hangfire job was lost (in-memory storage across a restart) run within a minute.</summary>
     public static void SchedulePendingEventSweep(this IServiceProvider services) =>
         services.GetRequiredService<IRecurringJobManager>()
-            .AddOrUpdate<EventService>(PendingSweepJobId, e => e.SweepPendingAsync(CancellationToken.None), Cron.Minutely());
+            .AddOrUpdate<EventTrigger>(PendingSweepJobId, e => e.SweepPendingAsync(CancellationToken.None), Cron.Minutely());
 }

@@ -12,7 +12,7 @@ namespace WebhookPortal.Features.Events;
 /// </summary>
 public sealed class SubscriptionDeliveryTarget(IDataProtectionProvider protection, ILogger<SubscriptionDeliveryTarget> logger) : IDeliveryTarget
 {
-    public string Kind => DeliveryTargets.Subscription;
+    public DeliveryTargetKind Kind => DeliveryTargetKind.Subscription;
 
     public async Task<ResolvedTarget?> ResolveAsync(PortalDbContext db, Delivery delivery, CancellationToken ct)
     {

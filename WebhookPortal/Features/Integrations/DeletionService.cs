@@ -158,15 +158,15 @@ public sealed class DeletionService(IDbContextFactory<PortalDbContext> dbFactory
         db.Subscriptions.Where(s => eventTypeIds.Contains(s.EventTypeId)).Select(s => s.Id).ToListAsync(ct);
 
     private static IQueryable<Delivery> PendingQuery(PortalDbContext db, List<Guid> webhookIds, List<Guid> subscriptionIds) =>
-        db.Deliveries.Where(d => d.State == DeliveryStates.Pending &&
-            ((d.TargetKind == DeliveryTargets.Webhook && webhookIds.Contains(d.TargetId)) || (d.TargetKind == DeliveryTargets.Subscription && subscriptionIds.Contains(d.TargetId))));
+        db.Deliveries.Where(d => d.State == DeliveryState.Pending &&
+            ((d.TargetKind == DeliveryTargetKind.Webhook && webhookIds.Contains(d.TargetId)) || (d.TargetKind == DeliveryTargetKind.Subscription && subscriptionIds.Contains(d.TargetId))));
 
     /// <summary>Cancelled, not deleted: the delivery log keeps what was tried; the worker skips anything not pending.</summary>
     private Task<int> CancelPendingAsync(PortalDbContext db, List<Guid> webhookIds, List<Guid> subscriptionIds, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
         return PendingQuery(db, webhookIds, subscriptionIds).ExecuteUpdateAsync(s => s
-            .SetProperty(d => d.State, DeliveryStates.Cancelled).SetProperty(d => d.UpdatedUtc, now).SetProperty(d => d.LastError, "Cancelled: the target was deleted."), ct);
+            .SetProperty(d => d.State, DeliveryState.Cancelled).SetProperty(d => d.UpdatedUtc, now).SetProperty(d => d.LastError, "Cancelled: the target was deleted."), ct);
     }
 
     /// <summary>DDL in the same transaction as the rows: SQLite and PostgreSQL both roll it back with them.</summary>

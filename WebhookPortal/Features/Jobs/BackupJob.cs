@@ -24,7 +24,7 @@ namespace WebhookPortal.Features.Jobs;
 public sealed class BackupJob(
     PortalDbContext db,
     ListenerService listeners,
-    DeliveryService deliveries,
+    DeliveryOutbox outbox,
     IDataProtectionProvider protection,
     IOptions<JobOptions> options,
     OperatorDirectory operatorDirectory,
@@ -176,13 +176,13 @@ public sealed class BackupJob(
             // docs/compatibility.md#async-jobs: GET {webhook_url}?id=<secret uuid>. The delivery stores the URL without the secret; the
             // worker derives it again when sending (JobCallbackSecret), so it is nowhere in clear at rest.
             job.SecretHash = JobService.Hash(JobCallbackSecret.Derive(downloadKey, job.Id));
-            var (_, deliveriesOfJob) = deliveries.Stage(null, "job.completed", "", [new DeliveryRequest(DeliveryTargets.Job, job.Id, $"job:{job.Id}", callback, "GET")]);
+            var (_, deliveriesOfJob) = outbox.Stage(db, null, "job.completed", "", [new DeliveryRequest(DeliveryTargetKind.Job, job.Id, $"job:{job.Id}", callback, "GET")]);
             staged = deliveriesOfJob;
             job.CallbackDeliveryId = staged[0].Id;
         }
 
         await db.SaveChangesAsync(ct);
-        deliveries.Dispatch(staged);
+        outbox.Dispatch(staged);
     }
 }
 

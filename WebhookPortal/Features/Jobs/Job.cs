@@ -1,16 +1,9 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using WebhookPortal.Infrastructure.Database;
 
 namespace WebhookPortal.Features.Jobs;
-
-public static class JobStatus
-{
-    public const string Queued = "queued";
-    public const string Running = "running";
-    public const string Succeeded = "succeeded";
-    public const string Failed = "failed";
-}
 
 /// <summary>
 /// A long task run by Hangfire (docs/compatibility.md#async-jobs). This row, not Hangfire's queue, is the source of
@@ -26,7 +19,7 @@ public sealed class Job
 
     public string? RequestedByName { get; set; }
 
-    public string Status { get; set; } = JobStatus.Queued;
+    public JobStatus Status { get; set; } = JobStatus.Queued;
 
     public int Progress { get; set; }
 
@@ -118,7 +111,7 @@ internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>, IEntityT
     {
         builder.ToTable("Jobs");
         builder.Property(j => j.Kind).HasMaxLength(32);
-        builder.Property(j => j.Status).HasMaxLength(16);
+        builder.Property(j => j.Status).HasStoredText(16);
         builder.Property(j => j.RequestedById).HasMaxLength(450);
         builder.Property(j => j.CallbackUrl).HasMaxLength(2000);
         builder.HasIndex(j => j.Status);

@@ -11,7 +11,7 @@ namespace WebhookPortal.Features.Jobs;
 /// </summary>
 public sealed class JobCallbackDeliveryTarget(IDataProtectionProvider protection) : IDeliveryTarget
 {
-    public string Kind => DeliveryTargets.Job;
+    public DeliveryTargetKind Kind => DeliveryTargetKind.Job;
 
     public async Task<ResolvedTarget?> ResolveAsync(PortalDbContext db, Delivery delivery, CancellationToken ct)
     {

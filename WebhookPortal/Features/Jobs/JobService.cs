@@ -17,34 +17,14 @@ using WebhookPortal.Features.Notifications;
 using WebhookPortal.Features.Webhooks;
 using WebhookPortal.Infrastructure.Auth;
 using WebhookPortal.Infrastructure.Configuration;
+using WebhookPortal.Infrastructure.Database;
 using WebhookPortal.Infrastructure.Errors;
 
 namespace WebhookPortal.Features.Jobs;
 
-public sealed record AuthenticateRequest(string? Api_key, string? Username, string? Password);
-
-public sealed record TokenResult(string Token, DateTime ExpiresAt);
-
-/// <summary>A token, or why there is none: wrong credentials (401; a wrong password counts as a guess), a one-time password (403).</summary>
-public sealed record AuthenticateOutcome(TokenResult? Token, bool PasswordGuessed = false, bool MustChangePassword = false)
-{
-    public static readonly AuthenticateOutcome Failed = new(Token: null);
-
-    public static readonly AuthenticateOutcome WrongPassword = new(Token: null, PasswordGuessed: true);
-}
-
-public sealed record JobView(Guid Id, string Kind, string? RequestedBy, string Status, int Progress, DateTime Created, DateTime? Started, DateTime? Finished,
-    string? Error, string? CallbackStatus, Guid? CallbackDeliveryId, bool Downloadable);
-
-public sealed record ClaimData(string Url, DateTime ExpiresAt, Guid JobId, string Status);
-
-public sealed record ClaimAnswer(ClaimData Data);
-
-public sealed record BackupAccepted(int SuccessCode, string Message, Guid JobId);
-
 /// <summary>The async-jobs flow (docs/compatibility.md#async-jobs): authenticate, start a backup (202), call back with a secret, trade it for a download URL.</summary>
 public sealed class JobService(
-    PortalDbContext db,
+    IDbContextFactory<PortalDbContext> dbFactory,
     ApiKeyService apiKeys,
     UserManager<ApplicationUser> users,
     SignInManager<ApplicationUser> signIn,
@@ -65,12 +45,12 @@ public sealed class JobService(
     /// </summary>
     public async Task<AuthenticateOutcome> AuthenticateAsync(AuthenticateRequest request, CancellationToken ct)
     {
-        if (string.IsNullOrEmpty(request.Api_key) || string.IsNullOrEmpty(request.Username) || string.IsNullOrEmpty(request.Password))
+        if (string.IsNullOrEmpty(request.ApiKey) || string.IsNullOrEmpty(request.Username) || string.IsNullOrEmpty(request.Password))
         {
             return AuthenticateOutcome.Failed;
         }
 
-        if (await apiKeys.ValidateAsync(request.Api_key, ct) is null)
+        if (await apiKeys.ValidateAsync(request.ApiKey, ct) is null)
         {
             return AuthenticateOutcome.Failed;
         }
@@ -91,6 +71,7 @@ public sealed class JobService(
         var roles = await users.GetRolesAsync(user);
         var token = TokenPrefix + WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
         var expires = time.GetUtcNow().UtcDateTime + options.Value.TokenLifetime;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.JobTokens.Add(new JobToken
         {
             Id = StampBinding(user.SecurityStamp, token),
@@ -101,7 +82,7 @@ public sealed class JobService(
             ExpiresUtc = expires,
         });
         await db.SaveChangesAsync(ct);
-        return new AuthenticateOutcome(new TokenResult(token, expires));
+        return new AuthenticateOutcome(new TokenResponse(token, expires));
     }
 
     /// <summary>
@@ -110,6 +91,7 @@ public sealed class JobService(
     /// </summary>
     public async Task<JobToken?> ValidateTokenAsync(string token, CancellationToken ct)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var hash = Hash(token);
         var found = await db.JobTokens.AsNoTracking().FirstOrDefaultAsync(t => t.TokenHash == hash, ct);
         if (found is null || found.ExpiresUtc <= time.GetUtcNow().UtcDateTime || !CryptographicOperations.FixedTimeEquals(found.TokenHash, hash))
@@ -130,7 +112,7 @@ public sealed class JobService(
     /// Starts a backup for whoever calls now (PortalCaller): an open page acts with the user's current rights, not
     /// the ones they had when it opened, so a demoted, locked or signed-out user's tab starts nothing.
     /// </summary>
-    public async Task<BackupAccepted> StartBackupAsync(string? webhookUrl, CancellationToken ct)
+    public async Task<BackupResponse> StartBackupAsync(string? webhookUrl, CancellationToken ct)
     {
         var user = await caller.RequireStaffAsync("start backups");
         string? callback = null;
@@ -170,6 +152,7 @@ public sealed class JobService(
         };
         // Added, then counted in the same transaction: on SQLite the insert takes the write lock, so two
         // simultaneous requests cannot both slip under the limit.
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
             db.Jobs.Add(job);
@@ -178,7 +161,6 @@ public sealed class JobService(
             if (active > options.Value.MaxConcurrentPerUser)
             {
                 await transaction.RollbackAsync(ct);
-                db.ChangeTracker.Clear();
                 throw new JobLimitException(options.Value.MaxConcurrentPerUser);
             }
 
@@ -187,11 +169,11 @@ public sealed class JobService(
 
         var id = job.Id;
         jobs.Enqueue<BackupJob>(b => b.RunAsync(id, CancellationToken.None));
-        return new BackupAccepted(202, "The backup was started; the webhook_url is called when it is ready.", job.Id);
+        return new BackupResponse(202, "The backup was started; the webhook_url is called when it is ready.", job.Id);
     }
 
     /// <summary>Trades the callback's secret for the download URL: only the job's owner, only before it expires.</summary>
-    public async Task<ClaimAnswer> ClaimAsync(string? secret, CancellationToken ct)
+    public async Task<ClaimResponse> ClaimAsync(string? secret, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(secret))
         {
@@ -200,6 +182,7 @@ public sealed class JobService(
 
         var hash = Hash(secret);
         var userId = OwnerOf(await caller.GetUserAsync());
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.SecretHash == hash, ct);
         var now = time.GetUtcNow().UtcDateTime;
         if (job is null || job.RequestedById != userId || job.DownloadExpiresUtc is not { } expires || expires <= now || job.DownloadKeyProtected is null)
@@ -209,12 +192,13 @@ public sealed class JobService(
 
         var key = protection.CreateProtector(DownloadPurpose).Unprotect(job.DownloadKeyProtected);
         var url = $"{portal.Value.PublicBaseUrl.TrimEnd('/')}/api/jobs/{job.Id}/download?key={Uri.EscapeDataString(key)}";
-        return new ClaimAnswer(new ClaimData(url, expires, job.Id, job.Status));
+        return new ClaimResponse(new ClaimData(url, expires, job.Id, job.Status));
     }
 
     /// <summary>The backup file for a valid, unexpired key; null otherwise.</summary>
     public async Task<(string Path, string Name)?> DownloadAsync(Guid jobId, string? key, CancellationToken ct)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == jobId, ct);
         if (job?.DownloadKeyProtected is null || job.FilePath is null || string.IsNullOrEmpty(key) || job.DownloadExpiresUtc <= time.GetUtcNow().UtcDateTime)
         {
@@ -230,6 +214,7 @@ public sealed class JobService(
     public async Task<IReadOnlyList<JobView>> ListAsync(CancellationToken ct)
     {
         var user = await caller.RequireStaffAsync("list jobs");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var query = db.Jobs.AsNoTracking();
         if (!PortalCaller.IsAdmin(user))
         {
@@ -238,10 +223,14 @@ public sealed class JobService(
         }
 
         var rows = await query.OrderByDescending(j => j.CreatedUtc).Take(200).ToListAsync(ct);
-        return await ViewsAsync(rows, ct);
+        return await ViewsAsync(db, rows, ct);
     }
 
-    public async Task<JobView> GetAsync(Guid id, CancellationToken ct) => (await ViewsAsync([await FindOwnAsync(id, "read jobs", ct)], ct))[0];
+    public async Task<JobView> GetAsync(Guid id, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return (await ViewsAsync(db, [await FindOwnAsync(db, id, "read jobs", ct)], ct))[0];
+    }
 
     /// <summary>
     /// A direct download link (the Jobs page), valid while the file is: for the job's owner or an administrator,
@@ -249,7 +238,8 @@ public sealed class JobService(
     /// </summary>
     public async Task<string?> DownloadUrlAsync(Guid id, CancellationToken ct)
     {
-        var job = await FindOwnAsync(id, "download backups", ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var job = await FindOwnAsync(db, id, "download backups", ct);
         if (job.DownloadKeyProtected is null || job.DownloadExpiresUtc <= time.GetUtcNow().UtcDateTime)
         {
             return null;
@@ -259,7 +249,7 @@ public sealed class JobService(
     }
 
     /// <summary>The job if the current caller owns it or is an administrator; others get the same 404 as a job that does not exist.</summary>
-    private async Task<Job> FindOwnAsync(Guid id, string action, CancellationToken ct)
+    private async Task<Job> FindOwnAsync(PortalDbContext db, Guid id, string action, CancellationToken ct)
     {
         var user = await caller.RequireStaffAsync(action);
         var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id, ct);
@@ -280,13 +270,13 @@ public sealed class JobService(
 
     public static byte[] Hash(string value) => SHA256.HashData(Encoding.UTF8.GetBytes(value));
 
-    private async Task<IReadOnlyList<JobView>> ViewsAsync(List<Job> rows, CancellationToken ct)
+    private async Task<IReadOnlyList<JobView>> ViewsAsync(PortalDbContext db, List<Job> rows, CancellationToken ct)
     {
         var deliveryIds = rows.Where(r => r.CallbackDeliveryId is not null).Select(r => r.CallbackDeliveryId!.Value).ToList();
         var states = await db.Deliveries.AsNoTracking().Where(d => deliveryIds.Contains(d.Id)).ToDictionaryAsync(d => d.Id, d => d.State, ct);
         var now = time.GetUtcNow().UtcDateTime;
         return rows.Select(j => new JobView(j.Id, j.Kind, j.RequestedByName, j.Status, j.Progress, j.CreatedUtc, j.StartedUtc, j.FinishedUtc, j.Error,
-            j.CallbackDeliveryId is { } d ? states.GetValueOrDefault(d) : j.CallbackUrl is null ? null : "not sent",
+            j.CallbackDeliveryId is { } d ? (states.TryGetValue(d, out var state) ? state.ToText() : null) : j.CallbackUrl is null ? null : "not sent",
             j.CallbackDeliveryId, j.DownloadKeyProtected is not null && j.DownloadExpiresUtc > now)).ToList();
     }
 }

@@ -83,7 +83,7 @@ public static class JobsEndpoints
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status429TooManyRequests)]
-    private static async Task<Results<Accepted<BackupAccepted>, ProblemHttpResult>> Backup(HttpRequest request, JobService jobs, CancellationToken ct)
+    private static async Task<Results<Accepted<BackupResponse>, ProblemHttpResult>> Backup(HttpRequest request, JobService jobs, CancellationToken ct)
     {
         BackupRequest? body = null;
         if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
@@ -98,7 +98,7 @@ public static class JobsEndpoints
             }
         }
 
-        BackupAccepted accepted;
+        BackupResponse accepted;
         try
         {
             accepted = await jobs.StartBackupAsync(body?.Webhook_url, ct);
@@ -114,7 +114,7 @@ public static class JobsEndpoints
     }
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Ok<ClaimAnswer>> Claim(JobService jobs, CancellationToken ct, string? id = null) =>
+    private static async Task<Ok<ClaimResponse>> Claim(JobService jobs, CancellationToken ct, string? id = null) =>
         TypedResults.Ok(await jobs.ClaimAsync(id, ct));
 
     private static async Task<Ok<IReadOnlyList<JobView>>> List(JobService jobs, CancellationToken ct) => TypedResults.Ok(await jobs.ListAsync(ct));

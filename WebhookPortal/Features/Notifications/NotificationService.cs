@@ -92,7 +92,7 @@ public sealed class NotificationService(IDbContextFactory<PortalDbContext> dbFac
         var messageIds = firings.Select(f => f.MessageId).ToList();
         var states = await db.Deliveries.AsNoTracking().Where(d => messageIds.Contains(d.MessageId)).Select(d => new { d.MessageId, d.State }).ToListAsync(ct);
         return firings.Select(f => new RuleFiringView(f.Threshold, f.Count, f.FiredUtc, f.PeriodStart,
-            states.Where(s => s.MessageId == f.MessageId).Select(s => s.State).OrderBy(s => s == DeliveryStates.Failed ? 0 : s == DeliveryStates.Pending ? 1 : 2).FirstOrDefault())).ToList();
+            states.Where(s => s.MessageId == f.MessageId).Select(s => (DeliveryState?)s.State).OrderBy(s => s == DeliveryState.Failed ? 0 : s == DeliveryState.Pending ? 1 : 2).FirstOrDefault())).ToList();
     }
 
     /// <summary>Validates conditions alone (the form's live preview uses it too).</summary>

@@ -10,7 +10,7 @@ namespace WebhookPortal.Features.Notifications;
 /// with the request, so a threshold fires exactly once, even under concurrency (the count is one atomic
 /// upsert and the firing an insert that yields to an existing one, so several instances agree too).
 /// </summary>
-public sealed class UsageMeter(PortalDbContext db, DeliveryService deliveries)
+public sealed class UsageMeter(PortalDbContext db, DeliveryOutbox outbox)
 {
     public const string EventType = "usage.threshold";
 
@@ -71,7 +71,7 @@ public sealed class UsageMeter(PortalDbContext db, DeliveryService deliveries)
         var listenerName = rule.ListenerId is { } lid ? await db.Listeners.AsNoTracking().Where(l => l.Id == lid).Select(l => l.Name).FirstOrDefaultAsync(ct) : null;
         var ids = rule.WebhookIds.ToList();
         var targets = (await db.Webhooks.AsNoTracking().Where(w => ids.Contains(w.Id) && w.Enabled).ToListAsync(ct))
-            .Select(w => new DeliveryRequest(DeliveryTargets.Webhook, w.Id, w.Name, w.PostUrl))
+            .Select(w => new DeliveryRequest(DeliveryTargetKind.Webhook, w.Id, w.Name, w.PostUrl))
             .ToList();
         static long Ms(DateTime t) => new DateTimeOffset(t, TimeSpan.Zero).ToUnixTimeMilliseconds();
         var percentUsed = rule.Target == 0 ? 0 : Math.Round(count * 100m / rule.Target, 2);
@@ -118,7 +118,7 @@ public sealed class UsageMeter(PortalDbContext db, DeliveryService deliveries)
             return [];
         }
 
-        var (_, staged) = deliveries.Stage(rule.IntegrationId, EventType, payload, targets, messageId);
+        var (_, staged) = outbox.Stage(db, rule.IntegrationId, EventType, payload, targets, messageId);
         return staged;
     }
 }

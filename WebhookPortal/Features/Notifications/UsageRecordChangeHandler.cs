@@ -4,7 +4,7 @@ using WebhookPortal.Features.Listeners.Receiver;
 namespace WebhookPortal.Features.Notifications;
 
 /// <summary>Every accepted listener request counts towards the notification rules; a crossed threshold stages its delivery in the writer's transaction.</summary>
-public sealed class UsageRecordChangeHandler(UsageMeter meter, DeliveryService deliveries) : IRecordChangeHandler
+public sealed class UsageRecordChangeHandler(UsageMeter meter, DeliveryOutbox outbox) : IRecordChangeHandler
 {
     private readonly List<Delivery> staged = [];
 
@@ -13,7 +13,7 @@ public sealed class UsageRecordChangeHandler(UsageMeter meter, DeliveryService d
 
     public void AfterCommit()
     {
-        deliveries.Dispatch(staged);
+        outbox.Dispatch(staged);
         staged.Clear();
     }
 }

@@ -8,7 +8,7 @@ namespace WebhookPortal.Features.Webhooks;
 /// <summary>A webhook: its current URL, signing secret and custom headers; a disabled or deleted webhook gets nothing.</summary>
 public sealed class WebhookDeliveryTarget(IDataProtectionProvider protection) : IDeliveryTarget
 {
-    public string Kind => DeliveryTargets.Webhook;
+    public DeliveryTargetKind Kind => DeliveryTargetKind.Webhook;
 
     public async Task<ResolvedTarget?> ResolveAsync(PortalDbContext db, Delivery delivery, CancellationToken ct)
     {

@@ -8,12 +8,6 @@ using WebhookPortal.Infrastructure.Http;
 
 namespace WebhookPortal.Features.Webhooks;
 
-public sealed record SecretAnswer(string Secret);
-
-public sealed record PublishRequest(string? EventType, JsonElement? Payload);
-
-public sealed record PublishAnswer(Guid Id);
-
 public static class WebhooksEndpoints
 {
     public static IEndpointRouteBuilder MapWebhooksEndpoints(this IEndpointRouteBuilder app)
@@ -37,36 +31,36 @@ public static class WebhooksEndpoints
         return app;
     }
 
-    private static async Task<Ok<WebhookList>> List(string org, WebhookService service, CancellationToken ct) =>
+    private static async Task<Ok<WebhookListResponse>> List(string org, WebhookCatalog service, CancellationToken ct) =>
         TypedResults.Ok(await service.ListAsync(org, ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Ok<WebhookView>> Get(string org, Guid id, WebhookService service, CancellationToken ct) =>
+    private static async Task<Ok<WebhookView>> Get(string org, Guid id, WebhookCatalog service, CancellationToken ct) =>
         TypedResults.Ok(await service.GetAsync(org, id, ct));
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Created<WebhookView>> Create(string org, JsonElement body, WebhookService service, ClaimsPrincipal user, CancellationToken ct)
+    private static async Task<Created<WebhookView>> Create(string org, JsonElement body, WebhookCatalog service, ClaimsPrincipal user, CancellationToken ct)
     {
         var integration = await service.FindOrgAsync(org, ct);
-        var created = await service.CreateAsync(integration.Id, WebhookInput.Parse(body), user.Identity?.Name, ct);
+        var created = await service.CreateAsync(integration.Id, WebhookRequest.Parse(body), user.Identity?.Name, ct);
         return TypedResults.Created($"/v1/mint/organizations/{Uri.EscapeDataString(org)}/webhooks/{created.Id}", created);
     }
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Ok<WebhookView>> Update(string org, Guid id, JsonElement body, WebhookService service, ClaimsPrincipal user, CancellationToken ct)
+    private static async Task<Ok<WebhookView>> Update(string org, Guid id, JsonElement body, WebhookCatalog service, ClaimsPrincipal user, CancellationToken ct)
     {
         var integration = await service.FindOrgAsync(org, ct);
-        return TypedResults.Ok(await service.UpdateAsync(integration.Id, id, WebhookInput.Parse(body), user.Identity?.Name, ct));
+        return TypedResults.Ok(await service.UpdateAsync(integration.Id, id, WebhookRequest.Parse(body), user.Identity?.Name, ct));
     }
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Ok<WebhookView>> SetEnabled(string org, Guid id, JsonElement body, WebhookService service, ClaimsPrincipal user, CancellationToken ct)
+    private static async Task<Ok<WebhookView>> SetEnabled(string org, Guid id, JsonElement body, WebhookCatalog service, ClaimsPrincipal user, CancellationToken ct)
     {
         var integration = await service.FindOrgAsync(org, ct);
-        var input = WebhookInput.Parse(body);
+        var input = WebhookRequest.Parse(body);
         if (input.Enabled is null)
         {
             throw new Infrastructure.Errors.PortalValidationException("enabled", "Send {\"enabled\": \"true\"} or {\"enabled\": \"false\"}.");
@@ -77,29 +71,29 @@ public static class WebhooksEndpoints
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
-    private static async Task<NoContent> Delete(string org, Guid id, WebhookService service, CancellationToken ct, bool forceDelete = true)
+    private static async Task<NoContent> Delete(string org, Guid id, WebhookCatalog service, CancellationToken ct, bool forceDelete = true)
     {
         var integration = await service.FindOrgAsync(org, ct);
         await service.DeleteAsync(integration.Id, id, forceDelete, ct);
         return TypedResults.NoContent();
     }
 
-    private static async Task<Ok<IReadOnlyList<WebhookView>>> ListAll(WebhookService service, CancellationToken ct) =>
+    private static async Task<Ok<IReadOnlyList<WebhookView>>> ListAll(WebhookCatalog service, CancellationToken ct) =>
         TypedResults.Ok(await service.ListAllAsync(ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Ok<SecretAnswer>> GetSecret(Guid id, WebhookService service, CancellationToken ct) =>
-        TypedResults.Ok(new SecretAnswer(await service.GetSecretAsync(id, ct)));
+    private static async Task<Ok<SecretResponse>> GetSecret(Guid id, WebhookSecrets service, CancellationToken ct) =>
+        TypedResults.Ok(new SecretResponse(await service.GetSecretAsync(id, ct)));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Ok<SecretAnswer>> RotateSecret(Guid id, WebhookService service, ClaimsPrincipal user, CancellationToken ct) =>
-        TypedResults.Ok(new SecretAnswer(await service.RotateSecretAsync(id, user.Identity?.Name, ct)));
+    private static async Task<Ok<SecretResponse>> RotateSecret(Guid id, WebhookSecrets service, ClaimsPrincipal user, CancellationToken ct) =>
+        TypedResults.Ok(new SecretResponse(await service.RotateSecretAsync(id, user.Identity?.Name, ct)));
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Accepted<PublishAnswer>> Publish(Guid id, PublishRequest request, WebhookService service, CancellationToken ct)
+    private static async Task<Accepted<PublishResponse>> Publish(Guid id, PublishRequest request, WebhookPublisher service, CancellationToken ct)
     {
         var message = await service.PublishAsync(id, request.EventType, request.Payload, ct);
-        return TypedResults.Accepted((string?)null, new PublishAnswer(message.Id));
+        return TypedResults.Accepted((string?)null, new PublishResponse(message.Id));
     }
 }

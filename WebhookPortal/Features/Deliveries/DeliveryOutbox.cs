@@ -1,0 +1,119 @@
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using WebhookPortal.Data;
+
+namespace WebhookPortal.Features.Deliveries;
+
+/// <summary>
+/// The one way the portal calls out. Publishing writes the message and its deliveries in one
+/// transaction (outbox), then hands the attempts to Hangfire; a sweep re-enqueues whatever is due
+/// when Hangfire lost it (InMemory storage after a restart). Callers that commit deliveries together
+/// with their own changes pass their context (and transaction) to <see cref="Stage"/>.
+/// </summary>
+public sealed class DeliveryOutbox(IDbContextFactory<PortalDbContext> dbFactory, IBackgroundJobClient jobs, TimeProvider time, ILogger<DeliveryOutbox> logger)
+{
+    public const string SweepJobId = "delivery-sweep";
+
+    /// <summary>Adds a message and its deliveries to the caller's context (no save): the caller commits them with its own changes.</summary>
+    public (Message Message, List<Delivery> Deliveries) Stage(PortalDbContext db, Guid? integrationId, string eventType, string payload, IEnumerable<DeliveryRequest> targets, Guid? messageId = null)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var message = new Message { Id = messageId ?? Guid.NewGuid(), IntegrationId = integrationId, EventType = eventType, Payload = payload, CreatedUtc = now };
+        db.Messages.Add(message);
+        var deliveries = targets.Select(t => new Delivery
+        {
+            Id = Guid.NewGuid(),
+            MessageId = message.Id,
+            TargetKind = t.TargetKind,
+            TargetId = t.TargetId,
+            TargetName = t.TargetName,
+            Url = t.Url,
+            Method = t.Method,
+            State = DeliveryState.Pending,
+            NextAttemptUtc = now,
+            CreatedUtc = now,
+            UpdatedUtc = now,
+        }).ToList();
+        db.Deliveries.AddRange(deliveries);
+        return (message, deliveries);
+    }
+
+    /// <summary>After the commit: start the first attempts now (a lost job is picked up by the sweep).</summary>
+    public void Dispatch(IEnumerable<Delivery> deliveries)
+    {
+        foreach (var delivery in deliveries)
+        {
+            var id = delivery.Id;
+            try
+            {
+                jobs.Enqueue<DeliveryWorker>(w => w.AttemptAsync(id, CancellationToken.None));
+            }
+            catch (Exception ex)
+            {
+                // The delivery is committed: a failed hand-over never fails the caller; the sweep enqueues it.
+                logger.LogWarning(ex, "Could not hand delivery {DeliveryId} to Hangfire; the sweep will.", id);
+            }
+        }
+    }
+
+    /// <summary>Stores the message and its deliveries in a context of its own, then starts them.</summary>
+    public async Task<Message> PublishAsync(Guid? integrationId, string eventType, string payload, IReadOnlyList<DeliveryRequest> targets, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var (message, deliveries) = Stage(db, integrationId, eventType, payload, targets);
+        await db.SaveChangesAsync(ct);
+        Dispatch(deliveries);
+        return message;
+    }
+
+    /// <summary>Re-enqueues every due pending delivery whose lease is free. Safe to run anywhere, any time.</summary>
+    public async Task<int> SweepAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var now = time.GetUtcNow().UtcDateTime;
+        var due = await db.Deliveries.AsNoTracking()
+            .Where(d => d.State == DeliveryState.Pending && d.NextAttemptUtc <= now && (d.LeaseUntilUtc == null || d.LeaseUntilUtc < now))
+            .OrderBy(d => d.NextAttemptUtc)
+            .Take(1000)
+            .ToListAsync(ct);
+        Dispatch(due);
+        return due.Count;
+    }
+
+    /// <summary>
+    /// At start: Hangfire's in-memory queue is empty after a restart, so every pending delivery is handed
+    /// to it again: due ones now, later ones at their time.
+    /// </summary>
+    public async Task<int> RescheduleAllPendingAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var now = time.GetUtcNow().UtcDateTime;
+        var pending = await db.Deliveries.AsNoTracking().Where(d => d.State == DeliveryState.Pending).Select(d => new { d.Id, d.NextAttemptUtc }).ToListAsync(ct);
+        foreach (var delivery in pending)
+        {
+            var id = delivery.Id;
+            if (delivery.NextAttemptUtc <= now)
+            {
+                jobs.Enqueue<DeliveryWorker>(w => w.AttemptAsync(id, CancellationToken.None));
+            }
+            else
+            {
+                jobs.Schedule<DeliveryWorker>(w => w.AttemptAsync(id, CancellationToken.None), delivery.NextAttemptUtc - now);
+            }
+        }
+
+        return pending.Count;
+    }
+
+    /// <summary>Cancels a deleted target's pending deliveries, in the caller's transaction (the delete and the cancel commit together).</summary>
+    public async Task<int> CancelPendingAsync(PortalDbContext db, DeliveryTargetKind targetKind, Guid targetId, CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        return await db.Deliveries.Where(d => d.TargetKind == targetKind && d.TargetId == targetId && d.State == DeliveryState.Pending)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Cancelled).SetProperty(d => d.UpdatedUtc, now).SetProperty(d => d.LastError, "Cancelled: the target was deleted."), ct);
+    }
+
+    /// <summary>Counts a target's pending deliveries, in the caller's transaction.</summary>
+    public static Task<int> CountPendingAsync(PortalDbContext db, DeliveryTargetKind targetKind, Guid targetId, CancellationToken ct = default) =>
+        db.Deliveries.CountAsync(d => d.TargetKind == targetKind && d.TargetId == targetId && d.State == DeliveryState.Pending, ct);
+}
