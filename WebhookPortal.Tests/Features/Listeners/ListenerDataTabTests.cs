@@ -33,7 +33,7 @@ public sealed class ListenerDataTabTests : PortalComponentTest
         // Stored the way the receiver stores them.
         await using var db2 = Database.CreateContext();
         await db2.Database.OpenConnectionAsync();
-        var store = new RecordStore(db2.Database.GetDbConnection(), null, SqlDialect.For(isSqlite: true), listener.Id, listener.Tables!);
+        var store = new RecordWriter(db2.Database.GetDbConnection(), null, SqlDialect.For(isSqlite: true), listener.Id, listener.Tables!);
         foreach (var record in records)
         {
             using var doc = JsonDocument.Parse(record);

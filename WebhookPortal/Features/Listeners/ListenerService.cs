@@ -126,7 +126,7 @@ public sealed partial class ListenerService(
             foreach (var row in rows)
             {
                 var schema = row.GetSchema();
-                var count = schema is null ? 0 : await new RecordStore(db.Database.GetDbConnection(), null, dialect, row.Id, schema).CountAsync(ct);
+                var count = schema is null ? 0 : await new RecordReader(db.Database.GetDbConnection(), null, dialect, row.Id, schema).CountAsync(ct);
                 last.TryGetValue(row.Id, out var entry);
                 result.Add(new ListenerOverview(ToView(row), row.Integration!.Name, entry?.TimeUtc, entry?.Status, entry is null ? null : WebhookPortal.Features.Logs.LogValues.ToText(entry.State), count));
             }
@@ -323,7 +323,7 @@ public sealed partial class ListenerService(
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            var store = new RecordStore(db.Database.GetDbConnection(), null, SqlDialect.For(db.Database.IsSqlite()), id, schema);
+            var store = new RecordReader(db.Database.GetDbConnection(), null, SqlDialect.For(db.Database.IsSqlite()), id, schema);
             var (total, items) = await store.ReadPageAsync(page, pageSize, ct);
             return new RecordsPage(total, items);
         }
