@@ -6,6 +6,7 @@ using WebhookPortal.Features.Events;
 using WebhookPortal.Features.Integrations;
 using WebhookPortal.Features.Integrations.Pages;
 using WebhookPortal.Features.Listeners;
+using WebhookPortal.Features.Listeners.Contracts;
 using WebhookPortal.Features.Listeners.Pages;
 using WebhookPortal.Features.Notifications;
 using WebhookPortal.Features.Webhooks;
@@ -38,7 +39,7 @@ public sealed class DeleteConfirmationTests : PortalComponentTest
 
         // Five stored records in real generated tables.
         using var scope = AdminScope();
-        await scope.ServiceProvider.GetRequiredService<ListenerService>().GenerateTablesAsync(listenerId,
+        await scope.ServiceProvider.GetRequiredService<TableDesigner>().GenerateTablesAsync(listenerId,
             new TablesRequest(System.Text.Json.JsonDocument.Parse("""{"id":1}""").RootElement, "orders", null, ["id"]));
         await using var data = Database.CreateContext();
         var table = WebhookPortal.Features.Listeners.Tables.SqlDialect.PhysicalName(listenerId, "orders");

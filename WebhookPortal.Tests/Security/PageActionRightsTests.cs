@@ -11,6 +11,7 @@ using WebhookPortal.Features.Integrations;
 using WebhookPortal.Features.Jobs;
 using WebhookPortal.Features.Jobs.Pages;
 using WebhookPortal.Features.Listeners;
+using WebhookPortal.Features.Listeners.Contracts;
 using WebhookPortal.Features.Logs;
 using WebhookPortal.Features.Logs.Pages;
 using WebhookPortal.Infrastructure.Auth;
@@ -111,10 +112,10 @@ public sealed class PageActionRightsTests : PortalComponentTest
         Guid subscriptionId;
         using (var scope = AdminScope())
         {
-            var listeners = scope.ServiceProvider.GetRequiredService<ListenerService>();
-            var listener = await listeners.CreateAsync(integrationId, new ListenerInput("Opportunities", true, null, null));
+            var listeners = scope.ServiceProvider.GetRequiredService<ListenerCatalog>();
+            var listener = await listeners.CreateAsync(integrationId, new ListenerRequest("Opportunities", true, null, null));
             using var sample = System.Text.Json.JsonDocument.Parse("""[{"id":1}]""");
-            await listeners.GenerateTablesAsync(listener.Id, new TablesRequest(sample.RootElement.Clone(), "opps", null, ["id"]));
+            await scope.ServiceProvider.GetRequiredService<TableDesigner>().GenerateTablesAsync(listener.Id, new TablesRequest(sample.RootElement.Clone(), "opps", null, ["id"]));
             var type = await scope.ServiceProvider.GetRequiredService<EventTypeCatalog>().CreateAsync(integrationId, new EventTypeRequest("NewOpportunity", null, listener.Id, ["insert"], null, true));
             await using var db = Database.CreateContext();
             var subscription = new Subscription { Id = Guid.NewGuid(), EventTypeId = type.Id, TargetUrl = "https://zap.example.com/h", ProtectedSecret = "x", OwnerId = "zapier-key", OwnerName = "zapier", CreatedUtc = DateTime.UtcNow };

@@ -9,6 +9,7 @@ using WebhookPortal.Features.ApiKeys;
 using WebhookPortal.Features.Events;
 using WebhookPortal.Features.Integrations;
 using WebhookPortal.Features.Listeners;
+using WebhookPortal.Features.Listeners.Contracts;
 using WebhookPortal.Features.Logs;
 using WebhookPortal.Features.Notifications;
 using WebhookPortal.Features.Users;
@@ -81,14 +82,14 @@ public sealed class SupportBoundaryTests(PortalFactory portal) : IClassFixture<P
     /// <summary>Every write or secret action of the pages, as the page calls it: the service, directly.</summary>
     private static readonly Dictionary<string, Func<IServiceProvider, World, Task>> AdminActions = new()
     {
-        ["listener create"] = (s, w) => s.GetRequiredService<ListenerService>().CreateAsync(w.Listener.IntegrationId, new ListenerInput("by-support", true, null, null)),
-        ["listener update"] = (s, w) => s.GetRequiredService<ListenerService>().UpdateAsync(w.Listener.Id, new ListenerInput("renamed", true, new ListenerAuthInput(ListenerAuthMethod.None, null, null, null), null)),
-        ["listener enable"] = (s, w) => s.GetRequiredService<ListenerService>().SetEnabledAsync(w.Listener.Id, false),
-        ["listener delete"] = (s, w) => s.GetRequiredService<ListenerService>().DeleteAsync(w.Listener.Id),
-        ["listener token"] = (s, w) => s.GetRequiredService<ListenerService>().RotateTokenAsync(w.Listener.Id),
-        ["listener tables preview"] = (s, w) => s.GetRequiredService<ListenerService>().PreviewTablesAsync(w.Listener.Id, new TablesRequest(Parse("""[{"id":1}]"""), "orders", null, ["id"])),
-        ["listener tables generate"] = (s, w) => s.GetRequiredService<ListenerService>().GenerateTablesAsync(w.Listener.Id, new TablesRequest(Parse("""[{"id":1,"extra":"x"}]"""), "orders", null, ["id"], ConfirmDestructive: true)),
-        ["listener script test"] = (s, w) => s.GetRequiredService<ListenerService>().TestScriptAsync(w.Listener.Id, new ScriptTestRequest(Parse("""{"id":1}"""), "POST", null, null, "(body) => body")),
+        ["listener create"] = (s, w) => s.GetRequiredService<ListenerCatalog>().CreateAsync(w.Listener.IntegrationId, new ListenerRequest("by-support", true, null, null)),
+        ["listener update"] = (s, w) => s.GetRequiredService<ListenerCatalog>().UpdateAsync(w.Listener.Id, new ListenerRequest("renamed", true, new ListenerAuthRequest(ListenerAuthMethod.None, null, null, null), null)),
+        ["listener enable"] = (s, w) => s.GetRequiredService<ListenerCatalog>().SetEnabledAsync(w.Listener.Id, false),
+        ["listener delete"] = (s, w) => s.GetRequiredService<ListenerCatalog>().DeleteAsync(w.Listener.Id),
+        ["listener token"] = (s, w) => s.GetRequiredService<ListenerTokens>().RotateTokenAsync(w.Listener.Id),
+        ["listener tables preview"] = (s, w) => s.GetRequiredService<TableDesigner>().PreviewTablesAsync(w.Listener.Id, new TablesRequest(Parse("""[{"id":1}]"""), "orders", null, ["id"])),
+        ["listener tables generate"] = (s, w) => s.GetRequiredService<TableDesigner>().GenerateTablesAsync(w.Listener.Id, new TablesRequest(Parse("""[{"id":1,"extra":"x"}]"""), "orders", null, ["id"], ConfirmDestructive: true)),
+        ["listener script test"] = (s, w) => s.GetRequiredService<ListenerScriptTester>().TestScriptAsync(w.Listener.Id, new ScriptTestRequest(Parse("""{"id":1}"""), "POST", null, null, "(body) => body")),
         ["retention run"] = (s, w) => s.GetRequiredService<RetentionService>().RunNowAsync(),
         ["webhook create"] = (s, w) => s.GetRequiredService<WebhookCatalog>().CreateAsync(w.Listener.IntegrationId, new WebhookRequest("by-support", "https://x.example.invalid/h", true, null, null), PortalFactory.SupportEmail),
         ["webhook update"] = (s, w) => s.GetRequiredService<WebhookCatalog>().UpdateAsync(w.Listener.IntegrationId, w.WebhookId, new WebhookRequest("renamed", null, null, null, null), PortalFactory.SupportEmail),
@@ -206,7 +207,7 @@ public sealed class SupportBoundaryTests(PortalFactory portal) : IClassFixture<P
         await (await support.PostAsync($"/api/listeners/{world.Listener.Id}/token", null)).AssertProblemAsync(HttpStatusCode.Forbidden);
         Assert.Equal(before, await FingerprintAsync(world));
 
-        var hash = ListenerService.HashToken(world.Listener.Token!);
+        var hash = ListenerTokens.HashToken(world.Listener.Token!);
         foreach (var url in new[] { $"/api/listeners/{world.Listener.Id}", "/api/listeners", $"/api/integrations/{world.Listener.IntegrationId}/listeners" })
         {
             var body = await (await support.GetAsync(url)).Content.ReadAsStringAsync();

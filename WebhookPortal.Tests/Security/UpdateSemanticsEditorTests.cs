@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using WebhookPortal.Features.Integrations;
 using WebhookPortal.Features.Listeners;
+using WebhookPortal.Features.Listeners.Contracts;
 using WebhookPortal.Features.Listeners.Pages;
 using WebhookPortal.Infrastructure.Errors;
 using WebhookPortal.Tests.Support;
@@ -25,8 +26,8 @@ public sealed class UpdateSemanticsEditorTests : PortalComponentTest
         }
 
         using var scope = AdminScope();
-        return await scope.ServiceProvider.GetRequiredService<ListenerService>()
-            .CreateAsync(IntegrationId, new ListenerInput("Orders", true, new ListenerAuthInput(method, TokenLocation.Header, "X-Token", null), null));
+        return await scope.ServiceProvider.GetRequiredService<ListenerCatalog>()
+            .CreateAsync(IntegrationId, new ListenerRequest("Orders", true, new ListenerAuthRequest(method, TokenLocation.Header, "X-Token", null), null));
     }
 
     private static readonly Guid IntegrationId = Guid.NewGuid();
@@ -56,9 +57,8 @@ public sealed class UpdateSemanticsEditorTests : PortalComponentTest
         // Meanwhile another admin turns token auth on and generates a token (same clock tick: the version still moves).
         using (var other = AdminScope())
         {
-            var service = other.ServiceProvider.GetRequiredService<ListenerService>();
-            await service.UpdateAsync(listener.Id, new ListenerInput(null, null, new ListenerAuthInput(ListenerAuthMethod.Token, null, null, null), null) { Sent = new HashSet<string> { "auth" } });
-            await service.RotateTokenAsync(listener.Id);
+            await other.ServiceProvider.GetRequiredService<ListenerCatalog>().UpdateAsync(listener.Id, new ListenerRequest(null, null, new ListenerAuthRequest(ListenerAuthMethod.Token, null, null, null), null) { Sent = new HashSet<string> { "auth" } });
+            await other.ServiceProvider.GetRequiredService<ListenerTokens>().RotateTokenAsync(listener.Id);
         }
 
         cut.Find("input[data-testid=listener-name]").Input("Orders renamed");
@@ -98,7 +98,7 @@ public sealed class UpdateSemanticsEditorTests : PortalComponentTest
     {
         var listener = await SeedListenerAsync(ListenerAuthMethod.Token);
         using var scope = AdminScope();
-        var service = scope.ServiceProvider.GetRequiredService<ListenerService>();
+        var service = scope.ServiceProvider.GetRequiredService<ListenerCatalog>();
         var changed = await service.UpdateAsync(listener.Id, Input("Second", listener.Updated));
         Assert.True(changed.Updated > listener.Updated);
 
@@ -110,6 +110,6 @@ public sealed class UpdateSemanticsEditorTests : PortalComponentTest
         Assert.Equal("Fourth", (await service.UpdateAsync(listener.Id, Input("Fourth", null))).Name);
     }
 
-    private static ListenerInput Input(string name, DateTime? expected) =>
+    private static ListenerRequest Input(string name, DateTime? expected) =>
         new(name, null, null, null, ExpectedUpdated: expected) { Sent = new HashSet<string> { "name", "expectedUpdated" } };
 }

@@ -123,7 +123,7 @@ public sealed class UpdateSemanticsTests(LoggingPortalFactory portal) : IClassFi
 
         Assert.Equal(ListenerAuthMethod.None, (await StoredListenerAsync(listener.Id)).AuthMethod);
         var warning = Assert.Single(portal.Log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains(listener.Id.ToString()));
-        Assert.Equal(typeof(ListenerService).FullName, warning.Category);
+        Assert.Equal(typeof(ListenerCatalog).FullName, warning.Category);
         Assert.Contains(PortalFactory.AdminEmail, warning.Message);
         Assert.Contains("turned off", warning.Message);
         Assert.DoesNotContain(listener.Token!, warning.Message);

@@ -37,7 +37,11 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton<ListenerDirectory>();
         Services.AddOptions<WebhookPortal.Infrastructure.Scripting.ScriptOptions>();
         Services.AddSingleton<WebhookPortal.Infrastructure.Scripting.ScriptSandbox>();
-        Services.AddScoped<ListenerService>();
+        Services.AddScoped<ListenerCatalog>();
+        Services.AddScoped<ListenerTokens>();
+        Services.AddScoped<TableDesigner>();
+        Services.AddScoped<ListenerRecords>();
+        Services.AddScoped<ListenerScriptTester>();
         Services.AddScoped<LogService>();
         Services.AddSingleton<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider());
         Services.AddOptions<WebhookPortal.Features.Deliveries.OutboundOptions>();

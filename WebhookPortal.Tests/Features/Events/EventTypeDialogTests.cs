@@ -5,6 +5,7 @@ using WebhookPortal.Features.Events;
 using WebhookPortal.Features.Events.Pages;
 using WebhookPortal.Features.Integrations;
 using WebhookPortal.Features.Listeners;
+using WebhookPortal.Features.Listeners.Contracts;
 using WebhookPortal.Tests.Support;
 
 namespace WebhookPortal.Tests.Features.Events;
@@ -23,10 +24,10 @@ public sealed class EventTypeDialogTests : PortalComponentTest
         }
 
         using var scope = AdminScope();
-        var listeners = scope.ServiceProvider.GetRequiredService<ListenerService>();
-        var listener = await listeners.CreateAsync(integrationId, new ListenerInput("Opportunities", true, null, null));
+        var listeners = scope.ServiceProvider.GetRequiredService<ListenerCatalog>();
+        var listener = await listeners.CreateAsync(integrationId, new ListenerRequest("Opportunities", true, null, null));
         using var sample = System.Text.Json.JsonDocument.Parse("""{"sample":[{"id":1,"name":"Sample deal","isProject":true}],"baseName":"opps","primaryKey":["id"]}""");
-        await listeners.GenerateTablesAsync(listener.Id, new TablesRequest(sample.RootElement.GetProperty("sample").Clone(), "opps", null, ["id"]));
+        await scope.ServiceProvider.GetRequiredService<TableDesigner>().GenerateTablesAsync(listener.Id, new TablesRequest(sample.RootElement.GetProperty("sample").Clone(), "opps", null, ["id"]));
         return listener;
     }
 

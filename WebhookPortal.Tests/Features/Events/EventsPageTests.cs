@@ -5,6 +5,7 @@ using WebhookPortal.Features.Events;
 using WebhookPortal.Features.Events.Pages;
 using WebhookPortal.Features.Integrations;
 using WebhookPortal.Features.Listeners;
+using WebhookPortal.Features.Listeners.Contracts;
 using WebhookPortal.Tests.Support;
 
 namespace WebhookPortal.Tests.Features.Events;
@@ -23,9 +24,9 @@ public sealed class EventsPageTests : PortalComponentTest
 
         using (var scope = AdminScope())
         {
-            var listener = await scope.ServiceProvider.GetRequiredService<ListenerService>().CreateAsync(integrationId, new ListenerInput("Opportunities", true, null, null));
+            var listener = await scope.ServiceProvider.GetRequiredService<ListenerCatalog>().CreateAsync(integrationId, new ListenerRequest("Opportunities", true, null, null));
             using var sample = JsonDocument.Parse("""[{"id":1,"name":"Deal"}]""");
-            await scope.ServiceProvider.GetRequiredService<ListenerService>().GenerateTablesAsync(listener.Id, new TablesRequest(sample.RootElement.Clone(), "opps", null, ["id"]));
+            await scope.ServiceProvider.GetRequiredService<TableDesigner>().GenerateTablesAsync(listener.Id, new TablesRequest(sample.RootElement.Clone(), "opps", null, ["id"]));
             await scope.ServiceProvider.GetRequiredService<EventTypeCatalog>().CreateAsync(integrationId, new EventTypeRequest("NewOpportunity", null, listener.Id, ["insert"], "(r) => r", true));
         }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using WebhookPortal.Features.Integrations;
 using WebhookPortal.Features.Listeners;
+using WebhookPortal.Features.Listeners.Contracts;
 using WebhookPortal.Features.Listeners.Pages;
 using WebhookPortal.Tests.Support;
 
@@ -22,8 +23,8 @@ public sealed class GenerateTablesDialogTests : PortalComponentTest
         }
 
         using var scope = AdminScope();
-        return await scope.ServiceProvider.GetRequiredService<ListenerService>()
-            .CreateAsync(Guid.Parse("11111111-1111-1111-1111-111111111111"), new ListenerInput("Orders", true, null, null));
+        return await scope.ServiceProvider.GetRequiredService<ListenerCatalog>()
+            .CreateAsync(Guid.Parse("11111111-1111-1111-1111-111111111111"), new ListenerRequest("Orders", true, null, null));
     }
 
     private async Task<(IRenderedComponent<ContainerFragment> Cut, Task<DialogResult?> Result, ListenerView Listener)> OpenAsync()

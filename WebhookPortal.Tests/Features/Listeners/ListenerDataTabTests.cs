@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using WebhookPortal.Features.Integrations;
 using WebhookPortal.Features.Listeners;
+using WebhookPortal.Features.Listeners.Contracts;
 using WebhookPortal.Features.Listeners.Pages;
 using WebhookPortal.Features.Listeners.Tables;
 using WebhookPortal.Tests.Support;
@@ -24,16 +25,16 @@ public sealed class ListenerDataTabTests : PortalComponentTest
         }
 
         using var scope = AdminScope();
-        var listeners = scope.ServiceProvider.GetRequiredService<ListenerService>();
-        var listener = await listeners.CreateAsync(integrationId, new ListenerInput("Orders", true, null, null));
+        var listeners = scope.ServiceProvider.GetRequiredService<ListenerCatalog>();
+        var listener = await listeners.CreateAsync(integrationId, new ListenerRequest("Orders", true, null, null));
         using var sample = JsonDocument.Parse("""{"id":1,"name":"x","items":[{"sku":"s","options":[{"code":"c"}]}]}""");
-        await listeners.GenerateTablesAsync(listener.Id, new TablesRequest(sample.RootElement.Clone(), "orders", null, ["id"]));
+        await scope.ServiceProvider.GetRequiredService<TableDesigner>().GenerateTablesAsync(listener.Id, new TablesRequest(sample.RootElement.Clone(), "orders", null, ["id"]));
         listener = await listeners.GetAsync(listener.Id);
 
         // Stored the way the receiver stores them.
         await using var db2 = Database.CreateContext();
         await db2.Database.OpenConnectionAsync();
-        var store = new RecordStore(db2.Database.GetDbConnection(), null, SqlDialect.For(isSqlite: true), listener.Id, listener.Tables!);
+        var store = new RecordWriter(db2.Database.GetDbConnection(), null, SqlDialect.For(isSqlite: true), listener.Id, listener.Tables!);
         foreach (var record in records)
         {
             using var doc = JsonDocument.Parse(record);

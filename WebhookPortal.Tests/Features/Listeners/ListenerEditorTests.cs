@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using WebhookPortal.Features.Integrations;
 using WebhookPortal.Features.Listeners;
+using WebhookPortal.Features.Listeners.Contracts;
 using WebhookPortal.Features.Listeners.Pages;
 using WebhookPortal.Tests.Support;
 
@@ -25,8 +26,8 @@ public sealed class ListenerEditorTests : PortalComponentTest
     {
         var integrationId = await SeedIntegrationAsync();
         using var scope = AdminScope();
-        var service = scope.ServiceProvider.GetRequiredService<ListenerService>();
-        return await service.CreateAsync(integrationId, new ListenerInput("Orders", true, new ListenerAuthInput(method, TokenLocation.Header, "X-Token", null), null));
+        var service = scope.ServiceProvider.GetRequiredService<ListenerCatalog>();
+        return await service.CreateAsync(integrationId, new ListenerRequest("Orders", true, new ListenerAuthRequest(method, TokenLocation.Header, "X-Token", null), null));
     }
 
     private IRenderedComponent<ContainerFragment> RenderEditor(Guid? id) =>
@@ -81,7 +82,7 @@ public sealed class ListenerEditorTests : PortalComponentTest
         await using (var db = Database.CreateContext())
         {
             var stored = await db.Listeners.SingleAsync(l => l.Id == listener.Id);
-            Assert.Equal(ListenerService.HashToken(token), stored.TokenHash);
+            Assert.Equal(ListenerTokens.HashToken(token), stored.TokenHash);
         }
 
         // A reload renders the page afresh: the token is gone for good.
@@ -192,7 +193,7 @@ public sealed class ListenerEditorTests : PortalComponentTest
         var listener = await SeedListenerAsync();
         using (var scope = AdminScope())
         {
-            await scope.ServiceProvider.GetRequiredService<ListenerService>().UpdateAsync(listener.Id, new ListenerInput(null, null, null, null, "(body) => body") { Sent = new HashSet<string> { "script" } });
+            await scope.ServiceProvider.GetRequiredService<ListenerCatalog>().UpdateAsync(listener.Id, new ListenerRequest(null, null, null, null, "(body) => body") { Sent = new HashSet<string> { "script" } });
         }
 
         SignInAsSupport();
@@ -203,13 +204,12 @@ public sealed class ListenerEditorTests : PortalComponentTest
         Assert.Empty(cut.FindAll("[data-testid=test-script]"));
 
         // A hidden button is not a check: the page's own service, with the circuit's (Support) user, refuses.
-        var service = Services.GetRequiredService<ListenerService>();
         using var sample = System.Text.Json.JsonDocument.Parse("""{"id":1}""");
         var refused = await Assert.ThrowsAsync<WebhookPortal.Infrastructure.Errors.ForbiddenException>(() =>
-            service.TestScriptAsync(listener.Id, new ScriptTestRequest(sample.RootElement.Clone(), "POST", [], [], "(body) => { throw new Error('ran'); }")));
+            Services.GetRequiredService<ListenerScriptTester>().TestScriptAsync(listener.Id, new ScriptTestRequest(sample.RootElement.Clone(), "POST", [], [], "(body) => { throw new Error('ran'); }")));
         Assert.Contains("administrators", refused.Message);
-        await Assert.ThrowsAsync<WebhookPortal.Infrastructure.Errors.ForbiddenException>(() => service.UpdateAsync(listener.Id, new ListenerInput("Renamed", false, new ListenerAuthInput(ListenerAuthMethod.None, null, null, null), null)));
-        await Assert.ThrowsAsync<WebhookPortal.Infrastructure.Errors.ForbiddenException>(() => service.RotateTokenAsync(listener.Id));
+        await Assert.ThrowsAsync<WebhookPortal.Infrastructure.Errors.ForbiddenException>(() => Services.GetRequiredService<ListenerCatalog>().UpdateAsync(listener.Id, new ListenerRequest("Renamed", false, new ListenerAuthRequest(ListenerAuthMethod.None, null, null, null), null)));
+        await Assert.ThrowsAsync<WebhookPortal.Infrastructure.Errors.ForbiddenException>(() => Services.GetRequiredService<ListenerTokens>().RotateTokenAsync(listener.Id));
 
         await using var db = Database.CreateContext();
         var stored = await db.Listeners.SingleAsync(l => l.Id == listener.Id);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using WebhookPortal.Features.Integrations;
 using WebhookPortal.Features.Listeners;
+using WebhookPortal.Features.Listeners.Contracts;
 using WebhookPortal.Features.Listeners.Pages;
 using WebhookPortal.Tests.Support;
 
@@ -21,7 +22,7 @@ public sealed class ListenersPageTests : PortalComponentTest
         }
 
         using var scope = AdminScope();
-        return await scope.ServiceProvider.GetRequiredService<ListenerService>().CreateAsync(integrationId, new ListenerInput(name, true, null, null));
+        return await scope.ServiceProvider.GetRequiredService<ListenerCatalog>().CreateAsync(integrationId, new ListenerRequest(name, true, null, null));
     }
 
     [Fact]
@@ -88,8 +89,8 @@ public sealed class ListenersPageTests : PortalComponentTest
 
         using (var scope = AdminScope())
         {
-            await scope.ServiceProvider.GetRequiredService<ListenerService>().CreateAsync(integrationId,
-                new ListenerInput("Locked", true, new ListenerAuthInput(ListenerAuthMethod.Token, TokenLocation.Header, "X-Token", null), null));
+            await scope.ServiceProvider.GetRequiredService<ListenerCatalog>().CreateAsync(integrationId,
+                new ListenerRequest("Locked", true, new ListenerAuthRequest(ListenerAuthMethod.Token, TokenLocation.Header, "X-Token", null), null));
         }
 
         SignInAsSupport();

@@ -43,7 +43,7 @@ public sealed class EventPayloads(ScriptSandbox scripts)
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            var store = new RecordStore(db.Database.GetDbConnection(), null, SqlDialect.For(db.Database.IsSqlite()), listener.Id, schema);
+            var store = new RecordReader(db.Database.GetDbConnection(), null, SqlDialect.For(db.Database.IsSqlite()), listener.Id, schema);
             var latest = await store.LatestAsync(count, ct);
             if (latest.Count > 0)
             {

@@ -200,7 +200,7 @@ public sealed class DeletionService(IDbContextFactory<PortalDbContext> dbFactory
             var dialect = SqlDialect.For(db.Database.IsSqlite());
             foreach (var listener in withTables)
             {
-                total += await new RecordStore(db.Database.GetDbConnection(), null, dialect, listener.Id, listener.GetSchema()!).CountAsync(ct);
+                total += await new RecordReader(db.Database.GetDbConnection(), null, dialect, listener.Id, listener.GetSchema()!).CountAsync(ct);
             }
         }
         finally

@@ -23,7 +23,8 @@ namespace WebhookPortal.Features.Jobs;
 /// </summary>
 public sealed class BackupJob(
     PortalDbContext db,
-    ListenerService listeners,
+    ListenerCatalog listeners,
+    ListenerRecords records,
     DeliveryOutbox outbox,
     IDataProtectionProvider protection,
     IOptions<JobOptions> options,
@@ -131,7 +132,7 @@ public sealed class BackupJob(
                 writer.WriteStartArray("records");
                 for (var page = 1; ; page++)
                 {
-                    var chunk = await listeners.GetRecordsAsync(listener.Id, page, PageSize, ct);
+                    var chunk = await records.GetRecordsAsync(listener.Id, page, PageSize, ct);
                     foreach (var record in chunk.Items)
                     {
                         record.WriteTo(writer, Json);

@@ -1,11 +1,10 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using WebhookPortal.Features.Listeners.Contracts;
 using WebhookPortal.Infrastructure.Auth;
 using WebhookPortal.Infrastructure.Http;
 
 namespace WebhookPortal.Features.Listeners;
-
-public sealed record TokenAnswer(string Token);
 
 public static class ListenersEndpoints
 {
@@ -18,7 +17,7 @@ public static class ListenersEndpoints
         var listeners = app.MapGroup("/api/listeners").WithTags("Listeners").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
         listeners.MapGet("/", ListAll).WithName("ListAllListeners").WithSummary("List every listener");
         listeners.MapGet("/{id:guid}", Get).WithName("GetListener").WithSummary("Get a listener");
-        listeners.MapPut("/{id:guid}", Update).WithName("UpdateListener").WithSummary("Change a listener").WithDescription("A field left out keeps its value; expectedUpdated refuses (409) a change to a listener someone else changed since it was read.").Accepts<ListenerInput>("application/json").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
+        listeners.MapPut("/{id:guid}", Update).WithName("UpdateListener").WithSummary("Change a listener").WithDescription("A field left out keeps its value; expectedUpdated refuses (409) a change to a listener someone else changed since it was read.").Accepts<ListenerRequest>("application/json").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
         listeners.MapDelete("/{id:guid}", Delete).WithName("DeleteListener").WithSummary("Delete a listener with its tables, event types and rules").RequireAuthorization(PortalPolicies.Admin);
         listeners.MapGet("/{id:guid}/deletion-impact", DeletionImpact).WithName("ListenerDeletionImpact").WithSummary("What deleting the listener would remove").RequireAuthorization(PortalPolicies.Admin);
         listeners.MapPost("/{id:guid}/token", RotateToken).WithName("RotateListenerToken").WithSummary("Generate or rotate the listener's token").WithDescription("The token is shown once in the answer and stored as a hash.").RequireAuthorization(PortalPolicies.Admin);
@@ -31,37 +30,37 @@ public static class ListenersEndpoints
         return app;
     }
 
-    private static async Task<Ok<IReadOnlyList<ListenerView>>> List(Guid integrationId, ListenerService service, CancellationToken ct) =>
+    private static async Task<Ok<IReadOnlyList<ListenerView>>> List(Guid integrationId, ListenerCatalog service, CancellationToken ct) =>
         TypedResults.Ok(await service.ListAsync(integrationId, ct));
 
-    private static async Task<Ok<IReadOnlyList<ListenerView>>> ListAll(ListenerService service, CancellationToken ct) =>
+    private static async Task<Ok<IReadOnlyList<ListenerView>>> ListAll(ListenerCatalog service, CancellationToken ct) =>
         TypedResults.Ok(await service.ListAsync(null, ct));
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
-    private static async Task<Created<ListenerView>> Create(Guid integrationId, ListenerInput input, ListenerService service, CancellationToken ct)
+    private static async Task<Created<ListenerView>> Create(Guid integrationId, ListenerRequest input, ListenerCatalog service, CancellationToken ct)
     {
         var created = await service.CreateAsync(integrationId, input, ct);
         return TypedResults.Created($"/api/listeners/{created.Id}", created);
     }
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Ok<ListenerView>> Get(Guid id, ListenerService service, CancellationToken ct) =>
+    private static async Task<Ok<ListenerView>> Get(Guid id, ListenerCatalog service, CancellationToken ct) =>
         TypedResults.Ok(await service.GetAsync(id, ct));
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
-    private static async Task<Ok<ListenerView>> Update(Guid id, System.Text.Json.JsonElement body, ListenerService service, CancellationToken ct) =>
-        TypedResults.Ok(await service.UpdateAsync(id, Infrastructure.Http.UpdateBody.Read<ListenerInput>(body), ct));
+    private static async Task<Ok<ListenerView>> Update(Guid id, System.Text.Json.JsonElement body, ListenerCatalog service, CancellationToken ct) =>
+        TypedResults.Ok(await service.UpdateAsync(id, Infrastructure.Http.UpdateBody.Read<ListenerRequest>(body), ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Ok<Integrations.DeletionImpact>> DeletionImpact(Guid id, ListenerService service, CancellationToken ct) =>
+    private static async Task<Ok<Integrations.DeletionImpact>> DeletionImpact(Guid id, ListenerCatalog service, CancellationToken ct) =>
         TypedResults.Ok(await service.DeletionImpactAsync(id, ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<NoContent> Delete(Guid id, ListenerService service, CancellationToken ct)
+    private static async Task<NoContent> Delete(Guid id, ListenerCatalog service, CancellationToken ct)
     {
         await service.DeleteAsync(id, ct);
         return TypedResults.NoContent();
@@ -69,27 +68,27 @@ public static class ListenersEndpoints
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
-    private static async Task<Ok<TokenAnswer>> RotateToken(Guid id, ListenerService service, CancellationToken ct) =>
-        TypedResults.Ok(new TokenAnswer(await service.RotateTokenAsync(id, ct)));
+    private static async Task<Ok<TokenResponse>> RotateToken(Guid id, ListenerTokens service, CancellationToken ct) =>
+        TypedResults.Ok(new TokenResponse(await service.RotateTokenAsync(id, ct)));
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]
-    private static async Task<Ok<TablesPreview>> Preview(Guid id, TablesRequest request, ListenerService service, CancellationToken ct) =>
+    private static async Task<Ok<TablesPreviewResponse>> Preview(Guid id, TablesRequest request, TableDesigner service, CancellationToken ct) =>
         TypedResults.Ok(await service.PreviewTablesAsync(id, request, ct));
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]
-    private static async Task<Ok<TablesResult>> Generate(Guid id, TablesRequest request, ListenerService service, CancellationToken ct) =>
+    private static async Task<Ok<TablesResponse>> Generate(Guid id, TablesRequest request, TableDesigner service, CancellationToken ct) =>
         TypedResults.Ok(await service.GenerateTablesAsync(id, request, ct));
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Ok<RecordsPage>> Records(Guid id, ListenerService service, CancellationToken ct, int page = 1, int pageSize = 50) =>
+    private static async Task<Ok<RecordsPageResponse>> Records(Guid id, ListenerRecords service, CancellationToken ct, int page = 1, int pageSize = 50) =>
         TypedResults.Ok(await service.GetRecordsAsync(id, page, pageSize, ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]
-    private static async Task<Ok<ScriptTestResult>> TestScript(Guid id, ScriptTestRequest request, ListenerService service, CancellationToken ct) =>
+    private static async Task<Ok<ScriptTestResponse>> TestScript(Guid id, ScriptTestRequest request, ListenerScriptTester service, CancellationToken ct) =>
         TypedResults.Ok(await service.TestScriptAsync(id, request, ct));
 
     private static async Task<Ok<RetentionReport>> RunRetention(RetentionService retention, CancellationToken ct) =>

@@ -17,7 +17,12 @@ public static class ListenersSetup
         services.AddSingleton<IListenerAuthenticator, OpenListenerAuthenticator>();
         services.AddSingleton<IListenerAuthenticator, TokenListenerAuthenticator>();
         services.AddHostedService(sp => sp.GetRequiredService<ReceiverWriter>());
-        services.AddScoped<ListenerService>();
+        // Listener services by role; each opens a context per operation from the factory.
+        services.AddScoped<ListenerCatalog>();
+        services.AddScoped<ListenerTokens>();
+        services.AddScoped<TableDesigner>();
+        services.AddScoped<ListenerRecords>();
+        services.AddScoped<ListenerScriptTester>();
         services.AddScoped<RetentionService>();
         return services;
     }

@@ -40,7 +40,7 @@ public sealed class RetentionService(PortalDbContext db, TimeProvider time, IOpt
             while (true)
             {
                 await using var transaction = await db.Database.BeginTransactionAsync(ct);
-                var store = new RecordStore(db.Database.GetDbConnection(), transaction.GetDbTransaction(), dialect, listener.Id, schema);
+                var store = new RecordWriter(db.Database.GetDbConnection(), transaction.GetDbTransaction(), dialect, listener.Id, schema);
                 var deleted = await store.DeleteOlderThanAsync(cutoff, options.Value.BatchSize, ct);
                 await transaction.CommitAsync(ct);
                 total += deleted;

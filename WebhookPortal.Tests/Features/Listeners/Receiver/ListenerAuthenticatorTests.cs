@@ -12,7 +12,7 @@ public sealed class ListenerAuthenticatorTests
 
     private static ListenerSnapshot Listener(TokenLocation location, string? name = null, string? prefix = null, string? token = Token) =>
         new(Guid.NewGuid(), Guid.NewGuid(), "orders", true, ListenerAuthMethod.Token, location, name, prefix,
-            token is null ? null : ListenerService.HashToken(token), Schema: null);
+            token is null ? null : ListenerTokens.HashToken(token), Schema: null);
 
     private static InboundRequest Request(ListenerSnapshot listener, Action<HeaderDictionary>? headers = null, string query = "")
     {
@@ -38,7 +38,7 @@ public sealed class ListenerAuthenticatorTests
         Assert.Equal(TokenListenerAuthenticator.Failure, authenticator.Authenticate(Request(listener, h => h["X-Sor-Token"] = Token + "x")));
         Assert.Equal(TokenListenerAuthenticator.Failure, authenticator.Authenticate(Request(listener)));
         // The right token in another header is not the configured place.
-        Assert.Equal(TokenListenerAuthenticator.Failure, authenticator.Authenticate(Request(listener, h => h[ListenerService.DefaultTokenHeader] = Token)));
+        Assert.Equal(TokenListenerAuthenticator.Failure, authenticator.Authenticate(Request(listener, h => h[ListenerTokens.DefaultTokenHeader] = Token)));
     }
 
     [Fact]

@@ -186,7 +186,7 @@ public sealed class InboundPipeline(
         var lastModified = time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
         return CommitAsync(request, async (context, token) =>
         {
-            var store = new RecordStore(context.Connection, context.Transaction, context.Dialect, listener.Id, schema) { Changes = listener.HasEvents ? context.Changes : null, Commands = context.Commands };
+            var store = new RecordWriter(context.Connection, context.Transaction, context.Dialect, listener.Id, schema) { Changes = listener.HasEvents ? context.Changes : null, Commands = context.Commands };
             var summary = WriteSummary.None;
             foreach (var record in records)
             {
@@ -225,7 +225,7 @@ public sealed class InboundPipeline(
         var listener = request.Listener;
         return await CommitAsync(request, async (context, token) =>
         {
-            var store = new RecordStore(context.Connection, context.Transaction, context.Dialect, listener.Id, schema) { Changes = listener.HasEvents ? context.Changes : null, Commands = context.Commands };
+            var store = new RecordWriter(context.Connection, context.Transaction, context.Dialect, listener.Id, schema) { Changes = listener.HasEvents ? context.Changes : null, Commands = context.Commands };
             var deleted = await store.DeleteAsync(keys, token);
             return deleted == 0
                 ? ReceiverErrors.Problem(StatusCodes.Status404NotFound, "Not found.", "No record has this key.")

@@ -23,12 +23,12 @@ public sealed class TokenListenerAuthenticator : IListenerAuthenticator
 
         string? presented = listener.TokenLocation switch
         {
-            TokenLocation.Header => request.Headers[listener.TokenName ?? ListenerService.DefaultTokenHeader].ToString(),
+            TokenLocation.Header => request.Headers[listener.TokenName ?? ListenerTokens.DefaultTokenHeader].ToString(),
             TokenLocation.Query => request.Query[listener.TokenName ?? "token"].ToString(),
             _ => FromAuthorization(request.Headers.Authorization.ToString(), listener.TokenPrefix),
         };
 
-        return !string.IsNullOrEmpty(presented) && CryptographicOperations.FixedTimeEquals(ListenerService.HashToken(presented), listener.TokenHash)
+        return !string.IsNullOrEmpty(presented) && CryptographicOperations.FixedTimeEquals(ListenerTokens.HashToken(presented), listener.TokenHash)
             ? null
             : Failure;
     }

@@ -20,33 +20,3 @@ public abstract class SqlDialect
     /// <summary>Physical table name, namespaced per listener (≤ 63 characters, PostgreSQL's limit).</summary>
     public static string PhysicalName(Guid listenerId, string table) => $"l{listenerId:N}"[..13] + "_" + table;
 }
-
-public sealed class SqliteDialect : SqlDialect
-{
-    public override string TypeName(ColumnType type) => type switch
-    {
-        ColumnType.Integer => "INTEGER",
-        ColumnType.Real => "REAL",
-        ColumnType.Boolean => "INTEGER",
-        _ => "TEXT",
-    };
-
-    public override string PositionType => "INTEGER";
-
-    public override StringComparer IdentifierComparer => StringComparer.OrdinalIgnoreCase;
-}
-
-public sealed class PostgresDialect : SqlDialect
-{
-    public override string TypeName(ColumnType type) => type switch
-    {
-        ColumnType.Integer => "bigint",
-        ColumnType.Real => "double precision",
-        ColumnType.Boolean => "boolean",
-        _ => "text",
-    };
-
-    public override string PositionType => "bigint";
-
-    public override StringComparer IdentifierComparer => StringComparer.Ordinal;
-}

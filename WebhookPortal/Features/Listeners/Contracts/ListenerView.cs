@@ -1,0 +1,8 @@
+using WebhookPortal.Features.Listeners.Tables;
+
+namespace WebhookPortal.Features.Listeners.Contracts;
+
+/// <summary>A listener as the API and the pages show it, with its receiving URL.</summary>
+public sealed record ListenerView(
+    Guid Id, Guid IntegrationId, string Name, bool Enabled, string Url, ListenerAuthView Auth, int? RetentionDays,
+    TableSchema? Tables, DateTime Created, DateTime Updated, string? Script = null);

@@ -1,0 +1,17 @@
+namespace WebhookPortal.Features.Listeners.Tables;
+
+/// <summary>PostgreSQL: native types, and quoted identifiers compared exactly.</summary>
+public sealed class PostgresDialect : SqlDialect
+{
+    public override string TypeName(ColumnType type) => type switch
+    {
+        ColumnType.Integer => "bigint",
+        ColumnType.Real => "double precision",
+        ColumnType.Boolean => "boolean",
+        _ => "text",
+    };
+
+    public override string PositionType => "bigint";
+
+    public override StringComparer IdentifierComparer => StringComparer.Ordinal;
+}

@@ -1,0 +1,174 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using static WebhookPortal.Features.Listeners.Tables.RecordSql;
+using static WebhookPortal.Features.Listeners.Tables.RecordValues;
+
+namespace WebhookPortal.Features.Listeners.Tables;
+
+/// <summary>
+/// Reads one listener's generated tables on a caller's connection (and transaction, if any) in the records
+/// API's shape: root columns, child sets as arrays. Kept apart from <see cref="RecordWriter"/> so pages,
+/// counts and samples need no write path.
+/// </summary>
+public sealed class RecordReader(DbConnection connection, DbTransaction? transaction, SqlDialect dialect, Guid listenerId, TableSchema schema)
+{
+    /// <summary>The batch's commands when the writer reads a changed record back for data tracking; null otherwise.</summary>
+    public CommandCache? Commands { get; init; }
+
+    private string Table(TableDef table) => RecordSql.Table(dialect, listenerId, table);
+
+    private CommandLease Command(string sql) => RecordSql.Command(connection, transaction, Commands, sql);
+
+    /// <summary>A page of records in the records API's shape: root columns, child sets as arrays, newest first.</summary>
+    public async Task<(long Total, List<JsonObject> Items)> ReadPageAsync(int page, int pageSize, CancellationToken ct)
+    {
+        long total;
+        await using (var countLease = Command($"SELECT COUNT(*) FROM {Table(schema.Root)}"))
+        {
+            var count = countLease.Command;
+            total = Convert.ToInt64(await count.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+        }
+
+        var root = schema.Root;
+        var keys = schema.KeyColumns;
+        var items = new List<(string RootKey, JsonObject Item)>();
+        var order = string.Join(", ", keys.Select(k => dialect.Quote(k.Name)));
+        await using (var selectLease = Command($"SELECT {string.Join(", ", root.Columns.Select(c => dialect.Quote(c.Name)))}, {dialect.Quote(SystemColumns.LastModified)} FROM {Table(root)} " +
+                                          $"ORDER BY {dialect.Quote(SystemColumns.LastModified)} DESC, {order} LIMIT @take OFFSET @skip"))
+        {
+            var select = selectLease.Command;
+            AddParameter(select, "@take", (long)pageSize);
+            AddParameter(select, "@skip", (long)(page - 1) * pageSize);
+            await using var reader = await select.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var item = new JsonObject();
+                var key = new List<object?>();
+                for (var i = 0; i < root.Columns.Count; i++)
+                {
+                    var column = root.Columns[i];
+                    var value = reader.IsDBNull(i) ? null : reader.GetValue(i);
+                    item[column.Name] = ToNode(column, value);
+                    if (column.PrimaryKey)
+                    {
+                        key.Add(NormalizeKey(column, value));
+                    }
+                }
+
+                item[SystemColumns.LastModified] = reader.GetString(root.Columns.Count);
+                items.Add((RootKeyText(key), item));
+            }
+        }
+
+        await AttachChildrenAsync(root, items.Select(i => (i.RootKey, "", i.Item)).ToList(), ct);
+        return (total, items.Select(i => i.Item).ToList());
+    }
+
+    /// <summary>The record of one root key in the records API's shape, or null.</summary>
+    public async Task<JsonObject?> ReadOneAsync(IReadOnlyList<object?> key, CancellationToken ct)
+    {
+        var root = schema.Root;
+        JsonObject? item = null;
+        var normalized = new List<object?>();
+        await using (var selectLease = Command($"SELECT {string.Join(", ", root.Columns.Select(c => dialect.Quote(c.Name)))}, {dialect.Quote(SystemColumns.LastModified)} FROM {Table(root)} WHERE {KeyWhere(dialect, schema)}"))
+        {
+            var select = selectLease.Command;
+            for (var i = 0; i < key.Count; i++)
+            {
+                AddParameter(select, "@k" + i, key[i]);
+            }
+
+            await using var reader = await select.ExecuteReaderAsync(ct);
+            if (await reader.ReadAsync(ct))
+            {
+                item = new JsonObject();
+                for (var i = 0; i < root.Columns.Count; i++)
+                {
+                    var column = root.Columns[i];
+                    var value = reader.IsDBNull(i) ? null : reader.GetValue(i);
+                    item[column.Name] = ToNode(column, value);
+                    if (column.PrimaryKey)
+                    {
+                        normalized.Add(NormalizeKey(column, value));
+                    }
+                }
+
+                item[SystemColumns.LastModified] = reader.GetString(root.Columns.Count);
+            }
+        }
+
+        if (item is not null)
+        {
+            await AttachChildrenAsync(root, [(RootKeyText(normalized), "", item)], ct);
+        }
+
+        return item;
+    }
+
+    /// <summary>The latest records (newest first), for samples.</summary>
+    public async Task<List<JsonObject>> LatestAsync(int count, CancellationToken ct) => (await ReadPageAsync(1, count, ct)).Items;
+
+    public async Task<long> CountAsync(CancellationToken ct)
+    {
+        await using var countLease = Command($"SELECT COUNT(*) FROM {Table(schema.Root)}");
+        var count = countLease.Command;
+        return Convert.ToInt64(await count.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+    }
+
+    private async Task AttachChildrenAsync(TableDef parent, List<(string RootKey, string Position, JsonObject Item)> parents, CancellationToken ct)
+    {
+        if (parents.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var child in schema.ChildrenOf(parent.Name))
+        {
+            var field = string.Join("_", child.Source);
+            foreach (var p in parents)
+            {
+                p.Item[field] = new JsonArray();
+            }
+
+            var byParent = parents.ToDictionary(p => (p.RootKey, p.Position), p => (JsonArray)p.Item[field]!);
+            var rows = new List<(string RootKey, string Position, JsonObject Item)>();
+            var rootKeys = parents.Select(p => p.RootKey).Distinct().ToList();
+            var columns = child.Columns;
+            var inList = string.Join(", ", rootKeys.Select((_, i) => "@rk" + i));
+            await using var commandLease = Command($"SELECT {dialect.Quote(SystemColumns.RootKey)}, {dialect.Quote(SystemColumns.ParentPosition)}, {dialect.Quote(SystemColumns.Position)}" +
+                                              (columns.Count > 0 ? ", " + string.Join(", ", columns.Select(c => dialect.Quote(c.Name))) : "") +
+                                              $" FROM {Table(child)} WHERE {dialect.Quote(SystemColumns.RootKey)} IN ({inList}) ORDER BY {dialect.Quote(SystemColumns.RootKey)}, {dialect.Quote(SystemColumns.ParentPosition)}, {dialect.Quote(SystemColumns.Position)}");
+            var command = commandLease.Command;
+            for (var i = 0; i < rootKeys.Count; i++)
+            {
+                AddParameter(command, "@rk" + i, rootKeys[i]);
+            }
+
+            await using (var reader = await command.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    var rootKey = reader.GetString(0);
+                    var parentPosition = reader.GetString(1);
+                    var position = reader.GetInt64(2);
+                    var item = new JsonObject();
+                    for (var i = 0; i < columns.Count; i++)
+                    {
+                        item[columns[i].Name] = ToNode(columns[i], reader.IsDBNull(i + 3) ? null : reader.GetValue(i + 3));
+                    }
+
+                    if (byParent.TryGetValue((rootKey, parentPosition), out var list))
+                    {
+                        list.Add(item);
+                    }
+
+                    var own = parentPosition.Length == 0 ? position.ToString(CultureInfo.InvariantCulture) : $"{parentPosition}.{position}";
+                    rows.Add((rootKey, own, item));
+                }
+            }
+
+            await AttachChildrenAsync(child, rows, ct);
+        }
+    }
+}
