@@ -35,6 +35,9 @@ public sealed class EventsJourney(BrowserFixture fixture) : JourneyTest(fixture)
         await Page.Keyboard.PressAsync("Delete");
         // A blank start is kept: the dialog stores blank as "no script", and the editor must not push that back over the typing.
         await Page.Keyboard.InsertTextAsync("  ");
+        // A deliberate pause, not a wait for a state: the regression (the circuit pushing "no script" back into the
+        // editor) can only show after the blank made a round trip, and "nothing was pushed back" has no page signal.
+        // The assertion on the saved script below is what fails if it happens.
         await Page.WaitForTimeoutAsync(1000);
         await Page.Keyboard.InsertTextAsync("(record, action) => record.isProject ? ({ opportunity: record.name, action }) : null");
         // Saved straight after typing: the dialog waits for Monaco's last edit to reach the circuit.

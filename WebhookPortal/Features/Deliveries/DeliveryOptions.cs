@@ -22,11 +22,3 @@ public sealed class DeliveryOptions
 
     public string UserAgent { get; set; } = "WebhookPortal/1.0";
 }
-
-public sealed class OutboundOptions
-{
-    public const string Section = "Outbound";
-
-    /// <summary>Hosts (names or addresses) exempt from the URL guard: development and tests only.</summary>
-    public List<string> AllowedHosts { get; set; } = [];
-}

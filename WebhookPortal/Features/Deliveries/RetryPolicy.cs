@@ -1,18 +1,5 @@
 namespace WebhookPortal.Features.Deliveries;
 
-public enum AttemptVerdict
-{
-    Delivered,
-    Retry,
-    Failed,
-}
-
-/// <summary>What an attempt got back: an HTTP status, or no answer (timeout, connection error), or a refusal by the URL guard.</summary>
-public sealed record AttemptOutcome(int? Status, string? Error, bool Blocked = false)
-{
-    public bool IsSuccess => Status is >= 200 and < 300;
-}
-
 /// <summary>
 /// The mint webhooks API's policy (docs/compatibility.md#mint-webhooks-api): 2xx delivered; 5xx, timeout or connection error retried up to MaxRetries times,
 /// RetryInterval apart; anything else (and a guarded URL) failed at once. Pure.

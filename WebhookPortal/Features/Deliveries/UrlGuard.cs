@@ -4,16 +4,6 @@ using System.Net.Sockets;
 namespace WebhookPortal.Features.Deliveries;
 
 /// <summary>
-/// Raised when a destination resolves to an address the portal must not call. The message names the host and
-/// the kind of address, never the address itself (Support reads it in the log); <see cref="Address"/> is for
-/// the server's own log.
-/// </summary>
-public sealed class UrlGuardException(string message, IPAddress? address = null) : Exception(message)
-{
-    public IPAddress? Address { get; } = address;
-}
-
-/// <summary>
 /// Refuses every address that is not a public unicast one: loopback, private, link-local, CGNAT, multicast,
 /// reserved, benchmarking, cloud metadata, and the IPv6 forms that carry one of these inside (IPv4-mapped,
 /// IPv4-compatible, NAT64, 6to4, Teredo). Checked on the resolved address at connect time, so DNS rebinding

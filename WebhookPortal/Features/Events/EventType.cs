@@ -4,15 +4,6 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace WebhookPortal.Features.Events;
 
-public static class RecordActions
-{
-    public const string Insert = "insert";
-    public const string Update = "update";
-    public const string Delete = "delete";
-
-    public static readonly string[] All = [Insert, Update, Delete];
-}
-
 /// <summary>
 /// A trigger (docs/compatibility.md#rest-hooks): fired by data tracking when a listener's root rows change,
 /// with an optional payload script <c>(record, action) =&gt; payload | null</c>.
@@ -40,43 +31,6 @@ public sealed class EventType
     public DateTime UpdatedUtc { get; set; }
 
     public IReadOnlyList<string> Actions => JsonSerializer.Deserialize<List<string>>(ActionsJson) ?? [];
-}
-
-/// <summary>A REST-hook subscription (Zapier style): an external URL that receives one event type, signed with its own secret.</summary>
-public sealed class Subscription
-{
-    public Guid Id { get; set; }
-
-    public Guid EventTypeId { get; set; }
-
-    public required string TargetUrl { get; set; }
-
-    public required string ProtectedSecret { get; set; }
-
-    public required string OwnerId { get; set; }
-
-    public string? OwnerName { get; set; }
-
-    public DateTime CreatedUtc { get; set; }
-}
-
-/// <summary>
-/// A change whose event type has a payload script, written by the receiver in its transaction (outbox) and turned
-/// into a message after the commit: scripts never run while the writer's shared transaction is open.
-/// </summary>
-public sealed class PendingEvent
-{
-    public Guid Id { get; set; }
-
-    public Guid IntegrationId { get; set; }
-
-    public Guid EventTypeId { get; set; }
-
-    public required string Action { get; set; }
-
-    public required string RecordJson { get; set; }
-
-    public DateTime CreatedUtc { get; set; }
 }
 
 internal sealed class EventConfiguration : IEntityTypeConfiguration<EventType>, IEntityTypeConfiguration<Subscription>, IEntityTypeConfiguration<PendingEvent>

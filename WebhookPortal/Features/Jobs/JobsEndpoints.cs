@@ -8,8 +8,6 @@ using WebhookPortal.Infrastructure.Errors;
 
 namespace WebhookPortal.Features.Jobs;
 
-public sealed record BackupRequest(string? Webhook_url);
-
 public static class JobsEndpoints
 {
     public static IEndpointRouteBuilder MapJobsEndpoints(this IEndpointRouteBuilder app)

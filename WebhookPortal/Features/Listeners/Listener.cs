@@ -7,22 +7,6 @@ using WebhookPortal.Features.Listeners.Tables;
 
 namespace WebhookPortal.Features.Listeners;
 
-[JsonConverter(typeof(JsonStringEnumConverter<ListenerAuthMethod>))]
-public enum ListenerAuthMethod
-{
-    None,
-    Token,
-}
-
-/// <summary>Where a System of Record puts the token: a custom header, a query parameter, or <c>Authorization: &lt;prefix&gt; &lt;token&gt;</c>.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<TokenLocation>))]
-public enum TokenLocation
-{
-    Header,
-    Query,
-    Authorization,
-}
-
 /// <summary>An inbound URL (<c>/hooks/{integrationId}/{listenerId}</c>) that stores pushed records in generated tables.</summary>
 public sealed class Listener
 {

@@ -27,15 +27,3 @@ public sealed class ListenerOptions
 
     public Tables.SchemaLimits SchemaLimits => new(MaxColumns, MaxTables, MaxDepth);
 }
-
-public sealed class RetentionOptions
-{
-    public const string Section = "Retention";
-
-    /// <summary>When the retention job runs (Hangfire cron, UTC).</summary>
-    [Required]
-    public string Cron { get; set; } = "0 * * * *";
-
-    [Range(1, 100_000)]
-    public int BatchSize { get; set; } = 500;
-}

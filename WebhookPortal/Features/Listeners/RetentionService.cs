@@ -7,8 +7,6 @@ using WebhookPortal.Features.Logs;
 
 namespace WebhookPortal.Features.Listeners;
 
-public sealed record RetentionReport(int RecordsDeleted, int LogEntriesDeleted, IReadOnlyDictionary<string, int> RecordsDeletedByListener);
-
 /// <summary>
 /// Deletes root rows (with their children) older than each listener's retention, in batches, and prunes
 /// the request log by age and by a per-source cap. Runs as a Hangfire recurring job and on demand.

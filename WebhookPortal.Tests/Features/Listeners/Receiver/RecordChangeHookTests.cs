@@ -74,4 +74,30 @@ public sealed class RecordChangeHookTests
         Assert.Equal(0, await portal.RecordCountAsync(listener.Id));
         Assert.Empty(log.Seen);
     }
+
+    [Theory]
+    [InlineData("no token")]
+    [InlineData("bad json")]
+    public async Task A_request_refused_before_the_commit_reaches_no_handler_stores_nothing_and_is_logged(string refusal)
+    {
+        var log = new ProbeLog();
+        await using var portal = new ProbePortal(log);
+        var listener = await portal.CreateListenerAsync(auth: new { method = "Token", readFrom = "Header" });
+        var request = ListenerFixtures.Json(HttpMethod.Post, listener.HookPath, refusal == "bad json" ? """{"data":{"items":[{"id":1""" : """{"data":{"items":[{"id":1,"name":"a"}]}}""");
+        if (refusal == "bad json")
+        {
+            request.Headers.Add("X-Webhook-Token", listener.Token);
+        }
+
+        var response = await portal.Anonymous().SendAsync(request);
+
+        Assert.Equal(refusal == "no token" ? HttpStatusCode.Unauthorized : HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(log.Seen);
+        Assert.Equal(0, await portal.RecordCountAsync(listener.Id));
+        var entry = await Eventually.ValueAsync(
+            () => portal.WithDbAsync(db => db.LogEntries.AsNoTracking().Where(e => e.SourceId == listener.Id).ToListAsync()),
+            entries => entries.Count == 1, "the refusal's log entry");
+        Assert.Equal((int)response.StatusCode, entry[0].Status);
+        Assert.Equal(WebhookPortal.Features.Logs.LogState.Error, entry[0].State);
+    }
 }

@@ -16,6 +16,3 @@ public interface IRecordChangeHandler
     /// <summary>After the batch committed: start what was staged (must not throw; a sweep picks up what is lost).</summary>
     void AfterCommit();
 }
-
-/// <param name="Changes">The root-record changes, when the listener tracks them (an event type listens); otherwise empty.</param>
-public sealed record AcceptedRequest(Guid IntegrationId, Guid ListenerId, DateTime TimeUtc, IReadOnlyList<RecordChange> Changes);

@@ -9,39 +9,6 @@ using WebhookPortal.Infrastructure.Database;
 
 namespace WebhookPortal.Features.Listeners.Receiver;
 
-/// <summary>What one request asks the writer to do inside the shared transaction.</summary>
-public sealed class WriteContext(PortalDbContext db, DbConnection connection, DbTransaction transaction, SqlDialect dialect)
-{
-    public PortalDbContext Db { get; } = db;
-
-    public DbConnection Connection { get; } = connection;
-
-    public DbTransaction Transaction { get; } = transaction;
-
-    public SqlDialect Dialect { get; } = dialect;
-
-    /// <summary>Prepared commands shared by the items of the batch (same transaction).</summary>
-    public CommandCache Commands { get; } = new();
-
-    /// <summary>Root-record changes of the current item (data tracking), handed to event types once it succeeds.</summary>
-    public List<RecordChange> Changes { get; } = [];
-}
-
-/// <summary>The outcome of one item: an HTTP status and the JSON answer; a failure rolls back the item's changes.</summary>
-public sealed record WriteOutcome(int Status, object Body, string? Error)
-{
-    public bool Succeeded => Status is >= 200 and < 300;
-}
-
-public sealed class WriteItem(Func<WriteContext, CancellationToken, Task<WriteOutcome>>? apply, LogEntry log)
-{
-    public Func<WriteContext, CancellationToken, Task<WriteOutcome>>? Apply { get; } = apply;
-
-    public LogEntry Log { get; } = log;
-
-    public TaskCompletionSource<WriteOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-}
-
 /// <summary>
 /// Group commit: SQLite has one writer, so every receiver write goes through this single loop,
 /// which commits many requests in one transaction (one fsync) and answers each request only after

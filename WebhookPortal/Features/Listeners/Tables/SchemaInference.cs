@@ -6,20 +6,6 @@ using WebhookPortal.Infrastructure.Errors;
 
 namespace WebhookPortal.Features.Listeners.Tables;
 
-/// <summary>Caps on what one sample may generate (from <see cref="ListenerOptions"/>).</summary>
-public sealed record SchemaLimits(int MaxColumns, int MaxTables, int MaxDepth)
-{
-    public static readonly SchemaLimits Default = new(200, 20, 8);
-}
-
-/// <summary>A sample that breaks a cap: 422 naming the cap, and nothing is created.</summary>
-public sealed class SchemaLimitException(string message) : PortalException(message)
-{
-    public override int StatusCode => StatusCodes.Status422UnprocessableEntity;
-
-    public override string Title => "The sample is too large to turn into tables.";
-}
-
 /// <summary>
 /// Sample JSON → tables. Pure: no database. Nested objects flatten into prefixed columns, arrays of
 /// objects become child tables (recursively), arrays of scalars are JSON text; types are inferred

@@ -1,0 +1,8 @@
+namespace WebhookPortal.Features.Deliveries;
+
+public enum AttemptVerdict
+{
+    Delivered,
+    Retry,
+    Failed,
+}

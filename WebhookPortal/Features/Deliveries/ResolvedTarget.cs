@@ -1,0 +1,11 @@
+using WebhookPortal.Data;
+
+namespace WebhookPortal.Features.Deliveries;
+
+/// <summary>Where and how to send one attempt.</summary>
+/// <param name="Name">The receiver's name, for the log.</param>
+/// <param name="Secret">The signing secret; null sends the attempt unsigned.</param>
+/// <param name="Headers">Extra request headers (masked in the log: admins configure them, usually as credentials).</param>
+/// <param name="SendUrl">Overrides the delivery's stored URL (a job callback adds its claim secret).</param>
+/// <param name="SecretQueryParameter">A query parameter of the URL that is a secret and is masked in the log.</param>
+public sealed record ResolvedTarget(string Name, string? Secret, IReadOnlyDictionary<string, string> Headers, string? SendUrl = null, string? SecretQueryParameter = null);

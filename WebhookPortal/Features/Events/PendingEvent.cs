@@ -1,0 +1,24 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace WebhookPortal.Features.Events;
+
+/// <summary>
+/// A change whose event type has a payload script, written by the receiver in its transaction (outbox) and turned
+/// into a message after the commit: scripts never run while the writer's shared transaction is open.
+/// </summary>
+public sealed class PendingEvent
+{
+    public Guid Id { get; set; }
+
+    public Guid IntegrationId { get; set; }
+
+    public Guid EventTypeId { get; set; }
+
+    public required string Action { get; set; }
+
+    public required string RecordJson { get; set; }
+
+    public DateTime CreatedUtc { get; set; }
+}

@@ -1,0 +1,14 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace WebhookPortal.Features.Events;
+
+public static class RecordActions
+{
+    public const string Insert = "insert";
+    public const string Update = "update";
+    public const string Delete = "delete";
+
+    public static readonly string[] All = [Insert, Update, Delete];
+}

@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using WebhookPortal.Infrastructure.Database;
+
+namespace WebhookPortal.Features.Jobs;
+
+public sealed class JobOptions
+{
+    public const string Section = "Jobs";
+
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    public TimeSpan DownloadLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How long a running job's claim lasts without progress before another worker may take it over.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Where job files are written; relative paths are under the operator's folder.</summary>
+    [Required]
+    public string Directory { get; set; } = "data/jobs";
+
+    /// <summary>How many of one user's jobs may be queued or running at once; one more is refused (429).</summary>
+    [Range(1, 100)]
+    public int MaxConcurrentPerUser { get; set; } = 2;
+
+    /// <summary>When the recurring job deletes files whose download has expired (Hangfire cron, UTC).</summary>
+    [Required]
+    public string CleanupCron { get; set; } = "*/15 * * * *";
+}
