@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace WebhookPortal.Features.Deliveries;
 
 public sealed class OutboundOptions

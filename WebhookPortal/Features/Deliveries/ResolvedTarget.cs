@@ -1,5 +1,3 @@
-using WebhookPortal.Data;
-
 namespace WebhookPortal.Features.Deliveries;
 
 /// <summary>Where and how to send one attempt.</summary>

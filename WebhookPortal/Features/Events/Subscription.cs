@@ -1,7 +1,3 @@
-using System.Text.Json;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Metadata.Builders;
-
 namespace WebhookPortal.Features.Events;
 
 /// <summary>A REST-hook subscription (Zapier style): an external URL that receives one event type, signed with its own secret.</summary>

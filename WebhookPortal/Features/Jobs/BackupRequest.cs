@@ -1,11 +1,6 @@
-using System.Security.Claims;
-using System.Text.Json;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
-using WebhookPortal.Infrastructure.Auth;
-using WebhookPortal.Infrastructure.Http;
-using WebhookPortal.Infrastructure.Errors;
+using System.Text.Json.Serialization;
 
 namespace WebhookPortal.Features.Jobs;
 
-public sealed record BackupRequest(string? Webhook_url);
+/// <summary>A backup request (docs/compatibility.md#async-jobs): the URL to call when the file is ready, <c>webhook_url</c> as the seed's clients send it.</summary>
+public sealed record BackupRequest([property: JsonPropertyName("webhook_url")] string? WebhookUrl);

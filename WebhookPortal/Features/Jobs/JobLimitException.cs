@@ -1,8 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using WebhookPortal.Infrastructure.Database;
-
 namespace WebhookPortal.Features.Jobs;
 
 /// <summary>The user already has <see cref="JobOptions.MaxConcurrentPerUser"/> jobs queued or running (429, Retry-After).</summary>

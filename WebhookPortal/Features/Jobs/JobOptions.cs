@@ -1,7 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using WebhookPortal.Infrastructure.Database;
 
 namespace WebhookPortal.Features.Jobs;
 

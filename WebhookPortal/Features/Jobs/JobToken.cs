@@ -1,8 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using WebhookPortal.Infrastructure.Database;
-
 namespace WebhookPortal.Features.Jobs;
 
 /// <summary>A short-lived token from /api/authenticate (docs/compatibility.md#async-jobs), stored as a hash.</summary>

@@ -99,7 +99,7 @@ public static class JobsEndpoints
         BackupResponse accepted;
         try
         {
-            accepted = await jobs.StartBackupAsync(body?.Webhook_url, ct);
+            accepted = await jobs.StartBackupAsync(body?.WebhookUrl, ct);
         }
         catch (JobLimitException ex)
         {

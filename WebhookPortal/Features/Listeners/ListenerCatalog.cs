@@ -70,7 +70,7 @@ public sealed partial class ListenerCatalog(
                 var schema = row.GetSchema();
                 var count = schema is null ? 0 : await new RecordReader(db.Database.GetDbConnection(), null, dialect, row.Id, schema).CountAsync(ct);
                 last.TryGetValue(row.Id, out var entry);
-                result.Add(new ListenerOverview(ToView(row), row.Integration!.Name, entry?.TimeUtc, entry?.Status, entry is null ? null : WebhookPortal.Features.Logs.LogValues.ToText(entry.State), count));
+                result.Add(new ListenerOverview(ToView(row), row.Integration!.Name, entry?.TimeUtc, entry?.Status, entry?.State, count));
             }
         }
         finally

@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
-using WebhookPortal.Data;
 using WebhookPortal.Features.Listeners.Tables;
 
 namespace WebhookPortal.Features.Listeners;

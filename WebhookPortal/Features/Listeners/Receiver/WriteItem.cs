@@ -1,11 +1,4 @@
-using System.Data.Common;
-using System.Threading.Channels;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
-using WebhookPortal.Data;
-using WebhookPortal.Features.Listeners.Tables;
 using WebhookPortal.Features.Logs;
-using WebhookPortal.Infrastructure.Database;
 
 namespace WebhookPortal.Features.Listeners.Receiver;
 

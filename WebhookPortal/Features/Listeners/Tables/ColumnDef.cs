@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace WebhookPortal.Features.Listeners.Tables;
 
 /// <summary>A column of a generated table and where its value comes from in a record.</summary>

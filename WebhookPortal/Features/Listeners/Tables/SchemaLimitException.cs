@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using System.Text.RegularExpressions;
 using WebhookPortal.Infrastructure.Errors;
 
 namespace WebhookPortal.Features.Listeners.Tables;

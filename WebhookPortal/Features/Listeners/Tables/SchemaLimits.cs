@@ -1,9 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using System.Text.RegularExpressions;
-using WebhookPortal.Infrastructure.Errors;
-
 namespace WebhookPortal.Features.Listeners.Tables;
 
 /// <summary>Caps on what one sample may generate (from <see cref="ListenerOptions"/>).</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace WebhookPortal.Features.Listeners.Tables;
 
 /// <summary>
