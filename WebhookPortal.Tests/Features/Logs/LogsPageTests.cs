@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using WebhookPortal.Features.Logs;
 using WebhookPortal.Features.Logs.Pages;
+using WebhookPortal.Infrastructure.Database;
 using WebhookPortal.Tests.Support;
 
 namespace WebhookPortal.Tests.Features.Logs;

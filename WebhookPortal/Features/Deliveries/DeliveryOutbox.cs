@@ -20,23 +20,26 @@ public sealed class DeliveryOutbox(IDbContextFactory<PortalDbContext> dbFactory,
         var now = time.GetUtcNow().UtcDateTime;
         var message = new Message { Id = messageId ?? Guid.NewGuid(), IntegrationId = integrationId, EventType = eventType, Payload = payload, CreatedUtc = now };
         db.Messages.Add(message);
-        var deliveries = targets.Select(t => new Delivery
-        {
-            Id = Guid.NewGuid(),
-            MessageId = message.Id,
-            TargetKind = t.TargetKind,
-            TargetId = t.TargetId,
-            TargetName = t.TargetName,
-            Url = t.Url,
-            Method = t.Method,
-            State = DeliveryState.Pending,
-            NextAttemptUtc = now,
-            CreatedUtc = now,
-            UpdatedUtc = now,
-        }).ToList();
+        var deliveries = targets.Select(t => NewDelivery(message.Id, t, now)).ToList();
         db.Deliveries.AddRange(deliveries);
         return (message, deliveries);
     }
+
+    /// <summary>A pending delivery of a message to one target, due now.</summary>
+    public static Delivery NewDelivery(Guid messageId, DeliveryRequest target, DateTime now) => new()
+    {
+        Id = Guid.NewGuid(),
+        MessageId = messageId,
+        TargetKind = target.TargetKind,
+        TargetId = target.TargetId,
+        TargetName = target.TargetName,
+        Url = target.Url,
+        Method = target.Method,
+        State = DeliveryState.Pending,
+        NextAttemptUtc = now,
+        CreatedUtc = now,
+        UpdatedUtc = now,
+    };
 
     /// <summary>After the commit: start the first attempts now (a lost job is picked up by the sweep).</summary>
     public void Dispatch(IEnumerable<Delivery> deliveries)

@@ -22,19 +22,7 @@ public sealed class DeliveryService(IDbContextFactory<PortalDbContext> dbFactory
         }
 
         var now = time.GetUtcNow().UtcDateTime;
-        var copy = new Delivery
-        {
-            Id = Guid.NewGuid(),
-            MessageId = original.MessageId,
-            TargetKind = original.TargetKind,
-            TargetId = original.TargetId,
-            TargetName = original.TargetName,
-            Url = original.Url,
-            Method = original.Method,
-            NextAttemptUtc = now,
-            CreatedUtc = now,
-            UpdatedUtc = now,
-        };
+        var copy = DeliveryOutbox.NewDelivery(original.MessageId, new DeliveryRequest(original.TargetKind, original.TargetId, original.TargetName, original.Url, original.Method), now);
         db.Deliveries.Add(copy);
         await db.SaveChangesAsync(ct);
         logger.LogInformation("Delivery {DeliveryId} redelivered as {NewDeliveryId} by {User}.", deliveryId, copy.Id, user.Identity?.Name);

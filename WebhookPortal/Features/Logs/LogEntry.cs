@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using WebhookPortal.Infrastructure.Database;
 
 namespace WebhookPortal.Features.Logs;
 
@@ -52,11 +53,11 @@ internal sealed class LogEntryConfiguration : IEntityTypeConfiguration<LogEntry>
     public void Configure(EntityTypeBuilder<LogEntry> builder)
     {
         builder.ToTable("LogEntries");
-        builder.Property(e => e.Direction).HasConversion(v => v.ToText(), s => LogValues.ParseDirection(s)).HasMaxLength(16);
+        builder.Property(e => e.Direction).HasStoredText(16);
         builder.Property(e => e.Name).HasMaxLength(200);
         builder.Property(e => e.Method).HasMaxLength(16);
         builder.Property(e => e.Path).HasMaxLength(2000);
-        builder.Property(e => e.State).HasConversion(v => v.ToText(), s => LogValues.ParseState(s)).HasMaxLength(16);
+        builder.Property(e => e.State).HasStoredText(16);
         builder.HasIndex(e => e.TimeUtc);
         builder.HasIndex(e => new { e.SourceId, e.TimeUtc });
         builder.HasIndex(e => new { e.Name, e.TimeUtc });

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using WebhookPortal.Data;
 using WebhookPortal.Infrastructure.Errors;
+using WebhookPortal.Infrastructure.Database;
 
 namespace WebhookPortal.Features.Logs;
 
@@ -14,7 +15,7 @@ public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory)
         LogDirection? direction = null;
         if (!string.IsNullOrEmpty(query.Direction))
         {
-            if (LogValues.TryParseDirection(query.Direction, out var parsed))
+            if (StoredEnum<LogDirection>.TryParse(query.Direction, out var parsed))
             {
                 direction = parsed;
             }
@@ -28,7 +29,7 @@ public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory)
         LogState? state = null;
         if (query.State is not (null or "" or "all"))
         {
-            if (LogValues.TryParseState(query.State, out var parsed))
+            if (StoredEnum<LogState>.TryParse(query.State, out var parsed))
             {
                 state = parsed;
             }

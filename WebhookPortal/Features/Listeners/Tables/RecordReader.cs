@@ -43,20 +43,8 @@ public sealed class RecordReader(DbConnection connection, DbTransaction? transac
             await using var reader = await select.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                var item = new JsonObject();
                 var key = new List<object?>();
-                for (var i = 0; i < root.Columns.Count; i++)
-                {
-                    var column = root.Columns[i];
-                    var value = reader.IsDBNull(i) ? null : reader.GetValue(i);
-                    item[column.Name] = ToNode(column, value);
-                    if (column.PrimaryKey)
-                    {
-                        key.Add(NormalizeKey(column, value));
-                    }
-                }
-
-                item[SystemColumns.LastModified] = reader.GetString(root.Columns.Count);
+                var item = ReadRootRow(reader, root, key);
                 items.Add((RootKeyText(key), item));
             }
         }
@@ -82,19 +70,7 @@ public sealed class RecordReader(DbConnection connection, DbTransaction? transac
             await using var reader = await select.ExecuteReaderAsync(ct);
             if (await reader.ReadAsync(ct))
             {
-                item = new JsonObject();
-                for (var i = 0; i < root.Columns.Count; i++)
-                {
-                    var column = root.Columns[i];
-                    var value = reader.IsDBNull(i) ? null : reader.GetValue(i);
-                    item[column.Name] = ToNode(column, value);
-                    if (column.PrimaryKey)
-                    {
-                        normalized.Add(NormalizeKey(column, value));
-                    }
-                }
-
-                item[SystemColumns.LastModified] = reader.GetString(root.Columns.Count);
+                item = ReadRootRow(reader, root, normalized);
             }
         }
 
@@ -170,5 +146,24 @@ public sealed class RecordReader(DbConnection connection, DbTransaction? transac
 
             await AttachChildrenAsync(child, rows, ct);
         }
+    }
+
+    /// <summary>One root row (its columns, then the last-modified column) as a record; its key values are added to <paramref name="key"/>.</summary>
+    private static JsonObject ReadRootRow(DbDataReader reader, TableDef root, List<object?> key)
+    {
+        var item = new JsonObject();
+        for (var i = 0; i < root.Columns.Count; i++)
+        {
+            var column = root.Columns[i];
+            var value = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            item[column.Name] = ToNode(column, value);
+            if (column.PrimaryKey)
+            {
+                key.Add(NormalizeKey(column, value));
+            }
+        }
+
+        item[SystemColumns.LastModified] = reader.GetString(root.Columns.Count);
+        return item;
     }
 }
