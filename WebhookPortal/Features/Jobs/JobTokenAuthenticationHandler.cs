@@ -11,7 +11,7 @@ public sealed class JobTokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    JobService jobs)
+    JobTokens jobs)
     : ApiAuthenticationHandler(options, logger, encoder)
 {
     public const string SchemeName = "JobToken";
@@ -25,7 +25,7 @@ public sealed class JobTokenAuthenticationHandler(
         }
 
         var authorization = request.Headers.Authorization.ToString();
-        return authorization.StartsWith("Bearer " + JobService.TokenPrefix, StringComparison.Ordinal) ? authorization["Bearer ".Length..].Trim() : null;
+        return authorization.StartsWith("Bearer " + JobTokens.TokenPrefix, StringComparison.Ordinal) ? authorization["Bearer ".Length..].Trim() : null;
     }
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()

@@ -25,10 +25,10 @@ public static class JobsEndpoints
         return app;
     }
 
-    private static async Task<IResult> AuthenticateQuery(HttpContext context, JobService jobs, CancellationToken ct, string? api_key = null, string? username = null, string? password = null) =>
+    private static async Task<IResult> AuthenticateQuery(HttpContext context, JobTokens jobs, CancellationToken ct, string? api_key = null, string? username = null, string? password = null) =>
         await AuthenticateAsync(context, jobs, new AuthenticateRequest(api_key, username, password), ct);
 
-    private static async Task<IResult> AuthenticateBody(HttpRequest request, JobService jobs, CancellationToken ct)
+    private static async Task<IResult> AuthenticateBody(HttpRequest request, JobTokens jobs, CancellationToken ct)
     {
         AuthenticateRequest? body = null;
         if (request.HasFormContentType)
@@ -51,7 +51,7 @@ public static class JobsEndpoints
         return await AuthenticateAsync(request.HttpContext, jobs, body ?? new AuthenticateRequest(null, null, null), ct);
     }
 
-    private static async Task<IResult> AuthenticateAsync(HttpContext context, JobService jobs, AuthenticateRequest request, CancellationToken ct)
+    private static async Task<IResult> AuthenticateAsync(HttpContext context, JobTokens jobs, AuthenticateRequest request, CancellationToken ct)
     {
         // Password guesses are throttled per client address and account, like the login form and Basic.
         var throttle = context.RequestServices.GetRequiredService<CredentialThrottle>();

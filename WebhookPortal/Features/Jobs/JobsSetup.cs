@@ -10,6 +10,7 @@ public static class JobsSetup
     {
         services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<JobService>();
+        services.AddScoped<JobTokens>();
         services.AddScoped<BackupJob>();
         services.AddScoped<JobFileCleanup>();
         services.AddScoped<Deliveries.IDeliveryTarget, JobCallbackDeliveryTarget>();
