@@ -27,8 +27,8 @@ public sealed class SupportIsReadOnlyTests(PortalFactory portal) : IClassFixture
                 continue;
             }
 
-            // Redelivery and replay are Support's work (SPEC: "Support may read and redeliver/replay").
-            if (pattern.EndsWith("/redeliver", StringComparison.Ordinal) || pattern.EndsWith("/replay", StringComparison.Ordinal))
+            // Redelivery, retry-now and replay are Support's work (SPEC: "Support may read and redeliver/replay").
+            if (pattern.EndsWith("/redeliver", StringComparison.Ordinal) || pattern.EndsWith("/retry", StringComparison.Ordinal) || pattern.EndsWith("/replay", StringComparison.Ordinal))
             {
                 continue;
             }

@@ -128,7 +128,7 @@ public sealed class LogsPageTests : PortalComponentTest
     }
 
     [Fact]
-    public async Task Admins_get_redeliver_for_an_outbound_attempt_and_no_replay()
+    public async Task An_attempt_whose_delivery_is_gone_offers_no_action_and_says_why()
     {
         await using (var db = Database.CreateContext())
         {
@@ -146,7 +146,70 @@ public sealed class LogsPageTests : PortalComponentTest
 
         cut.FindAll("[data-testid=logs-table] tbody tr")[0].Click();
 
-        cut.WaitForAssertion(() => cut.Find("[data-testid=redeliver]"));
+        cut.WaitForAssertion(() => Assert.Contains("no longer exists", cut.Find("[data-testid=redeliver-unavailable]").TextContent));
         Assert.Empty(cut.FindAll("[data-testid=replay]"));
+        Assert.Empty(cut.FindAll("[data-testid=redeliver]"));
+        Assert.Empty(cut.FindAll("[data-testid=retry-now]"));
+    }
+
+    [Theory]
+    [InlineData(413, null, "cut at the log's size limit")]
+    [InlineData(415, null, "missing")]
+    [InlineData(401, "{\"id\":1}", "refused with 401")]
+    public async Task Replay_is_offered_only_when_it_can_work_and_says_why_not(int status, string? body, string reason)
+    {
+        await using (var db = Database.CreateContext())
+        {
+            db.LogEntries.Add(new LogEntry
+            {
+                TimeUtc = new DateTime(2026, 1, 10, 9, 0, 0, DateTimeKind.Utc), Direction = LogDirection.Inbound, Name = "Orders", Method = "POST", Path = "/hooks/a/b",
+                Status = status, State = LogState.Error, Error = "refused", RequestBody = body,
+            });
+            await db.SaveChangesAsync();
+        }
+
+        SignInAsSupport();
+        var cut = RenderWithProviders<LogsPage>();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=logs-table] tbody tr")));
+
+        cut.FindAll("[data-testid=logs-table] tbody tr")[0].Click();
+
+        cut.WaitForAssertion(() => Assert.Contains(reason, cut.Find("[data-testid=replay-unavailable]").TextContent));
+        Assert.Empty(cut.FindAll("[data-testid=replay]"));
+    }
+
+    [Theory]
+    [InlineData("pending", "retry-now")]
+    [InlineData("failed", "redeliver")]
+    [InlineData("delivered", "redeliver")]
+    public async Task An_outbound_attempt_offers_retry_now_while_its_delivery_is_pending_and_redeliver_once_it_finished(string state, string offered)
+    {
+        var deliveryId = Guid.NewGuid();
+        await using (var db = Database.CreateContext())
+        {
+            var message = new WebhookPortal.Features.Deliveries.Message { Id = Guid.NewGuid(), EventType = "order.created", Payload = "{}", CreatedUtc = DateTime.UtcNow };
+            db.Messages.Add(message);
+            db.Deliveries.Add(new WebhookPortal.Features.Deliveries.Delivery
+            {
+                Id = deliveryId, MessageId = message.Id, TargetKind = WebhookPortal.Features.Deliveries.DeliveryTargetKind.Webhook, TargetId = Guid.NewGuid(), TargetName = "quota-hook",
+                Url = "https://example.com/h", State = StoredEnum<WebhookPortal.Features.Deliveries.DeliveryState>.Parse(state), AttemptCount = 1,
+                NextAttemptUtc = DateTime.UtcNow.AddMinutes(5), CreatedUtc = DateTime.UtcNow, UpdatedUtc = DateTime.UtcNow,
+            });
+            db.LogEntries.Add(new LogEntry
+            {
+                TimeUtc = new DateTime(2026, 1, 12, 9, 0, 0, DateTimeKind.Utc), Direction = LogDirection.Outbound, Name = "quota-hook", Method = "POST", Path = "https://example.com/h",
+                Status = 500, State = LogState.Error, Error = "The receiver answered 500.", DeliveryId = deliveryId, Attempt = 1,
+            });
+            await db.SaveChangesAsync();
+        }
+
+        SignInAsSupport();
+        var cut = RenderWithProviders<LogsPage>();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=logs-table] tbody tr")));
+
+        cut.FindAll("[data-testid=logs-table] tbody tr")[0].Click();
+
+        cut.WaitForAssertion(() => cut.Find($"[data-testid={offered}]"));
+        Assert.Empty(cut.FindAll($"[data-testid={(offered == "redeliver" ? "retry-now" : "redeliver")}]"));
     }
 }

@@ -15,7 +15,9 @@ public static class DeliveriesEndpoints
         deliveries.MapGet("/{id:guid}", GetDelivery).WithName("GetDelivery").WithSummary("Get a delivery with its message and every attempt");
         // Support may redeliver too.
         deliveries.MapPost("/{id:guid}/redeliver", Redeliver).WithName("Redeliver")
-            .WithSummary("Send a delivery's message again to the same target").WithDescription("A new delivery, attempted with retries; a pending delivery answers 409.");
+            .WithSummary("Send a delivery's message again to the same target").WithDescription("A new delivery, attempted with retries; a pending delivery answers 409 (retry it instead).");
+        deliveries.MapPost("/{id:guid}/retry", RetryNow).WithName("RetryDelivery")
+            .WithSummary("Attempt a pending delivery now").WithDescription("Its next attempt becomes due at once; a finished delivery answers 409 (redeliver it instead).");
         return app;
     }
 
@@ -30,4 +32,9 @@ public static class DeliveriesEndpoints
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
     private static async Task<Accepted<DeliveryView>> Redeliver(Guid id, DeliveryService service, CancellationToken ct) =>
         TypedResults.Accepted((string?)null, await service.RedeliverAsync(id, ct));
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
+    private static async Task<Accepted<DeliveryView>> RetryNow(Guid id, DeliveryService service, CancellationToken ct) =>
+        TypedResults.Accepted((string?)null, await service.RetryNowAsync(id, ct));
 }

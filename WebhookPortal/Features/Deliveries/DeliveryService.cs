@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using WebhookPortal.Data;
 using WebhookPortal.Features.Logs;
+using WebhookPortal.Infrastructure.Database;
 using WebhookPortal.Infrastructure.Errors;
 
 namespace WebhookPortal.Features.Deliveries;
@@ -29,6 +30,32 @@ public sealed class DeliveryService(IDbContextFactory<PortalDbContext> dbFactory
         outbox.Dispatch([copy]);
         copy.Message = original.Message;
         return ToView(copy, WebhookPortal.Infrastructure.Auth.PortalCaller.IsAdmin(user));
+    }
+
+    /// <summary>
+    /// "Retry now" for a pending delivery: its next attempt is due at once instead of at its scheduled time. The retry
+    /// schedule goes on from there; a finished delivery is redelivered instead, and one being attempted right now is left to it.
+    /// </summary>
+    public async Task<DeliveryView> RetryNowAsync(Guid deliveryId, CancellationToken ct = default)
+    {
+        var user = await caller.RequireStaffAsync("retry deliveries");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var now = time.GetUtcNow().UtcDateTime;
+        var moved = await db.Deliveries
+            .Where(d => d.Id == deliveryId && d.State == DeliveryState.Pending && (d.LeaseUntilUtc == null || d.LeaseUntilUtc < now))
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.NextAttemptUtc, now).SetProperty(d => d.UpdatedUtc, now), ct);
+        var delivery = await db.Deliveries.AsNoTracking().Include(d => d.Message).FirstOrDefaultAsync(d => d.Id == deliveryId, ct)
+            ?? throw new NotFoundException($"No delivery with id {deliveryId}.");
+        if (moved == 0)
+        {
+            throw new ConflictException(delivery.State == DeliveryState.Pending
+                ? "The delivery is being attempted right now."
+                : $"The delivery is {delivery.State.ToText()}; redeliver it to send its message again.");
+        }
+
+        logger.LogInformation("Delivery {DeliveryId} retried now by {User}.", deliveryId, user.Identity?.Name);
+        outbox.Dispatch([delivery]);
+        return ToView(delivery, WebhookPortal.Infrastructure.Auth.PortalCaller.IsAdmin(user));
     }
 
     public async Task<int> CountPendingAsync(DeliveryTargetKind targetKind, Guid targetId, CancellationToken ct = default)

@@ -25,7 +25,7 @@ public sealed class LogActions(IDbContextFactory<PortalDbContext> dbFactory, Lis
             throw new ConflictException("Only inbound requests can be replayed; redeliver outbound attempts instead.");
         }
 
-        if (NotReplayableReason(entry.Direction, entry.Status) is { } reason)
+        if (NotReplayableReason(entry.Direction, entry.Status, entry.Method, entry.RequestBody, logOptions.Value.MaxBodyChars) is { } reason)
         {
             throw new ConflictException(reason);
         }
@@ -36,11 +36,6 @@ public sealed class LogActions(IDbContextFactory<PortalDbContext> dbFactory, Lis
             throw new ConflictException("The listener is disabled; enable it to replay its requests.");
         }
 
-        var maxBody = logOptions.Value.MaxBodyChars;
-        if (entry.Method != "DELETE" && (entry.RequestBody is null || entry.RequestBody.Length >= maxBody))
-        {
-            throw new ConflictException("The logged body is missing or was cut at the log's size limit, so it cannot be replayed faithfully.");
-        }
 
         var (path, query) = SplitPath(entry.Path);
         var prefix = $"/hooks/{listener.IntegrationId}/{listener.Id}";
@@ -87,11 +82,13 @@ public sealed class LogActions(IDbContextFactory<PortalDbContext> dbFactory, Lis
     /// answers 401 (no or wrong token) and 403 (listener disabled) before it checks anything else, so such an
     /// entry was never authenticated — replaying it would let a stranger's logged DELETE or POST through.
     /// </summary>
-    public static string? NotReplayableReason(LogDirection direction, int status) =>
+    public static string? NotReplayableReason(LogDirection direction, int status, string method, string? requestBody, int maxBodyChars) =>
         direction != LogDirection.Inbound ? "Only inbound requests can be replayed; redeliver outbound attempts instead."
         : status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden
             ? $"The original request was refused with {status} before it was authenticated; only authenticated requests can be replayed."
         : status == 0 ? "The original request has no recorded answer, so it is not known to have been authenticated; it cannot be replayed."
+        : method != "DELETE" && (requestBody is null || requestBody.Length >= maxBodyChars)
+            ? "The logged body is missing or was cut at the log's size limit, so it cannot be replayed faithfully."
         : null;
 
     /// <summary>Sends the message of a logged outbound attempt again.</summary>

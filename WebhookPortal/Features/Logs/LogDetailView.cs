@@ -1,11 +1,11 @@
+using WebhookPortal.Features.Deliveries;
+
 namespace WebhookPortal.Features.Logs;
 
 /// <summary>One log entry whole: its headers (secrets already masked when stored) and bodies.</summary>
+/// <param name="NotReplayableReason">For an inbound entry: why Replay cannot work (refused before authentication, body not stored whole), or null.</param>
+/// <param name="DeliveryState">For an outbound attempt: where its delivery stands now (pending → retry now, finished → redeliver); null when the delivery is gone.</param>
 public sealed record LogDetailView(
     long Id, DateTime Time, LogDirection Direction, Guid? IntegrationId, Guid? SourceId, string Name, string Method, string Path, int Status, LogState State, string? Error, long DurationMs,
     IReadOnlyDictionary<string, string>? RequestHeaders, string? RequestBody, IReadOnlyDictionary<string, string>? ResponseHeaders, string? ResponseBody,
-    Guid? DeliveryId = null, int? Attempt = null)
-{
-    /// <summary>Why Replay is not offered for this inbound entry (a refused, unauthenticated request), or null.</summary>
-    public string? NotReplayableReason => Direction == LogDirection.Inbound ? LogActions.NotReplayableReason(Direction, Status) : null;
-}
+    Guid? DeliveryId = null, int? Attempt = null, string? NotReplayableReason = null, DeliveryState? DeliveryState = null);

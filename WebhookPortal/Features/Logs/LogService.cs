@@ -7,7 +7,7 @@ using WebhookPortal.Infrastructure.Database;
 namespace WebhookPortal.Features.Logs;
 
 /// <summary>The request and attempt log, filtered and paged on the server, newest first.</summary>
-public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory)
+public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory, Microsoft.Extensions.Options.IOptions<LogOptions> logOptions)
 {
     public async Task<LogPage> SearchAsync(LogQuery query, CancellationToken ct = default)
     {
@@ -131,8 +131,12 @@ public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var e = await db.LogEntries.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct) ?? throw new NotFoundException($"No log entry with id {id}.");
+        var deliveryState = e.DeliveryId is { } deliveryId
+            ? await db.Deliveries.AsNoTracking().Where(d => d.Id == deliveryId).Select(d => (WebhookPortal.Features.Deliveries.DeliveryState?)d.State).FirstOrDefaultAsync(ct)
+            : null;
+        var notReplayable = e.Direction == LogDirection.Inbound ? LogActions.NotReplayableReason(e.Direction, e.Status, e.Method, e.RequestBody, logOptions.Value.MaxBodyChars) : null;
         return new LogDetailView(e.Id, e.TimeUtc, e.Direction, e.IntegrationId, e.SourceId, e.Name, e.Method, e.Path, e.Status, e.State, e.Error, e.DurationMs,
-            ParseHeaders(e.RequestHeaders), e.RequestBody, ParseHeaders(e.ResponseHeaders), e.ResponseBody, e.DeliveryId, e.Attempt);
+            ParseHeaders(e.RequestHeaders), e.RequestBody, ParseHeaders(e.ResponseHeaders), e.ResponseBody, e.DeliveryId, e.Attempt, notReplayable, deliveryState);
     }
 
     private static IReadOnlyDictionary<string, string>? ParseHeaders(string? json) =>
