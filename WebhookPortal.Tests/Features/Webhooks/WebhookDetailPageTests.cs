@@ -1,0 +1,73 @@
+using Bunit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using WebhookPortal.Features.Deliveries;
+using WebhookPortal.Features.Integrations;
+using WebhookPortal.Features.Webhooks;
+using WebhookPortal.Features.Webhooks.Pages;
+using WebhookPortal.Tests.Support;
+
+namespace WebhookPortal.Tests.Features.Webhooks;
+
+/// <summary>The webhook page offers "retry now" on a pending delivery and "redeliver" on a finished one, never the other way round.</summary>
+public sealed class WebhookDetailPageTests : PortalComponentTest
+{
+    private async Task<(Guid WebhookId, Guid PendingId, Guid FailedId)> SeedAsync()
+    {
+        var integrationId = Guid.NewGuid();
+        await using (var db = Database.CreateContext())
+        {
+            db.Integrations.Add(new Integration { Id = integrationId, Name = "Billing", CreatedUtc = DateTime.UtcNow, UpdatedUtc = DateTime.UtcNow });
+            await db.SaveChangesAsync();
+        }
+
+        WebhookView webhook;
+        using (var scope = AdminScope())
+        {
+            webhook = await scope.ServiceProvider.GetRequiredService<WebhookCatalog>().CreateAsync(integrationId, new WebhookRequest("crm", "https://example.com/crm", true, null, null), "admin@test.local");
+        }
+
+        var now = DateTime.UtcNow;
+        Delivery Row(DeliveryState state, Guid messageId, int minutesAgo) => new()
+        {
+            Id = Guid.NewGuid(), MessageId = messageId, TargetKind = DeliveryTargetKind.Webhook, TargetId = webhook.Id, TargetName = "crm", Url = "https://example.com/crm",
+            State = state, AttemptCount = 1, LastStatus = 500, NextAttemptUtc = now.AddMinutes(5), CreatedUtc = now.AddMinutes(-minutesAgo), UpdatedUtc = now,
+        };
+        await using (var db = Database.CreateContext())
+        {
+            var message = new Message { Id = Guid.NewGuid(), IntegrationId = integrationId, EventType = "order.created", Payload = "{}", CreatedUtc = now };
+            db.Messages.Add(message);
+            var pending = Row(DeliveryState.Pending, message.Id, 1);
+            var failed = Row(DeliveryState.Failed, message.Id, 2);
+            db.Deliveries.AddRange(pending, failed);
+            await db.SaveChangesAsync();
+            return (webhook.Id, pending.Id, failed.Id);
+        }
+    }
+
+    [Fact]
+    public async Task A_pending_delivery_offers_retry_now_and_a_finished_one_redeliver()
+    {
+        var (webhookId, pendingId, _) = await SeedAsync();
+        SignInAsSupport();
+
+        var cut = RenderWithProviders<WebhookDetailPage>(("Id", webhookId));
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=expand-delivery]").Count));
+        var rows = cut.FindAll("tbody tr").Where(r => r.QuerySelector("[data-testid=expand-delivery]") is not null).ToList();
+        Assert.Contains("pending", rows[0].TextContent);
+        Assert.NotNull(rows[0].QuerySelector("[data-testid=retry-now]"));
+        Assert.Null(rows[0].QuerySelector("[data-testid=redeliver]"));
+        Assert.Contains("failed", rows[1].TextContent);
+        Assert.NotNull(rows[1].QuerySelector("[data-testid=redeliver]"));
+        Assert.Null(rows[1].QuerySelector("[data-testid=retry-now]"));
+
+        cut.Find("[data-testid=retry-now]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("The next attempt starts now.", cut.Markup));
+        await using var db = Database.CreateContext();
+        var after = await db.Deliveries.AsNoTracking().SingleAsync(d => d.Id == pendingId);
+        Assert.True(after.NextAttemptUtc <= DateTime.UtcNow, "the next attempt was moved to now");
+        Assert.Single(JobClient.Created);
+    }
+}
