@@ -26,4 +26,23 @@ public sealed class IntegrationsJourney(BrowserFixture fixture) : JourneyTest(fi
         await Expect(integrations.Rows.Filter(new() { HasText = name })).ToHaveCountAsync(1);
         await Expect(integrations.Rows.Filter(new() { HasText = "Created from the browser" })).ToHaveCountAsync(1);
     });
+
+    [Fact]
+    public Task Esc_closes_a_dialog_without_saving() => RunAsync(async () =>
+    {
+        await new LoginPage(Page).SignInAsync(PortalServer.AdminEmail, PortalServer.AdminPassword);
+        var integrations = new IntegrationsPage(Page);
+        await integrations.GoToAsync();
+        var name = "E2E Esc " + Guid.NewGuid().ToString("N")[..6];
+        await Page.GetByTestId("add-integration").ClickAsync();
+        await Page.GetByTestId("integration-name").FillAsync(name);
+
+        await Page.Keyboard.PressAsync("Escape");
+
+        await Expect(Page.Locator(".mud-dialog")).ToHaveCountAsync(0);
+        using var api = new PortalApi(Fixture.Server.BaseUrl);
+        using var admin = api.AsAdmin();
+        var stored = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<System.Text.Json.JsonElement>(admin, "api/integrations");
+        Assert.DoesNotContain(stored.EnumerateArray(), i => i.GetProperty("name").GetString() == name);
+    });
 }

@@ -46,6 +46,9 @@ public sealed class SupportJourney(BrowserFixture fixture) : JourneyTest(fixture
         await Expect(Page.GetByTestId("log-error")).ToContainTextAsync("key field 'id'");
         // Support may replay (SPEC: "Support may read and redeliver/replay").
         await Expect(Page.GetByTestId("replay")).ToHaveCountAsync(1);
+        // Esc closes the side panel.
+        await Page.Keyboard.PressAsync("Escape");
+        await Expect(Page.GetByTestId("log-drawer")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("mud-drawer--closed"));
 
         // Support reads; the admin pages stay closed.
         await Page.GotoAsync("/users");

@@ -212,4 +212,20 @@ public sealed class LogsPageTests : PortalComponentTest
         cut.WaitForAssertion(() => cut.Find($"[data-testid={offered}]"));
         Assert.Empty(cut.FindAll($"[data-testid={(offered == "redeliver" ? "retry-now" : "redeliver")}]"));
     }
+
+    [Fact]
+    public async Task Escape_closes_the_side_panel()
+    {
+        await SeedAsync();
+        SignInAsSupport();
+        var cut = RenderWithProviders<LogsPage>();
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=logs-table] tbody tr").Count));
+        cut.FindAll("[data-testid=logs-table] tbody tr")[2].Click();
+        cut.WaitForAssertion(() => Assert.True(cut.FindComponent<MudDrawer>().Instance.Open));
+        Assert.Contains(JSInterop.Invocations, i => i.Identifier == "portal.onEscape");
+
+        await cut.InvokeAsync(() => cut.FindComponent<LogsPage>().Instance.CloseOnEscape());
+
+        cut.WaitForAssertion(() => Assert.False(cut.FindComponent<MudDrawer>().Instance.Open));
+    }
 }

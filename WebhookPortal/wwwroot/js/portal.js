@@ -1,5 +1,15 @@
 // Small browser helpers called through IJSRuntime.
 window.portal = {
+    // Esc closes a side panel: the page registers itself while it is shown and is told of each Escape press.
+    onEscape: function (dotnet) {
+        const handler = function (e) {
+            if (e.key === "Escape") {
+                dotnet.invokeMethodAsync("CloseOnEscape");
+            }
+        };
+        document.addEventListener("keydown", handler);
+        return { dispose: function () { document.removeEventListener("keydown", handler); } };
+    },
     copyText: async function (text) {
         try {
             await navigator.clipboard.writeText(text);
