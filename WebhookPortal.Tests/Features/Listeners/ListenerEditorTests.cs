@@ -215,4 +215,21 @@ public sealed class ListenerEditorTests : PortalComponentTest
         var stored = await db.Listeners.SingleAsync(l => l.Id == listener.Id);
         Assert.Equal(("Orders", true, ListenerAuthMethod.Token, "(body) => body"), (stored.Name, stored.Enabled, stored.AuthMethod, stored.Script));
     }
+
+    [Fact]
+    public async Task The_example_request_sends_the_listeners_own_sample_at_its_root_path()
+    {
+        var listener = await SeedListenerAsync();
+        using (var scope = AdminScope())
+        {
+            using var sample = System.Text.Json.JsonDocument.Parse("""{"data":{"orders":[{"id":7,"total":9.5},{"id":8,"total":1}]}}""");
+            await scope.ServiceProvider.GetRequiredService<TableDesigner>().GenerateTablesAsync(listener.Id, new TablesRequest(sample.RootElement.Clone(), "orders", "data.orders", ["id"]));
+        }
+
+        SignInAsSupport();
+        var cut = RenderEditor(listener.Id);
+
+        cut.WaitForAssertion(() => Assert.Contains("""{"data":{"orders":[{"id":7,"total":9.5}]}}""", cut.Find("[data-testid=curl-example]").TextContent));
+        Assert.DoesNotContain("""{"id": 1}""", cut.Find("[data-testid=curl-example]").TextContent);
+    }
 }

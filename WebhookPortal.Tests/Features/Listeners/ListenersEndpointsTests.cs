@@ -286,4 +286,20 @@ public sealed class ListenersEndpointsTests(PortalFactory portal) : IClassFixtur
         await (await portal.Anonymous().GetAsync("/api/logs")).AssertProblemAsync(HttpStatusCode.Unauthorized);
         await (await portal.Anonymous().PostAsync("/api/maintenance/retention/run", null)).AssertProblemAsync(HttpStatusCode.Unauthorized);
     }
+
+    [Theory]
+    [InlineData("""{"data":{"orders":[{"id":7,"lines":[{"sku":"a"}]},{"id":8,"lines":[]}]}}""", "data.orders")]
+    [InlineData("""[{"id":1,"name":"x"},{"id":2,"name":"y"}]""", "")]
+    [InlineData("""{"id":1,"name":"it's"}""", "")]
+    public async Task The_example_body_is_accepted_by_the_listener_as_configured(string sample, string rootPath)
+    {
+        var listener = await portal.CreateListenerAsync(sample: sample, rootPath: rootPath);
+        var view = await (await portal.AsAdmin().GetAsync($"/api/listeners/{listener.Id}")).ReadJsonAsync(HttpStatusCode.OK);
+        var example = view.GetProperty("exampleBody").GetString()!;
+
+        var response = await portal.Anonymous().SendAsync(Json(HttpMethod.Post, listener.HookPath, example));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, await portal.RecordCountAsync(listener.Id));
+    }
 }
