@@ -53,6 +53,8 @@ public sealed class SupportJourney(BrowserFixture fixture) : JourneyTest(fixture
         // Support reads; the admin pages stay closed.
         await Page.GotoAsync("/users");
         await Expect(Page.GetByText(new System.Text.RegularExpressions.Regex("You do not have access"))).ToBeVisibleAsync();
+        await Page.GotoAsync("/hangfire");
+        await Expect(Page.GetByTestId("access-denied")).ToContainTextAsync("Access denied");
     });
 
     [Fact]

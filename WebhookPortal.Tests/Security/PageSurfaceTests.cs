@@ -73,7 +73,13 @@ public sealed class PageSurfaceTests(PortalFactory portal) : IClassFixture<Porta
         var users = await support.GetAsync("/users");
         Assert.Equal(HttpStatusCode.Redirect, users.StatusCode);
         Assert.StartsWith("/Account/AccessDenied", users.RedirectPath());
-        Assert.Equal(HttpStatusCode.Forbidden, (await support.GetAsync("/hangfire")).StatusCode);
+        // The dashboard answers 403 with the same "Access denied" page as every other closed page, not "Not found".
+        var hangfire = await support.GetAsync("/hangfire");
+        Assert.Equal(HttpStatusCode.Forbidden, hangfire.StatusCode);
+        var deniedPage = await hangfire.Content.ReadAsStringAsync();
+        Assert.Contains("Access denied", deniedPage);
+        Assert.DoesNotContain("does not exist", deniedPage);
+        Assert.Contains("Access denied", await (await support.GetAsync(users.RedirectPath()!)).Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/hangfire")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/users")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await support.GetAsync("/scalar/")).StatusCode);
