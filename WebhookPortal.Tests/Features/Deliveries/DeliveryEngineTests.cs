@@ -272,4 +272,20 @@ public sealed class DeliveryEngineTests(DeliveryPortalFactory portal) : IClassFi
         Assert.Equal("""{"kind":"created"}""", receiver.Requests.Single(r => r.PathAndQuery == "/filtered").Body);
         Assert.NotEqual(Guid.Empty, integrationId);
     }
+
+    [Fact]
+    public async Task Each_attempt_is_logged_with_its_event_type_and_the_log_search_finds_it()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        var (org, webhookId, _) = await CreateWebhookAsync(receiver.Url());
+        var eventType = "order.cancelled." + Guid.NewGuid().ToString("N")[..6];
+        await PublishAsync(org, """{"n":11}""", eventType);
+        await WaitForStateAsync(webhookId, DeliveryState.Delivered);
+
+        var page = await (await portal.AsAdmin().GetAsync($"/api/logs?q={eventType}")).ReadJsonAsync(HttpStatusCode.OK);
+
+        var item = Assert.Single(page.GetProperty("items").EnumerateArray());
+        Assert.Equal(eventType, item.GetProperty("eventType").GetString());
+        Assert.Equal("outbound", item.GetProperty("direction").GetString());
+    }
 }

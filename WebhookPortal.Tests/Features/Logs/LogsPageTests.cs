@@ -228,4 +228,59 @@ public sealed class LogsPageTests : PortalComponentTest
 
         cut.WaitForAssertion(() => Assert.False(cut.FindComponent<MudDrawer>().Instance.Open));
     }
+
+    [Fact]
+    public async Task The_event_type_is_a_column_and_free_text_finds_it()
+    {
+        await using (var db = Database.CreateContext())
+        {
+            db.LogEntries.AddRange(
+                new LogEntry { TimeUtc = new DateTime(2026, 1, 12, 9, 0, 0, DateTimeKind.Utc), Direction = LogDirection.Outbound, Name = "crm", Method = "POST", Path = "https://example.com/h", Status = 200, State = LogState.Success, EventType = "order.cancelled" },
+                new LogEntry { TimeUtc = new DateTime(2026, 1, 12, 9, 1, 0, DateTimeKind.Utc), Direction = LogDirection.Outbound, Name = "crm", Method = "POST", Path = "https://example.com/h", Status = 200, State = LogState.Success, EventType = "order.created" },
+                new LogEntry { TimeUtc = new DateTime(2026, 1, 12, 9, 2, 0, DateTimeKind.Utc), Direction = LogDirection.Inbound, Name = "Orders", Method = "POST", Path = "/hooks/a/b", Status = 200, State = LogState.Success });
+            await db.SaveChangesAsync();
+        }
+
+        SignInAsSupport();
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/logs?q=order.cancelled");
+        var cut = RenderWithProviders<LogsPage>();
+
+        cut.WaitForAssertion(() => Assert.Equal("order.cancelled", Assert.Single(cut.FindAll("[data-testid=event-type]")).TextContent.Trim()));
+    }
+
+    [Fact]
+    public async Task The_page_number_is_kept_in_the_url_and_a_filter_change_starts_again_at_page_one()
+    {
+        await using (var db = Database.CreateContext())
+        {
+            for (var i = 0; i < 60; i++)
+            {
+                db.LogEntries.Add(new LogEntry { TimeUtc = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddMinutes(i), Direction = LogDirection.Inbound, Name = "Orders", Method = "POST", Path = $"/hooks/a/{i}", Status = 200, State = LogState.Success });
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        SignInAsSupport();
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        navigation.NavigateTo("/logs?page=2");
+        var cut = RenderWithProviders<LogsPage>();
+
+        // Page 2 of 50 per page: the 10 oldest entries.
+        cut.WaitForAssertion(() => Assert.Equal(10, cut.FindAll("[data-testid=logs-table] tbody tr").Count));
+        Assert.Contains("2026-01-01 00:09:00", cut.Find("[data-testid=logs-table] tbody").TextContent);
+        Assert.DoesNotContain("2026-01-01 00:10:00", cut.Find("[data-testid=logs-table] tbody").TextContent);
+
+        await cut.InvokeAsync(() => cut.FindComponent<MudTable<LogItem>>().Instance.NavigateTo(0));
+        cut.WaitForAssertion(() => Assert.DoesNotContain("page=", navigation.Uri));
+        cut.WaitForAssertion(() => Assert.Equal(50, cut.FindAll("[data-testid=logs-table] tbody tr").Count));
+
+        await cut.InvokeAsync(() => cut.FindComponent<MudTable<LogItem>>().Instance.NavigateTo(1));
+        cut.WaitForAssertion(() => Assert.Contains("page=2", navigation.Uri));
+
+        var stateSelect = cut.FindComponents<MudSelect<string>>().Single(s => s.Instance.Label == "State");
+        await cut.InvokeAsync(() => stateSelect.Instance.ValueChanged.InvokeAsync(LogState.Error.ToText()));
+        Assert.Contains("state=error", navigation.Uri);
+        Assert.DoesNotContain("page=", navigation.Uri);
+    }
 }

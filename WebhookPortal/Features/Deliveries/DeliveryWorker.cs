@@ -159,6 +159,7 @@ public sealed class DeliveryWorker(
             State = LogState.Error,
             DeliveryId = delivery.Id,
             Attempt = attemptNumber,
+            EventType = delivery.Message.EventType,
             // Every custom header of the webhook is configured by an admin, usually as a credential: all are masked.
             RequestHeaders = Redaction.Headers(request.Headers.Concat(request.Content?.Headers ?? Enumerable.Empty<KeyValuePair<string, IEnumerable<string>>>()), target.Headers.Keys),
             RequestBody = Redaction.Truncate(body, logOptions.Value.MaxBodyChars),

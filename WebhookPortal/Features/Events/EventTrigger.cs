@@ -127,6 +127,7 @@ public sealed class EventTrigger(PortalDbContext db, EventPayloads payloads, Del
                 Name = type.Name,
                 Method = "EVENT",
                 Path = $"event:{type.Name}/{pending.Action}",
+                EventType = type.Name,
                 State = LogState.Error,
                 Error = "The payload script failed; the event was not sent: " + error,
                 RequestBody = pending.RecordJson,

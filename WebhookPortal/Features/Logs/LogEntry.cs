@@ -46,6 +46,9 @@ public sealed class LogEntry
     public Guid? DeliveryId { get; set; }
 
     public int? Attempt { get; set; }
+
+    /// <summary>Outbound only: the event type of the message sent (shown and searched in the log viewer).</summary>
+    public string? EventType { get; set; }
 }
 
 internal sealed class LogEntryConfiguration : IEntityTypeConfiguration<LogEntry>
@@ -57,6 +60,7 @@ internal sealed class LogEntryConfiguration : IEntityTypeConfiguration<LogEntry>
         builder.Property(e => e.Name).HasMaxLength(200);
         builder.Property(e => e.Method).HasMaxLength(16);
         builder.Property(e => e.Path).HasMaxLength(2000);
+        builder.Property(e => e.EventType).HasMaxLength(200);
         builder.Property(e => e.State).HasStoredText(16);
         builder.HasIndex(e => e.TimeUtc);
         builder.HasIndex(e => new { e.SourceId, e.TimeUtc });

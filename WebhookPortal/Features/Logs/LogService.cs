@@ -101,13 +101,13 @@ public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory, Mic
         if (!string.IsNullOrWhiteSpace(query.Q))
         {
             var q = query.Q.Trim();
-            entries = entries.Where(e => e.Name.Contains(q) || e.Path.Contains(q) || (e.Error != null && e.Error.Contains(q)) || (e.RequestBody != null && e.RequestBody.Contains(q)));
+            entries = entries.Where(e => e.Name.Contains(q) || e.Path.Contains(q) || (e.EventType != null && e.EventType.Contains(q)) || (e.Error != null && e.Error.Contains(q)) || (e.RequestBody != null && e.RequestBody.Contains(q)));
         }
 
         var total = await entries.CountAsync(ct);
         var items = await entries.OrderByDescending(e => e.Id)
             .Skip((query.Page - 1) * query.PageSize).Take(query.PageSize)
-            .Select(e => new LogItem(e.Id, e.TimeUtc, e.Direction, e.IntegrationId, e.Name, e.Method, e.Path, e.Status, e.State, e.Error, e.DurationMs))
+            .Select(e => new LogItem(e.Id, e.TimeUtc, e.Direction, e.IntegrationId, e.Name, e.Method, e.Path, e.Status, e.State, e.Error, e.DurationMs, e.EventType))
             .ToListAsync(ct);
         return new LogPage(total, items);
     }

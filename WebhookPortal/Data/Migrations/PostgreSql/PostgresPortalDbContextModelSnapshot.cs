@@ -747,6 +747,10 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                     b.Property<string>("Error")
                         .HasColumnType("text");
 
+                    b.Property<string>("EventType")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<Guid?>("IntegrationId")
                         .HasColumnType("uuid");
 

@@ -734,6 +734,10 @@ namespace WebhookPortal.Data.Migrations.Sqlite
                     b.Property<string>("Error")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("EventType")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid?>("IntegrationId")
                         .HasColumnType("TEXT");
 
