@@ -283,4 +283,17 @@ public sealed class LogsPageTests : PortalComponentTest
         Assert.Contains("state=error", navigation.Uri);
         Assert.DoesNotContain("page=", navigation.Uri);
     }
+
+    [Fact]
+    public async Task The_filters_panel_counts_the_active_filters_and_is_open_on_a_wide_screen()
+    {
+        await SeedAsync();
+        SignInAsSupport();
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/logs?state=error&q=integer");
+        var cut = RenderWithProviders<LogsPage>();
+
+        cut.WaitForAssertion(() => Assert.Equal("2 active", cut.Find("[data-testid=active-filters]").TextContent.Trim()));
+        Assert.True(cut.FindComponent<MudExpansionPanel>().Instance.Expanded);
+        Assert.NotEmpty(cut.FindAll("[data-testid=filter-direction]"));
+    }
 }
