@@ -121,6 +121,10 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
             "Test"));
 
     /// <summary>Renders the component under test beside the providers that dialogs, popovers and snackbars need.</summary>
+    /// <summary>Whether the input a test id names (MudBlazor puts the id on the input or on its wrapper) is disabled.</summary>
+    protected static bool DisabledInput(AngleSharp.Dom.IElement element) =>
+        (element.TagName == "INPUT" ? element : element.QuerySelector("input"))?.HasAttribute("disabled") == true;
+
     protected IRenderedComponent<ContainerFragment> RenderWithProviders<TComponent>(params (string Name, object? Value)[] parameters)
         where TComponent : IComponent =>
         Render<ContainerFragment>(p => p.AddChildContent(builder =>

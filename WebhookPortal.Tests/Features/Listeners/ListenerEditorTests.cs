@@ -185,6 +185,9 @@ public sealed class ListenerEditorTests : PortalComponentTest
         Assert.Empty(cut.FindAll("[data-testid=generate-tables]"));
         Assert.Empty(cut.FindAll("[data-testid=delete-listener]"));
         Assert.Contains(listener.Url, cut.Markup);
+        // Read-only looks read-only: the settings are disabled fields, not live inputs.
+        Assert.True(DisabledInput(cut.Find("[data-testid=listener-name]")));
+        Assert.True(DisabledInput(cut.Find("[data-testid=listener-enabled-switch]")));
     }
 
     [Fact]

@@ -73,7 +73,9 @@ public sealed class ListenersPageTests : PortalComponentTest
         cut.WaitForAssertion(() => Assert.Contains("Orders", cut.Find("tbody").TextContent));
 
         Assert.Empty(cut.FindAll("[data-testid=add-listener]"));
-        Assert.True(cut.FindComponent<MudSwitch<bool>>().Instance.ReadOnly);
+        // Read-only looks read-only: the switch is disabled, not a live control that does nothing.
+        Assert.True(cut.FindComponent<MudSwitch<bool>>().Instance.Disabled);
+        Assert.True(DisabledInput(cut.Find("[data-testid=enabled-read-only]")));
     }
 
     [Fact]

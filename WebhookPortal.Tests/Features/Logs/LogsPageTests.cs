@@ -296,4 +296,20 @@ public sealed class LogsPageTests : PortalComponentTest
         Assert.True(cut.FindComponent<MudExpansionPanel>().Instance.Expanded);
         Assert.NotEmpty(cut.FindAll("[data-testid=filter-direction]"));
     }
+
+    [Fact]
+    public async Task With_support_actions_switched_off_support_gets_no_replay_or_redeliver_buttons()
+    {
+        Services.Configure<WebhookPortal.Infrastructure.Auth.RoleOptions>(o => o.SupportMayRedeliver = false);
+        await SeedAsync();
+        SignInAsSupport();
+        var cut = RenderWithProviders<LogsPage>();
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=logs-table] tbody tr").Count));
+
+        cut.FindAll("[data-testid=logs-table] tbody tr")[2].Click();
+
+        cut.WaitForAssertion(() => cut.Find("textarea[data-testid=request-body]"), TimeSpan.FromSeconds(5));
+        Assert.Empty(cut.FindAll("[data-testid=replay]"));
+        Assert.Empty(cut.FindAll("[data-testid=redeliver]"));
+    }
 }

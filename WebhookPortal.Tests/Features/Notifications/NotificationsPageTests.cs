@@ -40,7 +40,9 @@ public sealed class NotificationsPageTests : PortalComponentTest
         Assert.Empty(cut.FindAll("[data-testid=edit-rule]"));
         Assert.Empty(cut.FindAll("[data-testid=delete-rule]"));
         Assert.Empty(cut.FindAll("[data-testid=rule-enabled]"));
-        Assert.True(cut.FindComponent<MudSwitch<bool>>().Instance.ReadOnly);
+        // Read-only looks read-only: the switch is disabled, not a live control that does nothing.
+        Assert.True(cut.FindComponent<MudSwitch<bool>>().Instance.Disabled);
+        Assert.True(DisabledInput(cut.Find("[data-testid=enabled-read-only]")));
     }
 
     [Fact]

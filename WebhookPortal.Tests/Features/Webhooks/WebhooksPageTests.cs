@@ -157,7 +157,9 @@ public sealed class WebhooksPageTests : PortalComponentTest
         Assert.Empty(cut.FindAll("[data-testid=edit-webhook]"));
         Assert.Empty(cut.FindAll("[data-testid=delete-webhook]"));
         Assert.Empty(cut.FindAll("[data-testid=send-test]"));
-        Assert.True(cut.FindComponent<MudSwitch<bool>>().Instance.ReadOnly);
+        // Read-only looks read-only: the switch is disabled, not a live control that does nothing.
+        Assert.True(cut.FindComponent<MudSwitch<bool>>().Instance.Disabled);
+        Assert.True(DisabledInput(cut.Find("[data-testid=enabled-read-only]")));
     }
 
     [Fact]

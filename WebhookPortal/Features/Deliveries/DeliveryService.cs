@@ -14,7 +14,7 @@ public sealed class DeliveryService(IDbContextFactory<PortalDbContext> dbFactory
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         // Support may redeliver (SPEC: "Support may read and redeliver/replay"); who did it is recorded.
-        var user = await caller.RequireStaffAsync("redeliver messages");
+        var user = await caller.RequireDeliveryActionAsync("redeliver messages");
         var original = await db.Deliveries.AsNoTracking().Include(d => d.Message).FirstOrDefaultAsync(d => d.Id == deliveryId, ct)
             ?? throw new NotFoundException($"No delivery with id {deliveryId}.");
         if (original.State == DeliveryState.Pending)
@@ -38,7 +38,7 @@ public sealed class DeliveryService(IDbContextFactory<PortalDbContext> dbFactory
     /// </summary>
     public async Task<DeliveryView> RetryNowAsync(Guid deliveryId, CancellationToken ct = default)
     {
-        var user = await caller.RequireStaffAsync("retry deliveries");
+        var user = await caller.RequireDeliveryActionAsync("retry deliveries");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = time.GetUtcNow().UtcDateTime;
         var moved = await db.Deliveries

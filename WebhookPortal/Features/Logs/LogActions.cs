@@ -18,7 +18,7 @@ public sealed class LogActions(IDbContextFactory<PortalDbContext> dbFactory, Lis
     public async Task<ReplayResponse> ReplayAsync(long id, CancellationToken ct = default)
     {
         // Support may replay (SPEC: "Support may read and redeliver/replay"); the new entry says who did it.
-        var user = await caller.RequireStaffAsync("replay requests");
+        var user = await caller.RequireDeliveryActionAsync("replay requests");
         var entry = await FindAsync(id, ct);
         if (entry.Direction != LogDirection.Inbound || entry.SourceId is null)
         {
@@ -94,7 +94,7 @@ public sealed class LogActions(IDbContextFactory<PortalDbContext> dbFactory, Lis
     /// <summary>Sends the message of a logged outbound attempt again.</summary>
     public async Task<DeliveryView> RedeliverAsync(long id, CancellationToken ct = default)
     {
-        await caller.RequireStaffAsync("redeliver messages");
+        await caller.RequireDeliveryActionAsync("redeliver messages");
         var entry = await FindAsync(id, ct);
         if (entry.Direction != LogDirection.Outbound || entry.DeliveryId is null)
         {

@@ -89,6 +89,8 @@ public static class AuthSetup
             .AddSignInManager()
             .AddDefaultTokenProviders();
 
+        services.AddOptions<RoleOptions>().BindConfiguration(RoleOptions.Section);
+
         services.AddAuthorizationBuilder()
             .AddPolicy(PortalPolicies.Admin, p => p.RequireAuthenticatedUser().RequireRole(PortalRoles.Admin))
             .AddPolicy(PortalPolicies.Read, p => p.RequireAuthenticatedUser().RequireRole(PortalRoles.Admin, PortalRoles.Support))

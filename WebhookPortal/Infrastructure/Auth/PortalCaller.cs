@@ -71,6 +71,28 @@ public sealed class PortalCaller(IHttpContextAccessor http, IServiceProvider ser
         return user;
     }
 
+    /// <summary>Whether the caller may redeliver, retry and replay: an administrator, or Support unless <c>Roles:SupportMayRedeliver</c> is off.</summary>
+    public async Task<bool> MayActOnDeliveriesAsync() => MayActOnDeliveries(await GetUserAsync());
+
+    private bool MayActOnDeliveries(ClaimsPrincipal user) =>
+        IsAdmin(user)
+        || (user.Identity?.IsAuthenticated == true && user.IsInRole(PortalRoles.Support)
+            && (services.GetService<Microsoft.Extensions.Options.IOptionsMonitor<RoleOptions>>()?.CurrentValue ?? new RoleOptions()).SupportMayRedeliver);
+
+    /// <summary>The support actions (redeliver, retry now, replay): refuses anyone <see cref="MayActOnDeliveriesAsync"/> says may not.</summary>
+    public async Task<ClaimsPrincipal> RequireDeliveryActionAsync(string action)
+    {
+        var user = await GetUserAsync();
+        if (!MayActOnDeliveries(user))
+        {
+            throw new ForbiddenException(user.IsInRole(PortalRoles.Support)
+                ? $"Support staff may not {action} here (Roles:SupportMayRedeliver is off); ask an administrator."
+                : $"Only administrators and support staff may {action}.");
+        }
+
+        return user;
+    }
+
     /// <summary>Admin or Support: reading, and the support actions (redeliver, replay).</summary>
     public async Task<ClaimsPrincipal> RequireStaffAsync(string action)
     {
