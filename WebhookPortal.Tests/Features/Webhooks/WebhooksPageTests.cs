@@ -207,4 +207,35 @@ public sealed class WebhooksPageTests : PortalComponentTest
         Assert.True(view.HeadersMasked);
         await Assert.ThrowsAsync<WebhookPortal.Infrastructure.Errors.ForbiddenException>(() => Services.GetRequiredService<WebhookSecrets>().GetSecretAsync(view.Id));
     }
+
+    [Fact]
+    public async Task The_dialog_offers_the_integrations_defined_event_types_and_free_text_still_works()
+    {
+        var integrationId = await SeedIntegrationAsync();
+        using (var scope = AdminScope())
+        {
+            var listener = await scope.ServiceProvider.GetRequiredService<WebhookPortal.Features.Listeners.ListenerCatalog>()
+                .CreateAsync(integrationId, new WebhookPortal.Features.Listeners.Contracts.ListenerRequest("Orders", true, null, null));
+            var types = scope.ServiceProvider.GetRequiredService<WebhookPortal.Features.Events.EventTypeCatalog>();
+            await types.CreateAsync(integrationId, new WebhookPortal.Features.Events.EventTypeRequest("order.created", null, listener.Id, ["insert"], null, true));
+            await types.CreateAsync(integrationId, new WebhookPortal.Features.Events.EventTypeRequest("order.cancelled", null, listener.Id, ["delete"], null, true));
+        }
+
+        SignInAsAdmin();
+        var cut = RenderWithProviders<WebhooksPage>();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=add-webhook]"));
+        cut.Find("[data-testid=add-webhook]").Click();
+        cut.WaitForAssertion(() => Assert.Equal(["order.cancelled", "order.created"], cut.FindAll("[data-testid=event-type-option]").Select(c => c.TextContent.Trim()).ToArray()));
+
+        cut.Find("input[data-testid=webhook-name]").Input("orders");
+        cut.Find("input[data-testid=webhook-url]").Input("https://hooks.example.com/orders");
+        cut.Find("input[data-testid=webhook-event-types]").Input("legacy.sync");
+        cut.FindAll("[data-testid=event-type-option]").Single(c => c.TextContent.Trim() == "order.created").Click();
+        cut.WaitForAssertion(() => Assert.Equal("legacy.sync, order.created", cut.Find("input[data-testid=webhook-event-types]").GetAttribute("value")));
+        cut.Find("[data-testid=save-webhook]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("Webhook 'orders' created.", cut.Markup));
+        await using var db = Database.CreateContext();
+        Assert.Equal(["legacy.sync", "order.created"], (await db.Webhooks.SingleAsync()).EventTypes);
+    }
 }
