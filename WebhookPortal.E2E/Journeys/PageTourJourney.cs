@@ -155,6 +155,13 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
         // The bodies' Monaco viewers open once the drawer has slid in: the screenshot waits for the request body's text.
         await Expect(Page.Locator("[data-testid=request-body] .monaco-editor .view-lines")).ToContainTextAsync("id");
         await SnapAsync("31-log-drawer");
+
+        // The integration's home: its listeners, webhooks, rules, event types and recent log on one page.
+        await Page.GotoAsync($"/integrations/{integrationId}");
+        await Interactivity.WaitAsync(Page);
+        await Expect(Page.GetByTestId("integration-listeners")).ToContainTextAsync("Tour deals");
+        await Expect(Page.GetByTestId("integration-rules")).ToContainTextAsync("Monthly quota");
+        await SnapAsync("36-integration-home");
         await Page.GotoAsync("/jobs");
         await Interactivity.WaitAsync(Page);
         await Page.GetByTestId("run-backup").ClickAsync();

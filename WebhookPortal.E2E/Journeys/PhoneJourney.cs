@@ -43,6 +43,12 @@ public sealed class PhoneJourney(BrowserFixture fixture) : JourneyTest(fixture)
         Directory.CreateDirectory(Folder);
         await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Folder, "90-phone-listener.png") });
 
+        await Page.GotoAsync($"/integrations/{integrationId}");
+        await Interactivity.WaitAsync(Page);
+        await Expect(Page.GetByTestId("integration-listeners")).ToContainTextAsync("A listener with a rather long name");
+        await AssertOnScreenAsync(Page.GetByTestId("integration-logs"));
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Folder, "93-phone-integration.png"), FullPage = true });
+
         await Page.GotoAsync("/logs");
         await Interactivity.WaitAsync(Page);
         var firstRow = Page.Locator("[data-testid=logs-table] tbody tr").First;

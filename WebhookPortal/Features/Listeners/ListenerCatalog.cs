@@ -53,10 +53,14 @@ public sealed partial class ListenerCatalog(
     }
 
     /// <summary>Every listener with its integration, last request and record count, for the listeners page.</summary>
-    public async Task<IReadOnlyList<ListenerOverview>> OverviewAsync(CancellationToken ct = default)
+    /// <summary>Every listener (or one integration's) with its last request and record count.</summary>
+    public async Task<IReadOnlyList<ListenerOverview>> OverviewAsync(CancellationToken ct = default) => await OverviewAsync(null, ct);
+
+    public async Task<IReadOnlyList<ListenerOverview>> OverviewAsync(Guid? integrationId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var rows = await db.Listeners.AsNoTracking().Include(l => l.Integration).OrderBy(l => l.Integration!.Name).ThenBy(l => l.Name).ToListAsync(ct);
+        var rows = await db.Listeners.AsNoTracking().Include(l => l.Integration).Where(l => integrationId == null || l.IntegrationId == integrationId)
+            .OrderBy(l => l.Integration!.Name).ThenBy(l => l.Name).ToListAsync(ct);
         var ids = rows.Select(r => (Guid?)r.Id).ToList();
         var lastIds = await db.LogEntries.Where(e => ids.Contains(e.SourceId)).GroupBy(e => e.SourceId).Select(g => g.Max(e => e.Id)).ToListAsync(ct);
         var last = await db.LogEntries.AsNoTracking().Where(e => lastIds.Contains(e.Id)).ToDictionaryAsync(e => e.SourceId!.Value, ct);
