@@ -38,4 +38,26 @@ public sealed class SignInJourney(BrowserFixture fixture) : JourneyTest(fixture)
         await Page.GotoAsync("/");
         await Expect(Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/Account/Login"));
     });
+
+    [Fact]
+    public Task The_keyboard_starts_in_the_e_mail_field_and_a_skip_link_leads_past_the_menu() => RunAsync(async () =>
+    {
+        var login = new LoginPage(Page);
+        await login.GoToAsync();
+        await Expect(Page.Locator("#Input\\.Email")).ToBeFocusedAsync();
+
+        await login.SignInAsync(PortalServer.AdminEmail, PortalServer.AdminPassword);
+        await Page.GotoAsync("/integrations");
+        await Interactivity.WaitAsync(Page);
+
+        // The first Tab lands on the skip link, which shows itself; Enter moves the focus to the page.
+        await Page.Keyboard.PressAsync("Tab");
+        var skip = Page.GetByTestId("skip-link");
+        await Expect(skip).ToBeFocusedAsync();
+        await Expect(skip).ToBeInViewportAsync();
+        var outline = await skip.EvaluateAsync<string>("e => getComputedStyle(e).outlineStyle");
+        Assert.NotEqual("none", outline);
+        await Page.Keyboard.PressAsync("Enter");
+        await Expect(Page.Locator("#main-content")).ToBeFocusedAsync();
+    });
 }

@@ -28,3 +28,19 @@ window.portal = {
         }
     }
 };
+
+// The skip link moves the keyboard focus to the page. Handled before Blazor's link interception (on the window, in the
+// capture phase), which would otherwise resolve "#main-content" against the base href and navigate to the dashboard.
+window.addEventListener("click", function (e) {
+    const link = e.target instanceof Element ? e.target.closest(".portal-skip-link") : null;
+    if (!link) {
+        return;
+    }
+
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    const main = document.getElementById("main-content");
+    if (main) {
+        main.focus();
+    }
+}, true);
