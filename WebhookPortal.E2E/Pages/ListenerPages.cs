@@ -28,13 +28,32 @@ public sealed class ListenerEditorPage(IPage page)
         await page.GetByTestId("generate-token").ClickAsync();
         await page.GetByTestId("token-once").WaitForAsync();
         await page.GetByTestId("copy-token").ClickAsync();
-        return await page.EvaluateAsync<string>("() => navigator.clipboard.readText()");
+        return await ClipboardAsync(text => text.Length > 0 && !text.StartsWith("http", StringComparison.Ordinal));
     }
 
     public async Task<string> CopyUrlAsync()
     {
         await page.GetByTestId("copy-url").ClickAsync();
-        return await page.EvaluateAsync<string>("() => navigator.clipboard.readText()");
+        return await ClipboardAsync(text => text.StartsWith("http", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// The clipboard once the copy landed: a copy button goes through the circuit before the browser writes the text,
+    /// so reading at once can still see what was copied before.
+    /// </summary>
+    private async Task<string> ClipboardAsync(Func<string, bool> landed)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var text = await page.EvaluateAsync<string>("() => navigator.clipboard.readText()");
+            if (landed(text) || DateTime.UtcNow > deadline)
+            {
+                return text;
+            }
+
+            await page.WaitForTimeoutAsync(50);
+        }
     }
 
     /// <summary>Types a sample into the real Monaco editor of the Generate Tables dialog, previews and generates.</summary>
