@@ -65,6 +65,7 @@ public static class PortalSetup
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices(o => o.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight);
         services.AddScoped<WebhookPortal.Components.Shared.CodeEditorEdits>();
+        services.AddScoped<WebhookPortal.Components.Shared.ViewerTimeZone>();
 
         services.AddScripting();
 

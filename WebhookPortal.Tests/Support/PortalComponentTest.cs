@@ -66,6 +66,7 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         // Monaco needs a browser: components get a textarea with the same parameters.
         ComponentFactories.Add<CodeEditor, FakeCodeEditor>();
         Services.AddScoped<CodeEditorEdits>();
+        Services.AddScoped<ViewerTimeZone>();
         Services.AddSingleton(EditorLatency);
         Auth = AddAuthorization();
     }

@@ -132,7 +132,7 @@ public sealed class BackupJob(
                 writer.WriteStartArray("records");
                 for (var page = 1; ; page++)
                 {
-                    var chunk = await records.GetRecordsAsync(listener.Id, page, PageSize, ct);
+                    var chunk = await records.GetRecordsAsync(listener.Id, page, PageSize, ct: ct);
                     foreach (var record in chunk.Items)
                     {
                         record.WriteTo(writer, Json);

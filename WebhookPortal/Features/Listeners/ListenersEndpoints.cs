@@ -23,7 +23,10 @@ public static class ListenersEndpoints
         listeners.MapPost("/{id:guid}/token", RotateToken).WithName("RotateListenerToken").WithSummary("Generate or rotate the listener's token").WithDescription("The token is shown once in the answer and stored as a hash.").RequireAuthorization(PortalPolicies.Admin);
         listeners.MapPost("/{id:guid}/tables/preview", Preview).WithName("PreviewListenerTables").WithSummary("Preview the tables a JSON sample would generate").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
         listeners.MapPost("/{id:guid}/tables", Generate).WithName("GenerateListenerTables").WithSummary("Generate or change the listener's tables from a JSON sample").WithDescription("A change that would lose data answers 409 with the losses unless confirmDestructive is true.").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
-        listeners.MapGet("/{id:guid}/records", Records).WithName("ListListenerRecords").WithSummary("Page through the listener's stored records");
+        listeners.MapGet("/{id:guid}/records", Records).WithName("ListListenerRecords").WithSummary("Page through the listener's stored records")
+            .WithDescription("q finds records whose key or any text column contains it (case-insensitive); sort names a root column or lastModified (the default) and order is desc (the default) or asc.");
+        listeners.MapGet("/{id:guid}/records/export", ExportRecords).WithName("ExportListenerRecords").WithSummary("Download the listener's records as CSV or JSON")
+            .WithDescription("format is csv or json; q, sort and order select and order the records as for the records page. Every matching record is exported, read from one snapshot.");
         listeners.MapPost("/{id:guid}/script/test", TestScript).WithName("TestListenerScript").WithSummary("Run the listener's script on a sample request").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
 
         app.MapPost("/api/maintenance/retention/run", RunRetention).WithTags("Maintenance").WithName("RunRetention").WithSummary("Run the retention job now").WithDescription("Deletes records older than each listener's retention period and log entries older than the log's.").RequireAuthorization(PortalPolicies.Admin);
@@ -84,8 +87,17 @@ public static class ListenersEndpoints
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Ok<RecordsPageResponse>> Records(Guid id, ListenerRecords service, CancellationToken ct, int page = 1, int pageSize = 50) =>
-        TypedResults.Ok(await service.GetRecordsAsync(id, page, pageSize, ct));
+    private static async Task<Ok<RecordsPageResponse>> Records(Guid id, ListenerRecords service, CancellationToken ct, int page = 1, int pageSize = 50, string? q = null, string? sort = null, string? order = null) =>
+        TypedResults.Ok(await service.GetRecordsAsync(id, page, pageSize, new RecordsFilter(q, sort, order), ct));
+
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    [ProducesResponseType(typeof(string), StatusCodes.Status200OK, "text/csv", "application/json")]
+    private static async Task<IResult> ExportRecords(Guid id, ListenerRecords service, CancellationToken ct, string? format = null, string? q = null, string? sort = null, string? order = null)
+    {
+        var export = await service.PrepareExportAsync(id, format, new RecordsFilter(q, sort, order), ct);
+        return Results.Stream(stream => export.WriteAsync(stream, ct), export.ContentType, export.FileName);
+    }
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]
     private static async Task<Ok<ScriptTestResponse>> TestScript(Guid id, ScriptTestRequest request, ListenerScriptTester service, CancellationToken ct) =>

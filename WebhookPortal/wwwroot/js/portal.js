@@ -10,6 +10,14 @@ window.portal = {
         document.addEventListener("keydown", handler);
         return { dispose: function () { document.removeEventListener("keydown", handler); } };
     },
+    // The viewer's IANA time zone ("Europe/Berlin"), so the server can show stored UTC times in local time.
+    timeZone: function () {
+        try {
+            return Intl.DateTimeFormat().resolvedOptions().timeZone || null;
+        } catch {
+            return null;
+        }
+    },
     copyText: async function (text) {
         try {
             await navigator.clipboard.writeText(text);

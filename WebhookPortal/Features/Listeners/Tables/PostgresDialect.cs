@@ -1,3 +1,6 @@
+using System.Data;
+using System.Data.Common;
+
 namespace WebhookPortal.Features.Listeners.Tables;
 
 /// <summary>PostgreSQL: native types, and quoted identifiers compared exactly.</summary>
@@ -10,6 +13,11 @@ public sealed class PostgresDialect : SqlDialect
         ColumnType.Boolean => "boolean",
         _ => "text",
     };
+
+    public override string CaseInsensitiveLike => "ILIKE";
+
+    public override async Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct) =>
+        await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
 
     public override string PositionType => "bigint";
 

@@ -21,25 +21,57 @@ public sealed class RecordReader(DbConnection connection, DbTransaction? transac
     private CommandLease Command(string sql) => RecordSql.Command(connection, transaction, Commands, sql);
 
     /// <summary>A page of records in the records API's shape: root columns, child sets as arrays, newest first.</summary>
-    public async Task<(long Total, List<JsonObject> Items)> ReadPageAsync(int page, int pageSize, CancellationToken ct)
+    public Task<(long Total, List<JsonObject> Items)> ReadPageAsync(int page, int pageSize, CancellationToken ct) =>
+        ReadPageAsync(RecordQuery.Newest, page, pageSize, ct);
+
+    /// <summary>A page of the records the query selects, in its order, with how many it selects in all.</summary>
+    public async Task<(long Total, List<JsonObject> Items)> ReadPageAsync(RecordQuery query, int page, int pageSize, CancellationToken ct)
     {
+        var where = Where(query);
         long total;
-        await using (var countLease = Command($"SELECT COUNT(*) FROM {Table(schema.Root)}"))
+        await using (var countLease = Command($"SELECT COUNT(*) FROM {Table(schema.Root)}{where}"))
         {
             var count = countLease.Command;
+            AddSearch(count, query);
             total = Convert.ToInt64(await count.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
         }
 
+        return (total, await ReadRangeAsync(query, (long)(page - 1) * pageSize, pageSize, ct));
+    }
+
+    /// <summary>Every record the query selects, a batch at a time (for exports; run it in a snapshot transaction so batches agree).</summary>
+    public async IAsyncEnumerable<List<JsonObject>> ReadAllAsync(RecordQuery query, int batchSize, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        for (long skip = 0; ; skip += batchSize)
+        {
+            var batch = await ReadRangeAsync(query, skip, batchSize, ct);
+            if (batch.Count > 0)
+            {
+                yield return batch;
+            }
+
+            if (batch.Count < batchSize)
+            {
+                yield break;
+            }
+        }
+    }
+
+    private async Task<List<JsonObject>> ReadRangeAsync(RecordQuery query, long skip, int take, CancellationToken ct)
+    {
         var root = schema.Root;
-        var keys = schema.KeyColumns;
         var items = new List<(string RootKey, JsonObject Item)>();
-        var order = string.Join(", ", keys.Select(k => dialect.Quote(k.Name)));
-        await using (var selectLease = Command($"SELECT {string.Join(", ", root.Columns.Select(c => dialect.Quote(c.Name)))}, {dialect.Quote(SystemColumns.LastModified)} FROM {Table(root)} " +
-                                          $"ORDER BY {dialect.Quote(SystemColumns.LastModified)} DESC, {order} LIMIT @take OFFSET @skip"))
+        var direction = query.Descending ? "DESC" : "ASC";
+        var sort = query.Sort ?? SystemColumns.LastModified;
+        // The key breaks ties, so pages neither repeat nor skip a record.
+        var order = string.Join(", ", schema.KeyColumns.Where(k => k.Name != sort).Select(k => dialect.Quote(k.Name) + " " + direction).Prepend(dialect.Quote(sort) + " " + direction));
+        await using (var selectLease = Command($"SELECT {string.Join(", ", root.Columns.Select(c => dialect.Quote(c.Name)))}, {dialect.Quote(SystemColumns.LastModified)} FROM {Table(root)}{Where(query)} " +
+                                          $"ORDER BY {order} LIMIT @take OFFSET @skip"))
         {
             var select = selectLease.Command;
-            AddParameter(select, "@take", (long)pageSize);
-            AddParameter(select, "@skip", (long)(page - 1) * pageSize);
+            AddSearch(select, query);
+            AddParameter(select, "@take", (long)take);
+            AddParameter(select, "@skip", skip);
             await using var reader = await select.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
@@ -50,7 +82,28 @@ public sealed class RecordReader(DbConnection connection, DbTransaction? transac
         }
 
         await AttachChildrenAsync(root, items.Select(i => (i.RootKey, "", i.Item)).ToList(), ct);
-        return (total, items.Select(i => i.Item).ToList());
+        return items.Select(i => i.Item).ToList();
+    }
+
+    // A search matches the key or any text column, as text; its wildcards are matched literally.
+    private string Where(RecordQuery query)
+    {
+        if (query.Search is null)
+        {
+            return "";
+        }
+
+        var searched = RecordQuery.SearchedColumns(schema).Select(c => $"CAST({dialect.Quote(c.Name)} AS TEXT) {dialect.CaseInsensitiveLike} @q ESCAPE '\\'").ToList();
+        return " WHERE " + (searched.Count == 0 ? "1 = 0" : string.Join(" OR ", searched));
+    }
+
+    private static void AddSearch(DbCommand command, RecordQuery query)
+    {
+        if (query.Search is not null)
+        {
+            var escaped = query.Search.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
+            AddParameter(command, "@q", "%" + escaped + "%");
+        }
     }
 
     /// <summary>The record of one root key in the records API's shape, or null.</summary>

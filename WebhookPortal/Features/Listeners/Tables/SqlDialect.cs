@@ -1,3 +1,5 @@
+using System.Data.Common;
+
 namespace WebhookPortal.Features.Listeners.Tables;
 
 /// <summary>
@@ -13,6 +15,12 @@ public abstract class SqlDialect
     public abstract string TypeName(ColumnType type);
 
     public abstract string PositionType { get; }
+
+    /// <summary>The operator that matches a pattern without regard to case (SQLite's LIKE already ignores ASCII case).</summary>
+    public abstract string CaseInsensitiveLike { get; }
+
+    /// <summary>A read-only transaction that sees one snapshot of the data and blocks no writer (for exports read in batches).</summary>
+    public abstract Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct);
 
     /// <summary>How the database compares quoted identifiers: SQLite ignores case, PostgreSQL does not.</summary>
     public abstract StringComparer IdentifierComparer { get; }

@@ -1,3 +1,6 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+
 namespace WebhookPortal.Features.Listeners.Tables;
 
 /// <summary>SQLite: type affinities, and identifiers compared without case.</summary>
@@ -10,6 +13,12 @@ public sealed class SqliteDialect : SqlDialect
         ColumnType.Boolean => "INTEGER",
         _ => "TEXT",
     };
+
+    public override string CaseInsensitiveLike => "LIKE";
+
+    // Deferred: the snapshot starts at the first read and takes no write lock (WAL readers never wait for writers).
+    public override Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct) =>
+        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true));
 
     public override string PositionType => "INTEGER";
 
