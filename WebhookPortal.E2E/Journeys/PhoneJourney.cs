@@ -39,7 +39,7 @@ public sealed class PhoneJourney(BrowserFixture fixture) : JourneyTest(fixture)
         await Interactivity.WaitAsync(Page);
         await AssertOnScreenAsync(Page.GetByTestId("delete-listener"));
         await AssertOnScreenAsync(Page.GetByTestId("generate-tables"));
-        await AssertOnScreenAsync(Page.GetByTestId("user-menu-button"));
+        await AssertOnScreenAsync(Page.GetByTestId("user-menu").GetByRole(AriaRole.Button).First);
         Directory.CreateDirectory(Folder);
         await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Folder, "90-phone-listener.png") });
 

@@ -18,9 +18,9 @@ public sealed class SignInJourney(BrowserFixture fixture) : JourneyTest(fixture)
         // Back where the user wanted to go, signed in.
         await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Integrations" })).ToBeVisibleAsync();
         await Interactivity.WaitAsync(Page);
-        await Expect(Page.GetByTestId("user-menu-button")).ToContainTextAsync(PortalServer.AdminEmail);
+        await Expect(Page.GetByTestId("user-menu").GetByRole(AriaRole.Button).First).ToContainTextAsync(PortalServer.AdminEmail);
 
-        await Page.GetByTestId("user-menu-button").ClickAsync();
+        await Page.GetByTestId("user-menu").GetByRole(AriaRole.Button).First.ClickAsync();
         await Page.GetByTestId("logout").ClickAsync();
         await Page.GotoAsync("/");
         await Expect(Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/Account/Login"));

@@ -31,6 +31,9 @@ public sealed class FakeCodeEditor : ComponentBase
     [Parameter]
     public string? TestId { get; set; }
 
+    [Parameter]
+    public bool AutoFocus { get; set; }
+
     protected override void BuildRenderTree(RenderTreeBuilder builder)
     {
         builder.OpenElement(0, "textarea");
