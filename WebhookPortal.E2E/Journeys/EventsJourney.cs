@@ -8,8 +8,9 @@ namespace WebhookPortal.E2E.Journeys;
 
 public sealed class EventsJourney(BrowserFixture fixture) : JourneyTest(fixture)
 {
-    [Fact]
-    public Task An_admin_creates_an_event_type_with_a_script_in_monaco_and_tests_it() => RunAsync(async () =>
+    [Theory]
+    [MemberData(nameof(Viewports))]
+    public Task An_admin_creates_an_event_type_with_a_script_in_monaco_and_tests_it(string viewport) => RunAsync(viewport, async () =>
     {
         using var api = new PortalApi(Fixture.Server.BaseUrl);
         var suffix = Guid.NewGuid().ToString("N")[..6];

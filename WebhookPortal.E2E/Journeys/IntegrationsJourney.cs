@@ -7,8 +7,9 @@ namespace WebhookPortal.E2E.Journeys;
 
 public sealed class IntegrationsJourney(BrowserFixture fixture) : JourneyTest(fixture)
 {
-    [Fact]
-    public Task An_admin_adds_an_integration_and_finds_it_in_the_table() => RunAsync(async () =>
+    [Theory]
+    [MemberData(nameof(Viewports))]
+    public Task An_admin_adds_an_integration_and_finds_it_in_the_table(string viewport) => RunAsync(viewport, async () =>
     {
         await new LoginPage(Page).SignInAsync(PortalServer.AdminEmail, PortalServer.AdminPassword);
         var integrations = new IntegrationsPage(Page);
@@ -27,8 +28,9 @@ public sealed class IntegrationsJourney(BrowserFixture fixture) : JourneyTest(fi
         await Expect(integrations.Rows.Filter(new() { HasText = "Created from the browser" })).ToHaveCountAsync(1);
     });
 
-    [Fact]
-    public Task Esc_closes_a_dialog_without_saving() => RunAsync(async () =>
+    [Theory]
+    [MemberData(nameof(Viewports))]
+    public Task Esc_closes_a_dialog_without_saving(string viewport) => RunAsync(viewport, async () =>
     {
         await new LoginPage(Page).SignInAsync(PortalServer.AdminEmail, PortalServer.AdminPassword);
         var integrations = new IntegrationsPage(Page);

@@ -7,8 +7,9 @@ namespace WebhookPortal.E2E.Journeys;
 
 public sealed class JobsJourney(BrowserFixture fixture) : JourneyTest(fixture)
 {
-    [Fact]
-    public Task An_admin_runs_a_backup_from_the_jobs_page_and_sees_it_succeed() => RunAsync(async () =>
+    [Theory]
+    [MemberData(nameof(Viewports))]
+    public Task An_admin_runs_a_backup_from_the_jobs_page_and_sees_it_succeed(string viewport) => RunAsync(viewport, async () =>
     {
         await new LoginPage(Page).SignInAsync(PortalServer.AdminEmail, PortalServer.AdminPassword);
         await Page.GotoAsync("/jobs");

@@ -10,8 +10,9 @@ public sealed class ListenerJourney(BrowserFixture fixture) : JourneyTest(fixtur
 {
     private const string Sample = """{"data":{"items":[{"id":1,"title":"Sample","customer":{"city":"Paris"},"comments":[{"text":"hi"}]}]}}""";
 
-    [Fact]
-    public Task An_admin_creates_a_listener_with_a_token_generates_tables_and_sees_a_pushed_record() => RunAsync(async () =>
+    [Theory]
+    [MemberData(nameof(Viewports))]
+    public Task An_admin_creates_a_listener_with_a_token_generates_tables_and_sees_a_pushed_record(string viewport) => RunAsync(viewport, async () =>
     {
         using var api = new PortalApi(Fixture.Server.BaseUrl);
         var integration = "Journey CRM " + Guid.NewGuid().ToString("N")[..6];

@@ -8,8 +8,9 @@ namespace WebhookPortal.E2E.Journeys;
 
 public sealed class NotificationJourney(BrowserFixture fixture) : JourneyTest(fixture)
 {
-    [Fact]
-    public Task An_admin_creates_a_rule_through_the_form_whose_preview_follows_the_typing() => RunAsync(async () =>
+    [Theory]
+    [MemberData(nameof(Viewports))]
+    public Task An_admin_creates_a_rule_through_the_form_whose_preview_follows_the_typing(string viewport) => RunAsync(viewport, async () =>
     {
         using var api = new PortalApi(Fixture.Server.BaseUrl);
         var org = "Rules " + Guid.NewGuid().ToString("N")[..6];

@@ -7,8 +7,9 @@ namespace WebhookPortal.E2E.Journeys;
 
 public sealed class SignInJourney(BrowserFixture fixture) : JourneyTest(fixture)
 {
-    [Fact]
-    public Task An_admin_signs_in_sees_the_dashboard_and_logs_out() => RunAsync(async () =>
+    [Theory]
+    [MemberData(nameof(Viewports))]
+    public Task An_admin_signs_in_sees_the_dashboard_and_logs_out(string viewport) => RunAsync(viewport, async () =>
     {
         await Page.GotoAsync("/integrations");
         await Expect(Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/Account/Login"));
@@ -26,8 +27,9 @@ public sealed class SignInJourney(BrowserFixture fixture) : JourneyTest(fixture)
         await Expect(Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/Account/Login"));
     });
 
-    [Fact]
-    public Task A_wrong_password_shows_an_error_and_stays_signed_out() => RunAsync(async () =>
+    [Theory]
+    [MemberData(nameof(Viewports))]
+    public Task A_wrong_password_shows_an_error_and_stays_signed_out(string viewport) => RunAsync(viewport, async () =>
     {
         var login = new LoginPage(Page);
         await login.GoToAsync();
@@ -39,8 +41,9 @@ public sealed class SignInJourney(BrowserFixture fixture) : JourneyTest(fixture)
         await Expect(Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/Account/Login"));
     });
 
-    [Fact]
-    public Task The_keyboard_starts_in_the_e_mail_field_and_a_skip_link_leads_past_the_menu() => RunAsync(async () =>
+    [Theory]
+    [MemberData(nameof(Viewports))]
+    public Task The_keyboard_starts_in_the_e_mail_field_and_a_skip_link_leads_past_the_menu(string viewport) => RunAsync(viewport, async () =>
     {
         var login = new LoginPage(Page);
         await login.GoToAsync();

@@ -8,8 +8,9 @@ namespace WebhookPortal.E2E.Journeys;
 
 public sealed class SupportJourney(BrowserFixture fixture) : JourneyTest(fixture)
 {
-    [Fact]
-    public Task A_support_user_filters_to_one_listeners_errors_and_opens_an_entry() => RunAsync(async () =>
+    [Theory]
+    [MemberData(nameof(Viewports))]
+    public Task A_support_user_filters_to_one_listeners_errors_and_opens_an_entry(string viewport) => RunAsync(viewport, async () =>
     {
         using var api = new PortalApi(Fixture.Server.BaseUrl);
         var suffix = Guid.NewGuid().ToString("N")[..6];
@@ -29,6 +30,13 @@ public sealed class SupportJourney(BrowserFixture fixture) : JourneyTest(fixture
         await new LoginPage(Page).SignInAsync(email, "Support-Pass-1");
         await Page.GotoAsync("/logs");
         await Interactivity.WaitAsync(Page);
+        if (viewport == "phone")
+        {
+            // On a phone the filters fold into a panel (once the page knows the screen size) that opens on a tap.
+            await Expect(Page.GetByTestId("filter-direction")).ToBeHiddenAsync();
+            await Page.GetByTestId("filters-panel").GetByText("Filters").ClickAsync();
+            await Expect(Page.Locator("[data-testid=filters-panel] .mud-collapse-container")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("mud-collapse-entered"));
+        }
 
         var name = Page.GetByTestId("filter-name");
         await name.ClickAsync();
@@ -57,8 +65,9 @@ public sealed class SupportJourney(BrowserFixture fixture) : JourneyTest(fixture
         await Expect(Page.GetByTestId("access-denied")).ToContainTextAsync("Access denied");
     });
 
-    [Fact]
-    public Task An_admin_creates_a_user_who_is_listed_on_the_users_page() => RunAsync(async () =>
+    [Theory]
+    [MemberData(nameof(Viewports))]
+    public Task An_admin_creates_a_user_who_is_listed_on_the_users_page(string viewport) => RunAsync(viewport, async () =>
     {
         await new LoginPage(Page).SignInAsync(PortalServer.AdminEmail, PortalServer.AdminPassword);
         await Page.GotoAsync("/users");

@@ -9,8 +9,9 @@ namespace WebhookPortal.E2E.Journeys;
 
 public sealed class WebhookJourney(BrowserFixture fixture) : JourneyTest(fixture)
 {
-    [Fact]
-    public Task An_admin_adds_a_webhook_and_flips_its_switch_which_persists() => RunAsync(async () =>
+    [Theory]
+    [MemberData(nameof(Viewports))]
+    public Task An_admin_adds_a_webhook_and_flips_its_switch_which_persists(string viewport) => RunAsync(viewport, async () =>
     {
         using var api = new PortalApi(Fixture.Server.BaseUrl);
         var org = "Journey Billing " + Guid.NewGuid().ToString("N")[..6];

@@ -15,6 +15,22 @@ public abstract class JourneyTest(BrowserFixture fixture) : IAsyncLifetime
 
     public async Task DisposeAsync() => await Page.Context.CloseAsync();
 
+    /// <summary>The screen sizes every main journey runs at: a laptop and a phone.</summary>
+    public static TheoryData<string> Viewports => new() { "desktop", "phone" };
+
+    /// <summary>Runs a journey at one of <see cref="Viewports"/>.</summary>
+    protected async Task RunAsync(string viewport, Func<Task> journey, [CallerMemberName] string name = "")
+    {
+        var (width, height) = viewport switch
+        {
+            "desktop" => (1366, 900),
+            "phone" => (390, 844),
+            _ => throw new ArgumentOutOfRangeException(nameof(viewport), viewport, "desktop or phone"),
+        };
+        await Page.SetViewportSizeAsync(width, height);
+        await RunAsync(journey, $"{name}.{viewport}");
+    }
+
     protected async Task RunAsync(Func<Task> journey, [CallerMemberName] string name = "")
     {
         try
