@@ -70,4 +70,52 @@ public sealed class WebhookDetailPageTests : PortalComponentTest
         Assert.True(after.NextAttemptUtc <= DateTime.UtcNow, "the next attempt was moved to now");
         Assert.Single(JobClient.Created);
     }
+
+    [Fact]
+    public async Task Deliveries_page_through_every_one_and_filter_by_state()
+    {
+        var (webhookId, _, _) = await SeedAsync();
+        await using (var db = Database.CreateContext())
+        {
+            var messageId = (await db.Messages.FirstAsync()).Id;
+            var now = DateTime.UtcNow;
+            // 30 more delivered ones, older than the two seeded: 32 in all.
+            db.Deliveries.AddRange(Enumerable.Range(1, 30).Select(i => new Delivery
+            {
+                Id = Guid.NewGuid(), MessageId = messageId, TargetKind = DeliveryTargetKind.Webhook, TargetId = webhookId, TargetName = "crm", Url = "https://example.com/crm",
+                State = DeliveryState.Delivered, AttemptCount = 1, LastStatus = 200, NextAttemptUtc = now, CreatedUtc = now.AddMinutes(-10 - i), UpdatedUtc = now,
+            }));
+            await db.SaveChangesAsync();
+        }
+
+        SignInAsAdmin();
+        var cut = RenderWithProviders<WebhookDetailPage>(("Id", webhookId));
+
+        cut.WaitForAssertion(() => Assert.Equal(25, cut.FindAll("[data-testid=expand-delivery]").Count));
+        Assert.Contains("(32)", cut.Find("[data-testid=deliveries-total]").TextContent);
+        Assert.Contains("1-25 of 32", cut.Find(".mud-table-pagination").TextContent);
+
+        cut.Find("button[aria-label='Next page']").Click();
+        cut.WaitForAssertion(() => Assert.Equal(7, cut.FindAll("[data-testid=expand-delivery]").Count));
+        Assert.Contains("26-32 of 32", cut.Find(".mud-table-pagination").TextContent);
+
+        cut.FindAll("[data-testid=delivery-state-filter] .mud-chip").First(c => c.TextContent.Trim() == "pending").Click();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=expand-delivery]")));
+        Assert.Contains("(1 pending)", cut.Find("[data-testid=deliveries-total]").TextContent);
+        Assert.Contains("1-1 of 1", cut.Find(".mud-table-pagination").TextContent);
+    }
+
+    [Fact]
+    public async Task A_bad_page_is_refused()
+    {
+        var (webhookId, _, _) = await SeedAsync();
+        using var scope = AdminScope();
+        var service = scope.ServiceProvider.GetRequiredService<DeliveryService>();
+
+        await Assert.ThrowsAsync<WebhookPortal.Infrastructure.Errors.PortalValidationException>(() => service.PageAsync(DeliveryTargetKind.Webhook, webhookId, null, 0, 25));
+        await Assert.ThrowsAsync<WebhookPortal.Infrastructure.Errors.PortalValidationException>(() => service.PageAsync(DeliveryTargetKind.Webhook, webhookId, null, 1, 501));
+        var page = await service.PageAsync(DeliveryTargetKind.Webhook, webhookId, DeliveryState.Failed, 1, 25);
+        Assert.Equal(1, page.Total);
+        Assert.Equal(DeliveryState.Failed, Assert.Single(page.Items).State);
+    }
 }

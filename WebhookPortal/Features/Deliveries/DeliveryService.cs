@@ -82,6 +82,28 @@ public sealed class DeliveryService(IDbContextFactory<PortalDbContext> dbFactory
         return (await query.OrderByDescending(d => d.CreatedUtc).Take(take).ToListAsync(ct)).Select(d => ToView(d, reveal)).ToList();
     }
 
+    /// <summary>One target's deliveries a page at a time (newest first), optionally only those in one state: the webhook page's table.</summary>
+    public async Task<DeliveriesPage> PageAsync(DeliveryTargetKind targetKind, Guid targetId, DeliveryState? state, int page, int pageSize, CancellationToken ct = default)
+    {
+        if (page < 1 || pageSize is < 1 or > 500)
+        {
+            throw new PortalValidationException(page < 1 ? "page" : "pageSize", page < 1 ? "The page starts at 1." : "The page size must be between 1 and 500.");
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var query = db.Deliveries.AsNoTracking().Where(d => d.TargetKind == targetKind && d.TargetId == targetId);
+        if (state is { } wanted)
+        {
+            query = query.Where(d => d.State == wanted);
+        }
+
+        var total = await query.LongCountAsync(ct);
+        var rows = await query.Include(d => d.Message).OrderByDescending(d => d.CreatedUtc).ThenByDescending(d => d.Id)
+            .Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
+        var reveal = await caller.IsAdminAsync();
+        return new DeliveriesPage(total, rows.Select(d => ToView(d, reveal)).ToList());
+    }
+
     public async Task<DeliveryDetailView> GetAsync(Guid id, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
