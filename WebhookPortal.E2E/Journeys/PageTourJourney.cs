@@ -93,6 +93,10 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
         await Expect(Page.GetByTestId("child-rows").First).ToContainTextAsync("Call on Monday");
         await Expect(Page.GetByTestId("child-rows").First).ToContainTextAsync("urgent");
         await SnapAsync("14-listener-data");
+        await Page.GetByTestId("records-search").FillAsync("renew");
+        await Expect(Page.GetByTestId("records-count")).ToContainTextAsync("1 matching record in");
+        await Expect(Page.GetByTestId("records-table")).Not.ToContainTextAsync("Upsell");
+        await SnapAsync("14b-listener-data-search");
         await Page.GetByRole(AriaRole.Tab, new() { Name = "Logs" }).ClickAsync();
         await Expect(Page.GetByTestId("listener-logs")).ToContainTextAsync("401");
         await Expect(Page.GetByTestId("open-in-logs")).ToHaveAttributeAsync("href", "logs?direction=inbound&name=Tour%20deals");
@@ -107,7 +111,11 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
         {
             var webhook = await (await admin.PostAsJsonAsync("v1/mint/organizations/Tour%20HubSpot/webhooks", new { name = "usage-alerts", postURL = "http://127.0.0.1:9/closed" })).Content.ReadFromJsonAsync<JsonElement>();
             await admin.PostAsJsonAsync("v1/mint/organizations/Tour%20HubSpot/webhooks", new { name = "crm-sync", postURL = "https://hooks.example.com/crm", eventTypes = new[] { "NewOpportunity" } });
-            await admin.PostAsJsonAsync($"api/integrations/{integrationId}/messages", new { eventType = "usage.threshold", payload = new { orgName = "Tour HubSpot", quotaPercentUsed = 80 } });
+            // Enough deliveries for the webhook page to page.
+            for (var i = 0; i < 30; i++)
+            {
+                await admin.PostAsJsonAsync($"api/integrations/{integrationId}/messages", new { eventType = "usage.threshold", payload = new { orgName = "Tour HubSpot", quotaPercentUsed = 80 + i } });
+            }
             await Page.GotoAsync("/webhooks");
             await Interactivity.WaitAsync(Page);
             await Expect(Page.GetByTestId("webhooks-table")).ToContainTextAsync("usage-alerts");
@@ -119,6 +127,7 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
             await Page.GotoAsync($"/webhooks/{webhook.GetProperty("id").GetGuid()}");
             await Interactivity.WaitAsync(Page);
             await Expect(Page.GetByTestId("deliveries-table")).ToContainTextAsync("usage.threshold");
+            await Expect(Page.Locator("[data-testid=deliveries-table] .mud-table-pagination")).ToContainTextAsync("1-25 of 30");
             await Page.GetByTestId("expand-delivery").First.ClickAsync();
             await Expect(Page.GetByTestId("attempts")).ToContainTextAsync("Connection failed");
             await SnapAsync("22-webhook-deliveries");

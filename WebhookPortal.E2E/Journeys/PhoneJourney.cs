@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.Playwright;
 using WebhookPortal.E2E.Pages;
 using WebhookPortal.E2E.Support;
@@ -48,6 +49,29 @@ public sealed class PhoneJourney(BrowserFixture fixture) : JourneyTest(fixture)
         await Expect(Page.GetByTestId("integration-listeners")).ToContainTextAsync("A listener with a rather long name");
         await AssertOnScreenAsync(Page.GetByTestId("integration-logs"));
         await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Folder, "93-phone-integration.png"), FullPage = true });
+
+        using (var admin = api.AsAdmin())
+        {
+            var webhook = await (await admin.PostAsJsonAsync($"v1/mint/organizations/{Uri.EscapeDataString("Phone CRM " + suffix)}/webhooks", new { name = "phone-hook", postURL = "http://127.0.0.1:9/closed" }))
+                .Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+            for (var i = 0; i < 30; i++)
+            {
+                await admin.PostAsJsonAsync($"api/integrations/{integrationId}/messages", new { eventType = "order.created", payload = new { n = i } });
+            }
+
+            await Page.GotoAsync($"/webhooks/{webhook.GetProperty("id").GetGuid()}");
+            await Interactivity.WaitAsync(Page);
+            await Expect(Page.Locator("[data-testid=deliveries-table] .mud-table-pagination")).ToContainTextAsync("of 30");
+            await AssertOnScreenAsync(Page.GetByTestId("refresh-deliveries"));
+            await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Folder, "94-phone-webhook-paging.png"), FullPage = false });
+        }
+
+        await Page.GotoAsync($"/listeners/{listenerId}");
+        await Interactivity.WaitAsync(Page);
+        await Page.GetByRole(AriaRole.Tab, new() { Name = "Data" }).ClickAsync();
+        await Expect(Page.GetByTestId("records-table")).ToBeVisibleAsync();
+        await AssertOnScreenAsync(Page.GetByTestId("records-search"));
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Folder, "95-phone-listener-data.png"), FullPage = true });
 
         await Page.GotoAsync("/logs");
         await Interactivity.WaitAsync(Page);
