@@ -13,8 +13,8 @@ namespace WebhookPortal.Tests.Support;
 /// <summary>A request the receiver got.</summary>
 public sealed record ReceivedRequest(DateTime Time, string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers, string Body);
 
-/// <summary>One scripted answer: a status after an optional delay.</summary>
-public sealed record PlannedAnswer(int Status, TimeSpan Delay = default, string Body = "");
+/// <summary>One scripted answer: a status after an optional delay, with optional headers.</summary>
+public sealed record PlannedAnswer(int Status, TimeSpan Delay = default, string Body = "", IReadOnlyDictionary<string, string>? Headers = null);
 
 /// <summary>
 /// A tiny Kestrel app on 127.0.0.1 and a free port that answers from a script and records every request:
@@ -101,6 +101,11 @@ public sealed class LoopbackReceiver : IAsyncDisposable
         }
 
         context.Response.StatusCode = answer.Status;
+        foreach (var (name, value) in answer.Headers ?? new Dictionary<string, string>())
+        {
+            context.Response.Headers[name] = value;
+        }
+
         await context.Response.WriteAsync(answer.Body);
     }
 

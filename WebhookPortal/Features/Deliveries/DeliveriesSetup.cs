@@ -9,6 +9,8 @@ public static class DeliveriesSetup
     {
         services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.Section).ValidateDataAnnotations()
             .Validate(o => o.ConnectTimeout > TimeSpan.Zero && o.ReadTimeout > TimeSpan.Zero && o.RetryInterval >= TimeSpan.Zero, "Delivery timeouts must be positive.")
+            .Validate(o => RetrySchedule.TryParse(o.Schedule, o.MaxRetries, o.RetryInterval, out _, out _), "Delivery:Schedule must be 'seed', 'resilient' or a comma-separated list of delays (00:00:05,00:05:00).")
+            .Validate(o => o.DisableAfter > TimeSpan.Zero && o.MaxRetryAfter >= TimeSpan.Zero, "Delivery:DisableAfter must be positive and Delivery:MaxRetryAfter not negative.")
             .ValidateOnStart();
         services.AddOptions<OutboundOptions>().BindConfiguration(OutboundOptions.Section);
 

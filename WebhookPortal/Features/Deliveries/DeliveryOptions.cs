@@ -16,6 +16,26 @@ public sealed class DeliveryOptions
 
     public TimeSpan RetryInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>The default retry schedule: <c>seed</c> (MaxRetries × RetryInterval, the drop-in default), <c>resilient</c>, or a list of delays.</summary>
+    public string Schedule { get; set; } = RetrySchedule.SeedName;
+
+    /// <summary>A webhook that has only failed for this long is disabled.</summary>
+    public TimeSpan DisableAfter { get; set; } = TimeSpan.FromDays(5);
+
+    /// <summary>The furthest a receiver's Retry-After may move the next attempt.</summary>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>The schedule a webhook's own setting names, or the default one when it names none.</summary>
+    public RetrySchedule ScheduleFor(string? own)
+    {
+        if (own is not null && RetrySchedule.TryParse(own, MaxRetries, RetryInterval, out var mine, out _))
+        {
+            return mine;
+        }
+
+        return RetrySchedule.TryParse(Schedule, MaxRetries, RetryInterval, out var schedule, out _) ? schedule : RetrySchedule.Seed(MaxRetries, RetryInterval);
+    }
+
     /// <summary>Bytes of the receiver's answer kept with each attempt.</summary>
     [Range(0, 1_048_576)]
     public int MaxResponseBodyBytes { get; set; } = 4096;

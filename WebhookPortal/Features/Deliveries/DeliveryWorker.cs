@@ -26,6 +26,12 @@ public sealed class DeliveryWorker(
 {
     public const string HttpClientName = "deliveries";
 
+    /// <summary>The event type of the delivered message.</summary>
+    public const string EventTypeHeader = "webhook-event-type";
+
+    /// <summary>The attempt's number, 1 for the first.</summary>
+    public const string AttemptHeader = "webhook-attempt";
+
     private readonly Dictionary<DeliveryTargetKind, IDeliveryTarget> targetByKind = targets.ToDictionary(t => t.Kind);
 
     // Scheduled attempts wake slightly after they are due, never before.
@@ -76,9 +82,16 @@ public sealed class DeliveryWorker(
 
 
         var finished = time.GetUtcNow().UtcDateTime;
-        var (verdict, next) = RetryPolicy.Decide(outcome, attemptNumber, policy.MaxRetries, policy.RetryInterval, finished);
+        var schedule = policy.ScheduleFor(target.RetrySchedule);
+        var (verdict, next) = RetryPolicy.Decide(outcome, attemptNumber, schedule, finished, Random.Shared.NextDouble() * 2 - 1, policy.MaxRetryAfter);
+        if (next is { } nextAt && outcome.RetryAfter is not null && schedule.HonoursRetryAfter)
+        {
+            // Shown on the attempt: the receiver chose when to come back.
+            log.Error += $" Retry-After honoured: next attempt at {nextAt:yyyy-MM-dd HH:mm:ss} UTC.";
+            delivery.LastError = log.Error;
+        }
         delivery.LastStatus = outcome.Status;
-        delivery.LastError = outcome.Error;
+        delivery.LastError = log.Error;
         delivery.LeaseUntilUtc = null;
         delivery.UpdatedUtc = finished;
         delivery.State = verdict switch
@@ -132,6 +145,9 @@ public sealed class DeliveryWorker(
         }
 
         request.Headers.TryAddWithoutValidation("webhook-id", messageId);
+        // What the delivery is, for receivers that route without parsing the body.
+        request.Headers.TryAddWithoutValidation(EventTypeHeader, delivery.Message.EventType);
+        request.Headers.TryAddWithoutValidation(AttemptHeader, attemptNumber.ToString(System.Globalization.CultureInfo.InvariantCulture));
         request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (target.Secret is not null)
         {
@@ -175,7 +191,10 @@ public sealed class DeliveryWorker(
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             var responseBody = await ReadPrefixAsync(response.Content, policy.MaxResponseBodyBytes, timeout.Token);
             var status = (int)response.StatusCode;
-            outcome = new AttemptOutcome(status, response.IsSuccessStatusCode ? null : $"The receiver answered {status} {response.ReasonPhrase}.");
+            var retryAfter = status is 429 or 503 ? RetryAfter(response.Headers.RetryAfter, time.GetUtcNow()) : null;
+            var error = response.IsSuccessStatusCode ? null
+                : $"The receiver answered {status} {response.ReasonPhrase}." + (retryAfter is { } wait ? $" Retry-After: {wait.TotalSeconds:0} s." : "");
+            outcome = new AttemptOutcome(status, error, RetryAfter: retryAfter);
             log.ResponseHeaders = Redaction.Headers(response.Headers.Concat(response.Content.Headers));
             log.ResponseBody = responseBody;
         }
@@ -200,6 +219,14 @@ public sealed class DeliveryWorker(
         log.Error = outcome.Error;
         return (outcome, log);
     }
+
+    /// <summary>A Retry-After header (seconds, or an HTTP date) as a delay from now.</summary>
+    public static TimeSpan? RetryAfter(RetryConditionHeaderValue? header, DateTimeOffset now) => header switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - now,
+        _ => null,
+    };
 
     private static UrlGuardException? FindGuard(Exception ex)
     {

@@ -6,4 +6,5 @@ namespace WebhookPortal.Features.Deliveries;
 /// <param name="Headers">Extra request headers (masked in the log: admins configure them, usually as credentials).</param>
 /// <param name="SendUrl">Overrides the delivery's stored URL (a job callback adds its claim secret).</param>
 /// <param name="SecretQueryParameter">A query parameter of the URL that is a secret and is masked in the log.</param>
-public sealed record ResolvedTarget(string Name, string? Secret, IReadOnlyDictionary<string, string> Headers, string? SendUrl = null, string? SecretQueryParameter = null);
+/// <param name="RetrySchedule">The target's own retry schedule (<see cref="Deliveries.RetrySchedule"/> text); null = Delivery:Schedule.</param>
+public sealed record ResolvedTarget(string Name, string? Secret, IReadOnlyDictionary<string, string> Headers, string? SendUrl = null, string? SecretQueryParameter = null, string? RetrySchedule = null);

@@ -10,6 +10,35 @@ public sealed class Webhook
 {
     public const int NameMaxLength = 200;
     public const int UrlMaxLength = 2000;
+    public const int RetryScheduleMaxLength = 1000;
+
+    /// <summary>Who disabled a webhook that answered 410 Gone, and the failure rule (Delivery:DisableAfter).</summary>
+    public const string DisabledByGone = "410";
+    public const string DisabledByFailureRule = "failure rule";
+
+    /// <summary>Disables it, saying why and who (or what) did it.</summary>
+    public void Disable(DateTime nowUtc, string reason, string? by)
+    {
+        Enabled = false;
+        DisabledUtc = nowUtc;
+        DisabledReason = reason;
+        DisabledBy = by;
+    }
+
+    /// <summary>Enables it again with a clean slate: no longer failing, no disabling reason.</summary>
+    public void Enable()
+    {
+        Enabled = true;
+        DisabledUtc = null;
+        DisabledReason = null;
+        DisabledBy = null;
+        FailingSinceUtc = null;
+    }
+
+    public WebhookHealth Health =>
+        !Enabled ? new WebhookHealth(WebhookHealth.Disabled, DisabledUtc ?? UpdatedUtc, DisabledReason ?? (UpdatedBy is null ? "Disabled." : $"Disabled by {UpdatedBy}."))
+        : FailingSinceUtc is { } since ? new WebhookHealth(WebhookHealth.Failing, since, "Every attempt since then failed.")
+        : new WebhookHealth(WebhookHealth.Healthy, null, null);
 
     public Guid Id { get; set; }
 
@@ -31,6 +60,19 @@ public sealed class Webhook
 
     /// <summary>JSON object of extra request headers.</summary>
     public string? HeadersJson { get; set; }
+
+    /// <summary>The webhook's own retry schedule (a preset name or a list of delays); null = Delivery:Schedule.</summary>
+    public string? RetrySchedule { get; set; }
+
+    /// <summary>Since when every attempt failed (cleared by a success); null while it is healthy.</summary>
+    public DateTime? FailingSinceUtc { get; set; }
+
+    /// <summary>When, why and by whom (a person, <c>410</c>, or <c>failure rule</c>) it was disabled; null while enabled.</summary>
+    public DateTime? DisabledUtc { get; set; }
+
+    public string? DisabledReason { get; set; }
+
+    public string? DisabledBy { get; set; }
 
     public DateTime CreatedUtc { get; set; }
 
@@ -58,8 +100,12 @@ internal sealed class WebhookConfiguration : IEntityTypeConfiguration<Webhook>
         builder.Property(w => w.PostUrl).HasMaxLength(Webhook.UrlMaxLength);
         builder.Property(w => w.CreatedBy).HasMaxLength(256);
         builder.Property(w => w.UpdatedBy).HasMaxLength(256);
+        builder.Property(w => w.RetrySchedule).HasMaxLength(Webhook.RetryScheduleMaxLength);
+        builder.Property(w => w.DisabledReason).HasMaxLength(500);
+        builder.Property(w => w.DisabledBy).HasMaxLength(256);
         builder.Ignore(w => w.EventTypes);
         builder.Ignore(w => w.Headers);
+        builder.Ignore(w => w.Health);
         builder.HasIndex(w => w.IntegrationId);
         builder.HasOne(w => w.Integration).WithMany().HasForeignKey(w => w.IntegrationId).OnDelete(DeleteBehavior.Cascade);
     }

@@ -13,11 +13,11 @@ namespace WebhookPortal.Features.Webhooks;
 
 /// <summary>Webhooks as configuration: list, read, create, change, enable and delete; a context per operation.</summary>
 public sealed class WebhookCatalog(
-    IDbContextFactory<PortalDbContext> dbFactory, IDataProtectionProvider protection, DeliveryOutbox outbox, IOptions<OutboundOptions> outbound, TimeProvider time, PortalCaller caller)
+    IDbContextFactory<PortalDbContext> dbFactory, IDataProtectionProvider protection, DeliveryOutbox outbox, IOptions<OutboundOptions> outbound, IOptions<DeliveryOptions> delivery, TimeProvider time, PortalCaller caller)
 {
     private static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
     {
-        "webhook-id", "webhook-timestamp", "webhook-signature", "content-type", "content-length", "host", "user-agent", "transfer-encoding",
+        "webhook-id", "webhook-timestamp", "webhook-signature", DeliveryWorker.EventTypeHeader, DeliveryWorker.AttemptHeader, "content-type", "content-length", "host", "user-agent", "transfer-encoding",
     };
 
     public async Task<Integration> FindOrgAsync(string org, CancellationToken ct)
@@ -74,6 +74,7 @@ public sealed class WebhookCatalog(
             ProtectedSecret = WebhookSecrets.Protect(protection, Signer.NewSecret()),
             EventTypesJson = input.EventTypes is { Count: > 0 } ? JsonSerializer.Serialize(input.EventTypes) : null,
             HeadersJson = input.Headers is { Count: > 0 } ? JsonSerializer.Serialize(input.Headers) : null,
+            RetrySchedule = NormalizedSchedule(input.RetrySchedule),
             CreatedUtc = now,
             CreatedBy = user,
             UpdatedUtc = now,
@@ -101,9 +102,22 @@ public sealed class WebhookCatalog(
             webhook.PostUrl = input.PostUrl.Trim();
         }
 
-        if (input.Enabled is { } enabled)
+        var now = time.GetUtcNow().UtcDateTime;
+        if (input.Enabled is { } enabled && enabled != webhook.Enabled)
         {
-            webhook.Enabled = enabled;
+            if (enabled)
+            {
+                webhook.Enable();
+            }
+            else
+            {
+                webhook.Disable(now, user is null ? "Disabled by a person." : $"Disabled by {user}.", user);
+            }
+        }
+
+        if (input.RetrySchedule is not null)
+        {
+            webhook.RetrySchedule = NormalizedSchedule(input.RetrySchedule);
         }
 
         if (input.EventTypes is not null)
@@ -116,7 +130,7 @@ public sealed class WebhookCatalog(
             webhook.HeadersJson = input.Headers.Count > 0 ? JsonSerializer.Serialize(input.Headers) : null;
         }
 
-        webhook.UpdatedUtc = time.GetUtcNow().UtcDateTime;
+        webhook.UpdatedUtc = now;
         webhook.UpdatedBy = user;
         await db.SaveChangesAsync(ct);
         var integration = await db.Integrations.AsNoTracking().SingleAsync(i => i.Id == webhook.IntegrationId, ct);
@@ -185,6 +199,16 @@ public sealed class WebhookCatalog(
             }
         }
 
+        if (!string.IsNullOrWhiteSpace(input.RetrySchedule) && !IsDefault(input.RetrySchedule)
+            && !RetrySchedule.TryParse(input.RetrySchedule, delivery.Value.MaxRetries, delivery.Value.RetryInterval, out _, out var scheduleError))
+        {
+            errors["retrySchedule"] = [scheduleError!];
+        }
+        else if (input.RetrySchedule is { Length: > Webhook.RetryScheduleMaxLength })
+        {
+            errors["retrySchedule"] = [$"The retry schedule must be at most {Webhook.RetryScheduleMaxLength} characters."];
+        }
+
         if (input.Headers is not null)
         {
             var bad = input.Headers.Keys.Where(k => ReservedHeaders.Contains(k) || k.Any(c => char.IsWhiteSpace(c) || c == ':')).ToList();
@@ -199,6 +223,17 @@ public sealed class WebhookCatalog(
             throw new PortalValidationException(errors);
         }
     }
+
+    // "" or "default" returns a webhook to Delivery:Schedule; a preset or list is kept in its canonical spelling.
+    private static bool IsDefault(string text) => text.Trim().Equals("default", StringComparison.OrdinalIgnoreCase);
+
+    private string? NormalizedSchedule(string? text) =>
+        string.IsNullOrWhiteSpace(text) || IsDefault(text) ? null
+        : RetrySchedule.TryParse(text, delivery.Value.MaxRetries, delivery.Value.RetryInterval, out var schedule, out _) ? schedule.Text
+        : null;
+
+    /// <summary>The schedule a webhook's deliveries follow, in words ("8 attempts over about 27 hours"), for the form.</summary>
+    public string DescribeSchedule(string? own) => delivery.Value.ScheduleFor(own).Describe();
 
     private static async Task<Integration> FindOrgAsync(PortalDbContext db, string org, CancellationToken ct) =>
         await db.Integrations.AsNoTracking().FirstOrDefaultAsync(i => i.Name == org, ct) ?? throw new NotFoundException($"No organization (integration) named '{org}'.");
@@ -217,6 +252,6 @@ public sealed class WebhookCatalog(
         return new(
             new DateTimeOffset(w.CreatedUtc, TimeSpan.Zero).ToUnixTimeMilliseconds(), w.CreatedBy, w.Enabled, w.Id, w.Name, org, reveal ? w.PostUrl : Redaction.Url(w.PostUrl),
             new DateTimeOffset(w.UpdatedUtc, TimeSpan.Zero).ToUnixTimeMilliseconds(), w.UpdatedBy, w.EventTypes,
-            masked ? headers.ToDictionary(h => h.Key, _ => WebhookView.MaskedValue) : headers, w.IntegrationId, masked);
+            masked ? headers.ToDictionary(h => h.Key, _ => WebhookView.MaskedValue) : headers, w.IntegrationId, masked, w.RetrySchedule, w.Health);
     }
 }

@@ -3,8 +3,8 @@ using WebhookPortal.Infrastructure.Errors;
 
 namespace WebhookPortal.Features.Webhooks;
 
-/// <summary>The fields a create or update may carry; null = not sent.</summary>
-public sealed record WebhookRequest(string? Name, string? PostUrl, bool? Enabled, List<string>? EventTypes, Dictionary<string, string>? Headers)
+/// <summary>The fields a create or update may carry; null = not sent. <c>retrySchedule</c> "" (or "default") returns to Delivery:Schedule.</summary>
+public sealed record WebhookRequest(string? Name, string? PostUrl, bool? Enabled, List<string>? EventTypes, Dictionary<string, string>? Headers, string? RetrySchedule = null)
 {
     /// <summary>Reads seed-shaped JSON: <c>postURL</c> or <c>postUrl</c>, <c>enabled</c> as a boolean or "true"/"false".</summary>
     public static WebhookRequest Parse(JsonElement body)
@@ -61,6 +61,6 @@ public sealed record WebhookRequest(string? Name, string? PostUrl, bool? Enabled
             headers = h.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
         }
 
-        return new WebhookRequest(Text("name"), Text("postURL", "postUrl"), enabled, eventTypes, headers);
+        return new WebhookRequest(Text("name"), Text("postURL", "postUrl"), enabled, eventTypes, headers, Text("retrySchedule"));
     }
 }

@@ -921,11 +921,25 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                     b.Property<DateTime>("CreatedUtc")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("DisabledBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("DisabledReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<DateTime?>("DisabledUtc")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<bool>("Enabled")
                         .HasColumnType("boolean");
 
                     b.Property<string>("EventTypesJson")
                         .HasColumnType("text");
+
+                    b.Property<DateTime?>("FailingSinceUtc")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("HeadersJson")
                         .HasColumnType("text");
@@ -946,6 +960,10 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                     b.Property<string>("ProtectedSecret")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<string>("RetrySchedule")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
 
                     b.Property<string>("UpdatedBy")
                         .HasMaxLength(256)

@@ -906,10 +906,24 @@ namespace WebhookPortal.Data.Migrations.Sqlite
                     b.Property<DateTime>("CreatedUtc")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("DisabledBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DisabledReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("DisabledUtc")
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("Enabled")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("EventTypesJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("FailingSinceUtc")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("HeadersJson")
@@ -930,6 +944,10 @@ namespace WebhookPortal.Data.Migrations.Sqlite
 
                     b.Property<string>("ProtectedSecret")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RetrySchedule")
+                        .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("UpdatedBy")
