@@ -30,6 +30,7 @@ public sealed class EventsJourney(BrowserFixture fixture) : JourneyTest(fixture)
         await editor.SelectAsync("event-listener", listenerName);
         var eventName = "NewOpportunity" + suffix;
         await TextFields.TypeAsync(Page, "event-name", eventName);
+        await Page.Locator("[data-testid=event-script][data-ready=true]").WaitForAsync();
         var monaco = Page.Locator("[data-testid=event-script] .monaco-editor[role=code]");
         await monaco.ClickAsync();
         await Page.Keyboard.PressAsync("Control+A");

@@ -72,6 +72,7 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
         await SnapAsync("11-listener-editor");
 
         await Page.GetByTestId("generate-tables").ClickAsync();
+        await Page.Locator("[data-testid=sample-editor][data-ready=true]").WaitForAsync();
         var monaco = Page.Locator("[data-testid=sample-editor] .monaco-editor[role=code]");
         await monaco.ClickAsync();
         await Page.Keyboard.InsertTextAsync("{\"items\": [ {\"id\": 1, \"title\": ");

@@ -60,8 +60,9 @@ public sealed class ListenerEditorPage(IPage page)
     public async Task GenerateTablesAsync(string sample, string baseName, string rootPath)
     {
         await page.GetByTestId("generate-tables").ClickAsync();
+        // Typing before the editor reports its edits would be lost: wait for it to say it is ready.
+        await page.Locator("[data-testid=sample-editor][data-ready=true]").WaitForAsync();
         var editor = page.Locator("[data-testid=sample-editor] .monaco-editor[role=code]");
-        await editor.WaitForAsync();
         await editor.ClickAsync();
         await page.Keyboard.InsertTextAsync(sample);
         await page.GetByTestId("base-name").FillAsync(baseName);
