@@ -118,4 +118,24 @@ public sealed class WebhookDetailPageTests : PortalComponentTest
         Assert.Equal(1, page.Total);
         Assert.Equal(DeliveryState.Failed, Assert.Single(page.Items).State);
     }
+
+    [Fact]
+    public async Task The_page_says_why_a_webhook_is_disabled_and_which_schedule_it_follows()
+    {
+        var (webhookId, _, _) = await SeedAsync();
+        await using (var db = Database.CreateContext())
+        {
+            var webhook = await db.Webhooks.SingleAsync(w => w.Id == webhookId);
+            webhook.RetrySchedule = "resilient";
+            webhook.Disable(DateTime.UtcNow, "The receiver answered 410 Gone.", Webhook.DisabledByGone);
+            await db.SaveChangesAsync();
+        }
+
+        SignInAsSupport();
+        var cut = RenderWithProviders<WebhookDetailPage>(("Id", webhookId));
+
+        cut.WaitForAssertion(() => Assert.Equal("disabled", cut.Find("[data-testid=webhook-health]").GetAttribute("data-state")));
+        Assert.Contains("410 Gone", cut.Find("[data-testid=webhook-health-reason]").TextContent);
+        Assert.Contains("resilient · 8 attempts over about 27 hours", cut.Find("[data-testid=webhook-schedule]").TextContent);
+    }
 }

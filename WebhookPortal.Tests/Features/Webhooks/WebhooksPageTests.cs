@@ -238,4 +238,72 @@ public sealed class WebhooksPageTests : PortalComponentTest
         await using var db = Database.CreateContext();
         Assert.Equal(["legacy.sync", "order.created"], (await db.Webhooks.SingleAsync()).EventTypes);
     }
+
+    [Fact]
+    public async Task The_dialog_picks_a_retry_schedule_and_says_what_it_spans()
+    {
+        var integrationId = await SeedIntegrationAsync();
+        WebhookView webhook;
+        using (var scope = AdminScope())
+        {
+            webhook = await scope.ServiceProvider.GetRequiredService<WebhookCatalog>()
+                .CreateAsync(integrationId, new WebhookRequest("crm", "https://example.com/crm", true, null, null, "00:00:30,00:10:00"), "admin@test.local");
+        }
+
+        SignInAsAdmin();
+        var cut = RenderWithProviders<WebhooksPage>();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=edit-webhook]"));
+        cut.Find("[data-testid=edit-webhook]").Click();
+
+        // The stored list shows as custom delays with their span.
+        cut.WaitForAssertion(() => Assert.Equal("00:00:30,00:10:00", cut.Find("input[data-testid=webhook-retry-delays]").GetAttribute("value")));
+        Assert.Contains("3 attempts over 10 minutes", cut.Find(".mud-dialog").TextContent);
+
+        // A bad list is refused with the reason, and nothing changes.
+        cut.Find("input[data-testid=webhook-retry-delays]").Input("soon");
+        cut.WaitForAssertion(() => Assert.True(cut.Find(".mud-dialog").TextContent.Contains("'soon' is not a delay", StringComparison.Ordinal), cut.Find(".mud-dialog").TextContent), TimeSpan.FromSeconds(3));
+        cut.Find("[data-testid=save-webhook]").Click();
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll(".mud-dialog .mud-input-error")));
+        await using (var db = Database.CreateContext())
+        {
+            Assert.Equal("00:00:30,00:10:00", (await db.Webhooks.AsNoTracking().SingleAsync()).RetrySchedule);
+        }
+
+        var select = cut.FindComponents<MudSelect<string>>().Single(s => s.Instance.Label == "Retry schedule");
+        await cut.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync("resilient"));
+        cut.WaitForAssertion(() => Assert.Contains("8 attempts over about 27 hours", cut.Find(".mud-dialog").TextContent));
+        Assert.Empty(cut.FindAll("input[data-testid=webhook-retry-delays]"));
+        cut.Find("[data-testid=save-webhook]").Click();
+
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll(".mud-dialog")));
+        await using (var db = Database.CreateContext())
+        {
+            Assert.Equal("resilient", (await db.Webhooks.AsNoTracking().SingleAsync()).RetrySchedule);
+        }
+    }
+
+    [Fact]
+    public async Task The_list_shows_each_webhooks_health()
+    {
+        var healthy = await SeedWebhookAsync("healthy-one");
+        var failing = await SeedWebhookAsync("failing-one");
+        var gone = await SeedWebhookAsync("gone-one");
+        await using (var db = Database.CreateContext())
+        {
+            var f = await db.Webhooks.SingleAsync(w => w.Id == failing.Id);
+            f.FailingSinceUtc = DateTime.UtcNow.AddHours(-2);
+            var g = await db.Webhooks.SingleAsync(w => w.Id == gone.Id);
+            g.Disable(DateTime.UtcNow, "The receiver answered 410 Gone.", Webhook.DisabledByGone);
+            await db.SaveChangesAsync();
+        }
+
+        SignInAsSupport();
+        var cut = RenderWithProviders<WebhooksPage>();
+
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=webhook-health]").Count));
+        string StateOf(string name) => cut.FindAll("tbody tr").Single(r => r.TextContent.Contains(name, StringComparison.Ordinal)).QuerySelector("[data-testid=webhook-health]")!.GetAttribute("data-state")!;
+        Assert.Equal("healthy", StateOf("healthy-one"));
+        Assert.Equal("failing", StateOf("failing-one"));
+        Assert.Equal("disabled", StateOf("gone-one"));
+    }
 }
