@@ -248,6 +248,8 @@ public sealed class DeliveryEngineTests(DeliveryPortalFactory portal) : IClassFi
         await WaitForStateAsync(webhookId, DeliveryState.Delivered);
         var requests = await receiver.WaitForAsync(2);
         Assert.Equal(requests[0].Body, requests[1].Body);
+        // The same message, so the same webhook-id: receivers de-duplicate redeliveries.
+        Assert.Equal(requests[0].Headers["webhook-id"], requests[1].Headers["webhook-id"]);
         var detail = await (await portal.AsAdmin().GetAsync($"/api/deliveries/{failed.Id}")).ReadJsonAsync(HttpStatusCode.OK);
         Assert.Equal(1, detail.GetProperty("attempts").GetArrayLength());
         Assert.Equal(400, detail.GetProperty("attempts")[0].GetProperty("status").GetInt32());

@@ -138,4 +138,77 @@ public sealed class WebhookDetailPageTests : PortalComponentTest
         Assert.Contains("410 Gone", cut.Find("[data-testid=webhook-health-reason]").TextContent);
         Assert.Contains("resilient · 8 attempts over about 27 hours", cut.Find("[data-testid=webhook-schedule]").TextContent);
     }
+
+    private async Task<Guid> AddFailedAsync(Guid webhookId, string eventType)
+    {
+        await using var db = Database.CreateContext();
+        var now = DateTime.UtcNow;
+        var integrationId = (await db.Webhooks.SingleAsync(w => w.Id == webhookId)).IntegrationId;
+        var message = new Message { Id = Guid.NewGuid(), IntegrationId = integrationId, EventType = eventType, Payload = "{}", CreatedUtc = now };
+        db.Messages.Add(message);
+        var delivery = new Delivery
+        {
+            Id = Guid.NewGuid(), MessageId = message.Id, TargetKind = DeliveryTargetKind.Webhook, TargetId = webhookId, TargetName = "crm", Url = "https://example.com/crm",
+            State = DeliveryState.Failed, AttemptCount = 4, LastStatus = 500, NextAttemptUtc = now, CreatedUtc = now, UpdatedUtc = now,
+        };
+        db.Deliveries.Add(delivery);
+        await db.SaveChangesAsync();
+        return message.Id;
+    }
+
+    [Fact]
+    public async Task Selected_deliveries_are_redelivered_with_a_count()
+    {
+        var (webhookId, _, _) = await SeedAsync();
+        var messageId = await AddFailedAsync(webhookId, "invoice.paid");
+        SignInAsAdmin();
+        var cut = RenderWithProviders<WebhookDetailPage>(("Id", webhookId));
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=expand-delivery]").Count));
+        Assert.True(cut.Find("[data-testid=redeliver-selected]").HasAttribute("disabled"));
+
+        var row = cut.FindAll("tbody tr").First(r => r.TextContent.Contains("invoice.paid", StringComparison.Ordinal));
+        row.QuerySelector("input[type=checkbox]")!.Change(true);
+        cut.WaitForAssertion(() => Assert.Contains("(1)", cut.Find("[data-testid=redeliver-selected]").TextContent));
+        cut.Find("[data-testid=redeliver-selected]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("1 delivery queued again.", cut.Markup));
+        await using var db = Database.CreateContext();
+        Assert.Equal(1, await db.Deliveries.CountAsync(d => d.MessageId == messageId && d.State == DeliveryState.Pending));
+    }
+
+    [Fact]
+    public async Task Recover_failed_sends_the_failures_of_the_chosen_span_again()
+    {
+        var (webhookId, _, _) = await SeedAsync();
+        var messageId = await AddFailedAsync(webhookId, "invoice.paid");
+        SignInAsSupport();
+        var cut = RenderWithProviders<WebhookDetailPage>(("Id", webhookId));
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=expand-delivery]").Count));
+
+        cut.Find("[data-testid=recover-menu] button").Click();
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=recover-option]")));
+        cut.FindAll("[data-testid=recover-option]").Last().Click();
+
+        // The seeded failure's message is still pending to this webhook: only the other one is sent again.
+        cut.WaitForAssertion(() => Assert.Contains("1 failed message of the last 30 days queued again.", cut.Markup));
+        await using var db = Database.CreateContext();
+        Assert.Equal(1, await db.Deliveries.CountAsync(d => d.MessageId == messageId && d.State == DeliveryState.Pending));
+    }
+
+    [Fact]
+    public async Task With_support_actions_off_support_gets_neither_selection_nor_recovery()
+    {
+        Services.Configure<WebhookPortal.Infrastructure.Auth.RoleOptions>(o => o.SupportMayRedeliver = false);
+        var (webhookId, _, _) = await SeedAsync();
+        SignInAsSupport();
+
+        var cut = RenderWithProviders<WebhookDetailPage>(("Id", webhookId));
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=expand-delivery]").Count));
+        Assert.Empty(cut.FindAll("[data-testid=redeliver-selected]"));
+        Assert.Empty(cut.FindAll("[data-testid=recover-menu]"));
+        Assert.Empty(cut.FindAll("tbody input[type=checkbox]"));
+        await Assert.ThrowsAsync<WebhookPortal.Infrastructure.Errors.ForbiddenException>(() =>
+            Services.GetRequiredService<DeliveryService>().RecoverAsync(DeliveryTargetKind.Webhook, webhookId, DateTime.UtcNow.AddDays(-1)));
+    }
 }

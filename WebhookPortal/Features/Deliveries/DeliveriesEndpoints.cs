@@ -16,6 +16,9 @@ public static class DeliveriesEndpoints
         // Support may redeliver too.
         deliveries.MapPost("/{id:guid}/redeliver", Redeliver).WithName("Redeliver")
             .WithSummary("Send a delivery's message again to the same target").WithDescription("A new delivery, attempted with retries; a pending delivery answers 409 (retry it instead).");
+        deliveries.MapPost("/redeliver", RedeliverMany).WithName("RedeliverMany")
+            .WithSummary("Redeliver many deliveries").WithDescription("{\"ids\": [...]} (1 to 500): each finished one is sent again, once per message; pending ones go on by themselves. Answers {\"count\": n} queued.")
+            .WithBodyLimit(BodySize.Large); // 500 ids are about 20 KB
         deliveries.MapPost("/{id:guid}/retry", RetryNow).WithName("RetryDelivery")
             .WithSummary("Attempt a pending delivery now").WithDescription("Its next attempt becomes due at once; a finished delivery answers 409 (redeliver it instead).");
         return app;
@@ -32,6 +35,11 @@ public static class DeliveriesEndpoints
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
     private static async Task<Accepted<DeliveryView>> Redeliver(Guid id, DeliveryService service, CancellationToken ct) =>
         TypedResults.Accepted((string?)null, await service.RedeliverAsync(id, ct));
+
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<Accepted<BulkRedeliveryResponse>> RedeliverMany(BulkRedeliveryRequest request, DeliveryService service, CancellationToken ct) =>
+        TypedResults.Accepted((string?)null, new BulkRedeliveryResponse(await service.RedeliverManyAsync(request.Ids ?? [], ct)));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]

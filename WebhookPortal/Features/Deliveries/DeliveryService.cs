@@ -32,6 +32,76 @@ public sealed class DeliveryService(IDbContextFactory<PortalDbContext> dbFactory
         return ToView(copy, WebhookPortal.Infrastructure.Auth.PortalCaller.IsAdmin(user));
     }
 
+    /// <summary>At most this many deliveries are redelivered by one bulk request or recovery.</summary>
+    public const int MaxBulk = 10_000;
+
+    /// <summary>
+    /// Redelivers the finished deliveries among <paramref name="deliveryIds"/> (pending ones go on by themselves), one new
+    /// delivery per message and target; answers how many were queued. Unknown ids are a 404 and nothing is queued.
+    /// </summary>
+    public async Task<int> RedeliverManyAsync(IReadOnlyCollection<Guid> deliveryIds, CancellationToken ct = default)
+    {
+        var user = await caller.RequireDeliveryActionAsync("redeliver messages");
+        if (deliveryIds.Count is 0 or > 500)
+        {
+            throw new PortalValidationException("ids", "Send between 1 and 500 delivery ids.");
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var ids = deliveryIds.Distinct().ToList();
+        var found = await db.Deliveries.AsNoTracking().Where(d => ids.Contains(d.Id)).ToListAsync(ct);
+        if (found.Count != ids.Count)
+        {
+            throw new NotFoundException($"No delivery with id {ids.Except(found.Select(d => d.Id)).First()}.");
+        }
+
+        var copies = await QueueCopiesAsync(db, found.Where(d => d.State != DeliveryState.Pending), ct);
+        logger.LogInformation("{Count} deliveries redelivered by {User}.", copies, user.Identity?.Name);
+        return copies;
+    }
+
+    /// <summary>
+    /// Svix's "recover": every message that failed for the webhook since <paramref name="since"/> is sent again (once per
+    /// message, and not while a newer delivery of it is pending or delivered); answers how many were queued.
+    /// </summary>
+    public async Task<int> RecoverAsync(DeliveryTargetKind targetKind, Guid targetId, DateTime since, CancellationToken ct = default)
+    {
+        var user = await caller.RequireDeliveryActionAsync("recover failed deliveries");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var failed = await db.Deliveries.AsNoTracking()
+            .Where(d => d.TargetKind == targetKind && d.TargetId == targetId && d.State == DeliveryState.Failed && d.CreatedUtc >= since)
+            .OrderBy(d => d.CreatedUtc).Take(MaxBulk).ToListAsync(ct);
+        var copies = await QueueCopiesAsync(db, failed, ct);
+        logger.LogInformation("{Count} failed deliveries to {TargetId} since {Since:u} recovered by {User}.", copies, targetId, since, user.Identity?.Name);
+        return copies;
+    }
+
+    // One new pending delivery per (message, target) of the given finished deliveries, skipping messages whose newest
+    // delivery to that target is pending or delivered already; staged in one transaction, then dispatched.
+    private async Task<int> QueueCopiesAsync(PortalDbContext db, IEnumerable<Delivery> finished, CancellationToken ct)
+    {
+        var candidates = finished.GroupBy(d => (d.MessageId, d.TargetKind, d.TargetId)).Select(g => g.OrderByDescending(d => d.CreatedUtc).First()).ToList();
+        if (candidates.Count == 0)
+        {
+            return 0;
+        }
+
+        var messageIds = candidates.Select(c => c.MessageId).Distinct().ToList();
+        var settled = (await db.Deliveries.AsNoTracking()
+                .Where(d => messageIds.Contains(d.MessageId) && (d.State == DeliveryState.Pending || d.State == DeliveryState.Delivered))
+                .Select(d => new { d.MessageId, d.TargetKind, d.TargetId })
+                .ToListAsync(ct))
+            .Select(d => (d.MessageId, d.TargetKind, d.TargetId)).ToHashSet();
+        var now = time.GetUtcNow().UtcDateTime;
+        var copies = candidates.Where(c => !settled.Contains((c.MessageId, c.TargetKind, c.TargetId)))
+            .Select(c => DeliveryOutbox.NewDelivery(c.MessageId, new DeliveryRequest(c.TargetKind, c.TargetId, c.TargetName, c.Url, c.Method), now))
+            .ToList();
+        db.Deliveries.AddRange(copies);
+        await db.SaveChangesAsync(ct);
+        outbox.Dispatch(copies);
+        return copies.Count;
+    }
+
     /// <summary>
     /// "Retry now" for a pending delivery: its next attempt is due at once instead of at its scheduled time. The retry
     /// schedule goes on from there; a finished delivery is redelivered instead, and one being attempted right now is left to it.

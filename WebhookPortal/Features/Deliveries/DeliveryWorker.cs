@@ -137,7 +137,8 @@ public sealed class DeliveryWorker(
         var policy = options.Value;
         var body = delivery.Message!.Payload;
         var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
-        var messageId = "msg_" + delivery.Id.ToString("N");
+        // The message's id, not the delivery's: a retry, a redelivery and a recovery carry the same webhook-id, so receivers can de-duplicate.
+        var messageId = "msg_" + delivery.MessageId.ToString("N");
         using var request = new HttpRequestMessage(new HttpMethod(delivery.Method), target.SendUrl ?? delivery.Url);
         foreach (var (name, value) in target.Headers)
         {

@@ -23,6 +23,9 @@ public static class WebhooksEndpoints
 
         var webhooks = app.MapGroup("/api/webhooks").WithTags("Webhooks").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
         webhooks.MapGet("/", ListAll).WithName("ListAllWebhooks").WithSummary("List every webhook");
+        // Support may recover too (Roles:SupportMayRedeliver).
+        webhooks.MapPost("/{id:guid}/recover", Recover).WithName("RecoverWebhook").WithSummary("Send every message that failed since a time again")
+            .WithDescription("{\"since\": \"<ISO 8601>\"}: each message whose delivery to this webhook failed since then is delivered again (once, keeping its webhook-id). Answers 202 {\"count\": n}.");
         webhooks.MapGet("/{id:guid}/secret", GetSecret).WithName("GetWebhookSecret").WithSummary("Reveal a webhook's signing secret (Admin)").RequireAuthorization(PortalPolicies.Admin);
         webhooks.MapPost("/{id:guid}/secret/rotate", RotateSecret).WithName("RotateWebhookSecret").WithSummary("Rotate a webhook's signing secret").WithDescription("The new secret is shown once in the answer.").RequireAuthorization(PortalPolicies.Admin);
 
@@ -86,6 +89,20 @@ public static class WebhooksEndpoints
         TypedResults.Ok(new SecretResponse(await service.GetSecretAsync(id, ct)));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<Accepted<Deliveries.BulkRedeliveryResponse>> Recover(Guid id, Deliveries.RecoverRequest request, WebhookCatalog webhooks, Deliveries.DeliveryService deliveries, CancellationToken ct)
+    {
+        if (request.Since is not { } since)
+        {
+            throw new Infrastructure.Errors.PortalValidationException("since", "'since' is required: the ISO 8601 time from which failed deliveries are sent again.");
+        }
+
+        await webhooks.GetByIdAsync(id, ct);
+        var utc = since.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(since, DateTimeKind.Utc) : since.ToUniversalTime();
+        return TypedResults.Accepted((string?)null, new Deliveries.BulkRedeliveryResponse(await deliveries.RecoverAsync(Deliveries.DeliveryTargetKind.Webhook, id, utc, ct)));
+    }
+
     private static async Task<Ok<SecretResponse>> RotateSecret(Guid id, WebhookSecrets service, ClaimsPrincipal user, CancellationToken ct) =>
         TypedResults.Ok(new SecretResponse(await service.RotateSecretAsync(id, user.Identity?.Name, ct)));
 
