@@ -306,4 +306,27 @@ public sealed class WebhooksPageTests : PortalComponentTest
         Assert.Equal("failing", StateOf("failing-one"));
         Assert.Equal("disabled", StateOf("gone-one"));
     }
+
+    [Fact]
+    public async Task The_edit_dialog_shows_the_rotation_overlap_and_expires_it_on_request()
+    {
+        var webhook = await SeedWebhookAsync("quota");
+        using (var scope = AdminScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<WebhookSecrets>().RotateSecretAsync(webhook.Id, "admin@test.local", TimeSpan.FromHours(3));
+        }
+
+        SignInAsAdmin();
+        var cut = RenderWithProviders<WebhooksPage>();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=edit-webhook]"));
+        cut.Find("[data-testid=edit-webhook]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("also signs until 2026-11-23 15:00 UTC", cut.Find("[data-testid=previous-secret]").TextContent));
+        cut.Find("[data-testid=expire-previous]").Click();
+
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=previous-secret]")));
+        Assert.Contains("The previous secret no longer signs.", cut.Markup);
+        await using var db = Database.CreateContext();
+        Assert.Null((await db.Webhooks.AsNoTracking().SingleAsync()).PreviousProtectedSecret);
+    }
 }

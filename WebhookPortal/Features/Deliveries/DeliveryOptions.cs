@@ -22,6 +22,9 @@ public sealed class DeliveryOptions
     /// <summary>A webhook that has only failed for this long is disabled.</summary>
     public TimeSpan DisableAfter { get; set; } = TimeSpan.FromDays(5);
 
+    /// <summary>How long a rotated webhook secret keeps signing beside the new one, unless the rotation names another overlap.</summary>
+    public TimeSpan SecretOverlap { get; set; } = TimeSpan.FromHours(24);
+
     /// <summary>The furthest a receiver's Retry-After may move the next attempt.</summary>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromDays(1);
 

@@ -152,7 +152,14 @@ public sealed class DeliveryWorker(
         request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (target.Secret is not null)
         {
-            request.Headers.TryAddWithoutValidation("webhook-signature", Signer.Sign(target.Secret, messageId, timestamp, body));
+            // During a rotation's overlap both secrets sign, space-separated (Standard Webhooks), so receivers on either keep verifying.
+            var signature = Signer.Sign(target.Secret, messageId, timestamp, body);
+            if (target.PreviousSecret is not null)
+            {
+                signature += " " + Signer.Sign(target.PreviousSecret, messageId, timestamp, body);
+            }
+
+            request.Headers.TryAddWithoutValidation("webhook-signature", signature);
         }
 
         request.Headers.UserAgent.ParseAdd(policy.UserAgent);

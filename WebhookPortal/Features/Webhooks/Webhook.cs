@@ -55,6 +55,11 @@ public sealed class Webhook
     /// <summary>The signing secret (<c>whsec_…</c>), protected with Data Protection at rest.</summary>
     public required string ProtectedSecret { get; set; }
 
+    /// <summary>The secret before the last rotation, still signing (beside the new one) until <see cref="PreviousSecretExpiresUtc"/>.</summary>
+    public string? PreviousProtectedSecret { get; set; }
+
+    public DateTime? PreviousSecretExpiresUtc { get; set; }
+
     /// <summary>JSON array of event type names; null or empty = every event of the integration.</summary>
     public string? EventTypesJson { get; set; }
 

@@ -252,6 +252,7 @@ public sealed class WebhookCatalog(
         return new(
             new DateTimeOffset(w.CreatedUtc, TimeSpan.Zero).ToUnixTimeMilliseconds(), w.CreatedBy, w.Enabled, w.Id, w.Name, org, reveal ? w.PostUrl : Redaction.Url(w.PostUrl),
             new DateTimeOffset(w.UpdatedUtc, TimeSpan.Zero).ToUnixTimeMilliseconds(), w.UpdatedBy, w.EventTypes,
-            masked ? headers.ToDictionary(h => h.Key, _ => WebhookView.MaskedValue) : headers, w.IntegrationId, masked, w.RetrySchedule, w.Health);
+            masked ? headers.ToDictionary(h => h.Key, _ => WebhookView.MaskedValue) : headers, w.IntegrationId, masked, w.RetrySchedule, w.Health,
+            w.PreviousProtectedSecret is not null ? w.PreviousSecretExpiresUtc : null);
     }
 }

@@ -25,7 +25,10 @@ public sealed class WebhookDeliveryTarget(IDataProtectionProvider protection, IO
 
         // The webhook's URL may have changed since the delivery was staged: send (and record) the current one.
         delivery.Url = webhook.PostUrl;
-        return new ResolvedTarget(webhook.Name, WebhookSecrets.Unprotect(protection, webhook.ProtectedSecret), webhook.Headers, RetrySchedule: webhook.RetrySchedule);
+        var previous = webhook.PreviousProtectedSecret is not null && webhook.PreviousSecretExpiresUtc > time.GetUtcNow().UtcDateTime
+            ? WebhookSecrets.Unprotect(protection, webhook.PreviousProtectedSecret)
+            : null;
+        return new ResolvedTarget(webhook.Name, WebhookSecrets.Unprotect(protection, webhook.ProtectedSecret), webhook.Headers, RetrySchedule: webhook.RetrySchedule, PreviousSecret: previous);
     }
 
     public async Task<string?> AfterAttemptAsync(PortalDbContext db, Delivery delivery, AttemptOutcome outcome, CancellationToken ct)

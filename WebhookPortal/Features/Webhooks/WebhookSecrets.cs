@@ -11,7 +11,7 @@ namespace WebhookPortal.Features.Webhooks;
 /// Signing secrets: kept protected at rest (Data Protection keys live in the database), revealed and
 /// rotated by administrators only. The static helpers serve every signed target (webhooks, subscriptions).
 /// </summary>
-public sealed class WebhookSecrets(IDbContextFactory<PortalDbContext> dbFactory, IDataProtectionProvider protection, TimeProvider time, PortalCaller caller)
+public sealed class WebhookSecrets(IDbContextFactory<PortalDbContext> dbFactory, IDataProtectionProvider protection, TimeProvider time, PortalCaller caller, Microsoft.Extensions.Options.IOptions<DeliveryOptions> options)
 {
     private const string Purpose = "WebhookPortal.SigningSecrets.v1";
 
@@ -27,16 +27,44 @@ public sealed class WebhookSecrets(IDbContextFactory<PortalDbContext> dbFactory,
         return Unprotect(protection, webhook.ProtectedSecret);
     }
 
-    public async Task<string> RotateSecretAsync(Guid id, string? user, CancellationToken ct = default)
+    /// <summary>The longest overlap a rotation may ask for.</summary>
+    public static readonly TimeSpan MaxOverlap = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// A new secret; the one it replaces keeps signing beside it for <paramref name="overlap"/> (Delivery:SecretOverlap
+    /// when null; zero ends it at once). Rotating again drops the older one: only one previous secret is kept.
+    /// </summary>
+    public async Task<SecretResponse> RotateSecretAsync(Guid id, string? user, TimeSpan? overlap = null, CancellationToken ct = default)
     {
         await caller.RequireAdminAsync("rotate signing secrets");
+        var keep = overlap ?? options.Value.SecretOverlap;
+        if (keep < TimeSpan.Zero || keep > MaxOverlap)
+        {
+            throw new PortalValidationException("overlap", "The overlap is between 00:00:00 (none) and 30.00:00:00.");
+        }
+
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var webhook = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == id, ct) ?? throw new NotFoundException($"No webhook with id {id}.");
+        var now = time.GetUtcNow().UtcDateTime;
         var secret = Signer.NewSecret();
+        (webhook.PreviousProtectedSecret, webhook.PreviousSecretExpiresUtc) = keep > TimeSpan.Zero ? (webhook.ProtectedSecret, now + keep) : ((string?)null, (DateTime?)null);
         webhook.ProtectedSecret = Protect(protection, secret);
+        webhook.UpdatedUtc = now;
+        webhook.UpdatedBy = user;
+        await db.SaveChangesAsync(ct);
+        return new SecretResponse(secret, webhook.PreviousSecretExpiresUtc);
+    }
+
+    /// <summary>"Expire now": the previous secret stops signing at once.</summary>
+    public async Task ExpirePreviousSecretAsync(Guid id, string? user, CancellationToken ct = default)
+    {
+        await caller.RequireAdminAsync("expire signing secrets");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var webhook = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == id, ct) ?? throw new NotFoundException($"No webhook with id {id}.");
+        webhook.PreviousProtectedSecret = null;
+        webhook.PreviousSecretExpiresUtc = null;
         webhook.UpdatedUtc = time.GetUtcNow().UtcDateTime;
         webhook.UpdatedBy = user;
         await db.SaveChangesAsync(ct);
-        return secret;
     }
 }

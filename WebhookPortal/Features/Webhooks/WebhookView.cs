@@ -4,7 +4,7 @@ namespace WebhookPortal.Features.Webhooks;
 public sealed record WebhookView(
     long Created, string? CreatedBy, bool Enabled, Guid Id, string Name, string OrgId, string PostUrl, long Updated, string? UpdatedBy,
     IReadOnlyList<string> EventTypes, IReadOnlyDictionary<string, string> Headers, Guid IntegrationId, bool HeadersMasked = false,
-    string? RetrySchedule = null, WebhookHealth? Health = null)
+    string? RetrySchedule = null, WebhookHealth? Health = null, DateTime? PreviousSecretExpires = null)
 {
     /// <summary>What a non-administrator sees instead of a custom header's value (an API key, a token…).</summary>
     public const string MaskedValue = "••••••";

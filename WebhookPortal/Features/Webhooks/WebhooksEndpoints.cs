@@ -27,7 +27,10 @@ public static class WebhooksEndpoints
         webhooks.MapPost("/{id:guid}/recover", Recover).WithName("RecoverWebhook").WithSummary("Send every message that failed since a time again")
             .WithDescription("{\"since\": \"<ISO 8601>\"}: each message whose delivery to this webhook failed since then is delivered again (once, keeping its webhook-id). Answers 202 {\"count\": n}.");
         webhooks.MapGet("/{id:guid}/secret", GetSecret).WithName("GetWebhookSecret").WithSummary("Reveal a webhook's signing secret (Admin)").RequireAuthorization(PortalPolicies.Admin);
-        webhooks.MapPost("/{id:guid}/secret/rotate", RotateSecret).WithName("RotateWebhookSecret").WithSummary("Rotate a webhook's signing secret").WithDescription("The new secret is shown once in the answer.").RequireAuthorization(PortalPolicies.Admin);
+        webhooks.MapPost("/{id:guid}/secret/rotate", RotateSecret).WithName("RotateWebhookSecret").WithSummary("Rotate a webhook's signing secret")
+            .WithDescription("The new secret is shown once in the answer. The previous one keeps signing beside it (two signatures in webhook-signature) for {\"overlap\": \"hh:mm:ss\"}, Delivery:SecretOverlap when left out, none with 00:00:00; previousSecretExpires says until when.").RequireAuthorization(PortalPolicies.Admin);
+        webhooks.MapPost("/{id:guid}/secret/expire-previous", ExpirePreviousSecret).WithName("ExpirePreviousWebhookSecret").WithSummary("End a rotation's overlap now")
+            .WithDescription("The previous secret stops signing at once.").RequireAuthorization(PortalPolicies.Admin);
 
         app.MapPost("/api/integrations/{id:guid}/messages", Publish).WithTags("Messages").WithName("PublishMessage").WithSummary("Publish a message to the integration's webhooks").WithDescription("The message and one delivery per subscribed webhook are stored before 202 is answered; the deliveries are then attempted with retries.").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
 
@@ -103,8 +106,22 @@ public static class WebhooksEndpoints
         return TypedResults.Accepted((string?)null, new Deliveries.BulkRedeliveryResponse(await deliveries.RecoverAsync(Deliveries.DeliveryTargetKind.Webhook, id, utc, ct)));
     }
 
-    private static async Task<Ok<SecretResponse>> RotateSecret(Guid id, WebhookSecrets service, ClaimsPrincipal user, CancellationToken ct) =>
-        TypedResults.Ok(new SecretResponse(await service.RotateSecretAsync(id, user.Identity?.Name, ct)));
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
+    private static async Task<Ok<SecretResponse>> RotateSecret(Guid id, WebhookSecrets service, ClaimsPrincipal user, CancellationToken ct,
+        [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] RotateSecretRequest? request = null) =>
+        TypedResults.Ok(await service.RotateSecretAsync(id, user.Identity?.Name, ParseOverlap(request?.Overlap), ct));
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<NoContent> ExpirePreviousSecret(Guid id, WebhookSecrets service, ClaimsPrincipal user, CancellationToken ct)
+    {
+        await service.ExpirePreviousSecretAsync(id, user.Identity?.Name, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static TimeSpan? ParseOverlap(string? overlap) =>
+        overlap is null ? null
+        : TimeSpan.TryParse(overlap, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value
+        : throw new Infrastructure.Errors.PortalValidationException("overlap", "The overlap is a time span such as 24:00:00 or 1.00:00:00.");
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
