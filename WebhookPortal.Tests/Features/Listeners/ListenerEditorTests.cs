@@ -235,4 +235,26 @@ public sealed class ListenerEditorTests : PortalComponentTest
         cut.WaitForAssertion(() => Assert.Contains("""{"data":{"orders":[{"id":7,"total":9.5}]}}""", cut.Find("[data-testid=curl-example]").TextContent));
         Assert.DoesNotContain("""{"id": 1}""", cut.Find("[data-testid=curl-example]").TextContent);
     }
+
+    [Fact]
+    public async Task After_a_rotation_the_editor_says_until_when_the_old_token_works_and_expires_it_on_request()
+    {
+        var listener = await SeedListenerAsync();
+        using (var scope = AdminScope())
+        {
+            var tokens = scope.ServiceProvider.GetRequiredService<ListenerTokens>();
+            await tokens.RotateTokenAsync(listener.Id);
+            await tokens.RotateTokenAsync(listener.Id, TimeSpan.FromHours(2));
+        }
+
+        SignInAsAdmin();
+        var cut = RenderEditor(listener.Id);
+
+        cut.WaitForAssertion(() => Assert.Contains("accepted until 2026-11-23 14:00 UTC", cut.Find("[data-testid=previous-token]").TextContent));
+        cut.Find("[data-testid=expire-previous-token]").Click();
+
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=previous-token]")));
+        await using var db = Database.CreateContext();
+        Assert.Null((await db.Listeners.AsNoTracking().SingleAsync(l => l.Id == listener.Id)).PreviousTokenHash);
+    }
 }

@@ -34,6 +34,11 @@ public sealed class Listener
     /// <summary>SHA-256 of the token; the token itself is shown once and never stored.</summary>
     public byte[]? TokenHash { get; set; }
 
+    /// <summary>The token before the last rotation, still accepted until <see cref="PreviousTokenExpiresUtc"/>.</summary>
+    public byte[]? PreviousTokenHash { get; set; }
+
+    public DateTime? PreviousTokenExpiresUtc { get; set; }
+
     public int? RetentionDays { get; set; }
 
     public string? SchemaJson { get; set; }

@@ -26,7 +26,7 @@ public sealed partial class ListenerCatalog(
 
     public ListenerView ToView(Listener l) => new(
         l.Id, l.IntegrationId, l.Name, l.Enabled, UrlOf(l.IntegrationId, l.Id),
-        new ListenerAuthView(l.AuthMethod, l.TokenLocation, l.TokenName, l.TokenPrefix, l.TokenHash is not null),
+        new ListenerAuthView(l.AuthMethod, l.TokenLocation, l.TokenName, l.TokenPrefix, l.TokenHash is not null, l.PreviousTokenHash is not null ? l.PreviousTokenExpiresUtc : null),
         l.RetentionDays, l.GetSchema(), l.CreatedUtc, l.UpdatedUtc, l.Script, ListenerExample.Body(l.SampleJson, l.GetSchema()?.RootPath));
 
     public async Task<IReadOnlyList<ListenerView>> ListAsync(Guid? integrationId, CancellationToken ct = default)

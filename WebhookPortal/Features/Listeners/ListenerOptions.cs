@@ -13,6 +13,9 @@ public sealed class ListenerOptions
     /// <summary>How long a listener's settings are cached by the receiver (changes on this instance apply at once).</summary>
     public TimeSpan CacheDuration { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a rotated-out token is still accepted, unless the rotation names another overlap.</summary>
+    public TimeSpan TokenOverlap { get; set; } = TimeSpan.FromHours(24);
+
     /// <summary>Generate Tables: most columns one table may get from a sample.</summary>
     [Range(1, 1000)]
     public int MaxColumns { get; set; } = 200;

@@ -15,8 +15,11 @@ public sealed record ListenerSnapshot(
     byte[]? TokenHash,
     TableSchema? Schema,
     string? Script = null,
-    bool HasEvents = false)
+    bool HasEvents = false,
+    byte[]? PreviousTokenHash = null,
+    DateTime? PreviousTokenExpiresUtc = null)
 {
     public static ListenerSnapshot From(Listener l) =>
-        new(l.Id, l.IntegrationId, l.Name, l.Enabled, l.AuthMethod, l.TokenLocation, l.TokenName, l.TokenPrefix, l.TokenHash, l.GetSchema(), l.Script);
+        new(l.Id, l.IntegrationId, l.Name, l.Enabled, l.AuthMethod, l.TokenLocation, l.TokenName, l.TokenPrefix, l.TokenHash, l.GetSchema(), l.Script,
+            PreviousTokenHash: l.PreviousTokenHash, PreviousTokenExpiresUtc: l.PreviousTokenExpiresUtc);
 }

@@ -20,7 +20,10 @@ public static class ListenersEndpoints
         listeners.MapPut("/{id:guid}", Update).WithName("UpdateListener").WithSummary("Change a listener").WithDescription("A field left out keeps its value; expectedUpdated refuses (409) a change to a listener someone else changed since it was read.").Accepts<ListenerRequest>("application/json").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
         listeners.MapDelete("/{id:guid}", Delete).WithName("DeleteListener").WithSummary("Delete a listener with its tables, event types and rules").RequireAuthorization(PortalPolicies.Admin);
         listeners.MapGet("/{id:guid}/deletion-impact", DeletionImpact).WithName("ListenerDeletionImpact").WithSummary("What deleting the listener would remove").RequireAuthorization(PortalPolicies.Admin);
-        listeners.MapPost("/{id:guid}/token", RotateToken).WithName("RotateListenerToken").WithSummary("Generate or rotate the listener's token").WithDescription("The token is shown once in the answer and stored as a hash.").RequireAuthorization(PortalPolicies.Admin);
+        listeners.MapPost("/{id:guid}/token", RotateToken).WithName("RotateListenerToken").WithSummary("Generate or rotate the listener's token")
+            .WithDescription("The token is shown once in the answer and stored as a hash. The token it replaces is still accepted for {\"overlap\": \"hh:mm:ss\"} (Listeners:TokenOverlap when left out, none with 00:00:00); previousTokenExpires says until when.").RequireAuthorization(PortalPolicies.Admin);
+        listeners.MapPost("/{id:guid}/token/expire-previous", ExpirePreviousToken).WithName("ExpirePreviousListenerToken").WithSummary("End a token rotation's overlap now")
+            .WithDescription("The previous token is refused from now on.").RequireAuthorization(PortalPolicies.Admin);
         listeners.MapPost("/{id:guid}/tables/preview", Preview).WithName("PreviewListenerTables").WithSummary("Preview the tables a JSON sample would generate").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
         listeners.MapPost("/{id:guid}/tables", Generate).WithName("GenerateListenerTables").WithSummary("Generate or change the listener's tables from a JSON sample").WithDescription("A change that would lose data answers 409 with the losses unless confirmDestructive is true.").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
         listeners.MapGet("/{id:guid}/records", Records).WithName("ListListenerRecords").WithSummary("Page through the listener's stored records")
@@ -71,8 +74,22 @@ public static class ListenersEndpoints
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
-    private static async Task<Ok<TokenResponse>> RotateToken(Guid id, ListenerTokens service, CancellationToken ct) =>
-        TypedResults.Ok(new TokenResponse(await service.RotateTokenAsync(id, ct)));
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
+    private static async Task<Ok<TokenResponse>> RotateToken(Guid id, ListenerTokens service, CancellationToken ct,
+        [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] RotateTokenRequest? request = null) =>
+        TypedResults.Ok(await service.RotateTokenAsync(id, ParseOverlap(request?.Overlap), ct));
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<NoContent> ExpirePreviousToken(Guid id, ListenerTokens service, CancellationToken ct)
+    {
+        await service.ExpirePreviousTokenAsync(id, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static TimeSpan? ParseOverlap(string? overlap) =>
+        overlap is null ? null
+        : TimeSpan.TryParse(overlap, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value
+        : throw new Infrastructure.Errors.PortalValidationException("overlap", "The overlap is a time span such as 24:00:00 or 1.00:00:00.");
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]

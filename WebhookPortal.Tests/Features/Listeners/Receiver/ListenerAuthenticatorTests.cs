@@ -31,7 +31,7 @@ public sealed class ListenerAuthenticatorTests
     [Fact]
     public void A_token_in_the_configured_header_is_accepted_and_a_wrong_or_missing_one_refused()
     {
-        var authenticator = new TokenListenerAuthenticator();
+        var authenticator = new TokenListenerAuthenticator(TimeProvider.System);
         var listener = Listener(TokenLocation.Header, "X-Sor-Token");
 
         Assert.Null(authenticator.Authenticate(Request(listener, h => h["X-Sor-Token"] = Token)));
@@ -44,7 +44,7 @@ public sealed class ListenerAuthenticatorTests
     [Fact]
     public void A_token_in_the_query_or_after_the_authorization_prefix_is_accepted_only_there()
     {
-        var authenticator = new TokenListenerAuthenticator();
+        var authenticator = new TokenListenerAuthenticator(TimeProvider.System);
         var query = Listener(TokenLocation.Query, "key");
         Assert.Null(authenticator.Authenticate(Request(query, query: "?key=" + Token)));
         Assert.NotNull(authenticator.Authenticate(Request(query, query: "?token=" + Token)));
@@ -59,14 +59,14 @@ public sealed class ListenerAuthenticatorTests
     public void A_token_listener_without_a_generated_token_refuses_everything()
     {
         var listener = Listener(TokenLocation.Header, "X-Sor-Token", token: null);
-        Assert.Equal(TokenListenerAuthenticator.Failure, new TokenListenerAuthenticator().Authenticate(Request(listener, h => h["X-Sor-Token"] = "")));
-        Assert.Equal(TokenListenerAuthenticator.Failure, new TokenListenerAuthenticator().Authenticate(Request(listener, h => h["X-Sor-Token"] = Token)));
+        Assert.Equal(TokenListenerAuthenticator.Failure, new TokenListenerAuthenticator(TimeProvider.System).Authenticate(Request(listener, h => h["X-Sor-Token"] = "")));
+        Assert.Equal(TokenListenerAuthenticator.Failure, new TokenListenerAuthenticator(TimeProvider.System).Authenticate(Request(listener, h => h["X-Sor-Token"] = Token)));
     }
 
     [Fact]
     public void Each_method_has_its_own_strategy()
     {
-        Assert.Equal(ListenerAuthMethod.Token, new TokenListenerAuthenticator().Method);
+        Assert.Equal(ListenerAuthMethod.Token, new TokenListenerAuthenticator(TimeProvider.System).Method);
         Assert.Equal(ListenerAuthMethod.None, new OpenListenerAuthenticator().Method);
         Assert.Null(new OpenListenerAuthenticator().Authenticate(Request(Listener(TokenLocation.Header) with { AuthMethod = ListenerAuthMethod.None })));
     }

@@ -683,6 +683,12 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<DateTime?>("PreviousTokenExpiresUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("PreviousTokenHash")
+                        .HasColumnType("bytea");
+
                     b.Property<int?>("RetentionDays")
                         .HasColumnType("integer");
 

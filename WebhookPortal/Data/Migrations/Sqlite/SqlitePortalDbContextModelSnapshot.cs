@@ -672,6 +672,12 @@ namespace WebhookPortal.Data.Migrations.Sqlite
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("PreviousTokenExpiresUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("PreviousTokenHash")
+                        .HasColumnType("BLOB");
+
                     b.Property<int?>("RetentionDays")
                         .HasColumnType("INTEGER");
 

@@ -7,7 +7,7 @@ namespace WebhookPortal.Features.Listeners.Receiver;
 /// <c>Authorization: &lt;prefix&gt; &lt;token&gt;</c> (docs/compatibility.md#listener-semantics), compared by its
 /// SHA-256 hash in constant time.
 /// </summary>
-public sealed class TokenListenerAuthenticator : IListenerAuthenticator
+public sealed class TokenListenerAuthenticator(TimeProvider time) : IListenerAuthenticator
 {
     public const string Failure = "The token is missing or wrong.";
 
@@ -28,9 +28,17 @@ public sealed class TokenListenerAuthenticator : IListenerAuthenticator
             _ => FromAuthorization(request.Headers.Authorization.ToString(), listener.TokenPrefix),
         };
 
-        return !string.IsNullOrEmpty(presented) && CryptographicOperations.FixedTimeEquals(ListenerTokens.HashToken(presented), listener.TokenHash)
-            ? null
-            : Failure;
+        if (string.IsNullOrEmpty(presented))
+        {
+            return Failure;
+        }
+
+        // The current token, or the one it replaced while the rotation's overlap lasts.
+        var hash = ListenerTokens.HashToken(presented);
+        var current = CryptographicOperations.FixedTimeEquals(hash, listener.TokenHash);
+        var previous = listener.PreviousTokenHash is { } old && listener.PreviousTokenExpiresUtc > time.GetUtcNow().UtcDateTime
+            && CryptographicOperations.FixedTimeEquals(hash, old);
+        return current || previous ? null : Failure;
     }
 
     private static string? FromAuthorization(string header, string? prefix)
