@@ -16,34 +16,39 @@ public static class DeliveriesSetup
 
         // One named client for every outbound call: explicit connect timeout, and the URL guard on the resolved address.
         services.AddHttpClient(DeliveryWorker.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(sp =>
-            {
-                var delivery = sp.GetRequiredService<IOptions<DeliveryOptions>>().Value;
-                var outbound = sp.GetRequiredService<IOptions<OutboundOptions>>().Value;
-                return new SocketsHttpHandler
-                {
-                    ConnectTimeout = delivery.ConnectTimeout,
-                    AllowAutoRedirect = false,
-                    UseCookies = false,
-                    PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-                    // A proxy would make the guard check the proxy's address instead of the receiver's.
-                    UseProxy = false,
-                    ConnectCallback = async (context, ct) =>
-                    {
-                        var timer = AttemptTimer.Of(context.InitialRequestMessage);
-                        timer?.ConnectStarted();
-                        var stream = await UrlGuard.ConnectAsync(context.DnsEndPoint, outbound.AllowedHosts, ct);
-                        timer?.ConnectFinished();
-                        return stream;
-                    },
-                };
-            });
+            .ConfigurePrimaryHttpMessageHandler(sp => CreateHandler(sp, TimeSpan.FromMinutes(2)));
+        // The same without reuse: the one immediate second try after a connection died before any answer gets a fresh connection.
+        services.AddHttpClient(DeliveryWorker.FreshConnectionClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => CreateHandler(sp, TimeSpan.Zero));
 
         services.AddScoped<DeliveryOutbox>();
         services.AddScoped<DeliveryService>();
         services.AddScoped<DeliveryWorker>();
         services.AddHostedService<DeliverySweepAtStart>();
         return services;
+    }
+
+    private static SocketsHttpHandler CreateHandler(IServiceProvider sp, TimeSpan pooledConnectionLifetime)
+    {
+        var delivery = sp.GetRequiredService<IOptions<DeliveryOptions>>().Value;
+        var outbound = sp.GetRequiredService<IOptions<OutboundOptions>>().Value;
+        return new SocketsHttpHandler
+        {
+            ConnectTimeout = delivery.ConnectTimeout,
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            PooledConnectionLifetime = pooledConnectionLifetime,
+            // A proxy would make the guard check the proxy's address instead of the receiver's.
+            UseProxy = false,
+            ConnectCallback = async (context, ct) =>
+            {
+                var timer = AttemptTimer.Of(context.InitialRequestMessage);
+                timer?.ConnectStarted();
+                var stream = await UrlGuard.ConnectAsync(context.DnsEndPoint, outbound.AllowedHosts, ct);
+                timer?.ConnectFinished();
+                return stream;
+            },
+        };
     }
 
     public static WebApplication MapDeliveries(this WebApplication app)

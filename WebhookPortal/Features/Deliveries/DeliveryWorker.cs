@@ -26,6 +26,9 @@ public sealed class DeliveryWorker(
 {
     public const string HttpClientName = "deliveries";
 
+    /// <summary>The same client without connection reuse, for the one immediate second try on a fresh connection.</summary>
+    public const string FreshConnectionClientName = "deliveries-fresh";
+
     /// <summary>The event type of the delivered message.</summary>
     public const string EventTypeHeader = "webhook-event-type";
 
@@ -195,8 +198,21 @@ public sealed class DeliveryWorker(
         request.Options.Set(AttemptTimer.Key, timeout);
         try
         {
-            var client = httpClients.CreateClient(HttpClientName);
-            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            HttpResponseMessage sent;
+            try
+            {
+                sent = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            }
+            catch (HttpRequestException ex) when (DiedBeforeAnswering(ex))
+            {
+                // The connection closed before any answer (a receiver that closes kept-alive connections, a reset): the
+                // receiver had no chance to answer, so this is tried once more at once on a fresh connection, in the same attempt.
+                logger.LogInformation("Delivery {DeliveryId}: the connection closed before an answer ({Reason}); trying once more on a fresh connection.", delivery.Id, ex.HttpRequestError);
+                using var again = Copy(request, body);
+                sent = await httpClients.CreateClient(FreshConnectionClientName).SendAsync(again, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            }
+
+            using var response = sent;
             var responseBody = await ReadPrefixAsync(response.Content, policy.MaxResponseBodyBytes, timeout.Token);
             var status = (int)response.StatusCode;
             var retryAfter = status is 429 or 503 ? RetryAfter(response.Headers.RetryAfter, time.GetUtcNow()) : null;
@@ -226,6 +242,34 @@ public sealed class DeliveryWorker(
         log.State = outcome.IsSuccess ? LogState.Success : LogState.Error;
         log.Error = outcome.Error;
         return (outcome, log);
+    }
+
+    /// <summary>Whether the connection ended before the receiver sent a single byte of an answer.</summary>
+    private static bool DiedBeforeAnswering(HttpRequestException ex) =>
+        ex.HttpRequestError == HttpRequestError.ResponseEnded
+        || (ex.HttpRequestError is HttpRequestError.Unknown or HttpRequestError.ConnectionError
+            && ex.InnerException is IOException { InnerException: System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionReset or System.Net.Sockets.SocketError.ConnectionAborted } });
+
+    /// <summary>The same request again (a sent HttpRequestMessage cannot be sent twice), with the attempt's timer.</summary>
+    private static HttpRequestMessage Copy(HttpRequestMessage original, string body)
+    {
+        var copy = new HttpRequestMessage(original.Method, original.RequestUri);
+        foreach (var header in original.Headers)
+        {
+            copy.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+
+        if (original.Content is not null)
+        {
+            copy.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        }
+
+        if (original.Options.TryGetValue(AttemptTimer.Key, out var timer))
+        {
+            copy.Options.Set(AttemptTimer.Key, timer);
+        }
+
+        return copy;
     }
 
     /// <summary>A Retry-After header (seconds, or an HTTP date) as a delay from now.</summary>
