@@ -27,8 +27,9 @@ public sealed class SupportIsReadOnlyTests(PortalFactory portal) : IClassFixture
                 continue;
             }
 
-            // Redelivery, retry-now and replay are Support's work (SPEC: "Support may read and redeliver/replay").
-            if (pattern.EndsWith("/redeliver", StringComparison.Ordinal) || pattern.EndsWith("/retry", StringComparison.Ordinal) || pattern.EndsWith("/replay", StringComparison.Ordinal))
+            // Redelivery (one, many, or a webhook's recovery), retry-now and replay are Support's work (SPEC: "Support may read and redeliver/replay").
+            if (pattern.EndsWith("/redeliver", StringComparison.Ordinal) || pattern.EndsWith("/retry", StringComparison.Ordinal) || pattern.EndsWith("/replay", StringComparison.Ordinal)
+                || pattern.EndsWith("/recover", StringComparison.Ordinal))
             {
                 continue;
             }
