@@ -62,6 +62,7 @@ public sealed class IntegrationHomePageTests : PortalComponentTest
         var webhookLink = cut.Find("[data-testid=integration-webhooks] a");
         Assert.Equal("crm-sync", webhookLink.TextContent.Trim());
         Assert.EndsWith($"webhooks/{crmHook.Id}", webhookLink.GetAttribute("href"));
+        Assert.Equal("healthy", cut.Find("[data-testid=integration-webhooks] [data-testid=webhook-health]").GetAttribute("data-state"));
         Assert.Contains("order.created", cut.Find("[data-testid=integration-event-types]").TextContent);
         Assert.Contains("No rule yet", cut.Find("[data-testid=integration-rules]").TextContent);
         Assert.Equal(2, cut.FindAll("[data-testid=integration-recent-log] tbody tr").Count);
