@@ -77,7 +77,7 @@ public static class ListenersEndpoints
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     private static async Task<Ok<TokenResponse>> RotateToken(Guid id, ListenerTokens service, CancellationToken ct,
         [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] RotateTokenRequest? request = null) =>
-        TypedResults.Ok(await service.RotateTokenAsync(id, ParseOverlap(request?.Overlap), ct));
+        TypedResults.Ok(await service.RotateTokenAsync(id, RotationOverlap.Parse(request?.Overlap), ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     private static async Task<NoContent> ExpirePreviousToken(Guid id, ListenerTokens service, CancellationToken ct)
@@ -85,11 +85,6 @@ public static class ListenersEndpoints
         await service.ExpirePreviousTokenAsync(id, ct);
         return TypedResults.NoContent();
     }
-
-    private static TimeSpan? ParseOverlap(string? overlap) =>
-        overlap is null ? null
-        : TimeSpan.TryParse(overlap, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value
-        : throw new Infrastructure.Errors.PortalValidationException("overlap", "The overlap is a time span such as 24:00:00 or 1.00:00:00.");
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]

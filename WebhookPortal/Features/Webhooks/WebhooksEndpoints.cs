@@ -109,7 +109,7 @@ public static class WebhooksEndpoints
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     private static async Task<Ok<SecretResponse>> RotateSecret(Guid id, WebhookSecrets service, ClaimsPrincipal user, CancellationToken ct,
         [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] RotateSecretRequest? request = null) =>
-        TypedResults.Ok(await service.RotateSecretAsync(id, user.Identity?.Name, ParseOverlap(request?.Overlap), ct));
+        TypedResults.Ok(await service.RotateSecretAsync(id, user.Identity?.Name, RotationOverlap.Parse(request?.Overlap), ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     private static async Task<NoContent> ExpirePreviousSecret(Guid id, WebhookSecrets service, ClaimsPrincipal user, CancellationToken ct)
@@ -117,11 +117,6 @@ public static class WebhooksEndpoints
         await service.ExpirePreviousSecretAsync(id, user.Identity?.Name, ct);
         return TypedResults.NoContent();
     }
-
-    private static TimeSpan? ParseOverlap(string? overlap) =>
-        overlap is null ? null
-        : TimeSpan.TryParse(overlap, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value
-        : throw new Infrastructure.Errors.PortalValidationException("overlap", "The overlap is a time span such as 24:00:00 or 1.00:00:00.");
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
