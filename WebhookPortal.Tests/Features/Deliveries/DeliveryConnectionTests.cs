@@ -90,7 +90,7 @@ public sealed class DeliveryConnectionTests(DeliveryPortalFactory portal) : ICla
 
         await portal.PublishAsync(webhook.IntegrationId);
 
-        var delivered = await portal.WaitForDeliveryAsync(webhook.Id, DeliveryState.Delivered, TimeSpan.FromSeconds(10));
+        var delivered = await portal.WaitForDeliveryAsync(webhook.Id, DeliveryState.Delivered, TimeSpan.FromSeconds(30));
         Assert.Equal(1, delivered.AttemptCount);
         Assert.Equal(2, receiver.Connections);
         var attempts = await portal.WithDbAsync(db => db.LogEntries.Where(e => e.DeliveryId == delivered.Id).ToListAsync());
@@ -107,7 +107,7 @@ public sealed class DeliveryConnectionTests(DeliveryPortalFactory portal) : ICla
 
         await Eventually.TrueAsync(
             async () => await portal.WithDbAsync(db => db.LogEntries.AnyAsync(e => e.SourceId == webhook.Id)),
-            "the first attempt", TimeSpan.FromSeconds(10));
+            "the first attempt", TimeSpan.FromSeconds(30));
         var delivery = await portal.WithDbAsync(db => db.Deliveries.AsNoTracking().SingleAsync(d => d.TargetId == webhook.Id));
         Assert.Equal(DeliveryState.Pending, delivery.State);
         Assert.Contains("Connection failed", delivery.LastError);
