@@ -116,7 +116,21 @@ public sealed class DeliveryRecoveryTests(DeliveryPortalFactory portal) : IClass
         await (await admin.PostAsJsonAsync("/api/deliveries/redeliver", new { ids = Enumerable.Range(0, 501).Select(_ => Guid.NewGuid()) })).AssertProblemAsync(HttpStatusCode.BadRequest);
         await (await admin.PostAsJsonAsync("/api/deliveries/redeliver", new { ids = new[] { failed[0].Id, Guid.NewGuid() } })).AssertProblemAsync(HttpStatusCode.NotFound);
         await (await portal.Anonymous().PostAsJsonAsync("/api/deliveries/redeliver", new { ids = new[] { failed[0].Id } })).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        var subscriber = portal.WithBearer(await portal.CreateApiKeyAsync(PortalRoles.Subscriber, integrationIds: webhook.IntegrationId));
+        await (await subscriber.PostAsJsonAsync("/api/deliveries/redeliver", new { ids = new[] { failed[0].Id } })).AssertProblemAsync(HttpStatusCode.Forbidden);
 
         Assert.Equal(3, await portal.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetId == webhook.Id)));
+    }
+
+    [Fact]
+    public async Task Support_may_redeliver_many()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        var (_, failed) = await FailThreeAsync(receiver);
+        var support = await portal.AsSupportAsync();
+
+        var answer = await (await support.PostAsJsonAsync("/api/deliveries/redeliver", new { ids = failed.Select(d => d.Id) })).ReadJsonAsync(HttpStatusCode.Accepted);
+
+        Assert.Equal(3, answer.GetProperty("count").GetInt32());
     }
 }

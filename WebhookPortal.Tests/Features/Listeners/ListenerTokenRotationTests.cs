@@ -80,6 +80,8 @@ public sealed class ListenerTokenRotationTests(PortalFactory portal) : IClassFix
 
         await (await support.PostAsync($"/api/listeners/{listener.Id}/token/expire-previous", null)).AssertProblemAsync(HttpStatusCode.Forbidden);
         await (await portal.Anonymous().PostAsync($"/api/listeners/{listener.Id}/token/expire-previous", null)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        var subscriber = portal.WithBearer(await portal.CreateApiKeyAsync(WebhookPortal.Infrastructure.Auth.PortalRoles.Subscriber, integrationIds: listener.IntegrationId));
+        await (await subscriber.PostAsync($"/api/listeners/{listener.Id}/token/expire-previous", null)).AssertProblemAsync(HttpStatusCode.Forbidden);
         await (await portal.AsAdmin().PostAsync($"/api/listeners/{Guid.NewGuid()}/token/expire-previous", null)).AssertProblemAsync(HttpStatusCode.NotFound);
 
         // Still inside the overlap: the original token works.

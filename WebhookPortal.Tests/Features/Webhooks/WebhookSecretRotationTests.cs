@@ -94,6 +94,9 @@ public sealed class WebhookSecretRotationTests(DeliveryPortalFactory portal) : I
         await (await support.PostAsync($"/api/webhooks/{webhook.Id}/secret/rotate", null)).AssertProblemAsync(HttpStatusCode.Forbidden);
         await (await support.PostAsync($"/api/webhooks/{webhook.Id}/secret/expire-previous", null)).AssertProblemAsync(HttpStatusCode.Forbidden);
         await (await portal.Anonymous().PostAsync($"/api/webhooks/{webhook.Id}/secret/expire-previous", null)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        var subscriber = portal.WithBearer(await portal.CreateApiKeyAsync(WebhookPortal.Infrastructure.Auth.PortalRoles.Subscriber, integrationIds: webhook.IntegrationId));
+        await (await subscriber.PostAsync($"/api/webhooks/{webhook.Id}/secret/rotate", null)).AssertProblemAsync(HttpStatusCode.Forbidden);
+        await (await subscriber.PostAsync($"/api/webhooks/{webhook.Id}/secret/expire-previous", null)).AssertProblemAsync(HttpStatusCode.Forbidden);
         await (await portal.AsAdmin().PostAsync($"/api/webhooks/{Guid.NewGuid()}/secret/expire-previous", null)).AssertProblemAsync(HttpStatusCode.NotFound);
         Assert.Equal(before, await SecretAsync(webhook.Id));
     }
