@@ -34,6 +34,16 @@ public sealed class LoopbackReceiver : IAsyncDisposable
 
     public IReadOnlyList<ReceivedRequest> Requests => received.ToList();
 
+    /// <summary>The most requests it was answering at one time.</summary>
+    public int MaxConcurrent => maxConcurrent;
+
+    /// <summary>Requests answered so far (the answer written).</summary>
+    public int Answered => answered;
+
+    private int concurrent;
+    private int maxConcurrent;
+    private int answered;
+
     public static async Task<LoopbackReceiver> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -88,25 +98,39 @@ public sealed class LoopbackReceiver : IAsyncDisposable
             context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
             body));
         var answer = plan.TryDequeue(out var next) ? next : Default;
-        if (answer.Delay > TimeSpan.Zero)
+        var now = Interlocked.Increment(ref concurrent);
+        for (var seen = maxConcurrent; now > seen; seen = maxConcurrent)
         {
-            try
-            {
-                await Task.Delay(answer.Delay, context.RequestAborted);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            Interlocked.CompareExchange(ref maxConcurrent, now, seen);
         }
 
-        context.Response.StatusCode = answer.Status;
-        foreach (var (name, value) in answer.Headers ?? new Dictionary<string, string>())
+        try
         {
-            context.Response.Headers[name] = value;
-        }
+            if (answer.Delay > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(answer.Delay, context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
 
-        await context.Response.WriteAsync(answer.Body);
+            context.Response.StatusCode = answer.Status;
+            foreach (var (name, value) in answer.Headers ?? new Dictionary<string, string>())
+            {
+                context.Response.Headers[name] = value;
+            }
+
+            await context.Response.WriteAsync(answer.Body);
+            Interlocked.Increment(ref answered);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref concurrent);
+        }
     }
 
     public async ValueTask DisposeAsync()

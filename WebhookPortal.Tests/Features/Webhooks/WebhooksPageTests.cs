@@ -141,7 +141,8 @@ public sealed class WebhooksPageTests : PortalComponentTest
         var delivery = await db.Deliveries.Include(d => d.Message).SingleAsync(d => d.TargetId == webhook.Id);
         Assert.Equal("webhook.test", delivery.Message!.EventType);
         var (job, _) = Assert.Single(JobClient.Created);
-        Assert.Equal(nameof(WebhookPortal.Features.Deliveries.DeliveryWorker.AttemptAsync), job.Method.Name);
+        Assert.Equal(nameof(WebhookPortal.Features.Deliveries.DeliveryDispatcher.Queue), job.Method.Name);
+        Assert.Equal(webhook.Id, job.Args[1]);
         Assert.Equal(delivery.Id, job.Args[0]);
     }
 

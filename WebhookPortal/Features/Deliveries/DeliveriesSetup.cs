@@ -24,6 +24,7 @@ public static class DeliveriesSetup
         services.AddScoped<DeliveryOutbox>();
         services.AddScoped<DeliveryService>();
         services.AddScoped<DeliveryWorker>();
+        services.AddSingleton<DeliveryDispatcher>();
         services.AddHostedService<DeliverySweepAtStart>();
         return services;
     }

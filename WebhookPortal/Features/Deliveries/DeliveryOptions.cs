@@ -44,4 +44,12 @@ public sealed class DeliveryOptions
     public int MaxResponseBodyBytes { get; set; } = 4096;
 
     public string UserAgent { get; set; } = "WebhookPortal/1.0";
+
+    /// <summary>Attempts running at once in this process, to all receivers together.</summary>
+    [Range(1, 1000)]
+    public int MaxConcurrency { get; set; } = 32;
+
+    /// <summary>Attempts running at once to one receiver (a webhook, a subscription): a slow one holds no more than this.</summary>
+    [Range(1, 1000)]
+    public int MaxConcurrencyPerTarget { get; set; } = 4;
 }

@@ -47,9 +47,10 @@ public sealed class DeliveryOutbox(IDbContextFactory<PortalDbContext> dbFactory,
         foreach (var delivery in deliveries)
         {
             var id = delivery.Id;
+            var targetId = delivery.TargetId;
             try
             {
-                jobs.Enqueue<DeliveryWorker>(w => w.AttemptAsync(id, CancellationToken.None));
+                jobs.Enqueue<DeliveryDispatcher>(d => d.Queue(id, targetId));
             }
             catch (Exception ex)
             {
@@ -91,17 +92,18 @@ public sealed class DeliveryOutbox(IDbContextFactory<PortalDbContext> dbFactory,
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = time.GetUtcNow().UtcDateTime;
-        var pending = await db.Deliveries.AsNoTracking().Where(d => d.State == DeliveryState.Pending).Select(d => new { d.Id, d.NextAttemptUtc }).ToListAsync(ct);
+        var pending = await db.Deliveries.AsNoTracking().Where(d => d.State == DeliveryState.Pending).Select(d => new { d.Id, d.TargetId, d.NextAttemptUtc }).ToListAsync(ct);
         foreach (var delivery in pending)
         {
             var id = delivery.Id;
+            var targetId = delivery.TargetId;
             if (delivery.NextAttemptUtc <= now)
             {
-                jobs.Enqueue<DeliveryWorker>(w => w.AttemptAsync(id, CancellationToken.None));
+                jobs.Enqueue<DeliveryDispatcher>(d => d.Queue(id, targetId));
             }
             else
             {
-                jobs.Schedule<DeliveryWorker>(w => w.AttemptAsync(id, CancellationToken.None), delivery.NextAttemptUtc - now);
+                jobs.Schedule<DeliveryDispatcher>(d => d.Queue(id, targetId), delivery.NextAttemptUtc - now);
             }
         }
 

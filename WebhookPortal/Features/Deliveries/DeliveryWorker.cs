@@ -11,7 +11,7 @@ using WebhookPortal.Features.Logs;
 namespace WebhookPortal.Features.Deliveries;
 
 /// <summary>
-/// Runs one attempt of one delivery (a Hangfire job): claim the lease, send the signed request with
+/// Runs one attempt of one delivery (in its <see cref="DeliveryDispatcher"/> lane): claim the lease, send the signed request with
 /// explicit timeouts, record the attempt as an outbound log entry, then decide with <see cref="RetryPolicy"/>.
 /// </summary>
 public sealed class DeliveryWorker(
@@ -57,11 +57,11 @@ public sealed class DeliveryWorker(
             // not due yet is put back for its time instead of waiting for the sweep.
             var early = await db.Deliveries.AsNoTracking()
                 .Where(d => d.Id == deliveryId && d.State == DeliveryState.Pending && d.LeaseUntilUtc == null && d.NextAttemptUtc > now)
-                .Select(d => (DateTime?)d.NextAttemptUtc)
+                .Select(d => new { d.NextAttemptUtc, d.TargetId })
                 .FirstOrDefaultAsync(ct);
-            if (early is { } dueAt)
+            if (early is not null)
             {
-                jobs.Schedule<DeliveryWorker>(w => w.AttemptAsync(deliveryId, CancellationToken.None), dueAt - now + SchedulingMargin);
+                Schedule(deliveryId, early.TargetId, early.NextAttemptUtc - now);
             }
 
             return;
@@ -119,9 +119,13 @@ public sealed class DeliveryWorker(
 
         if (next is { } due)
         {
-            jobs.Schedule<DeliveryWorker>(w => w.AttemptAsync(deliveryId, CancellationToken.None), due - finished + SchedulingMargin);
+            Schedule(deliveryId, delivery.TargetId, due - finished);
         }
     }
+
+    /// <summary>Hands the delivery to the dispatcher's lanes when its next attempt is due.</summary>
+    private void Schedule(Guid deliveryId, Guid targetId, TimeSpan delay) =>
+        jobs.Schedule<DeliveryDispatcher>(d => d.Queue(deliveryId, targetId), delay + SchedulingMargin);
 
     /// <summary>The target registered for the delivery's kind; an unknown kind gets nothing (the delivery is cancelled).</summary>
     private async Task<ResolvedTarget?> ResolveTargetAsync(Delivery delivery, CancellationToken ct)

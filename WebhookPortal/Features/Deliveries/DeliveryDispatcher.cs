@@ -1,0 +1,111 @@
+using Microsoft.Extensions.Options;
+
+namespace WebhookPortal.Features.Deliveries;
+
+/// <summary>
+/// Runs attempts off Hangfire's workers, in one lane per target: at most Delivery:MaxConcurrencyPerTarget attempts to
+/// one receiver at a time and Delivery:MaxConcurrency in all, with async I/O. A receiver that answers slowly (or not at
+/// all, until the read timeout) fills only its own lane; deliveries to every other receiver keep flowing.
+/// Hangfire still decides <em>when</em> (it calls <see cref="Queue"/> for due and scheduled attempts); the lanes decide
+/// <em>how many at once</em>. The lanes live in memory: after a crash the delivery rows are still pending and the
+/// sweep hands them over again, and the worker's lease keeps an attempt to one instance.
+/// </summary>
+public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, IOptions<DeliveryOptions> options, IHostApplicationLifetime lifetime, ILogger<DeliveryDispatcher> logger)
+{
+    private readonly Lock gate = new();
+    private readonly Dictionary<Guid, Lane> lanes = [];
+    private readonly HashSet<Guid> queued = [];
+    private readonly SemaphoreSlim total = new(options.Value.MaxConcurrency);
+
+    /// <summary>Deliveries waiting in a lane or being attempted in this process.</summary>
+    public int InFlight
+    {
+        get
+        {
+            lock (gate)
+            {
+                return queued.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Hangfire's job for a due attempt: puts the delivery in its target's lane and returns at once. A delivery
+    /// already waiting in this process (the sweep found it again) is not queued twice.
+    /// </summary>
+    public void Queue(Guid deliveryId, Guid targetId)
+    {
+        Lane lane;
+        lock (gate)
+        {
+            if (!queued.Add(deliveryId))
+            {
+                return;
+            }
+
+            if (!lanes.TryGetValue(targetId, out lane!))
+            {
+                lanes[targetId] = lane = new Lane(options.Value.MaxConcurrencyPerTarget);
+            }
+
+            lane.Users++;
+        }
+
+        _ = Task.Run(() => RunAsync(deliveryId, targetId, lane));
+    }
+
+    private async Task RunAsync(Guid deliveryId, Guid targetId, Lane lane)
+    {
+        var stopping = lifetime.ApplicationStopping;
+        try
+        {
+            // The lane first: a slow receiver's backlog waits here without holding one of the shared slots.
+            await lane.Slots.WaitAsync(stopping);
+            try
+            {
+                await total.WaitAsync(stopping);
+                try
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    await scope.ServiceProvider.GetRequiredService<DeliveryWorker>().AttemptAsync(deliveryId, stopping);
+                }
+                finally
+                {
+                    total.Release();
+                }
+            }
+            finally
+            {
+                lane.Slots.Release();
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Shutting down: the delivery is still pending in the database (its lease runs out) and is taken up after the restart.
+        }
+        catch (Exception ex)
+        {
+            // A fault of the portal's own (the database, a bug): the delivery stays pending and the sweep takes it again after its lease.
+            logger.LogError(ex, "The attempt of delivery {DeliveryId} failed inside the portal; the sweep will take it again.", deliveryId);
+        }
+        finally
+        {
+            lock (gate)
+            {
+                queued.Remove(deliveryId);
+                if (--lane.Users == 0)
+                {
+                    lanes.Remove(targetId);
+                }
+            }
+        }
+    }
+
+    private sealed class Lane(int concurrency)
+    {
+        public SemaphoreSlim Slots { get; } = new(concurrency);
+
+        /// <summary>Deliveries queued in or running through this lane; at 0 the lane is dropped.</summary>
+        public int Users { get; set; }
+    }
+}
