@@ -33,9 +33,14 @@ var slowUrl = await StartReceiverAsync(async context =>
 using var api = new HttpClient { BaseAddress = new Uri(portal), Timeout = TimeSpan.FromSeconds(60) };
 api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
 
+// A full-size warm-up (tiered JIT, connection pools), then alone, beside slow, and alone again: the ratio is taken
+// against the faster of the two "alone" runs (the stricter reference on a noisy machine), and all are printed.
+await RunAsync("warm-up", withSlow: false);
 var alone = await RunAsync("alone", withSlow: false);
 var besideSlow = await RunAsync("beside slow", withSlow: true);
-Console.WriteLine($"fast receiver, {messages} deliveries: alone {alone.TotalSeconds:0.00} s; beside a receiver that sleeps {slowMs} ms: {besideSlow.TotalSeconds:0.00} s; ratio {besideSlow / alone:0.00}");
+var aloneAgain = await RunAsync("alone again", withSlow: false);
+var reference = alone < aloneAgain ? alone : aloneAgain;
+Console.WriteLine($"fast receiver, {messages} deliveries: alone {alone.TotalSeconds:0.00} s and {aloneAgain.TotalSeconds:0.00} s; beside a receiver that sleeps {slowMs} ms: {besideSlow.TotalSeconds:0.00} s; ratio {besideSlow / reference:0.00} (goal <= 1.5)");
 Console.WriteLine($"slow receiver meanwhile: {slowStarted} requests started, {slowAnswered} answered");
 return 0;
 
