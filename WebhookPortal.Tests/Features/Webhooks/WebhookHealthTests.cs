@@ -205,8 +205,9 @@ public sealed class WebhookHealthTests(WebhookHealthPortalFactory portal) : ICla
         var view = await WaitForHealthAsync(webhook, "disabled", TimeSpan.FromSeconds(45));
         Assert.Contains("Delivery:DisableAfter", view.GetProperty("health").GetProperty("reason").GetString());
         Assert.Equal("failure rule", await portal.WithDbAsync(db => db.Webhooks.Where(w => w.Id == webhook.Id).Select(w => w.DisabledBy).SingleAsync()));
-        // Disabled after 2 s of failures: well before the schedule's ten retries ran out; the rest is cancelled.
-        var delivery = await portal.WaitForDeliveryAsync(webhook.Id, DeliveryState.Cancelled, TimeSpan.FromSeconds(30));
+        // Disabled after 2 s of failures: well before the schedule's ten retries ran out; the rest is held for a re-enable.
+        var delivery = await portal.WaitForDeliveryAsync(webhook.Id, DeliveryState.Held, TimeSpan.FromSeconds(30));
+        Assert.Contains("disabled", delivery.LastError);
         Assert.InRange(delivery.AttemptCount, 2, 10);
     }
 

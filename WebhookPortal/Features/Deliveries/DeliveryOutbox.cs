@@ -110,15 +110,33 @@ public sealed class DeliveryOutbox(IDbContextFactory<PortalDbContext> dbFactory,
         return pending.Count;
     }
 
-    /// <summary>Cancels a deleted target's pending deliveries, in the caller's transaction (the delete and the cancel commit together).</summary>
+    /// <summary>
+    /// A target enabled again: its held deliveries go on as pending, due now, and are started. Answers how many.
+    /// Also used when a failing receiver's probe succeeds, for the deliveries that waited behind it.
+    /// </summary>
+    public async Task<int> ReleaseAsync(DeliveryTargetKind targetKind, Guid targetId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var now = time.GetUtcNow().UtcDateTime;
+        await db.Deliveries.Where(d => d.TargetKind == targetKind && d.TargetId == targetId
+                && (d.State == DeliveryState.Held || (d.State == DeliveryState.Pending && d.NextAttemptUtc > now && d.LeaseUntilUtc == null)))
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Pending).SetProperty(d => d.NextAttemptUtc, now).SetProperty(d => d.UpdatedUtc, now), ct);
+        var due = await db.Deliveries.AsNoTracking()
+            .Where(d => d.TargetKind == targetKind && d.TargetId == targetId && d.State == DeliveryState.Pending && d.NextAttemptUtc <= now && d.LeaseUntilUtc == null)
+            .ToListAsync(ct);
+        Dispatch(due);
+        return due.Count;
+    }
+
+    /// <summary>Cancels a deleted target's pending and held deliveries, in the caller's transaction (the delete and the cancel commit together).</summary>
     public async Task<int> CancelPendingAsync(PortalDbContext db, DeliveryTargetKind targetKind, Guid targetId, CancellationToken ct = default)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        return await db.Deliveries.Where(d => d.TargetKind == targetKind && d.TargetId == targetId && d.State == DeliveryState.Pending)
+        return await db.Deliveries.Where(d => d.TargetKind == targetKind && d.TargetId == targetId && (d.State == DeliveryState.Pending || d.State == DeliveryState.Held))
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Cancelled).SetProperty(d => d.UpdatedUtc, now).SetProperty(d => d.LastError, "Cancelled: the target was deleted."), ct);
     }
 
-    /// <summary>Counts a target's pending deliveries, in the caller's transaction.</summary>
+    /// <summary>Counts a target's pending (and held) deliveries, in the caller's transaction.</summary>
     public static Task<int> CountPendingAsync(PortalDbContext db, DeliveryTargetKind targetKind, Guid targetId, CancellationToken ct = default) =>
-        db.Deliveries.CountAsync(d => d.TargetKind == targetKind && d.TargetId == targetId && d.State == DeliveryState.Pending, ct);
+        db.Deliveries.CountAsync(d => d.TargetKind == targetKind && d.TargetId == targetId && (d.State == DeliveryState.Pending || d.State == DeliveryState.Held), ct);
 }

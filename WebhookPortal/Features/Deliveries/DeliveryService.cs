@@ -17,9 +17,11 @@ public sealed class DeliveryService(IDbContextFactory<PortalDbContext> dbFactory
         var user = await caller.RequireDeliveryActionAsync("redeliver messages");
         var original = await db.Deliveries.AsNoTracking().Include(d => d.Message).FirstOrDefaultAsync(d => d.Id == deliveryId, ct)
             ?? throw new NotFoundException($"No delivery with id {deliveryId}.");
-        if (original.State == DeliveryState.Pending)
+        if (original.State is DeliveryState.Pending or DeliveryState.Held)
         {
-            throw new ConflictException("The delivery is still pending; it will be attempted again on its own.");
+            throw new ConflictException(original.State == DeliveryState.Held
+                ? "The delivery is held while its webhook is disabled; enabling the webhook sends it."
+                : "The delivery is still pending; it will be attempted again on its own.");
         }
 
         var now = time.GetUtcNow().UtcDateTime;
@@ -55,7 +57,7 @@ public sealed class DeliveryService(IDbContextFactory<PortalDbContext> dbFactory
             throw new NotFoundException($"No delivery with id {ids.Except(found.Select(d => d.Id)).First()}.");
         }
 
-        var copies = await QueueCopiesAsync(db, found.Where(d => d.State != DeliveryState.Pending), ct);
+        var copies = await QueueCopiesAsync(db, found.Where(d => d.State is not (DeliveryState.Pending or DeliveryState.Held)), ct);
         logger.LogInformation("{Count} deliveries redelivered by {User}.", copies, user.Identity?.Name);
         return copies;
     }
@@ -88,7 +90,7 @@ public sealed class DeliveryService(IDbContextFactory<PortalDbContext> dbFactory
 
         var messageIds = candidates.Select(c => c.MessageId).Distinct().ToList();
         var settled = (await db.Deliveries.AsNoTracking()
-                .Where(d => messageIds.Contains(d.MessageId) && (d.State == DeliveryState.Pending || d.State == DeliveryState.Delivered))
+                .Where(d => messageIds.Contains(d.MessageId) && (d.State == DeliveryState.Pending || d.State == DeliveryState.Held || d.State == DeliveryState.Delivered))
                 .Select(d => new { d.MessageId, d.TargetKind, d.TargetId })
                 .ToListAsync(ct))
             .Select(d => (d.MessageId, d.TargetKind, d.TargetId)).ToHashSet();

@@ -68,6 +68,31 @@ public sealed class DeliveryWorker(
         }
 
         var delivery = await db.Deliveries.Include(d => d.Message).SingleAsync(d => d.Id == deliveryId, ct);
+        if (targetByKind.TryGetValue(delivery.TargetKind, out var gatekeeper) && await gatekeeper.AdmitAsync(db, delivery, ct) is { Kind: not AdmissionKind.Go } admission)
+        {
+            // Not attempted, so not counted: the lease and the attempt number go back.
+            delivery.AttemptCount--;
+            delivery.LeaseUntilUtc = null;
+            delivery.UpdatedUtc = now;
+            delivery.LastError = admission.Reason;
+            if (admission.Kind == AdmissionKind.Hold)
+            {
+                delivery.State = DeliveryState.Held;
+            }
+            else
+            {
+                delivery.NextAttemptUtc = admission.Until ?? now;
+            }
+
+            await db.SaveChangesAsync(ct);
+            if (admission.Kind == AdmissionKind.Wait)
+            {
+                Schedule(deliveryId, delivery.TargetId, delivery.NextAttemptUtc - now);
+            }
+
+            return;
+        }
+
         var target = await ResolveTargetAsync(delivery, ct);
         if (target is null)
         {

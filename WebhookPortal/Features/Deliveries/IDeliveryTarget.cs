@@ -12,6 +12,12 @@ public interface IDeliveryTarget
     /// <summary>The <see cref="Delivery.TargetKind"/> this target handles .</summary>
     DeliveryTargetKind Kind { get; }
 
+    /// <summary>
+    /// Before an attempt, after the worker's lease: whether the delivery may go now. A receiver that keeps failing lets
+    /// one probe through and makes the rest wait; a disabled one holds them. Most targets let everything go.
+    /// </summary>
+    Task<Admission> AdmitAsync(PortalDbContext db, Delivery delivery, CancellationToken ct) => Task.FromResult(Admission.Go);
+
     /// <summary>Where and how to send the delivery now; null when the target was disabled or deleted (the delivery is cancelled).</summary>
     Task<ResolvedTarget?> ResolveAsync(PortalDbContext db, Delivery delivery, CancellationToken ct);
 

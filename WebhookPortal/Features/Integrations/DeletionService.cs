@@ -158,7 +158,7 @@ public sealed class DeletionService(IDbContextFactory<PortalDbContext> dbFactory
         db.Subscriptions.Where(s => eventTypeIds.Contains(s.EventTypeId)).Select(s => s.Id).ToListAsync(ct);
 
     private static IQueryable<Delivery> PendingQuery(PortalDbContext db, List<Guid> webhookIds, List<Guid> subscriptionIds) =>
-        db.Deliveries.Where(d => d.State == DeliveryState.Pending &&
+        db.Deliveries.Where(d => (d.State == DeliveryState.Pending || d.State == DeliveryState.Held) &&
             ((d.TargetKind == DeliveryTargetKind.Webhook && webhookIds.Contains(d.TargetId)) || (d.TargetKind == DeliveryTargetKind.Subscription && subscriptionIds.Contains(d.TargetId))));
 
     /// <summary>Cancelled, not deleted: the delivery log keeps what was tried; the worker skips anything not pending.</summary>

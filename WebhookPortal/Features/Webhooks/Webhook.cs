@@ -33,11 +33,14 @@ public sealed class Webhook
         DisabledReason = null;
         DisabledBy = null;
         FailingSinceUtc = null;
+        ProbeAfterUtc = null;
     }
 
     public WebhookHealth Health =>
         !Enabled ? new WebhookHealth(WebhookHealth.Disabled, DisabledUtc ?? UpdatedUtc, DisabledReason ?? (UpdatedBy is null ? "Disabled." : $"Disabled by {UpdatedBy}."))
-        : FailingSinceUtc is { } since ? new WebhookHealth(WebhookHealth.Failing, since, "Every attempt since then failed.")
+        : FailingSinceUtc is { } since ? new WebhookHealth(WebhookHealth.Failing, since, ProbeAfterUtc is { } probe
+            ? $"Every attempt since then failed. One probe goes at {probe:yyyy-MM-dd HH:mm:ss} UTC; the other deliveries wait for it."
+            : "Every attempt since then failed.")
         : new WebhookHealth(WebhookHealth.Healthy, null, null);
 
     public Guid Id { get; set; }
@@ -71,6 +74,12 @@ public sealed class Webhook
 
     /// <summary>Since when every attempt failed (cleared by a success); null while it is healthy.</summary>
     public DateTime? FailingSinceUtc { get; set; }
+
+    /// <summary>
+    /// While failing: the earliest time the next probe may go (one attempt; the other deliveries wait for it). Claimed
+    /// by moving it forward with a conditional update, so only one attempt at a time wins it, on any instance.
+    /// </summary>
+    public DateTime? ProbeAfterUtc { get; set; }
 
     /// <summary>When, why and by whom (a person, <c>410</c>, or <c>failure rule</c>) it was disabled; null while enabled.</summary>
     public DateTime? DisabledUtc { get; set; }

@@ -103,6 +103,7 @@ public sealed class WebhookCatalog(
         }
 
         var now = time.GetUtcNow().UtcDateTime;
+        var enabling = input.Enabled is true && !webhook.Enabled;
         if (input.Enabled is { } enabled && enabled != webhook.Enabled)
         {
             if (enabled)
@@ -133,6 +134,11 @@ public sealed class WebhookCatalog(
         webhook.UpdatedUtc = now;
         webhook.UpdatedBy = user;
         await db.SaveChangesAsync(ct);
+        if (enabling)
+        {
+            // What waited while it was disabled (held deliveries) goes now.
+            await outbox.ReleaseAsync(DeliveryTargetKind.Webhook, id, ct);
+        }
         var integration = await db.Integrations.AsNoTracking().SingleAsync(i => i.Id == webhook.IntegrationId, ct);
         return ToView(webhook, integration.Name, reveal: true);
     }

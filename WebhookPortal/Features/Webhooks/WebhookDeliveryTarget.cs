@@ -7,57 +7,114 @@ using WebhookPortal.Features.Deliveries;
 namespace WebhookPortal.Features.Webhooks;
 
 /// <summary>
-/// A webhook: its current URL, signing secret, custom headers and retry schedule; a disabled or deleted webhook gets
-/// nothing. After each attempt it keeps the webhook's health: a success makes it healthy, a failure makes it failing
-/// (since then), 410 Gone disables it at once and only failures for Delivery:DisableAfter disable it.
+/// A webhook: its current URL, signing secret, custom headers and retry schedule. It keeps the webhook's health and
+/// acts as its circuit breaker. A success makes it healthy; a failure makes it failing (since then), and while it is
+/// failing one probe attempt goes at a time and every other delivery waits for it (half-open) — when the probe
+/// succeeds the backlog goes at once. 410 Gone disables it at once and only failures for Delivery:DisableAfter disable
+/// it; a disabled webhook's deliveries are held until it is enabled again, a deleted one's are cancelled.
+/// One instance serves one attempt (a scope per attempt): the webhook row read by <see cref="AdmitAsync"/> is reused.
 /// </summary>
-public sealed class WebhookDeliveryTarget(IDataProtectionProvider protection, IOptions<DeliveryOptions> options, TimeProvider time) : IDeliveryTarget
+public sealed class WebhookDeliveryTarget(IDataProtectionProvider protection, IOptions<DeliveryOptions> options, DeliveryOutbox outbox, TimeProvider time) : IDeliveryTarget
 {
+    private Webhook? webhook;
+
     public DeliveryTargetKind Kind => DeliveryTargetKind.Webhook;
+
+    private async Task<Webhook?> LoadAsync(PortalDbContext db, Delivery delivery, CancellationToken ct) =>
+        webhook is not null && webhook.Id == delivery.TargetId ? webhook : webhook = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == delivery.TargetId, ct);
+
+    public async Task<Admission> AdmitAsync(PortalDbContext db, Delivery delivery, CancellationToken ct)
+    {
+        var hook = await LoadAsync(db, delivery, ct);
+        if (hook is null)
+        {
+            return Admission.Go; // deleted: ResolveAsync cancels it
+        }
+
+        if (!hook.Enabled)
+        {
+            return Admission.Hold("Held: the webhook is disabled; enabling it sends this delivery.");
+        }
+
+        if (hook.FailingSinceUtc is null)
+        {
+            return Admission.Go;
+        }
+
+        // Failing: whoever moves the probe time forward is the probe; the lease covers the attempt, after which
+        // AfterAttemptAsync sets the real next probe time (or clears it on success).
+        var now = time.GetUtcNow().UtcDateTime;
+        var lease = now + options.Value.ConnectTimeout + options.Value.ReadTimeout + TimeSpan.FromSeconds(30);
+        var won = await db.Webhooks.Where(w => w.Id == hook.Id && (w.ProbeAfterUtc == null || w.ProbeAfterUtc <= now))
+            .ExecuteUpdateAsync(s => s.SetProperty(w => w.ProbeAfterUtc, lease), ct);
+        if (won == 1)
+        {
+            hook.ProbeAfterUtc = lease;
+            db.Entry(hook).Property(w => w.ProbeAfterUtc).IsModified = false;
+            return Admission.Go;
+        }
+
+        var probeAt = await db.Webhooks.Where(w => w.Id == hook.Id).Select(w => w.ProbeAfterUtc).FirstOrDefaultAsync(ct) ?? now;
+        return Admission.WaitUntil(probeAt > now ? probeAt : now + TimeSpan.FromSeconds(1),
+            $"Waiting: the webhook has failed since {hook.FailingSinceUtc:yyyy-MM-dd HH:mm:ss} UTC; a single probe goes first and this delivery follows when it succeeds.");
+    }
 
     public async Task<ResolvedTarget?> ResolveAsync(PortalDbContext db, Delivery delivery, CancellationToken ct)
     {
-        var webhook = await db.Webhooks.AsNoTracking().FirstOrDefaultAsync(w => w.Id == delivery.TargetId, ct);
-        if (webhook is null || !webhook.Enabled)
+        var hook = await LoadAsync(db, delivery, ct);
+        if (hook is null || !hook.Enabled)
         {
             return null;
         }
 
         // The webhook's URL may have changed since the delivery was staged: send (and record) the current one.
-        delivery.Url = webhook.PostUrl;
-        var previous = webhook.PreviousProtectedSecret is not null && webhook.PreviousSecretExpiresUtc > time.GetUtcNow().UtcDateTime
-            ? WebhookSecrets.Unprotect(protection, webhook.PreviousProtectedSecret)
+        delivery.Url = hook.PostUrl;
+        var previous = hook.PreviousProtectedSecret is not null && hook.PreviousSecretExpiresUtc > time.GetUtcNow().UtcDateTime
+            ? WebhookSecrets.Unprotect(protection, hook.PreviousProtectedSecret)
             : null;
-        return new ResolvedTarget(webhook.Name, WebhookSecrets.Unprotect(protection, webhook.ProtectedSecret), webhook.Headers, RetrySchedule: webhook.RetrySchedule, PreviousSecret: previous);
+        return new ResolvedTarget(hook.Name, WebhookSecrets.Unprotect(protection, hook.ProtectedSecret), hook.Headers, RetrySchedule: hook.RetrySchedule, PreviousSecret: previous);
     }
 
     public async Task<string?> AfterAttemptAsync(PortalDbContext db, Delivery delivery, AttemptOutcome outcome, CancellationToken ct)
     {
-        var webhook = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == delivery.TargetId, ct);
-        if (webhook is null)
+        var hook = await LoadAsync(db, delivery, ct);
+        if (hook is null)
         {
-            return null;
-        }
-
-        if (outcome.IsSuccess)
-        {
-            webhook.FailingSinceUtc = null;
             return null;
         }
 
         var now = time.GetUtcNow().UtcDateTime;
+        if (outcome.IsSuccess)
+        {
+            if (hook.FailingSinceUtc is not null || hook.ProbeAfterUtc is not null)
+            {
+                // The probe got through: healthy again, committed first so that the released deliveries go straight out.
+                hook.FailingSinceUtc = null;
+                hook.ProbeAfterUtc = null;
+                await db.Webhooks.Where(w => w.Id == hook.Id)
+                    .ExecuteUpdateAsync(s => s.SetProperty(w => w.FailingSinceUtc, (DateTime?)null).SetProperty(w => w.ProbeAfterUtc, (DateTime?)null), ct);
+                db.Entry(hook).State = EntityState.Unchanged;
+                await outbox.ReleaseAsync(DeliveryTargetKind.Webhook, hook.Id, ct);
+            }
+
+            return null;
+        }
+
         if (outcome.Status == 410)
         {
-            // Standard Webhooks: 410 Gone means "stop sending"; the rest of its deliveries are cancelled when their turn comes.
-            webhook.Disable(now, "The receiver answered 410 Gone.", Webhook.DisabledByGone);
+            // Standard Webhooks: 410 Gone means "stop sending"; the rest of its deliveries are held (enabling it sends them).
+            hook.Disable(now, "The receiver answered 410 Gone.", Webhook.DisabledByGone);
             return "The receiver answered 410 Gone: the webhook was disabled.";
         }
 
-        webhook.FailingSinceUtc ??= now;
+        hook.FailingSinceUtc ??= now;
+        // The next probe goes when this delivery's next attempt is due, or after the schedule's longest delay when it has none left.
+        var schedule = options.Value.ScheduleFor(hook.RetrySchedule);
+        hook.ProbeAfterUtc = delivery.State == DeliveryState.Pending ? delivery.NextAttemptUtc : now + (schedule.Delays.Count > 0 ? schedule.Delays.Max() : options.Value.RetryInterval);
         var disableAfter = options.Value.DisableAfter;
-        if (webhook.Enabled && now - webhook.FailingSinceUtc.Value >= disableAfter)
+        if (hook.Enabled && now - hook.FailingSinceUtc.Value >= disableAfter)
         {
-            webhook.Disable(now, $"Every attempt failed for {RetrySchedule.Words(disableAfter)} (since {webhook.FailingSinceUtc:yyyy-MM-dd HH:mm} UTC; Delivery:DisableAfter).", Webhook.DisabledByFailureRule);
+            hook.Disable(now, $"Every attempt failed for {RetrySchedule.Words(disableAfter)} (since {hook.FailingSinceUtc:yyyy-MM-dd HH:mm} UTC; Delivery:DisableAfter).", Webhook.DisabledByFailureRule);
             return (outcome.Error is null ? "" : outcome.Error + " ") + "The webhook was disabled: it has only failed for " + RetrySchedule.Words(disableAfter) + ".";
         }
 

@@ -969,6 +969,9 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                     b.Property<DateTime?>("PreviousSecretExpiresUtc")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<DateTime?>("ProbeAfterUtc")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("ProtectedSecret")
                         .IsRequired()
                         .HasColumnType("text");

@@ -954,6 +954,9 @@ namespace WebhookPortal.Data.Migrations.Sqlite
                     b.Property<DateTime?>("PreviousSecretExpiresUtc")
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("ProbeAfterUtc")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ProtectedSecret")
                         .IsRequired()
                         .HasColumnType("TEXT");
