@@ -22,7 +22,7 @@ public sealed class DeliveryRecoveryTests(DeliveryPortalFactory portal) : IClass
 
         await Eventually.TrueAsync(
             async () => await portal.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetId == webhook.Id && d.State == DeliveryState.Failed)) == 3,
-            "three failed deliveries", TimeSpan.FromSeconds(20));
+            "three failed deliveries", TimeSpan.FromSeconds(60));
         var failed = await portal.WithDbAsync(db => db.Deliveries.AsNoTracking().Where(d => d.TargetId == webhook.Id).ToListAsync());
         return (webhook, failed);
     }
@@ -40,7 +40,7 @@ public sealed class DeliveryRecoveryTests(DeliveryPortalFactory portal) : IClass
         var answer = await (await portal.AsAdmin().PostAsJsonAsync($"/api/webhooks/{webhook.Id}/recover", new { since = DateTime.UtcNow.AddHours(-1) })).ReadJsonAsync(HttpStatusCode.Accepted);
 
         Assert.Equal(3, answer.GetProperty("count").GetInt32());
-        await Eventually.TrueAsync(async () => await DeliveredCountAsync(webhook.Id) == 3, "the three recovered deliveries", TimeSpan.FromSeconds(20));
+        await Eventually.TrueAsync(async () => await DeliveredCountAsync(webhook.Id) == 3, "the three recovered deliveries", TimeSpan.FromSeconds(45));
         var again = receiver.Requests.Skip(3).Select(r => r.Headers["webhook-id"]).ToHashSet();
         Assert.Equal(firstIds, again);
 
@@ -100,7 +100,7 @@ public sealed class DeliveryRecoveryTests(DeliveryPortalFactory portal) : IClass
         var answer = await (await portal.AsAdmin().PostAsJsonAsync("/api/deliveries/redeliver", new { ids = failed.Take(2).Select(d => d.Id) })).ReadJsonAsync(HttpStatusCode.Accepted);
 
         Assert.Equal(2, answer.GetProperty("count").GetInt32());
-        await Eventually.TrueAsync(async () => await DeliveredCountAsync(webhook.Id) == 2, "the two redelivered", TimeSpan.FromSeconds(20));
+        await Eventually.TrueAsync(async () => await DeliveredCountAsync(webhook.Id) == 2, "the two redelivered", TimeSpan.FromSeconds(45));
         Assert.Equal(1, await portal.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetId == webhook.Id && d.State == DeliveryState.Failed && d.MessageId == failed[2].MessageId)));
     }
 
