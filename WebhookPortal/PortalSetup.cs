@@ -1,3 +1,4 @@
+using WebhookPortal.Features.PortalEvents;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -77,6 +78,7 @@ public static class PortalSetup
         services.AddEvents();
         services.AddDeliveries();
         services.AddWebhooks();
+        services.AddPortalEvents();
         services.AddNotifications();
         services.AddJobs();
         services.AddUsers();
@@ -121,6 +123,7 @@ public static class PortalSetup
         app.MapEvents();
         app.MapDeliveries();
         app.MapWebhooks();
+        app.MapPortalEvents();
         app.MapNotifications();
         app.MapJobs();
         app.MapUsers();

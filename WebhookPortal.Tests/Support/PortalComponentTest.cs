@@ -51,6 +51,8 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddScoped<WebhookPortal.Features.Webhooks.WebhookCatalog>();
         Services.AddScoped<WebhookPortal.Features.Webhooks.WebhookSecrets>();
         Services.AddScoped<WebhookPortal.Features.Webhooks.WebhookPublisher>();
+        Services.AddScoped<WebhookPortal.Features.PortalEvents.PortalEventRaiser>();
+        Services.AddScoped<WebhookPortal.Features.PortalEvents.PortalEventService>();
         Services.AddOptions<LogOptions>();
         Services.AddSingleton<WebhookPortal.Features.Listeners.Receiver.ReceiverWriter>();
         Services.AddSingleton<WebhookPortal.Features.Listeners.Receiver.InboundPipeline>();

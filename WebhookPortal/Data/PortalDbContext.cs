@@ -39,6 +39,7 @@ public class PortalDbContext(DbContextOptions options)
     public DbSet<EventType> EventTypes => Set<EventType>();
     public DbSet<Subscription> Subscriptions => Set<Subscription>();
     public DbSet<PendingEvent> PendingEvents => Set<PendingEvent>();
+    public DbSet<WebhookPortal.Features.PortalEvents.PortalEvent> PortalEvents => Set<WebhookPortal.Features.PortalEvents.PortalEvent>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

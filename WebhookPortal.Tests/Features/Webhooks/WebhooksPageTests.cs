@@ -226,7 +226,8 @@ public sealed class WebhooksPageTests : PortalComponentTest
         var cut = RenderWithProviders<WebhooksPage>();
         cut.WaitForAssertion(() => cut.Find("[data-testid=add-webhook]"));
         cut.Find("[data-testid=add-webhook]").Click();
-        cut.WaitForAssertion(() => Assert.Equal(["order.cancelled", "order.created"], cut.FindAll("[data-testid=event-type-option]").Select(c => c.TextContent.Trim()).ToArray()));
+        // The integration's own types first, then the portal's catalog.
+        cut.WaitForAssertion(() => Assert.Equal(["order.cancelled", "order.created", "portal.webhook.failing", "portal.webhook.disabled"], cut.FindAll("[data-testid=event-type-option]").Select(c => c.TextContent.Trim()).ToArray()));
 
         cut.Find("input[data-testid=webhook-name]").Input("orders");
         cut.Find("input[data-testid=webhook-url]").Input("https://hooks.example.com/orders");

@@ -22,6 +22,7 @@ public sealed class DeliveryWorker(
     IOptions<LogOptions> logOptions,
     TimeProvider time,
     IEnumerable<IDeliveryTarget> targets,
+    DeliveryOutbox outbox,
     ILogger<DeliveryWorker> logger)
 {
     public const string HttpClientName = "deliveries";
@@ -140,7 +141,10 @@ public sealed class DeliveryWorker(
             log.Error = error;
         }
 
+        // What the target staged in reaction (a portal event's deliveries) commits with the attempt and starts after it.
+        var staged = db.ChangeTracker.Entries<Delivery>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
         await db.SaveChangesAsync(ct);
+        outbox.Dispatch(staged);
 
         if (next is { } due)
         {

@@ -13,7 +13,7 @@ namespace WebhookPortal.Features.Webhooks;
 
 /// <summary>Webhooks as configuration: list, read, create, change, enable and delete; a context per operation.</summary>
 public sealed class WebhookCatalog(
-    IDbContextFactory<PortalDbContext> dbFactory, IDataProtectionProvider protection, DeliveryOutbox outbox, IOptions<OutboundOptions> outbound, IOptions<DeliveryOptions> delivery, TimeProvider time, PortalCaller caller)
+    IDbContextFactory<PortalDbContext> dbFactory, IDataProtectionProvider protection, DeliveryOutbox outbox, IOptions<OutboundOptions> outbound, IOptions<DeliveryOptions> delivery, TimeProvider time, PortalCaller caller, PortalEvents.PortalEventRaiser portalEvents)
 {
     private static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -113,6 +113,7 @@ public sealed class WebhookCatalog(
             else
             {
                 webhook.Disable(now, user is null ? "Disabled by a person." : $"Disabled by {user}.", user);
+                await portalEvents.RaiseAsync(db, PortalEvents.PortalEventTypes.WebhookDisabled, webhook, webhook.DisabledReason!, ct);
             }
         }
 
@@ -133,7 +134,9 @@ public sealed class WebhookCatalog(
 
         webhook.UpdatedUtc = now;
         webhook.UpdatedBy = user;
+        var staged = db.ChangeTracker.Entries<Delivery>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
         await db.SaveChangesAsync(ct);
+        outbox.Dispatch(staged);
         if (enabling)
         {
             // What waited while it was disabled (held deliveries) goes now.

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using WebhookPortal.Data;
 using WebhookPortal.Features.Deliveries;
+using WebhookPortal.Features.PortalEvents;
 
 namespace WebhookPortal.Features.Webhooks;
 
@@ -14,7 +15,7 @@ namespace WebhookPortal.Features.Webhooks;
 /// it; a disabled webhook's deliveries are held until it is enabled again, a deleted one's are cancelled.
 /// One instance serves one attempt (a scope per attempt): the webhook row read by <see cref="AdmitAsync"/> is reused.
 /// </summary>
-public sealed class WebhookDeliveryTarget(IDataProtectionProvider protection, IOptions<DeliveryOptions> options, DeliveryOutbox outbox, TimeProvider time) : IDeliveryTarget
+public sealed class WebhookDeliveryTarget(IDataProtectionProvider protection, IOptions<DeliveryOptions> options, DeliveryOutbox outbox, PortalEventRaiser portalEvents, TimeProvider time) : IDeliveryTarget
 {
     private Webhook? webhook;
 
@@ -104,10 +105,16 @@ public sealed class WebhookDeliveryTarget(IDataProtectionProvider protection, IO
         {
             // Standard Webhooks: 410 Gone means "stop sending"; the rest of its deliveries are held (enabling it sends them).
             hook.Disable(now, "The receiver answered 410 Gone.", Webhook.DisabledByGone);
+            await portalEvents.RaiseAsync(db, PortalEventTypes.WebhookDisabled, hook, hook.DisabledReason!, ct);
             return "The receiver answered 410 Gone: the webhook was disabled.";
         }
 
-        hook.FailingSinceUtc ??= now;
+        if (hook.FailingSinceUtc is null)
+        {
+            hook.FailingSinceUtc = now;
+            await portalEvents.RaiseAsync(db, PortalEventTypes.WebhookFailing, hook, $"An attempt failed: {outcome.Error ?? "no answer"}", ct);
+        }
+
         // The next probe goes when this delivery's next attempt is due, or after the schedule's longest delay when it has none left.
         var schedule = options.Value.ScheduleFor(hook.RetrySchedule);
         hook.ProbeAfterUtc = delivery.State == DeliveryState.Pending ? delivery.NextAttemptUtc : now + (schedule.Delays.Count > 0 ? schedule.Delays.Max() : options.Value.RetryInterval);
@@ -115,6 +122,7 @@ public sealed class WebhookDeliveryTarget(IDataProtectionProvider protection, IO
         if (hook.Enabled && now - hook.FailingSinceUtc.Value >= disableAfter)
         {
             hook.Disable(now, $"Every attempt failed for {RetrySchedule.Words(disableAfter)} (since {hook.FailingSinceUtc:yyyy-MM-dd HH:mm} UTC; Delivery:DisableAfter).", Webhook.DisabledByFailureRule);
+            await portalEvents.RaiseAsync(db, PortalEventTypes.WebhookDisabled, hook, hook.DisabledReason!, ct);
             return (outcome.Error is null ? "" : outcome.Error + " ") + "The webhook was disabled: it has only failed for " + RetrySchedule.Words(disableAfter) + ".";
         }
 

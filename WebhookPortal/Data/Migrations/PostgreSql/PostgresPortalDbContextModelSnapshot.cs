@@ -914,6 +914,50 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                     b.ToTable("RuleUsage", (string)null);
                 });
 
+            modelBuilder.Entity("WebhookPortal.Features.PortalEvents.PortalEvent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("IntegrationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("MessageId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTime>("TimeUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<Guid?>("WebhookId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IntegrationId");
+
+                    b.HasIndex("TimeUtc");
+
+                    b.HasIndex("WebhookId", "TimeUtc");
+
+                    b.ToTable("PortalEvents", (string)null);
+                });
+
             modelBuilder.Entity("WebhookPortal.Features.Webhooks.Webhook", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1123,6 +1167,17 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                 });
 
             modelBuilder.Entity("WebhookPortal.Features.Listeners.Listener", b =>
+                {
+                    b.HasOne("WebhookPortal.Features.Integrations.Integration", "Integration")
+                        .WithMany()
+                        .HasForeignKey("IntegrationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Integration");
+                });
+
+            modelBuilder.Entity("WebhookPortal.Features.PortalEvents.PortalEvent", b =>
                 {
                     b.HasOne("WebhookPortal.Features.Integrations.Integration", "Integration")
                         .WithMany()

@@ -899,6 +899,50 @@ namespace WebhookPortal.Data.Migrations.Sqlite
                     b.ToTable("RuleUsage", (string)null);
                 });
 
+            modelBuilder.Entity("WebhookPortal.Features.PortalEvents.PortalEvent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("IntegrationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("MessageId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("TimeUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("WebhookId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IntegrationId");
+
+                    b.HasIndex("TimeUtc");
+
+                    b.HasIndex("WebhookId", "TimeUtc");
+
+                    b.ToTable("PortalEvents", (string)null);
+                });
+
             modelBuilder.Entity("WebhookPortal.Features.Webhooks.Webhook", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1108,6 +1152,17 @@ namespace WebhookPortal.Data.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("WebhookPortal.Features.Listeners.Listener", b =>
+                {
+                    b.HasOne("WebhookPortal.Features.Integrations.Integration", "Integration")
+                        .WithMany()
+                        .HasForeignKey("IntegrationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Integration");
+                });
+
+            modelBuilder.Entity("WebhookPortal.Features.PortalEvents.PortalEvent", b =>
                 {
                     b.HasOne("WebhookPortal.Features.Integrations.Integration", "Integration")
                         .WithMany()

@@ -1,0 +1,123 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using WebhookPortal.Features.PortalEvents;
+using WebhookPortal.Infrastructure.Auth;
+using WebhookPortal.Tests.Features.Deliveries;
+using WebhookPortal.Tests.Support;
+
+namespace WebhookPortal.Tests.Features.PortalEvents;
+
+/// <summary>
+/// portal.webhook.failing and portal.webhook.disabled: raised once when a webhook starts failing or is disabled, listed by
+/// the API, and delivered to the integration's other webhooks that list the type (issue 16).
+/// </summary>
+public sealed class PortalEventsTests(DeliveryPortalFactory portal) : IClassFixture<DeliveryPortalFactory>
+{
+    /// <summary>A webhook to <paramref name="url"/> and, in the same integration, a watcher that lists the portal's events and a catch-all.</summary>
+    private async Task<(TestWebhook Watched, Guid Watcher, Guid CatchAll)> CreateAsync(string url, string watcherUrl, string catchAllUrl)
+    {
+        var watched = await portal.CreateWebhookAsync(url);
+        var admin = portal.AsAdmin();
+        var watcher = await (await admin.PostAsJsonAsync($"/v1/mint/organizations/{watched.Org}/webhooks",
+            new { name = "ops", postURL = watcherUrl, eventTypes = PortalEventTypes.All })).ReadJsonAsync(HttpStatusCode.Created);
+        var catchAll = await (await admin.PostAsJsonAsync($"/v1/mint/organizations/{watched.Org}/webhooks",
+            new { name = "everything", postURL = catchAllUrl })).ReadJsonAsync(HttpStatusCode.Created);
+        return (watched, watcher.GetProperty("id").GetGuid(), catchAll.GetProperty("id").GetGuid());
+    }
+
+    private async Task<JsonElement> ListAsync(string query) =>
+        await (await portal.AsAdmin().GetAsync("/api/portal-events" + query)).ReadJsonAsync(HttpStatusCode.OK);
+
+    [Fact]
+    public async Task A_webhook_that_starts_failing_raises_one_event_delivered_to_the_webhooks_that_list_it()
+    {
+        await using var failing = await LoopbackReceiver.StartAsync();
+        failing.Default = new PlannedAnswer(500);
+        await using var ops = await LoopbackReceiver.StartAsync();
+        await using var everything = await LoopbackReceiver.StartAsync();
+        var (watched, watcher, _) = await CreateAsync(failing.Url(), ops.Url(), everything.Url());
+
+        // The catch-all gets the published message (a success), the watched webhook fails it four times.
+        await portal.PublishAsync(watched.IntegrationId, """{"n":1}""", "usage.threshold");
+        var sent = await ops.WaitForAsync(1, TimeSpan.FromSeconds(30)); // the watcher lists only the portal's events
+        await everything.WaitForAsync(1);
+
+        var portalEvent = Assert.Single(sent, r => r.Headers["webhook-event-type"] == PortalEventTypes.WebhookFailing);
+        using var body = JsonDocument.Parse(portalEvent.Body);
+        Assert.Equal(PortalEventTypes.WebhookFailing, body.RootElement.GetProperty("type").GetString());
+        Assert.Equal(watched.Id, body.RootElement.GetProperty("webhook").GetProperty("id").GetGuid());
+        Assert.Equal("failing", body.RootElement.GetProperty("health").GetProperty("state").GetString());
+        Assert.Contains("500", body.RootElement.GetProperty("reason").GetString());
+
+        // More failures do not raise it again; the failing webhook and the catch-all never get portal events.
+        await Eventually.TrueAsync(async () => await portal.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetId == watched.Id && d.State == WebhookPortal.Features.Deliveries.DeliveryState.Failed)) == 1,
+            "the watched webhook's delivery to fail for good", TimeSpan.FromSeconds(45));
+        Assert.True(failing.Requests.Count >= 2);
+        var listed = await ListAsync($"?webhookId={watched.Id}");
+        var only = Assert.Single(listed.EnumerateArray());
+        Assert.Equal(PortalEventTypes.WebhookFailing, only.GetProperty("type").GetString());
+        Assert.Equal(watched.IntegrationId, only.GetProperty("integrationId").GetGuid());
+        Assert.All(failing.Requests, r => Assert.False(PortalEventTypes.IsPortalEvent(r.Headers["webhook-event-type"])));
+        Assert.All(everything.Requests, r => Assert.False(PortalEventTypes.IsPortalEvent(r.Headers["webhook-event-type"])));
+        Assert.Single(ops.Requests, r => r.Headers["webhook-event-type"] == PortalEventTypes.WebhookFailing);
+        Assert.Equal(0, await portal.WithDbAsync(db => db.PortalEvents.CountAsync(e => e.WebhookId == watcher)));
+    }
+
+    [Fact]
+    public async Task A_410_and_a_person_disabling_each_raise_portal_webhook_disabled()
+    {
+        await using var gone = await LoopbackReceiver.StartAsync();
+        gone.Default = new PlannedAnswer(410);
+        await using var ops = await LoopbackReceiver.StartAsync();
+        await using var everything = await LoopbackReceiver.StartAsync();
+        var (watched, _, catchAll) = await CreateAsync(gone.Url(), ops.Url(), everything.Url());
+
+        await portal.PublishAsync(watched.IntegrationId);
+        var disabled = await Eventually.ValueAsync(() => ops.WaitForAsync(1, TimeSpan.FromSeconds(30)),
+            requests => requests.Any(r => r.Headers["webhook-event-type"] == PortalEventTypes.WebhookDisabled), "portal.webhook.disabled at the watcher", TimeSpan.FromSeconds(30));
+        Assert.Contains("410", disabled.First(r => r.Headers["webhook-event-type"] == PortalEventTypes.WebhookDisabled).Body);
+
+        // A person disables the catch-all: the event says who.
+        await (await portal.AsAdmin().PutAsJsonAsync($"/v1/mint/organizations/{watched.Org}/webhooks/{catchAll}", new { enabled = false })).ReadJsonAsync(HttpStatusCode.OK);
+        var byPerson = Assert.Single((await ListAsync($"?webhookId={catchAll}")).EnumerateArray());
+        Assert.Equal(PortalEventTypes.WebhookDisabled, byPerson.GetProperty("type").GetString());
+        Assert.Contains("Disabled by " + PortalFactory.AdminEmail, byPerson.GetProperty("reason").GetString());
+        await ops.WaitForAsync(disabled.Count + 1, TimeSpan.FromSeconds(30));
+
+        var ofIntegration = await ListAsync($"?integrationId={watched.IntegrationId}&type={PortalEventTypes.WebhookDisabled}");
+        Assert.Equal(2, ofIntegration.GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData("?limit=0", "limit")]
+    [InlineData("?limit=201", "limit")]
+    [InlineData("?type=portal.webhook.exploded", "type")]
+    public async Task Bad_filters_are_a_problem_naming_the_field(string query, string field)
+    {
+        var problem = await (await portal.AsAdmin().GetAsync("/api/portal-events" + query)).AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _));
+    }
+
+    [Theory]
+    [InlineData(PortalRoles.Admin, HttpStatusCode.OK)]
+    [InlineData(PortalRoles.Support, HttpStatusCode.OK)]
+    [InlineData(PortalRoles.Subscriber, HttpStatusCode.Forbidden)]
+    [InlineData(null, HttpStatusCode.Unauthorized)]
+    public async Task Admin_and_support_read_portal_events_and_their_catalog_subscribers_and_strangers_do_not(string? role, HttpStatusCode expected)
+    {
+        var integrationId = await portal.CreateIntegrationAsync("Org-" + Guid.NewGuid().ToString("N")[..8]);
+        var client = role is null ? portal.Anonymous()
+            : role == PortalRoles.Subscriber ? portal.WithBearer(await portal.CreateApiKeyAsync(role, null, integrationId))
+            : portal.WithBearer(await portal.CreateApiKeyAsync(role));
+
+        Assert.Equal(expected, (await client.GetAsync("/api/portal-events")).StatusCode);
+        var types = await client.GetAsync("/api/portal-events/types");
+        Assert.Equal(expected, types.StatusCode);
+        if (expected == HttpStatusCode.OK)
+        {
+            Assert.Equal(PortalEventTypes.All, (await types.ReadJsonAsync(HttpStatusCode.OK)).EnumerateArray().Select(t => t.GetString()!).ToList());
+        }
+    }
+}
