@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using WebhookPortal.Infrastructure.Auth;
+using WebhookPortal.Infrastructure.Database;
+using WebhookPortal.Infrastructure.Errors;
 using WebhookPortal.Infrastructure.Http;
 
 namespace WebhookPortal.Features.Deliveries;
@@ -11,7 +13,8 @@ public static class DeliveriesEndpoints
     {
         var deliveries = app.MapGroup("/api/deliveries").WithTags("Deliveries").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
         deliveries.MapGet("/", ListDeliveries).WithName("ListDeliveries")
-            .WithSummary("List the newest deliveries").WithDescription("With webhookId, only that webhook's deliveries (at most 200).");
+            .WithSummary("List the newest deliveries")
+            .WithDescription("At most 200, newest first. Filters: webhookId, state (pending, delivered, failed, cancelled, held), from and to (ISO 8601, on the creation time).");
         deliveries.MapGet("/{id:guid}", GetDelivery).WithName("GetDelivery").WithSummary("Get a delivery with its message and every attempt");
         // Support may redeliver too.
         deliveries.MapPost("/{id:guid}/redeliver", Redeliver).WithName("Redeliver")
@@ -24,8 +27,19 @@ public static class DeliveriesEndpoints
         return app;
     }
 
-    private static async Task<Ok<IReadOnlyList<DeliveryView>>> ListDeliveries(DeliveryService service, CancellationToken ct, Guid? webhookId = null) =>
-        TypedResults.Ok(await service.ListAsync(webhookId is null ? null : DeliveryTargetKind.Webhook, webhookId, 200, ct));
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
+    private static async Task<Ok<IReadOnlyList<DeliveryView>>> ListDeliveries(DeliveryService service, CancellationToken ct, Guid? webhookId = null, string? state = null, DateTimeOffset? from = null, DateTimeOffset? to = null)
+    {
+        DeliveryState? wanted = null;
+        if (state is not null)
+        {
+            wanted = StoredEnum<DeliveryState>.TryParse(state, out var parsed) ? parsed
+                : throw new PortalValidationException("state", "The state is one of: " + string.Join(", ", Enum.GetValues<DeliveryState>().Select(s => s.ToText())) + ".");
+        }
+
+        var query = new DeliveryQuery(webhookId is null ? null : DeliveryTargetKind.Webhook, webhookId, wanted, from?.UtcDateTime, to?.UtcDateTime);
+        return TypedResults.Ok((await service.SearchAsync(query, 1, 200, ct)).Items);
+    }
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     private static async Task<Ok<DeliveryDetailView>> GetDelivery(Guid id, DeliveryService service, CancellationToken ct) =>

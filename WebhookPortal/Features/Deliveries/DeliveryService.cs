@@ -125,6 +125,12 @@ public sealed class DeliveryService(IDbContextFactory<PortalDbContext> dbFactory
                 : $"The delivery is {delivery.State.ToText()}; redeliver it to send its message again.");
         }
 
+        if (delivery.TargetKind == DeliveryTargetKind.Webhook)
+        {
+            // A person asked for this attempt now: behind a failing webhook's probe it would wait, so it becomes the probe.
+            await db.Webhooks.Where(w => w.Id == delivery.TargetId && w.ProbeAfterUtc != null).ExecuteUpdateAsync(s => s.SetProperty(w => w.ProbeAfterUtc, (DateTime?)null), ct);
+        }
+
         logger.LogInformation("Delivery {DeliveryId} retried now by {User}.", deliveryId, user.Identity?.Name);
         outbox.Dispatch([delivery]);
         return ToView(delivery, WebhookPortal.Infrastructure.Auth.PortalCaller.IsAdmin(user));
@@ -155,18 +161,58 @@ public sealed class DeliveryService(IDbContextFactory<PortalDbContext> dbFactory
     }
 
     /// <summary>One target's deliveries a page at a time (newest first), optionally only those in one state: the webhook page's table.</summary>
-    public async Task<DeliveriesPage> PageAsync(DeliveryTargetKind targetKind, Guid targetId, DeliveryState? state, int page, int pageSize, CancellationToken ct = default)
+    public Task<DeliveriesPage> PageAsync(DeliveryTargetKind targetKind, Guid targetId, DeliveryState? state, int page, int pageSize, CancellationToken ct = default) =>
+        SearchAsync(new DeliveryQuery(targetKind, targetId, state), page, pageSize, ct);
+
+    /// <summary>Deliveries a page at a time (newest first) by target, state and creation time: the deliveries page and the API.</summary>
+    public async Task<DeliveriesPage> SearchAsync(DeliveryQuery filter, int page, int pageSize, CancellationToken ct = default)
     {
-        if (page < 1 || pageSize is < 1 or > 500)
+        var errors = new Dictionary<string, string[]>();
+        if (page < 1)
         {
-            throw new PortalValidationException(page < 1 ? "page" : "pageSize", page < 1 ? "The page starts at 1." : "The page size must be between 1 and 500.");
+            errors["page"] = ["The page starts at 1."];
+        }
+
+        if (pageSize is < 1 or > 500)
+        {
+            errors["pageSize"] = ["The page size must be between 1 and 500."];
+        }
+
+        if (filter.FromUtc > filter.ToUtc)
+        {
+            errors["from"] = ["'from' must not be after 'to'."];
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new PortalValidationException(errors);
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var query = db.Deliveries.AsNoTracking().Where(d => d.TargetKind == targetKind && d.TargetId == targetId);
-        if (state is { } wanted)
+        var query = db.Deliveries.AsNoTracking();
+        if (filter.TargetKind is { } kind)
+        {
+            query = query.Where(d => d.TargetKind == kind);
+        }
+
+        if (filter.TargetId is { } targetId)
+        {
+            query = query.Where(d => d.TargetId == targetId);
+        }
+
+        if (filter.State is { } wanted)
         {
             query = query.Where(d => d.State == wanted);
+        }
+
+        if (filter.FromUtc is { } from)
+        {
+            query = query.Where(d => d.CreatedUtc >= from);
+        }
+
+        if (filter.ToUtc is { } to)
+        {
+            query = query.Where(d => d.CreatedUtc <= to);
         }
 
         var total = await query.LongCountAsync(ct);
@@ -181,8 +227,11 @@ public sealed class DeliveryService(IDbContextFactory<PortalDbContext> dbFactory
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var delivery = await db.Deliveries.AsNoTracking().Include(d => d.Message).FirstOrDefaultAsync(d => d.Id == id, ct)
             ?? throw new NotFoundException($"No delivery with id {id}.");
-        var attempts = await db.LogEntries.AsNoTracking().Where(e => e.DeliveryId == id).OrderBy(e => e.Id)
-            .Select(e => new AttemptView(e.Id, e.Attempt ?? 0, e.TimeUtc, e.Status, e.State, e.Error, e.DurationMs)).ToListAsync(ct);
+        var attempts = (await db.LogEntries.AsNoTracking().Where(e => e.DeliveryId == id).OrderBy(e => e.Id)
+                .Select(e => new { e.Id, e.Attempt, e.TimeUtc, e.Status, e.State, e.Error, e.DurationMs, e.ResponseBody }).ToListAsync(ct))
+            .Select(e => new AttemptView(e.Id, e.Attempt ?? 0, e.TimeUtc, e.Status, e.State, e.Error, e.DurationMs,
+                string.IsNullOrEmpty(e.ResponseBody) ? null : e.ResponseBody.Length <= AttemptView.ExcerptLength ? e.ResponseBody : e.ResponseBody[..AttemptView.ExcerptLength] + "…"))
+            .ToList();
         return new DeliveryDetailView(ToView(delivery, await caller.IsAdminAsync()), delivery.Message!.Payload, attempts);
     }
 

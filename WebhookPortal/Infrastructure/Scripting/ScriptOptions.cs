@@ -10,7 +10,8 @@ public sealed class ScriptOptions
     [Range(10, 60_000)]
     public int TimeoutMs { get; set; } = 500;
 
-    [Range(65_536, 1_073_741_824)]
+    // A long range: with int bounds, a value above 2^31 threw an OverflowException at start instead of a validation error.
+    [Range(typeof(long), "65536", "1073741824")]
     public long MemoryLimitBytes { get; set; } = 4 * 1024 * 1024;
 
     [Range(8, 10_000)]
