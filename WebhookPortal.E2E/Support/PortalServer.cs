@@ -15,8 +15,12 @@ public sealed class PortalServer : WebApplicationFactory<Program>
 
     private readonly string directory = Path.Combine(Path.GetTempPath(), "webhookportal-e2e", Guid.NewGuid().ToString("N"));
 
-    public PortalServer()
+    private readonly IReadOnlyDictionary<string, string> settings;
+
+    /// <param name="settings">Settings beside the E2E defaults, for a journey that needs a portal of its own (short health periods).</param>
+    public PortalServer(IReadOnlyDictionary<string, string>? settings = null)
     {
+        this.settings = settings ?? new Dictionary<string, string>();
         Directory.CreateDirectory(directory);
         UseKestrel(0);
         StartServer();
@@ -37,6 +41,10 @@ public sealed class PortalServer : WebApplicationFactory<Program>
         builder.UseSetting("Outbound:AllowedHosts:0", "127.0.0.1");
         builder.UseSetting("Delivery:RetryInterval", "00:00:02");
         builder.UseSetting("Delivery:MaxRetries", "1");
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
 
         // The portal's warnings and errors (a dropped circuit event, a failed render) go to a file next to the
         // screenshots, so a failed journey shows its server side too.

@@ -90,6 +90,23 @@ public sealed class PortalEventsTests(DeliveryPortalFactory portal) : IClassFixt
         Assert.Equal(2, ofIntegration.GetArrayLength());
     }
 
+    [Fact]
+    public async Task Attempts_failing_at_the_same_time_raise_one_event()
+    {
+        // Seen in the health journey: three deliveries attempted at once all failed and each raised portal.webhook.failing.
+        await using var slowFailing = await LoopbackReceiver.StartAsync();
+        slowFailing.Default = new PlannedAnswer(500, TimeSpan.FromMilliseconds(300));
+        var webhook = await portal.CreateWebhookAsync(slowFailing.Url());
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(i => portal.PublishAsync(webhook.IntegrationId, $$"""{"n":{{i}}}""")));
+        await slowFailing.WaitForAsync(4, TimeSpan.FromSeconds(30));
+        await Eventually.TrueAsync(async () => await portal.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetId == webhook.Id && d.AttemptCount >= 1 && d.LeaseUntilUtc == null)) == 4,
+            "all four first attempts recorded", TimeSpan.FromSeconds(30));
+
+        Assert.True(slowFailing.MaxConcurrent > 1, "the attempts overlapped");
+        Assert.Single(await portal.WithDbAsync(db => db.PortalEvents.Where(e => e.WebhookId == webhook.Id).ToListAsync()));
+    }
+
     [Theory]
     [InlineData("?limit=0", "limit")]
     [InlineData("?limit=201", "limit")]

@@ -50,8 +50,7 @@ public sealed class WebhookDeliveryTarget(IDataProtectionProvider protection, IO
             .ExecuteUpdateAsync(s => s.SetProperty(w => w.ProbeAfterUtc, lease), ct);
         if (won == 1)
         {
-            hook.ProbeAfterUtc = lease;
-            db.Entry(hook).Property(w => w.ProbeAfterUtc).IsModified = false;
+            AlreadyStored(db, hook, nameof(Webhook.ProbeAfterUtc), lease);
             return Admission.Go;
         }
 
@@ -104,28 +103,60 @@ public sealed class WebhookDeliveryTarget(IDataProtectionProvider protection, IO
         if (outcome.Status == 410)
         {
             // Standard Webhooks: 410 Gone means "stop sending"; the rest of its deliveries are held (enabling it sends them).
-            hook.Disable(now, "The receiver answered 410 Gone.", Webhook.DisabledByGone);
-            await portalEvents.RaiseAsync(db, PortalEventTypes.WebhookDisabled, hook, hook.DisabledReason!, ct);
+            await DisableOnceAsync(db, hook, now, "The receiver answered 410 Gone.", Webhook.DisabledByGone, ct);
             return "The receiver answered 410 Gone: the webhook was disabled.";
         }
 
         if (hook.FailingSinceUtc is null)
         {
-            hook.FailingSinceUtc = now;
-            await portalEvents.RaiseAsync(db, PortalEventTypes.WebhookFailing, hook, $"An attempt failed: {outcome.Error ?? "no answer"}", ct);
+            // Several attempts may fail at once (a lane runs a few): only the one that marks it failing raises the event.
+            var entered = await db.Webhooks.Where(w => w.Id == hook.Id && w.FailingSinceUtc == null).ExecuteUpdateAsync(s => s.SetProperty(w => w.FailingSinceUtc, now), ct) == 1;
+            var since = entered ? now : await db.Webhooks.Where(w => w.Id == hook.Id).Select(w => w.FailingSinceUtc).SingleAsync(ct) ?? now;
+            AlreadyStored(db, hook, nameof(Webhook.FailingSinceUtc), since);
+            if (entered)
+            {
+                await portalEvents.RaiseAsync(db, PortalEventTypes.WebhookFailing, hook, $"An attempt failed: {outcome.Error ?? "no answer"}", ct);
+            }
         }
 
         // The next probe goes when this delivery's next attempt is due, or after the schedule's longest delay when it has none left.
         var schedule = options.Value.ScheduleFor(hook.RetrySchedule);
         hook.ProbeAfterUtc = delivery.State == DeliveryState.Pending ? delivery.NextAttemptUtc : now + (schedule.Delays.Count > 0 ? schedule.Delays.Max() : options.Value.RetryInterval);
         var disableAfter = options.Value.DisableAfter;
-        if (hook.Enabled && now - hook.FailingSinceUtc.Value >= disableAfter)
+        if (hook.Enabled && hook.FailingSinceUtc is { } failingSince && now - failingSince >= disableAfter)
         {
-            hook.Disable(now, $"Every attempt failed for {RetrySchedule.Words(disableAfter)} (since {hook.FailingSinceUtc:yyyy-MM-dd HH:mm} UTC; Delivery:DisableAfter).", Webhook.DisabledByFailureRule);
-            await portalEvents.RaiseAsync(db, PortalEventTypes.WebhookDisabled, hook, hook.DisabledReason!, ct);
+            await DisableOnceAsync(db, hook, now, $"Every attempt failed for {RetrySchedule.Words(disableAfter)} (since {hook.FailingSinceUtc:yyyy-MM-dd HH:mm} UTC; Delivery:DisableAfter).", Webhook.DisabledByFailureRule, ct);
             return (outcome.Error is null ? "" : outcome.Error + " ") + "The webhook was disabled: it has only failed for " + RetrySchedule.Words(disableAfter) + ".";
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// A value a conditional update already wrote: the tracked row shows it, and the attempt's save does not write it
+    /// again (setting only IsModified = false would put the old value back).
+    /// </summary>
+    private static void AlreadyStored(PortalDbContext db, Webhook hook, string property, object? value)
+    {
+        var entry = db.Entry(hook).Property(property);
+        entry.OriginalValue = value;
+        entry.CurrentValue = value;
+        entry.IsModified = false;
+    }
+
+    /// <summary>Disables the webhook unless another attempt (or a person) just did; only the one that disabled it raises the event.</summary>
+    private async Task DisableOnceAsync(PortalDbContext db, Webhook hook, DateTime now, string reason, string by, CancellationToken ct)
+    {
+        var won = await db.Webhooks.Where(w => w.Id == hook.Id && w.Enabled)
+            .ExecuteUpdateAsync(s => s.SetProperty(w => w.Enabled, false).SetProperty(w => w.DisabledUtc, now).SetProperty(w => w.DisabledReason, reason).SetProperty(w => w.DisabledBy, by), ct) == 1;
+        AlreadyStored(db, hook, nameof(Webhook.Enabled), false);
+        AlreadyStored(db, hook, nameof(Webhook.DisabledUtc), now);
+        AlreadyStored(db, hook, nameof(Webhook.DisabledReason), reason);
+        AlreadyStored(db, hook, nameof(Webhook.DisabledBy), by);
+
+        if (won)
+        {
+            await portalEvents.RaiseAsync(db, PortalEventTypes.WebhookDisabled, hook, reason, ct);
+        }
     }
 }
