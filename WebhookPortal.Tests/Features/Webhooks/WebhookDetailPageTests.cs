@@ -72,6 +72,28 @@ public sealed class WebhookDetailPageTests : PortalComponentTest
     }
 
     [Fact]
+    public async Task A_held_delivery_offers_neither_retry_nor_redeliver_and_shows_why()
+    {
+        var (webhookId, _, failedId) = await SeedAsync();
+        await using (var db = Database.CreateContext())
+        {
+            var held = await db.Deliveries.SingleAsync(d => d.Id == failedId);
+            held.State = DeliveryState.Held;
+            await db.SaveChangesAsync();
+        }
+
+        SignInAsAdmin();
+        var cut = RenderWithProviders<WebhookDetailPage>(("Id", webhookId));
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=expand-delivery]").Count));
+        var heldRow = cut.FindAll("tbody tr").Single(r => r.QuerySelector("[data-testid=expand-delivery]") is not null && r.TextContent.Contains("held"));
+        Assert.Null(heldRow.QuerySelector("[data-testid=redeliver]"));
+        Assert.Null(heldRow.QuerySelector("[data-testid=retry-now]"));
+        heldRow.QuerySelector("[data-testid=expand-delivery]")!.Click();
+        cut.WaitForAssertion(() => Assert.Contains("Enabling it sends this delivery", cut.Find("[data-testid=next-attempt]").TextContent));
+    }
+
+    [Fact]
     public async Task Deliveries_page_through_every_one_and_filter_by_state()
     {
         var (webhookId, _, _) = await SeedAsync();
