@@ -129,7 +129,17 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
             await Interactivity.WaitAsync(Page);
             await Expect(Page.GetByTestId("deliveries-table")).ToContainTextAsync("usage.threshold");
             await Expect(Page.Locator("[data-testid=deliveries-table] .mud-table-pagination")).ToContainTextAsync("1-25 of 30");
-            await Page.GetByTestId("expand-delivery").First.ClickAsync();
+            // The closed port fails: the first few deliveries were tried and failed, the rest wait behind one probe
+            // (issue 16). The failed ones (refreshed until their retries are spent) show their attempts.
+            await Page.GetByTestId("delivery-state-filter").GetByText("failed", new() { Exact = true }).ClickAsync();
+            var failedRow = Page.Locator("[data-testid=deliveries-table] tbody [data-testid=expand-delivery]").First;
+            for (var tries = 0; tries < 30 && !await failedRow.IsVisibleAsync(); tries++)
+            {
+                await Task.Delay(1000);
+                await Page.GetByTestId("refresh-deliveries").ClickAsync();
+            }
+
+            await failedRow.ClickAsync();
             await Expect(Page.GetByTestId("attempts")).ToContainTextAsync("Connection failed");
             await SnapAsync("22-webhook-deliveries");
         }

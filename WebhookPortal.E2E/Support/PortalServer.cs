@@ -51,6 +51,17 @@ public sealed class PortalServer : WebApplicationFactory<Program>
         builder.ConfigureLogging(logging => logging.AddProvider(new ServerLogFile(Path.Combine(AppContext.BaseDirectory, "TestResults", "portal-server.log"))));
     }
 
+    protected override Microsoft.Extensions.Hosting.IHost CreateHost(Microsoft.Extensions.Hosting.IHostBuilder builder)
+    {
+        var host = base.CreateHost(builder);
+
+        // Hangfire keeps its log provider in a static that each starting host points at its own LoggerFactory: a
+        // journey with a portal of its own would leave the shared portal's Hangfire logging into a disposed factory
+        // (seen: "Background job creation failed … LoggerFactory disposed"). Every portal shares one that lives forever.
+        global::Hangfire.Logging.LogProvider.SetCurrentLogProvider(HangfireLog.Instance);
+        return host;
+    }
+
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
@@ -99,5 +110,31 @@ internal sealed class ServerLogFile(string path) : Microsoft.Extensions.Logging.
                 File.AppendAllText(path, $"{DateTime.UtcNow:O} {logLevel} {category}: {formatter(state, exception)}{Environment.NewLine}{exception}{Environment.NewLine}");
             }
         }
+    }
+}
+
+/// <summary>Hangfire's warnings and errors of every E2E portal, into the server log file.</summary>
+internal sealed class HangfireLog : global::Hangfire.Logging.ILogProvider, global::Hangfire.Logging.ILog
+{
+    public static readonly HangfireLog Instance = new();
+
+    private static readonly Microsoft.Extensions.Logging.ILogger File =
+        new ServerLogFile(Path.Combine(AppContext.BaseDirectory, "TestResults", "portal-server.log")).CreateLogger("Hangfire");
+
+    public global::Hangfire.Logging.ILog GetLogger(string name) => this;
+
+    public bool Log(global::Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null)
+    {
+        if (logLevel < global::Hangfire.Logging.LogLevel.Warn)
+        {
+            return false;
+        }
+
+        if (messageFunc is not null)
+        {
+            File.LogWarning(exception, "{Message}", messageFunc());
+        }
+
+        return true;
     }
 }

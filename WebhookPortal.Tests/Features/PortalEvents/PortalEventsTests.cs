@@ -100,11 +100,62 @@ public sealed class PortalEventsTests(DeliveryPortalFactory portal) : IClassFixt
 
         await Task.WhenAll(Enumerable.Range(0, 4).Select(i => portal.PublishAsync(webhook.IntegrationId, $$"""{"n":{{i}}}""")));
         await slowFailing.WaitForAsync(4, TimeSpan.FromSeconds(30));
-        await Eventually.TrueAsync(async () => await portal.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetId == webhook.Id && d.AttemptCount >= 1 && d.LeaseUntilUtc == null)) == 4,
+        await Eventually.TrueAsync(async () => await portal.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetId == webhook.Id && d.LastStatus == 500)) == 4,
             "all four first attempts recorded", TimeSpan.FromSeconds(30));
 
         Assert.True(slowFailing.MaxConcurrent > 1, "the attempts overlapped");
         Assert.Single(await portal.WithDbAsync(db => db.PortalEvents.Where(e => e.WebhookId == webhook.Id).ToListAsync()));
+    }
+
+    [Fact]
+    public async Task A_rest_hook_subscribed_to_a_portal_event_receives_it_signed_and_sees_it_listed()
+    {
+        await using var failing = await LoopbackReceiver.StartAsync();
+        failing.Default = new PlannedAnswer(500);
+        await using var zap = await LoopbackReceiver.StartAsync();
+        var watched = await portal.CreateWebhookAsync(failing.Url());
+        var subscriber = portal.WithBearer(await portal.CreateApiKeyAsync(PortalRoles.Subscriber, "ops-zap", watched.IntegrationId));
+
+        // A key of one integration needs no integrationId; the sample shows the payload's shape.
+        var sample = await (await subscriber.GetAsync($"/api/hooks/perform-list?event={PortalEventTypes.WebhookFailing}")).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal("failing", sample[0].GetProperty("health").GetProperty("state").GetString());
+        var subscribed = await (await subscriber.PostAsJsonAsync("/api/hooks/subscriptions", new { @event = PortalEventTypes.WebhookFailing, target_url = zap.Url("/zap") })).ReadJsonAsync(HttpStatusCode.Created);
+        Assert.Equal(PortalEventTypes.WebhookFailing, subscribed.GetProperty("event").GetString());
+        var secret = subscribed.GetProperty("secret").GetString()!;
+        var listed = await (await subscriber.GetAsync("/api/hooks/subscriptions")).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(PortalEventTypes.WebhookFailing, Assert.Single(listed.EnumerateArray()).GetProperty("event").GetString());
+
+        await portal.PublishAsync(watched.IntegrationId);
+
+        var request = Assert.Single(await zap.WaitForAsync(1, TimeSpan.FromSeconds(30)));
+        Assert.Equal(PortalEventTypes.WebhookFailing, request.Headers["webhook-event-type"]);
+        var timestamp = long.Parse(request.Headers["webhook-timestamp"], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(WebhookPortal.Features.Deliveries.Signer.Verify(secret, request.Headers["webhook-id"], timestamp, request.Body, request.Headers["webhook-signature"]));
+        using var body = JsonDocument.Parse(request.Body);
+        Assert.Equal(watched.Id, body.RootElement.GetProperty("webhook").GetProperty("id").GetGuid());
+    }
+
+    [Fact]
+    public async Task A_portal_event_subscription_needs_a_known_type_and_an_integration_within_reach()
+    {
+        var mine = await portal.CreateIntegrationAsync("Org-" + Guid.NewGuid().ToString("N")[..8]);
+        var other = await portal.CreateIntegrationAsync("Org-" + Guid.NewGuid().ToString("N")[..8]);
+        var subscriber = portal.WithBearer(await portal.CreateApiKeyAsync(PortalRoles.Subscriber, "scoped", mine));
+        var before = await portal.WithDbAsync(db => db.Subscriptions.CountAsync());
+
+        await (await subscriber.PostAsJsonAsync("/api/hooks/subscriptions", new { @event = "portal.webhook.exploded", target_url = "https://hooks.example.com/z" })).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await subscriber.PostAsJsonAsync("/api/hooks/subscriptions", new { @event = PortalEventTypes.WebhookDisabled, target_url = "https://hooks.example.com/z", integrationId = other })).AssertProblemAsync(HttpStatusCode.NotFound);
+        // An admin key reaches every integration: it has to say which.
+        var admin = portal.WithBearer(await portal.CreateApiKeyAsync(PortalRoles.Admin));
+        await (await admin.PostAsJsonAsync("/api/hooks/subscriptions", new { @event = PortalEventTypes.WebhookDisabled, target_url = "https://hooks.example.com/z" })).AssertProblemAsync(HttpStatusCode.Conflict);
+        await (await admin.PostAsJsonAsync("/api/hooks/subscriptions", new { @event = PortalEventTypes.WebhookDisabled, target_url = "https://hooks.example.com/z", integrationId = Guid.NewGuid() })).AssertProblemAsync(HttpStatusCode.NotFound);
+
+        Assert.Equal(before, await portal.WithDbAsync(db => db.Subscriptions.CountAsync()));
+        await (await admin.PostAsJsonAsync("/api/hooks/subscriptions", new { @event = PortalEventTypes.WebhookDisabled, target_url = "https://hooks.example.com/z", integrationId = other })).ReadJsonAsync(HttpStatusCode.Created);
+
+        // Deleting the integration removes its portal event subscriptions.
+        (await portal.AsAdmin().DeleteAsync($"/api/integrations/{other}")).EnsureSuccessStatusCode();
+        Assert.Equal(0, await portal.WithDbAsync(db => db.Subscriptions.CountAsync(s => s.IntegrationId == other)));
     }
 
     [Theory]

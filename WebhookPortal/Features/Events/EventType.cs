@@ -55,6 +55,8 @@ internal sealed class EventConfiguration : IEntityTypeConfiguration<EventType>, 
     {
         builder.ToTable("Subscriptions");
         builder.Property(s => s.TargetUrl).HasMaxLength(2000);
+        builder.Property(s => s.PortalEventType).HasMaxLength(100);
         builder.HasIndex(s => s.EventTypeId);
+        builder.HasIndex(s => new { s.IntegrationId, s.PortalEventType });
     }
 }

@@ -7,6 +7,7 @@ using WebhookPortal.Data;
 using WebhookPortal.Features.ApiKeys;
 using WebhookPortal.Features.Deliveries;
 using WebhookPortal.Features.Logs;
+using WebhookPortal.Features.PortalEvents;
 using WebhookPortal.Features.Webhooks;
 using WebhookPortal.Infrastructure.Auth;
 using WebhookPortal.Infrastructure.Errors;
@@ -25,6 +26,13 @@ public sealed class SubscriptionService(
     public async Task<IReadOnlyList<JsonElement>> PerformListAsync(ClaimsPrincipal caller, string? eventName, Guid? integrationId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (eventName is not null && PortalEventTypes.IsPortalEvent(eventName))
+        {
+            // A portal event has no records to sample: the newest of the integration, else one example of its shape.
+            var of = await PortalEventIntegrationAsync(db, eventName, integrationId, await keys.ScopeOfAsync(caller, ct), ct);
+            return [PortalEventRaiser.Example(eventName, of)];
+        }
+
         var entity = await ByNameAsync(db, eventName, integrationId, await keys.ScopeOfAsync(caller, ct), ct);
         var samples = new List<JsonElement>();
         foreach (var record in await EventPayloads.SamplesAsync(db, entity, 3, ct))
@@ -49,7 +57,18 @@ public sealed class SubscriptionService(
     {
         // A Subscriber key sees only the events of its integrations: any other is "not found", like a missing one.
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var entity = await ByNameAsync(db, request.Event, request.IntegrationId, await keys.ScopeOfAsync(caller, ct), ct);
+        var scope = await keys.ScopeOfAsync(caller, ct);
+        EventType? entity = null;
+        Guid? portalIntegration = null;
+        if (request.Event is { } name && PortalEventTypes.IsPortalEvent(name))
+        {
+            portalIntegration = await PortalEventIntegrationAsync(db, name, request.IntegrationId, scope, ct);
+        }
+        else
+        {
+            entity = await ByNameAsync(db, request.Event, request.IntegrationId, scope, ct);
+        }
+
         if (UrlGuard.ValidateUrl(request.TargetUrl, outbound.Value.AllowedHosts) is { } error)
         {
             throw new UnprocessableException("target_url: " + error);
@@ -69,7 +88,9 @@ public sealed class SubscriptionService(
             var subscription = new Subscription
             {
                 Id = Guid.NewGuid(),
-                EventTypeId = entity.Id,
+                EventTypeId = entity?.Id ?? Guid.Empty,
+                PortalEventType = entity is null ? request.Event : null,
+                IntegrationId = portalIntegration,
                 TargetUrl = request.TargetUrl!.Trim(),
                 ProtectedSecret = WebhookSecrets.Protect(protection, secret),
                 OwnerId = owner,
@@ -78,7 +99,7 @@ public sealed class SubscriptionService(
             };
             db.Subscriptions.Add(subscription);
             await db.SaveChangesAsync(ct);
-            return new SubscribeResponse(subscription.Id, entity.Name, subscription.TargetUrl, subscription.CreatedUtc, secret);
+            return new SubscribeResponse(subscription.Id, entity?.Name ?? subscription.PortalEventType!, subscription.TargetUrl, subscription.CreatedUtc, secret);
         }
         finally
         {
@@ -95,7 +116,7 @@ public sealed class SubscriptionService(
             var owner = OwnerOf(caller);
             var scope = await keys.ScopeOfAsync(caller, ct) ?? [];
             var reachable = db.EventTypes.Where(e => scope.Contains(e.IntegrationId)).Select(e => e.Id);
-            query = query.Where(s => s.OwnerId == owner && reachable.Contains(s.EventTypeId));
+            query = query.Where(s => s.OwnerId == owner && (reachable.Contains(s.EventTypeId) || (s.IntegrationId != null && scope.Contains(s.IntegrationId.Value))));
         }
 
         if (eventTypeId is { } id)
@@ -112,7 +133,7 @@ public sealed class SubscriptionService(
         // the URL), without user-info and with token-like parameters masked for Support.
         var admin = PortalCaller.IsAdmin(caller);
         var self = OwnerOf(caller);
-        return rows.Select(s => new SubscriptionView(s.Id, names.GetValueOrDefault(s.EventTypeId, "?"),
+        return rows.Select(s => new SubscriptionView(s.Id, s.PortalEventType ?? names.GetValueOrDefault(s.EventTypeId, "?"),
             admin || s.OwnerId == self ? s.TargetUrl : Redaction.Url(s.TargetUrl), s.CreatedUtc, s.OwnerName, last.GetValueOrDefault(s.Id))).ToList();
     }
 
@@ -145,6 +166,31 @@ public sealed class SubscriptionService(
             1 => matches[0],
             _ => throw new ConflictException($"Several integrations have an event named '{name}'; send integrationId too."),
         };
+    }
+
+    /// <summary>
+    /// The integration a portal event subscription is for: the one named, or a Subscriber key's only one. Unknown
+    /// names, integrations out of the key's reach and missing ones are "not found"; several possible is a conflict.
+    /// </summary>
+    private static async Task<Guid> PortalEventIntegrationAsync(PortalDbContext db, string name, Guid? integrationId, IReadOnlyCollection<Guid>? scope, CancellationToken ct)
+    {
+        if (!PortalEventTypes.All.Contains(name, StringComparer.Ordinal))
+        {
+            throw new NotFoundException($"No event named '{name}'.");
+        }
+
+        if (integrationId is { } id)
+        {
+            if ((scope is not null && !scope.Contains(id)) || !await db.Integrations.AnyAsync(i => i.Id == id, ct))
+            {
+                throw new NotFoundException($"No integration with id {id}.");
+            }
+
+            return id;
+        }
+
+        return scope is { Count: 1 } ? scope.First()
+            : throw new ConflictException($"'{name}' is raised for each integration's webhooks; send integrationId too.");
     }
 
     private static string OwnerOf(ClaimsPrincipal caller) => caller.FindFirstValue(ClaimTypes.NameIdentifier) ?? caller.Identity?.Name ?? "unknown";

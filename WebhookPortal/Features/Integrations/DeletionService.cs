@@ -32,9 +32,13 @@ public sealed class DeletionService(IDbContextFactory<PortalDbContext> dbFactory
             webhookIds.Count,
             await db.NotificationRules.CountAsync(r => r.IntegrationId == id, ct),
             eventTypeIds.Count,
-            await db.Subscriptions.CountAsync(s => eventTypeIds.Contains(s.EventTypeId), ct),
-            await PendingQuery(db, webhookIds, await SubscriptionIdsAsync(db, eventTypeIds, ct)).CountAsync(ct));
+            await db.Subscriptions.CountAsync(s => eventTypeIds.Contains(s.EventTypeId) || s.IntegrationId == id, ct),
+            await PendingQuery(db, webhookIds, [.. await SubscriptionIdsAsync(db, eventTypeIds, ct), .. await PortalSubscriptionIdsAsync(db, id, ct)]).CountAsync(ct));
     }
+
+    /// <summary>REST hooks subscribed to an integration's portal events (portal.webhook.failing…).</summary>
+    private static Task<List<Guid>> PortalSubscriptionIdsAsync(PortalDbContext db, Guid integrationId, CancellationToken ct) =>
+        db.Subscriptions.Where(s => s.IntegrationId == integrationId).Select(s => s.Id).ToListAsync(ct);
 
     public async Task<DeletionImpact> ListenerImpactAsync(Guid id, CancellationToken ct = default)
     {
@@ -64,7 +68,9 @@ public sealed class DeletionService(IDbContextFactory<PortalDbContext> dbFactory
             var webhookIds = await db.Webhooks.Where(w => w.IntegrationId == id).Select(w => w.Id).ToListAsync(ct);
             var eventTypeIds = await db.EventTypes.Where(e => e.IntegrationId == id).Select(e => e.Id).ToListAsync(ct);
             await RemoveEventTypesAsync(db, eventTypeIds, ct);
-            await CancelPendingAsync(db, webhookIds, [], ct);
+            var portalSubscriptions = await PortalSubscriptionIdsAsync(db, id, ct);
+            await CancelPendingAsync(db, webhookIds, portalSubscriptions, ct);
+            await db.Subscriptions.Where(s => portalSubscriptions.Contains(s.Id)).ExecuteDeleteAsync(ct);
             await RemoveRulesAsync(db, db.NotificationRules.Where(r => r.IntegrationId == id), ct);
             await db.Webhooks.Where(w => w.IntegrationId == id).ExecuteDeleteAsync(ct);
             foreach (var listener in listeners)

@@ -503,12 +503,19 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                     b.Property<Guid>("EventTypeId")
                         .HasColumnType("uuid");
 
+                    b.Property<Guid?>("IntegrationId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("OwnerId")
                         .IsRequired()
                         .HasColumnType("text");
 
                     b.Property<string>("OwnerName")
                         .HasColumnType("text");
+
+                    b.Property<string>("PortalEventType")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
 
                     b.Property<string>("ProtectedSecret")
                         .IsRequired()
@@ -522,6 +529,8 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                     b.HasKey("Id");
 
                     b.HasIndex("EventTypeId");
+
+                    b.HasIndex("IntegrationId", "PortalEventType");
 
                     b.ToTable("Subscriptions", (string)null);
                 });

@@ -492,11 +492,18 @@ namespace WebhookPortal.Data.Migrations.Sqlite
                     b.Property<Guid>("EventTypeId")
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("IntegrationId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("OwnerId")
                         .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<string>("OwnerName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PortalEventType")
+                        .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("ProtectedSecret")
@@ -511,6 +518,8 @@ namespace WebhookPortal.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("EventTypeId");
+
+                    b.HasIndex("IntegrationId", "PortalEventType");
 
                     b.ToTable("Subscriptions", (string)null);
                 });
