@@ -161,6 +161,27 @@ public sealed class WebhookDetailPageTests : PortalComponentTest
         Assert.Contains("resilient · 8 attempts over about 27 hours", cut.Find("[data-testid=webhook-schedule]").TextContent);
     }
 
+    [Fact]
+    public async Task A_failing_webhook_says_since_when_and_when_its_probe_goes()
+    {
+        var (webhookId, _, _) = await SeedAsync();
+        await using (var db = Database.CreateContext())
+        {
+            var webhook = await db.Webhooks.SingleAsync(w => w.Id == webhookId);
+            webhook.FailingSinceUtc = new DateTime(2026, 11, 23, 11, 0, 0, DateTimeKind.Utc);
+            webhook.ProbeAfterUtc = new DateTime(2026, 11, 23, 12, 5, 0, DateTimeKind.Utc);
+            await db.SaveChangesAsync();
+        }
+
+        SignInAsSupport();
+        var cut = RenderWithProviders<WebhookDetailPage>(("Id", webhookId));
+
+        cut.WaitForAssertion(() => Assert.Equal("failing", cut.Find("[data-testid=webhook-health]").GetAttribute("data-state")));
+        var reason = cut.Find("[data-testid=webhook-health-reason]").TextContent;
+        Assert.Contains("Every attempt since 2026-11-23 11:00 UTC failed.", reason);
+        Assert.Contains("One probe goes at 2026-11-23 12:05:00 UTC", reason);
+    }
+
     private async Task<Guid> AddFailedAsync(Guid webhookId, string eventType)
     {
         await using var db = Database.CreateContext();
