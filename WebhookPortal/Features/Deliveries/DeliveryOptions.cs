@@ -45,6 +45,10 @@ public sealed class DeliveryOptions
 
     public string UserAgent { get; set; } = "WebhookPortal/1.0";
 
+    /// <summary>Finished deliveries, their messages and portal events older than this many days are deleted by the retention job.</summary>
+    [Range(1, 3650)]
+    public int RetentionDays { get; set; } = 30;
+
     /// <summary>Attempts running at once in this process, to all receivers together.</summary>
     [Range(1, 1000)]
     public int MaxConcurrency { get; set; } = 32;

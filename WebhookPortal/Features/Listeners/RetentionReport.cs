@@ -1,3 +1,5 @@
 namespace WebhookPortal.Features.Listeners;
 
-public sealed record RetentionReport(int RecordsDeleted, int LogEntriesDeleted, IReadOnlyDictionary<string, int> RecordsDeletedByListener);
+/// <summary>What one retention run deleted: listener records, log entries, and the outbound side's finished deliveries, messages and portal events.</summary>
+public sealed record RetentionReport(int RecordsDeleted, int LogEntriesDeleted, IReadOnlyDictionary<string, int> RecordsDeletedByListener,
+    int DeliveriesDeleted = 0, int MessagesDeleted = 0, int PortalEventsDeleted = 0);

@@ -12,7 +12,7 @@ namespace WebhookPortal.Features.Listeners;
 /// the request log by age and by a per-source cap. Runs as a Hangfire recurring job and on demand.
 /// </summary>
 public sealed class RetentionService(PortalDbContext db, TimeProvider time, IOptions<RetentionOptions> options, IOptions<LogOptions> logOptions, ILogger<RetentionService> logger,
-    WebhookPortal.Infrastructure.Auth.PortalCaller caller)
+    WebhookPortal.Infrastructure.Auth.PortalCaller caller, WebhookPortal.Features.Deliveries.DeliveryRetention deliveryRetention)
 {
     public const string RecurringJobId = "retention";
 
@@ -55,8 +55,10 @@ public sealed class RetentionService(PortalDbContext db, TimeProvider time, IOpt
         }
 
         var logsDeleted = await PruneLogsAsync(now, ct);
-        var report = new RetentionReport(byListener.Values.Sum(), logsDeleted, byListener);
-        logger.LogInformation("Retention deleted {Records} records and {Logs} log entries.", report.RecordsDeleted, report.LogEntriesDeleted);
+        var outbound = await deliveryRetention.PruneAsync(db, options.Value.BatchSize, ct);
+        var report = new RetentionReport(byListener.Values.Sum(), logsDeleted, byListener, outbound.DeliveriesDeleted, outbound.MessagesDeleted, outbound.PortalEventsDeleted);
+        logger.LogInformation("Retention deleted {Records} records, {Logs} log entries, {Deliveries} deliveries, {Messages} messages and {PortalEvents} portal events.",
+            report.RecordsDeleted, report.LogEntriesDeleted, report.DeliveriesDeleted, report.MessagesDeleted, report.PortalEventsDeleted);
         return report;
     }
 
