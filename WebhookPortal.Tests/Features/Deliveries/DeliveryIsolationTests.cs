@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using WebhookPortal.Features.Deliveries;
 using WebhookPortal.Tests.Support;
 
@@ -47,5 +48,27 @@ public sealed class DeliveryIsolationTests(DeliveryIsolationPortalFactory portal
         Assert.Equal(0, await portal.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetId == slowHook.Id && d.State != DeliveryState.Pending)));
         Assert.Equal(2, slow.MaxConcurrent);
         Assert.Equal(2, slow.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_delivery_handed_over_again_while_it_waits_in_its_lane_is_attempted_once()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        receiver.Default = new PlannedAnswer(200, TimeSpan.FromSeconds(1));
+        var webhook = await portal.CreateWebhookAsync(receiver.Url());
+        await portal.PublishAsync(webhook.IntegrationId);
+        var delivery = await portal.WithDbAsync(db => db.Deliveries.SingleAsync(d => d.TargetId == webhook.Id));
+        var dispatcher = portal.Services.GetRequiredService<DeliveryDispatcher>();
+
+        // The sweep (or a second instance's job) hands the same delivery over again while it is in flight.
+        for (var i = 0; i < 5; i++)
+        {
+            dispatcher.Queue(delivery.Id, webhook.Id);
+        }
+
+        await portal.WaitForDeliveryAsync(webhook.Id, DeliveryState.Delivered, TimeSpan.FromSeconds(30));
+        await Eventually.TrueAsync(() => dispatcher.InFlight == 0, "the lanes to empty");
+        Assert.Single(receiver.Requests);
+        Assert.Equal(1, (await portal.WithDbAsync(db => db.Deliveries.SingleAsync(d => d.Id == delivery.Id))).AttemptCount);
     }
 }
