@@ -88,6 +88,7 @@ public sealed class AccessibilityJourney(BrowserFixture fixture) : JourneyTest(f
                 ($"/listeners/{listenerId}", "curl-example"),
                 ("/webhooks", "webhooks-table"),
                 ($"/webhooks/{webhookId}", "deliveries-table"),
+                ("/deliveries", "deliveries-table"),
                 ("/events", "event-types-table"),
                 ("/notifications", "rules-table"),
                 ("/logs", "logs-table"),
@@ -107,6 +108,14 @@ public sealed class AccessibilityJourney(BrowserFixture fixture) : JourneyTest(f
             await Page.GetByRole(AriaRole.Tab, new() { Name = "Data" }).ClickAsync();
             await Expect(Page.GetByTestId("records-table")).ToContainTextAsync("First");
             await CheckAsync($"listener data tab {size} {theme}");
+
+            // A delivery's timeline (issue 16), opened on the deliveries page.
+            await Page.GotoAsync("/deliveries");
+            await Interactivity.WaitAsync(Page);
+            await Page.GetByTestId("expand-delivery").First.ClickAsync();
+            await Expect(Page.GetByTestId("delivery-timeline")).ToBeVisibleAsync();
+            await CheckAsync($"delivery timeline {size} {theme}");
+            await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "TestResults", "tour", $"64-deliveries-{size}-{theme}.png"), FullPage = true });
 
             await Page.GotoAsync("/logs");
             await Interactivity.WaitAsync(Page);

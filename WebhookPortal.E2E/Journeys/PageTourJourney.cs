@@ -129,19 +129,27 @@ public sealed class PageTourJourney(BrowserFixture fixture) : JourneyTest(fixtur
             await Interactivity.WaitAsync(Page);
             await Expect(Page.GetByTestId("deliveries-table")).ToContainTextAsync("usage.threshold");
             await Expect(Page.Locator("[data-testid=deliveries-table] .mud-table-pagination")).ToContainTextAsync("1-25 of 30");
-            // The closed port fails: the first few deliveries were tried and failed, the rest wait behind one probe
-            // (issue 16). The failed ones (refreshed until their retries are spent) show their attempts.
-            await Page.GetByTestId("delivery-state-filter").GetByText("failed", new() { Exact = true }).ClickAsync();
-            var failedRow = Page.Locator("[data-testid=deliveries-table] tbody [data-testid=expand-delivery]").First;
-            for (var tries = 0; tries < 30 && !await failedRow.IsVisibleAsync(); tries++)
+            await SnapAsync("22-webhook-deliveries");
+
+            // The closed port fails: the first deliveries were tried and failed, the rest wait behind one probe (issue 16).
+            // A failed one (its retries spent) shows its attempts on the deliveries page; whole-page loads, no live re-render.
+            var failedOfWebhook = $"/deliveries?webhookId={webhook.GetProperty("id").GetGuid()}&state=failed";
+            for (var tries = 0; tries < 30; tries++)
             {
+                await Page.GotoAsync(failedOfWebhook);
+                await Interactivity.WaitAsync(Page);
+                await Page.Locator("[data-testid=deliveries-empty], [data-testid=expand-delivery]").First.WaitForAsync();
+                if (await Page.GetByTestId("expand-delivery").CountAsync() > 0)
+                {
+                    break;
+                }
+
                 await Task.Delay(1000);
-                await Page.GetByTestId("refresh-deliveries").ClickAsync();
             }
 
-            await failedRow.ClickAsync();
+            await Page.GetByTestId("expand-delivery").First.ClickAsync();
             await Expect(Page.GetByTestId("attempts")).ToContainTextAsync("Connection failed");
-            await SnapAsync("22-webhook-deliveries");
+            await SnapAsync("22b-deliveries-timeline");
         }
 
         using (var admin = api.AsAdmin())
