@@ -25,6 +25,7 @@ public static class DeliveriesSetup
         services.AddScoped<DeliveryService>();
         services.AddScoped<DeliveryWorker>();
         services.AddSingleton<DeliveryDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryDispatcher>());
         services.AddScoped<DeliveryRetention>();
         services.AddHostedService<DeliverySweepAtStart>();
         return services;

@@ -10,12 +10,13 @@ namespace WebhookPortal.Features.Deliveries;
 /// <em>how many at once</em>. The lanes live in memory: after a crash the delivery rows are still pending and the
 /// sweep hands them over again, and the worker's lease keeps an attempt to one instance.
 /// </summary>
-public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, IOptions<DeliveryOptions> options, IHostApplicationLifetime lifetime, ILogger<DeliveryDispatcher> logger)
+public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, IOptions<DeliveryOptions> options, IHostApplicationLifetime lifetime, ILogger<DeliveryDispatcher> logger) : IHostedService
 {
     private readonly Lock gate = new();
     private readonly Dictionary<Guid, Lane> lanes = [];
     private readonly HashSet<Guid> queued = [];
     private readonly SemaphoreSlim total = new(options.Value.MaxConcurrency);
+    private readonly HashSet<Task> running = [];
 
     /// <summary>Deliveries waiting in a lane or being attempted in this process.</summary>
     public int InFlight
@@ -66,8 +67,25 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, IOptions<Del
                 await total.WaitAsync(stopping);
                 try
                 {
-                    await using var scope = scopes.CreateAsyncScope();
-                    await scope.ServiceProvider.GetRequiredService<DeliveryWorker>().AttemptAsync(deliveryId, stopping);
+                    // Once started, an attempt runs to its end even when the portal stops (StopAsync waits for it): cut
+                    // off, it would keep its lease and wait out the lease after the restart instead of its retry time.
+                    var attempt = AttemptAsync(deliveryId);
+                    lock (gate)
+                    {
+                        running.Add(attempt);
+                    }
+
+                    try
+                    {
+                        await attempt;
+                    }
+                    finally
+                    {
+                        lock (gate)
+                        {
+                            running.Remove(attempt);
+                        }
+                    }
                 }
                 finally
                 {
@@ -98,6 +116,40 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, IOptions<Del
                     lanes.Remove(targetId);
                 }
             }
+        }
+    }
+
+    private async Task AttemptAsync(Guid deliveryId)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<DeliveryWorker>().AttemptAsync(deliveryId, CancellationToken.None);
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Stopping: deliveries still waiting in a lane are left (they hold no lease; the sweep at the next start takes them),
+    /// attempts under way are awaited, up to the host's shutdown timeout.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        Task[] underway;
+        lock (gate)
+        {
+            underway = [.. running];
+        }
+
+        try
+        {
+            await Task.WhenAll(underway).WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            logger.LogWarning("Stopped with {Count} delivery attempts still under way; their leases expire and the sweep retries them.", underway.Count(t => !t.IsCompleted));
+        }
+        catch (Exception)
+        {
+            // An attempt's own failure was logged where it ran.
         }
     }
 
