@@ -42,8 +42,12 @@ public sealed class NotificationCallbackTests(DeliveryPortalFactory portal) : IC
         Assert.Equal(50, body.GetProperty("quotaPercentUsed").GetDecimal());
         Assert.Equal(rule.GetProperty("id").GetGuid(), body.GetProperty("ruleId").GetGuid());
 
-        var attempts = (await portal.LogsAsync($"direction=outbound&name=quota-hook&pageSize=10")).GetProperty("items").EnumerateArray()
-            .Select(e => (e.GetProperty("status").GetInt32(), e.GetProperty("state").GetString())).OrderBy(a => a.Item1).ToArray();
+        // The receiver has answered; the portal records the attempt just after.
+        var attempts = await Eventually.ValueAsync(
+            async () => (await portal.LogsAsync($"direction=outbound&name=quota-hook&pageSize=10")).GetProperty("items").EnumerateArray()
+                .Select(e => (e.GetProperty("status").GetInt32(), e.GetProperty("state").GetString())).OrderBy(a => a.Item1).ToArray(),
+            a => a.Length == 2,
+            "both attempts logged");
         Assert.Equal([(200, "success"), (503, "error")], attempts);
     }
 }

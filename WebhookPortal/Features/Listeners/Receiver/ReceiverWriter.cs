@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -17,6 +18,7 @@ namespace WebhookPortal.Features.Listeners.Receiver;
 public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider time, ILogger<ReceiverWriter> logger) : BackgroundService
 {
     private const int MaxBatch = 256;
+    private const int MaxBatchAttempts = 5;
 
     private readonly Channel<WriteItem> queue = Channel.CreateBounded<WriteItem>(new BoundedChannelOptions(8192)
     {
@@ -46,6 +48,43 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
     }
 
     private async Task CommitBatchAsync(List<WriteItem> batch, CancellationToken ct)
+    {
+        // The errors set before the batch (a request refused by the pipeline), restored if the batch runs again.
+        var refusals = batch.Select(item => item.Log.Error).ToArray();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await TryCommitBatchAsync(batch, ct);
+                return;
+            }
+            catch (TransientBatchException ex) when (attempt < MaxBatchAttempts)
+            {
+                // Portals sharing a PostgreSQL database lock rows in different orders (records, the usage counter):
+                // the database breaks a deadlock by failing one transaction, which is run again whole. Nothing was
+                // committed and no request was answered, so running it again is safe.
+                logger.LogInformation("A receiver batch of {Count} requests met a transient database error ({Reason}); running it again (attempt {Attempt}).", batch.Count, ex.InnerException?.Message, attempt + 1);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Log.Error = refusals[i];
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 50) * attempt), ct);
+            }
+            catch (TransientBatchException ex)
+            {
+                logger.LogError(ex.InnerException, "A receiver batch of {Count} requests could not be committed after {Attempts} attempts.", batch.Count, attempt);
+                foreach (var item in batch)
+                {
+                    item.Completion.TrySetException(ex.InnerException!);
+                }
+
+                return;
+            }
+        }
+    }
+
+    private async Task TryCommitBatchAsync(List<WriteItem> batch, CancellationToken ct)
     {
         var outcomes = new WriteOutcome[batch.Count];
         try
@@ -94,6 +133,10 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
                 }
             }
         }
+        catch (Exception ex) when (ex is TransientBatchException || (IsTransient(ex) && !ct.IsCancellationRequested))
+        {
+            throw ex as TransientBatchException ?? new TransientBatchException(ex);
+        }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             logger.LogError(ex, "A receiver batch of {Count} requests could not be committed.", batch.Count);
@@ -109,6 +152,20 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
         {
             batch[i].Completion.TrySetResult(outcomes[i]);
         }
+    }
+
+    // EF Core wraps a transient provider error (PostgreSQL's deadlock, 40P01) in an InvalidOperationException.
+    private static bool IsTransient(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is DbException { IsTransient: true })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private async Task<WriteOutcome> ApplyAsync(WriteItem item, WriteContext context, IDbContextTransaction transaction, CancellationToken ct)
@@ -134,6 +191,11 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
 
             return outcome;
         }
+        catch (Exception ex) when (IsTransient(ex))
+        {
+            // A deadlock or serialization failure is not this item's fault: the whole batch runs again.
+            throw new TransientBatchException(ex);
+        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             await transaction.RollbackToSavepointAsync("item", ct);
@@ -141,3 +203,6 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
         }
     }
 }
+
+/// <summary>A batch failed on a transient database error (deadlock, serialization failure) and may run again whole.</summary>
+internal sealed class TransientBatchException(Exception inner) : Exception("A transient database error failed the batch.", inner);

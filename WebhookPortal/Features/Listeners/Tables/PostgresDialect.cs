@@ -21,5 +21,10 @@ public sealed class PostgresDialect : SqlDialect
 
     public override string PositionType => "bigint";
 
+    public override string LockForUpdate => " FOR UPDATE";
+
+    // xmax is 0 on a row version this statement inserted, and the locking transaction's id on one it updated.
+    public override string? ReturningInserted => " RETURNING (xmax = 0)";
+
     public override StringComparer IdentifierComparer => StringComparer.Ordinal;
 }

@@ -43,14 +43,17 @@ public sealed class RecordWriter(DbConnection connection, DbTransaction? transac
         var values = RowValues(root, record, requirePresent: false);
         var key = KeyValues(values);
         var rootKey = RootKeyText(key);
-        var exists = await ExistsAsync(key, ct);
 
+        // The root row first: its upsert locks the key until the commit, so a concurrent write of the same record
+        // through another portal waits here, and the child rows below are deleted and written by one writer at a time.
+        var exists = dialect.ReturningInserted is null && await ExistsAsync(key, ct);
+        var inserted = await WriteRootAsync(root, values, lastModified, ct) ?? !exists;
+        exists = !inserted;
         foreach (var child in schema.Tables.Skip(1))
         {
             await DeleteChildRowsAsync(child, rootKey, ct);
         }
 
-        await WriteRootAsync(root, values, lastModified, ct);
         await InsertChildrenAsync(root, record, rootKey, parentPosition: "", ct);
         if (Changes is not null && await Reader.ReadOneAsync(key, ct) is { } stored)
         {
@@ -121,25 +124,32 @@ public sealed class RecordWriter(DbConnection connection, DbTransaction? transac
 
         var rootKey = RootKeyText(key.Values.ToList());
         var before = Changes is null ? null : await Reader.ReadOneAsync(key.Values.ToList(), ct);
+
+        // The root row first, which locks the key (as the upsert does), then its children.
+        int deleted;
+        await using (var commandLease = Command($"DELETE FROM {Table(schema.Root)} WHERE {KeyWhere(dialect, schema)}"))
+        {
+            var command = commandLease.Command;
+            var i = 0;
+            foreach (var column in schema.KeyColumns)
+            {
+                AddParameter(command, "@k" + i++, key[column.Name]);
+            }
+
+            deleted = await command.ExecuteNonQueryAsync(ct);
+        }
+
         foreach (var child in schema.Tables.Skip(1))
         {
             await DeleteChildRowsAsync(child, rootKey, ct);
         }
 
-        if (before is not null)
+        if (before is not null && deleted > 0)
         {
             Changes!.Add(new RecordChange("delete", before));
         }
 
-        await using var commandLease = Command($"DELETE FROM {Table(schema.Root)} WHERE {KeyWhere(dialect, schema)}");
-        var command = commandLease.Command;
-        var i = 0;
-        foreach (var column in schema.KeyColumns)
-        {
-            AddParameter(command, "@k" + i++, key[column.Name]);
-        }
-
-        return await command.ExecuteNonQueryAsync(ct);
+        return deleted;
     }
 
     /// <summary>Retention: deletes root rows (and their children) last modified before the cutoff, in batches.</summary>
@@ -162,20 +172,33 @@ public sealed class RecordWriter(DbConnection connection, DbTransaction? transac
         var deleted = 0;
         foreach (var key in selected)
         {
+            // The root row first, and only while it is still old: a record written again since the select (by
+            // another portal) stays, with its children; one deleted here locks its key, as a receiver's delete does.
+            int rows;
+            await using (var commandLease = Command($"DELETE FROM {Table(schema.Root)} WHERE {KeyWhere(dialect, schema)} AND {dialect.Quote(SystemColumns.LastModified)} < @cutoff"))
+            {
+                var command = commandLease.Command;
+                for (var i = 0; i < key.Count; i++)
+                {
+                    AddParameter(command, "@k" + i, key[i]);
+                }
+
+                AddParameter(command, "@cutoff", cutoff);
+                rows = await command.ExecuteNonQueryAsync(ct);
+            }
+
+            if (rows == 0)
+            {
+                continue;
+            }
+
             var rootKey = RootKeyText(key);
             foreach (var child in schema.Tables.Skip(1))
             {
                 await DeleteChildRowsAsync(child, rootKey, ct);
             }
 
-            await using var commandLease = Command($"DELETE FROM {Table(schema.Root)} WHERE {KeyWhere(dialect, schema)}");
-            var command = commandLease.Command;
-            for (var i = 0; i < key.Count; i++)
-            {
-                AddParameter(command, "@k" + i, key[i]);
-            }
-
-            deleted += await command.ExecuteNonQueryAsync(ct);
+            deleted += rows;
         }
 
         return deleted;
@@ -209,7 +232,8 @@ public sealed class RecordWriter(DbConnection connection, DbTransaction? transac
     private async Task<Dictionary<string, object?>?> ReadRootAsync(IReadOnlyList<object?> key, CancellationToken ct)
     {
         var columns = schema.Root.Columns;
-        await using var commandLease = Command($"SELECT {string.Join(", ", columns.Select(c => dialect.Quote(c.Name)))} FROM {Table(schema.Root)} WHERE {KeyWhere(dialect, schema)}");
+        // Locked (on PostgreSQL): a concurrent write of the same record through another portal waits for this PATCH.
+        await using var commandLease = Command($"SELECT {string.Join(", ", columns.Select(c => dialect.Quote(c.Name)))} FROM {Table(schema.Root)} WHERE {KeyWhere(dialect, schema)}{dialect.LockForUpdate}");
         var command = commandLease.Command;
         for (var i = 0; i < key.Count; i++)
         {
@@ -231,14 +255,15 @@ public sealed class RecordWriter(DbConnection connection, DbTransaction? transac
         return row;
     }
 
-    private async Task WriteRootAsync(TableDef root, IReadOnlyDictionary<string, object?> values, string lastModified, CancellationToken ct)
+    /// <summary>Inserts or updates the root row; true when it inserted, false when it updated, null when the dialect cannot tell.</summary>
+    private async Task<bool?> WriteRootAsync(TableDef root, IReadOnlyDictionary<string, object?> values, string lastModified, CancellationToken ct)
     {
         var columns = root.Columns.Select(c => c.Name).Append(SystemColumns.LastModified).ToList();
         var keys = root.Columns.Where(c => c.PrimaryKey).Select(c => dialect.Quote(c.Name));
         var updates = columns.Where(c => !root.Columns.Any(k => k.PrimaryKey && k.Name == c))
             .Select(c => $"{dialect.Quote(c)} = excluded.{dialect.Quote(c)}");
         var sql = $"INSERT INTO {Table(root)} ({string.Join(", ", columns.Select(dialect.Quote))}) VALUES ({string.Join(", ", columns.Select((_, i) => "@p" + i))}) " +
-                  $"ON CONFLICT ({string.Join(", ", keys)}) DO UPDATE SET {string.Join(", ", updates)}";
+                  $"ON CONFLICT ({string.Join(", ", keys)}) DO UPDATE SET {string.Join(", ", updates)}{dialect.ReturningInserted}";
         await using var commandLease = Command(sql);
         var command = commandLease.Command;
         for (var i = 0; i < root.Columns.Count; i++)
@@ -247,7 +272,13 @@ public sealed class RecordWriter(DbConnection connection, DbTransaction? transac
         }
 
         AddParameter(command, "@p" + root.Columns.Count, lastModified);
-        await command.ExecuteNonQueryAsync(ct);
+        if (dialect.ReturningInserted is null)
+        {
+            await command.ExecuteNonQueryAsync(ct);
+            return null;
+        }
+
+        return await command.ExecuteScalarAsync(ct) is true;
     }
 
     private async Task DeleteChildRowsAsync(TableDef child, string rootKey, CancellationToken ct)

@@ -22,6 +22,18 @@ public abstract class SqlDialect
     /// <summary>A read-only transaction that sees one snapshot of the data and blocks no writer (for exports read in batches).</summary>
     public abstract Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct);
 
+    /// <summary>
+    /// Appended to a SELECT of one row that is about to be changed: on PostgreSQL, where several portals may write
+    /// the same record at once, it locks the row until the transaction ends. SQLite has one writer at a time.
+    /// </summary>
+    public abstract string LockForUpdate { get; }
+
+    /// <summary>
+    /// Appended to the root row's upsert so that it answers whether it inserted (true) or updated (false); null when
+    /// the database cannot tell, and the writer asks first (safe on SQLite, whose writer holds the database's only lock).
+    /// </summary>
+    public abstract string? ReturningInserted { get; }
+
     /// <summary>How the database compares quoted identifiers: SQLite ignores case, PostgreSQL does not.</summary>
     public abstract StringComparer IdentifierComparer { get; }
 

@@ -22,5 +22,9 @@ public sealed class SqliteDialect : SqlDialect
 
     public override string PositionType => "INTEGER";
 
+    public override string LockForUpdate => "";
+
+    public override string? ReturningInserted => null;
+
     public override StringComparer IdentifierComparer => StringComparer.OrdinalIgnoreCase;
 }
