@@ -6,6 +6,13 @@ builder.AddPortal();
 
 var app = builder.Build();
 await app.Services.InitializePortalDatabaseAsync();
+if (args.Contains("--migrate"))
+{
+    // Deployments with several portals run this once before starting them (docs/deploy.md).
+    app.Logger.LogInformation("The database is migrated and seeded; --migrate exits without serving.");
+    return;
+}
+
 app.MapPortal();
 app.Run();
 

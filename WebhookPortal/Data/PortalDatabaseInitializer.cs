@@ -30,8 +30,30 @@ public static class PortalDatabaseInitializer
             }
         }
 
+        // Several portals on one PostgreSQL database may start at once: one at a time migrates and seeds (a
+        // session-level advisory lock, released when this connection closes), and the others then find it done.
+        await using var startLock = db.Database.IsNpgsql() ? await StartupLock.AcquireAsync(db.Database.GetConnectionString()!, cancellationToken) : null;
+
         await db.Database.MigrateAsync(cancellationToken);
 
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await SeedAsync(provider, logger);
+                return;
+            }
+            catch (DbUpdateException) when (attempt < 3)
+            {
+                // Another portal on the same SQLite file seeded the same row first (PostgreSQL has the lock above):
+                // the next pass finds it and leaves it as it is.
+                db.ChangeTracker.Clear();
+            }
+        }
+    }
+
+    private static async Task SeedAsync(IServiceProvider provider, ILogger logger)
+    {
         var roleManager = provider.GetRequiredService<RoleManager<IdentityRole>>();
         foreach (var role in PortalRoles.All)
         {
@@ -71,6 +93,12 @@ public static class PortalDatabaseInitializer
         var password = generated ? OneTimePassword.Generate() : seed.AdminPassword!;
         var admin = new ApplicationUser { UserName = seed.AdminEmail, Email = seed.AdminEmail, EmailConfirmed = true };
         var created = await users.CreateAsync(admin, password);
+        if (!created.Succeeded && await users.FindByEmailAsync(seed.AdminEmail) is not null)
+        {
+            // Another portal starting beside this one on the same SQLite file seeded it a moment ago.
+            return;
+        }
+
         if (!created.Succeeded)
         {
             throw new InvalidOperationException("The seed administrator could not be created: " + string.Join(" ", created.Errors.Select(e => e.Description)));
@@ -89,5 +117,34 @@ public static class PortalDatabaseInitializer
             "FIRST START: created the administrator {Email} with the one-time password {OneTimePassword} . It is shown only this once; "
             + "sign in with it and choose a new password (set Seed:AdminPassword to choose the first password yourself).",
             seed.AdminEmail, password);
+    }
+}
+
+/// <summary>A PostgreSQL advisory lock held on its own connection for the time of the start-up work.</summary>
+internal sealed class StartupLock(Npgsql.NpgsqlConnection connection) : IAsyncDisposable
+{
+    // Any constant the portal owns; advisory locks are per database.
+    private const long Key = 0x5750_5354_4152_54; // "WPSTART"
+
+    public static async Task<StartupLock> AcquireAsync(string connectionString, CancellationToken ct)
+    {
+        var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new Npgsql.NpgsqlCommand("SELECT pg_advisory_lock(@key)", connection);
+        command.Parameters.AddWithValue("key", Key);
+        await command.ExecuteNonQueryAsync(ct);
+        return new StartupLock(connection);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Pooled connections keep session locks: unlock before the connection goes back to the pool.
+        await using (var command = new Npgsql.NpgsqlCommand("SELECT pg_advisory_unlock(@key)", connection))
+        {
+            command.Parameters.AddWithValue("key", Key);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await connection.DisposeAsync();
     }
 }

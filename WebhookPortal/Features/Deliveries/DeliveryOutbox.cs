@@ -71,6 +71,7 @@ public sealed class DeliveryOutbox(IDbContextFactory<PortalDbContext> dbFactory,
     }
 
     /// <summary>Re-enqueues every due pending delivery whose lease is free. Safe to run anywhere, any time.</summary>
+    [DisableConcurrentExecution(timeoutInSeconds: 60)]
     public async Task<int> SweepAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);

@@ -145,6 +145,7 @@ public sealed class EventTrigger(PortalDbContext db, EventPayloads payloads, Del
     }
 
     /// <summary>Hands pending events that lost their Hangfire job (a restart with in-memory storage) back to it.</summary>
+    [DisableConcurrentExecution(timeoutInSeconds: 60)]
     public async Task<int> SweepPendingAsync(CancellationToken ct = default)
     {
         var before = time.GetUtcNow().UtcDateTime - TimeSpan.FromSeconds(30);

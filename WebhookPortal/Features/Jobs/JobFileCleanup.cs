@@ -13,6 +13,7 @@ public sealed class JobFileCleanup(IDbContextFactory<PortalDbContext> dbFactory,
 {
     public const string RecurringJobId = "job-file-cleanup";
 
+    [DisableConcurrentExecution(timeoutInSeconds: 600)]
     public async Task<int> RunAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);

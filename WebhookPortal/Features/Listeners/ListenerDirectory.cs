@@ -2,16 +2,42 @@ using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using WebhookPortal.Data;
+using WebhookPortal.Infrastructure.Database;
 
 namespace WebhookPortal.Features.Listeners;
 
 /// <summary>
-/// Listener lookups for the receiver's hot path: cached for <see cref="ListenerOptions.CacheDuration"/>
-/// and dropped at once when this instance changes the listener.
+/// Listener lookups for the receiver's hot path: cached for <see cref="ListenerOptions.CacheDuration"/> and dropped
+/// at once when the listener changes: on this portal directly, on the others sharing a PostgreSQL database through
+/// <see cref="IClusterSignals"/> (the expiry bounds a lost signal).
 /// </summary>
-public sealed class ListenerDirectory(IServiceScopeFactory scopes, IOptions<ListenerOptions> options, TimeProvider time)
+public sealed class ListenerDirectory
 {
+    private const string Topic = "listener";
+
     private readonly ConcurrentDictionary<Guid, (ListenerSnapshot? Snapshot, DateTimeOffset Until)> cache = new();
+    private readonly IServiceScopeFactory scopes;
+    private readonly IOptions<ListenerOptions> options;
+    private readonly TimeProvider time;
+    private readonly IClusterSignals signals;
+
+    public ListenerDirectory(IServiceScopeFactory scopes, IOptions<ListenerOptions> options, TimeProvider time, IClusterSignals signals)
+    {
+        this.scopes = scopes;
+        this.options = options;
+        this.time = time;
+        this.signals = signals;
+        signals.Subscribe(
+            Topic,
+            payload =>
+            {
+                if (Guid.TryParse(payload, out var id))
+                {
+                    cache.TryRemove(id, out _);
+                }
+            },
+            cache.Clear);
+    }
 
     public async Task<ListenerSnapshot?> GetAsync(Guid id, CancellationToken ct)
     {
@@ -33,5 +59,9 @@ public sealed class ListenerDirectory(IServiceScopeFactory scopes, IOptions<List
         return snapshot;
     }
 
-    public void Invalidate(Guid id) => cache.TryRemove(id, out _);
+    public void Invalidate(Guid id)
+    {
+        cache.TryRemove(id, out _);
+        signals.Publish(Topic, id.ToString("N"));
+    }
 }

@@ -1,3 +1,4 @@
+using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
@@ -23,6 +24,8 @@ public sealed class RetentionService(PortalDbContext db, TimeProvider time, IOpt
         return await RunAsync(ct);
     }
 
+    // As a recurring job it runs on one portal at a time (Hangfire's distributed lock, in PostgreSQL with several portals).
+    [DisableConcurrentExecution(timeoutInSeconds: 600)]
     public async Task<RetentionReport> RunAsync(CancellationToken ct = default)
     {
         var now = time.GetUtcNow().UtcDateTime;

@@ -41,11 +41,15 @@ public static class DatabaseSetup
             }
 
             builder.Services.AddPortalContexts<PostgresPortalDbContext>(o => o.UseNpgsql(connectionString));
+            builder.Services.AddSingleton(sp => new PostgresClusterSignals(connectionString, sp.GetRequiredService<ILogger<PostgresClusterSignals>>()));
+            builder.Services.AddSingleton<IClusterSignals>(sp => sp.GetRequiredService<PostgresClusterSignals>());
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<PostgresClusterSignals>());
         }
         else
         {
             var sqlite = ResolveSqlite(string.IsNullOrWhiteSpace(connectionString) ? DefaultSqlite : connectionString, operatorDirectory);
             builder.Services.AddPortalContexts<SqlitePortalDbContext>(o => o.UseSqlite(sqlite));
+            builder.Services.AddSingleton<IClusterSignals, LocalClusterSignals>();
         }
 
         builder.Services.AddHealthChecks().AddDbContextCheck<PortalDbContext>("database");
