@@ -11,6 +11,8 @@ need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
 [ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ] || need+=(postgresql)
+# The cluster test puts Debian's nginx in front of two portals (deploy/cluster.sh).
+[ -x /usr/sbin/nginx ] || need+=(nginx)
 if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update
   $SUDO apt-get install -y "${need[@]}"
@@ -41,4 +43,7 @@ PORTAL_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=portal" \
   dotnet test WebhookPortal.Tests/WebhookPortal.Tests.csproj -c Release --no-build || status=1
 echo "== WebhookPortal.E2E"
 dotnet test WebhookPortal.E2E/WebhookPortal.E2E.csproj -c Release --no-build || status=1
+echo "== WebhookPortal.ClusterTests (deploy/cluster.sh: its own PostgreSQL, 2 portals, nginx; one portal killed mid-run)"
+dotnet test WebhookPortal.ClusterTests/WebhookPortal.ClusterTests.csproj -c Release --no-build || status=1
+cat WebhookPortal.ClusterTests/bin/Release/net10.0/TestResults/cluster-figures-*.md 2>/dev/null || true
 exit $status
