@@ -129,3 +129,10 @@ public sealed class Cluster : IAsyncLifetime
         return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 }
+
+/// <summary>One cluster for every test, which run one after the other (their figures must not share the CPU).</summary>
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<Cluster>
+{
+    public const string Name = "cluster";
+}

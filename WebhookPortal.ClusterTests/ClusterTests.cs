@@ -13,7 +13,8 @@ namespace WebhookPortal.ClusterTests;
 /// Issue 19's proof: two portals on one PostgreSQL behind nginx lose nothing and send nothing twice (under another
 /// webhook-id) while one of them is killed with SIGKILL and restarted, and a threshold fires once.
 /// </summary>
-public sealed class ClusterTests(Cluster cluster) : IClassFixture<Cluster>
+[Collection(ClusterCollection.Name)]
+public sealed class ClusterTests(Cluster cluster)
 {
     private const int Senders = 16;
 
