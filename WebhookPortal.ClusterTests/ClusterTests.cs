@@ -24,7 +24,7 @@ public sealed class ClusterTests(Cluster cluster)
         var listener = await CreateListenerAsync("ingest");
 
         // Warm both portals up (JIT, pools), then the throughput with two portals and with one.
-        await SendRecordsAsync(listener.HookPath, 0, 2_000);
+        await SendRecordsAsync(listener.HookPath, 0, 4_000);
         var two = await SendRecordsAsync(listener.HookPath, 100_000, 5_000);
         await cluster.StopAsync(2);
         var one = await SendRecordsAsync(listener.HookPath, 200_000, 5_000);

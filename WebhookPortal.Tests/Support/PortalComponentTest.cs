@@ -35,6 +35,7 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddOptions<PortalOptions>().Configure(o => o.PublicBaseUrl = "http://portal.test");
         Services.AddOptions<ListenerOptions>();
         Services.AddSingleton<ListenerDirectory>();
+        Services.AddSingleton<WebhookPortal.Infrastructure.Database.IClusterSignals, WebhookPortal.Infrastructure.Database.LocalClusterSignals>();
         Services.AddOptions<WebhookPortal.Infrastructure.Scripting.ScriptOptions>();
         Services.AddSingleton<WebhookPortal.Infrastructure.Scripting.ScriptSandbox>();
         Services.AddScoped<ListenerCatalog>();

@@ -106,7 +106,14 @@ public class PortalFactory : WebApplicationFactory<Program>
         if (exists.ExecuteScalar() is null)
         {
             using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE \"{PostgresDatabaseName}\"", connection);
-            create.ExecuteNonQuery();
+            try
+            {
+                create.ExecuteNonQuery();
+            }
+            catch (Npgsql.PostgresException ex) when (ex.SqlState is "42P04" or "23505")
+            {
+                // Portals on one folder starting at once (ConcurrentStartTests): another one created it first.
+            }
         }
 
         return server + ";Database=" + PostgresDatabaseName;

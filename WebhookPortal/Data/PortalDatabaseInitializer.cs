@@ -36,6 +36,10 @@ public static class PortalDatabaseInitializer
 
         await db.Database.MigrateAsync(cancellationToken);
 
+        // Hangfire.PostgreSql installs or upgrades its schema when its storage is created: under the same lock, and
+        // also for --migrate, which starts no Hangfire server.
+        _ = services.GetService<Hangfire.JobStorage>();
+
         for (var attempt = 1; ; attempt++)
         {
             try

@@ -10,38 +10,23 @@ namespace WebhookPortal.Tests.Features.Listeners;
 /// LISTEN/NOTIFY signal; the cache here lasts ten minutes, so only the signal can do it), after the cache's
 /// expiry on SQLite (one portal per file is the supported setup; the expiry is the stated bound).
 /// </summary>
-public sealed class ListenerCacheAcrossInstancesTests : IAsyncLifetime
+public sealed class ListenerCacheAcrossInstancesTests() : TwoPortalsTest<ListenerCacheAcrossInstancesTests.LongCachePortal>(() => new LongCachePortal(), directory => new LongCachePortal(directory))
 {
-    private readonly LongCachePortal first = new();
-    private LongCachePortal second = null!;
-
-    public Task InitializeAsync()
-    {
-        second = new LongCachePortal(first.Directory);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await second.DisposeAsync();
-        await first.DisposeAsync();
-    }
-
     [Fact]
     public async Task Authentication_turned_on_through_one_portal_is_enforced_by_the_other()
     {
-        var listener = await first.CreateListenerAsync();
-        var throughSecond = second.Anonymous();
+        var listener = await First.CreateListenerAsync();
+        var throughSecond = Second.Anonymous();
         const string record = """{"data":{"items":[{"id":1}]}}""";
         // The second portal has the open listener in its cache.
         await (await throughSecond.SendAsync(Json(HttpMethod.Post, listener.HookPath, record))).ReadJsonAsync(HttpStatusCode.OK);
 
-        var changed = await first.AsAdmin().PutAsJsonAsync($"/api/listeners/{listener.Id}", new { name = listener.Name, enabled = true, auth = new { method = "Token", readFrom = "Header", name = "X-Webhook-Token" } });
+        var changed = await First.AsAdmin().PutAsJsonAsync($"/api/listeners/{listener.Id}", new { name = listener.Name, enabled = true, auth = new { method = "Token", readFrom = "Header", name = "X-Webhook-Token" } });
         await changed.ReadJsonAsync(HttpStatusCode.OK);
 
-        if (!first.OnPostgres)
+        if (!First.OnPostgres)
         {
-            second.Clock.Advance(TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1));
+            Second.Clock.Advance(TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1));
         }
 
         await Eventually.TrueAsync(
@@ -50,7 +35,7 @@ public sealed class ListenerCacheAcrossInstancesTests : IAsyncLifetime
             TimeSpan.FromSeconds(10));
     }
 
-    private sealed class LongCachePortal : PortalFactory
+    public sealed class LongCachePortal : PortalFactory
     {
         public LongCachePortal()
         {
