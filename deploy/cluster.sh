@@ -30,7 +30,7 @@ portal_port() { sed -n "${1}p" "$dir/portal-ports"; }
 # Running, and not a zombie nobody has reaped yet.
 alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null && [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" != Z ]; }
 wait_gone() { while alive "$1"; do sleep 0.1; done; }
-connection_string() { echo "Host=127.0.0.1;Port=$(cat "$dir/pg-port");Username=portal;Database=webhookportal"; }
+connection_string() { echo "Host=127.0.0.1;Port=$(cat "$dir/pg-port");Username=portal;Database=webhookportal;Max Auto Prepare=64;Auto Prepare Min Usages=2"; }
 
 # The same configuration for every portal: what docs/deploy.md lists.
 portal_env() {

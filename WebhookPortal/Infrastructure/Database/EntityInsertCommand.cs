@@ -38,11 +38,22 @@ public sealed class EntityInsertCommand<T> : IAsyncDisposable
 
     public Task InsertAsync(T row, CancellationToken ct)
     {
-        command.Parameters.Clear();
-        foreach (var (name, clr, mapping, nullable) in columns)
+        var first = command.Parameters.Count == 0;
+        for (var i = 0; i < columns.Length; i++)
         {
+            var (name, clr, mapping, nullable) = columns[i];
             // The mapping converts and types the value exactly as SaveChanges would.
-            command.Parameters.Add(mapping.CreateParameter(command, name, clr.GetValue(row), nullable));
+            var parameter = mapping.CreateParameter(command, name, clr.GetValue(row), nullable);
+            if (first)
+            {
+                command.Parameters.Add(parameter);
+            }
+            else
+            {
+                // The same parameter objects with new values: Npgsql binds a prepared command's parameters by
+                // instance, and would send the old values if they were replaced (npgsql/npgsql#3850).
+                command.Parameters[i].Value = parameter.Value;
+            }
         }
 
         return command.ExecuteNonQueryAsync(ct);

@@ -4,7 +4,7 @@ namespace WebhookPortal.Features.Listeners.Tables;
 
 /// <summary>
 /// Commands by SQL text for one transaction (the receiver's batch). Reusing the command object lets
-/// the provider reuse its prepared statement; parameters are cleared for each use. Dispose with the batch.
+/// the provider reuse its prepared statement; each use sets new values on the same parameter objects. Dispose with the batch.
 /// </summary>
 public sealed class CommandCache : IAsyncDisposable
 {
@@ -14,7 +14,7 @@ public sealed class CommandCache : IAsyncDisposable
     {
         if (commands.TryGetValue(sql, out var command))
         {
-            command.Parameters.Clear();
+            // Its parameters stay: the same SQL sets the same ones again (RecordSql.AddParameter sets their values).
             return command;
         }
 

@@ -24,6 +24,16 @@ internal static class RecordSql
 
     public static void AddParameter(DbCommand command, string name, object? value)
     {
+        // A command reused from the batch's CommandCache keeps its parameter objects and gets new values: Npgsql binds
+        // a prepared (or auto-prepared) command's parameters by instance and would send old values if they were
+        // replaced (npgsql/npgsql#3850).
+        var index = command.Parameters.IndexOf(name);
+        if (index >= 0)
+        {
+            command.Parameters[index].Value = value ?? DBNull.Value;
+            return;
+        }
+
         var parameter = command.CreateParameter();
         parameter.ParameterName = name;
         parameter.Value = value ?? DBNull.Value;
