@@ -6,7 +6,11 @@ using System.Text.Json;
 namespace WebhookPortal.Tests.Support;
 
 /// <summary>A listener ready to receive: its ids, URL path and token (when it uses one).</summary>
-public sealed record TestListener(Guid IntegrationId, Guid Id, string Name, string HookPath, string? Token);
+public sealed record TestListener(Guid IntegrationId, Guid Id, string Name, string HookPath, string? Token)
+{
+    /// <summary>A signature method's signing secret, as the create answer returned it once.</summary>
+    public string? Secret { get; init; }
+}
 
 /// <summary>Creates what receiver tests need through the public API, as an automation client would.</summary>
 public static class ListenerFixtures
@@ -45,7 +49,8 @@ public static class ListenerFixtures
 
         var tables = await admin.PostAsJsonAsync($"/api/listeners/{id}/tables", new { sample, baseName = "orders", rootPath, primaryKey = primaryKey ?? ["id"] });
         await tables.ReadJsonAsync(HttpStatusCode.OK);
-        return new TestListener(integrationId, id, name, $"/hooks/{integrationId}/{id}", token);
+        var secret = created.GetProperty("auth").TryGetProperty("secret", out var generated) ? generated.GetString() : null;
+        return new TestListener(integrationId, id, name, $"/hooks/{integrationId}/{id}", token) { Secret = secret };
     }
 
     public static HttpRequestMessage Json(HttpMethod method, string url, string json) =>

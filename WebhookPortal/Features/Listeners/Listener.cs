@@ -39,6 +39,33 @@ public sealed class Listener
 
     public DateTime? PreviousTokenExpiresUtc { get; set; }
 
+    /// <summary>Signature methods: the signing secret, protected with Data Protection (it must be read to verify).</summary>
+    public string? SigningSecretProtected { get; set; }
+
+    /// <summary>The signing secret before the last rotation, still accepted until <see cref="PreviousSigningSecretExpiresUtc"/>.</summary>
+    public string? PreviousSigningSecretProtected { get; set; }
+
+    public DateTime? PreviousSigningSecretExpiresUtc { get; set; }
+
+    /// <summary><see cref="ListenerAuthMethod.Hmac"/>: the hash (the presets fix their own).</summary>
+    public SignatureAlgorithm? SignatureAlgorithm { get; set; }
+
+    /// <summary><see cref="ListenerAuthMethod.Hmac"/>: how the signature is written in the header.</summary>
+    public SignatureEncoding? SignatureEncoding { get; set; }
+
+    /// <summary>Timestamped signatures: how far a request's timestamp may be from now (replay protection).</summary>
+    public int? SignatureToleranceSeconds { get; set; }
+
+    /// <summary>The header carrying the sender's delivery id; a repeat within the window is answered without applying it again.</summary>
+    public string? IdempotencyHeader { get; set; }
+
+    public int? IdempotencyWindowSeconds { get; set; }
+
+    public ListenerHandshake Handshake { get; set; }
+
+    /// <summary><see cref="ListenerHandshake.HubChallenge"/>: SHA-256 of the verify token the sender must present.</summary>
+    public byte[]? HandshakeVerifyTokenHash { get; set; }
+
     public int? RetentionDays { get; set; }
 
     public string? SchemaJson { get; set; }
@@ -70,6 +97,10 @@ internal sealed class ListenerConfiguration : IEntityTypeConfiguration<Listener>
         builder.Property(l => l.TokenLocation).HasConversion<string>().HasMaxLength(16);
         builder.Property(l => l.TokenName).HasMaxLength(100);
         builder.Property(l => l.TokenPrefix).HasMaxLength(50);
+        builder.Property(l => l.SignatureAlgorithm).HasConversion<string>().HasMaxLength(16);
+        builder.Property(l => l.SignatureEncoding).HasConversion<string>().HasMaxLength(16);
+        builder.Property(l => l.IdempotencyHeader).HasMaxLength(100);
+        builder.Property(l => l.Handshake).HasConversion<string>().HasMaxLength(32);
         builder.HasIndex(l => new { l.IntegrationId, l.Name }).IsUnique();
         builder.HasOne(l => l.Integration).WithMany().HasForeignKey(l => l.IntegrationId).OnDelete(DeleteBehavior.Cascade);
     }

@@ -20,14 +20,39 @@ namespace WebhookPortal.Features.Listeners;
 /// </summary>
 public sealed partial class ListenerCatalog(
     IDbContextFactory<PortalDbContext> dbFactory, ListenerDirectory directory, TimeProvider time, IOptions<PortalOptions> portal, ScriptSandbox scripts,
-    DeletionService deletion, PortalCaller caller, ILogger<ListenerCatalog> logger)
+    DeletionService deletion, PortalCaller caller, ILogger<ListenerCatalog> logger, Microsoft.AspNetCore.DataProtection.IDataProtectionProvider protection, IOptions<ListenerOptions> listenerOptions)
 {
     public string UrlOf(Guid integrationId, Guid listenerId) => $"{portal.Value.PublicBaseUrl.TrimEnd('/')}/hooks/{integrationId}/{listenerId}";
 
     public ListenerView ToView(Listener l) => new(
         l.Id, l.IntegrationId, l.Name, l.Enabled, UrlOf(l.IntegrationId, l.Id),
-        new ListenerAuthView(l.AuthMethod, l.TokenLocation, l.TokenName, l.TokenPrefix, l.TokenHash is not null, l.PreviousTokenHash is not null ? l.PreviousTokenExpiresUtc : null),
-        l.RetentionDays, l.GetSchema(), l.CreatedUtc, l.UpdatedUtc, l.Script, ListenerExample.Body(l.SampleJson, l.GetSchema()?.RootPath));
+        AuthView(l),
+        l.RetentionDays, l.GetSchema(), l.CreatedUtc, l.UpdatedUtc, l.Script, ListenerExample.Body(l.SampleJson, l.GetSchema()?.RootPath),
+        l.IdempotencyHeader, Span(l.IdempotencyWindowSeconds is { } window ? TimeSpan.FromSeconds(window) : ListenerSignatures.DefaultIdempotencyWindow),
+        l.Handshake, l.HandshakeVerifyTokenHash is not null);
+
+    private static ListenerAuthView AuthView(Listener l)
+    {
+        var view = new ListenerAuthView(l.AuthMethod, l.TokenLocation, l.TokenName, l.TokenPrefix, l.TokenHash is not null, l.PreviousTokenHash is not null ? l.PreviousTokenExpiresUtc : null);
+        if (!l.AuthMethod.IsSignature())
+        {
+            return view;
+        }
+
+        var settings = ListenerSignatures.Settings(l);
+        return view with
+        {
+            Name = settings.Header,
+            Prefix = settings.Prefix,
+            Algorithm = settings.Algorithm,
+            Encoding = settings.Encoding,
+            Tolerance = l.AuthMethod.IsTimestamped() ? Span(settings.Tolerance) : null,
+            HasSecret = l.SigningSecretProtected is not null,
+            PreviousSecretExpires = l.PreviousSigningSecretProtected is not null ? l.PreviousSigningSecretExpiresUtc : null,
+        };
+    }
+
+    private static string Span(TimeSpan value) => value.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
 
     public async Task<IReadOnlyList<ListenerView>> ListAsync(Guid? integrationId, CancellationToken ct = default)
     {
@@ -96,10 +121,10 @@ public sealed partial class ListenerCatalog(
 
         var now = time.GetUtcNow().UtcDateTime;
         var listener = new Listener { Id = Guid.NewGuid(), IntegrationId = integrationId, Name = "", CreatedUtc = now, UpdatedUtc = now };
-        await ApplyAsync(db, listener, input, creating: true, ct);
+        var secret = await ApplyAsync(db, listener, input, creating: true, ct);
         db.Listeners.Add(listener);
         await SaveAsync(db, listener.Name, ct);
-        return ToView(listener);
+        return WithSecret(ToView(listener), secret);
     }
 
     public async Task<ListenerView> UpdateAsync(Guid id, ListenerRequest input, CancellationToken ct = default)
@@ -113,7 +138,7 @@ public sealed partial class ListenerCatalog(
         }
 
         var wasAuthenticated = listener.AuthMethod != ListenerAuthMethod.None;
-        await ApplyAsync(db, listener, input, creating: false, ct);
+        var secret = await ApplyAsync(db, listener, input, creating: false, ct);
         Touch(listener, time);
         await SaveAsync(db, listener.Name, ct);
         directory.Invalidate(id);
@@ -124,8 +149,11 @@ public sealed partial class ListenerCatalog(
                 id, listener.Name, user.Identity?.Name ?? "an unnamed caller");
         }
 
-        return ToView(listener);
+        return WithSecret(ToView(listener), secret);
     }
+
+    /// <summary>A signing secret the portal generated goes back once, in this answer only.</summary>
+    private static ListenerView WithSecret(ListenerView view, string? secret) => secret is null ? view : view with { Auth = view.Auth with { Secret = secret } };
 
     public async Task SetEnabledAsync(Guid id, bool enabled, CancellationToken ct = default)
     {
@@ -156,7 +184,8 @@ public sealed partial class ListenerCatalog(
     private static partial Regex HeaderNamePattern();
 
     /// <summary>Validates and applies the input; on update, what was left out keeps its value (never weakening auth).</summary>
-    private async Task ApplyAsync(PortalDbContext db, Listener listener, ListenerRequest input, bool creating, CancellationToken ct)
+    /// <returns>A signing secret generated for the listener (to be shown once), or null.</returns>
+    private async Task<string?> ApplyAsync(PortalDbContext db, Listener listener, ListenerRequest input, bool creating, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var name = input.Name?.Trim() ?? (creating ? "" : listener.Name);
@@ -207,6 +236,9 @@ public sealed partial class ListenerCatalog(
             }
         }
 
+        var signature = method.IsSignature() ? SignatureInput(listener, auth, method, creating, errors) : null;
+        var gateway = GatewayInput(listener, input, creating, errors);
+
         var setScript = creating || input.Has("script");
         var script = setScript ? (string.IsNullOrWhiteSpace(input.Script) ? null : input.Script) : listener.Script;
         if (setScript && script is not null)
@@ -252,5 +284,146 @@ public sealed partial class ListenerCatalog(
         listener.TokenPrefix = method == ListenerAuthMethod.Token && readFrom == TokenLocation.Authorization ? prefix : null;
         listener.RetentionDays = retentionDays;
         listener.Script = script;
+        (listener.IdempotencyHeader, listener.IdempotencyWindowSeconds, listener.Handshake) = (gateway.IdempotencyHeader, gateway.WindowSeconds, gateway.Handshake);
+        if (gateway.Handshake != ListenerHandshake.HubChallenge)
+        {
+            listener.HandshakeVerifyTokenHash = null;
+        }
+        else if (gateway.VerifyToken is { } verifyToken)
+        {
+            listener.HandshakeVerifyTokenHash = ListenerTokens.HashToken(verifyToken);
+        }
+
+        return ApplySignature(listener, method, signature);
+    }
+
+    private sealed record SignatureChoice(string? Header, string? Prefix, SignatureAlgorithm? Algorithm, SignatureEncoding? Encoding, int? ToleranceSeconds, string? Secret);
+
+    private sealed record GatewayChoice(string? IdempotencyHeader, int? WindowSeconds, ListenerHandshake Handshake, string? VerifyToken);
+
+    /// <summary>A signature method's settings from the request, what was left out kept from the listener (same method family).</summary>
+    private static SignatureChoice SignatureInput(Listener listener, ListenerAuthRequest? auth, ListenerAuthMethod method, bool creating, Dictionary<string, string[]> errors)
+    {
+        var wasHmac = !creating && listener.AuthMethod == ListenerAuthMethod.Hmac;
+        string? header = null, prefix = null;
+        SignatureAlgorithm? algorithm = null;
+        SignatureEncoding? encoding = null;
+        if (method == ListenerAuthMethod.Hmac)
+        {
+            header = auth?.Name is { } name ? name.Trim() : wasHmac ? listener.TokenName : null;
+            prefix = auth?.Prefix is { } givenPrefix ? (givenPrefix.Length == 0 ? null : givenPrefix) : wasHmac ? listener.TokenPrefix : null;
+            algorithm = auth?.Algorithm ?? (wasHmac ? listener.SignatureAlgorithm : null) ?? SignatureAlgorithm.SHA256;
+            encoding = auth?.Encoding ?? (wasHmac ? listener.SignatureEncoding : null) ?? SignatureEncoding.Hex;
+            if (string.IsNullOrEmpty(header) || !HeaderNamePattern().IsMatch(header) || header.Length > 100)
+            {
+                errors["auth.name"] = ["Hmac needs the name of the header that carries the signature (e.g. X-Signature-256)."];
+            }
+
+            if (prefix is { Length: > 50 })
+            {
+                errors["auth.prefix"] = ["The prefix is at most 50 characters (e.g. sha256=)."];
+            }
+        }
+
+        int? tolerance = !creating && listener.AuthMethod.IsSignature() ? listener.SignatureToleranceSeconds : null;
+        if (auth?.Tolerance is { } givenTolerance)
+        {
+            if (!TimeSpan.TryParse(givenTolerance, System.Globalization.CultureInfo.InvariantCulture, out var span) || span < TimeSpan.FromSeconds(1) || span > ListenerSignatures.MaxTolerance)
+            {
+                errors["auth.tolerance"] = ["The tolerance is a time span from 00:00:01 to 1.00:00:00, such as 00:05:00."];
+            }
+            else
+            {
+                tolerance = (int)span.TotalSeconds;
+            }
+        }
+
+        if (auth?.Secret is { } secret && ListenerSignatures.Invalid(method, secret) is { } invalid)
+        {
+            errors["auth.secret"] = [invalid];
+        }
+
+        return new SignatureChoice(header, prefix, algorithm, encoding, tolerance, auth?.Secret);
+    }
+
+    private static GatewayChoice GatewayInput(Listener listener, ListenerRequest input, bool creating, Dictionary<string, string[]> errors)
+    {
+        var header = creating || input.Has("idempotencyHeader") ? (string.IsNullOrWhiteSpace(input.IdempotencyHeader) ? null : input.IdempotencyHeader.Trim()) : listener.IdempotencyHeader;
+        if (header is not null && (header.Length > 100 || !HeaderNamePattern().IsMatch(header)))
+        {
+            errors["idempotencyHeader"] = ["The idempotency header is a valid HTTP header name such as X-GitHub-Delivery, or null."];
+        }
+
+        var window = creating ? null : listener.IdempotencyWindowSeconds;
+        if (input.IdempotencyWindow is { } givenWindow)
+        {
+            if (!TimeSpan.TryParse(givenWindow, System.Globalization.CultureInfo.InvariantCulture, out var span) || span < TimeSpan.FromMinutes(1) || span > ListenerSignatures.MaxIdempotencyWindow)
+            {
+                errors["idempotencyWindow"] = ["The idempotency window is a time span from 00:01:00 to 30.00:00:00, such as 24:00:00."];
+            }
+            else
+            {
+                window = (int)span.TotalSeconds;
+            }
+        }
+
+        var handshake = input.Handshake ?? (creating ? ListenerHandshake.None : listener.Handshake);
+        var verifyToken = string.IsNullOrEmpty(input.VerifyToken) ? null : input.VerifyToken;
+        if (handshake == ListenerHandshake.HubChallenge && verifyToken is null && (creating || listener.HandshakeVerifyTokenHash is null))
+        {
+            errors["verifyToken"] = ["HubChallenge needs the verify token you give the sender."];
+        }
+        else if (verifyToken is { Length: > 200 })
+        {
+            errors["verifyToken"] = ["The verify token is at most 200 characters."];
+        }
+
+        return new GatewayChoice(header, window, handshake, verifyToken);
+    }
+
+    /// <summary>
+    /// Stores the signature settings and secret. A method without a signature drops any secret (as None drops the token);
+    /// a signature method drops the token. A secret sent replaces the current one, which stays valid for the overlap.
+    /// </summary>
+    private string? ApplySignature(Listener listener, ListenerAuthMethod method, SignatureChoice? choice)
+    {
+        if (choice is null)
+        {
+            listener.SigningSecretProtected = listener.PreviousSigningSecretProtected = null;
+            listener.PreviousSigningSecretExpiresUtc = null;
+            (listener.SignatureAlgorithm, listener.SignatureEncoding, listener.SignatureToleranceSeconds) = (null, null, null);
+            return null;
+        }
+
+        listener.TokenHash = listener.PreviousTokenHash = null;
+        listener.PreviousTokenExpiresUtc = null;
+        (listener.TokenName, listener.TokenPrefix) = method == ListenerAuthMethod.Hmac ? (choice.Header, choice.Prefix) : (null, null);
+        (listener.SignatureAlgorithm, listener.SignatureEncoding) = method == ListenerAuthMethod.Hmac ? (choice.Algorithm, choice.Encoding) : (null, null);
+        listener.SignatureToleranceSeconds = method.IsTimestamped() ? choice.ToleranceSeconds : null;
+
+        var current = listener.SigningSecretProtected is { } stored ? ListenerSignatures.Unprotect(protection, stored) : null;
+        if (choice.Secret is { } given)
+        {
+            if (current is not null && current != given)
+            {
+                listener.PreviousSigningSecretProtected = listener.SigningSecretProtected;
+                listener.PreviousSigningSecretExpiresUtc = time.GetUtcNow().UtcDateTime + listenerOptions.Value.TokenOverlap;
+            }
+
+            listener.SigningSecretProtected = ListenerSignatures.Protect(protection, given);
+            return null;
+        }
+
+        if (current is not null && ListenerSignatures.Invalid(method, current) is null)
+        {
+            return null;
+        }
+
+        // No secret yet, or one the new method cannot use (Standard Webhooks takes whsec_ + base64): a new one, shown once.
+        var generated = ListenerSignatures.Generate(method);
+        listener.SigningSecretProtected = ListenerSignatures.Protect(protection, generated);
+        listener.PreviousSigningSecretProtected = null;
+        listener.PreviousSigningSecretExpiresUtc = null;
+        return generated;
     }
 }

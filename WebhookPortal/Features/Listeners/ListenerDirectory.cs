@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using WebhookPortal.Data;
@@ -20,9 +21,11 @@ public sealed class ListenerDirectory
     private readonly IOptions<ListenerOptions> options;
     private readonly TimeProvider time;
     private readonly IClusterSignals signals;
+    private readonly IDataProtectionProvider protection;
 
-    public ListenerDirectory(IServiceScopeFactory scopes, IOptions<ListenerOptions> options, TimeProvider time, IClusterSignals signals)
+    public ListenerDirectory(IServiceScopeFactory scopes, IOptions<ListenerOptions> options, TimeProvider time, IClusterSignals signals, IDataProtectionProvider protection)
     {
+        this.protection = protection;
         this.scopes = scopes;
         this.options = options;
         this.time = time;
@@ -50,7 +53,7 @@ public sealed class ListenerDirectory
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var listener = await db.Listeners.AsNoTracking().FirstOrDefaultAsync(l => l.Id == id, ct);
-        var snapshot = listener is null ? null : ListenerSnapshot.From(listener) with
+        var snapshot = listener is null ? null : ListenerSnapshot.From(listener, secret => ListenerSignatures.Unprotect(protection, secret)) with
         {
             // Data tracking reads each changed record back only when an event type listens.
             HasEvents = await db.EventTypes.AnyAsync(e => e.ListenerId == id && e.Enabled, ct),

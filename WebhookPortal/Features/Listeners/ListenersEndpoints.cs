@@ -24,6 +24,9 @@ public static class ListenersEndpoints
             .WithDescription("The token is shown once in the answer and stored as a hash. The token it replaces is still accepted for {\"overlap\": \"hh:mm:ss\"} (Listeners:TokenOverlap when left out, none with 00:00:00); previousTokenExpires says until when.").RequireAuthorization(PortalPolicies.Admin);
         listeners.MapPost("/{id:guid}/token/expire-previous", ExpirePreviousToken).WithName("ExpirePreviousListenerToken").WithSummary("End a token rotation's overlap now")
             .WithDescription("The previous token is refused from now on.").RequireAuthorization(PortalPolicies.Admin);
+        listeners.MapPost("/{id:guid}/secret", RotateSecret).WithName("RotateListenerSecret").WithSummary("Enter, generate or rotate the listener's signing secret")
+            .WithDescription("For signature methods (Hmac, GitHub, Shopify, Stripe, Slack, StandardWebhooks). {\"secret\"} sets the sender's secret, left out one is generated; it is returned once and stored protected. The secret it replaces is still accepted for {\"overlap\": \"hh:mm:ss\"} (Listeners:TokenOverlap when left out).").RequireAuthorization(PortalPolicies.Admin);
+        listeners.MapPost("/{id:guid}/secret/expire-previous", ExpirePreviousSecret).WithName("ExpirePreviousListenerSecret").WithSummary("End a signing secret rotation's overlap now").RequireAuthorization(PortalPolicies.Admin);
         listeners.MapPost("/{id:guid}/tables/preview", Preview).WithName("PreviewListenerTables").WithSummary("Preview the tables a JSON sample would generate").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
         listeners.MapPost("/{id:guid}/tables", Generate).WithName("GenerateListenerTables").WithSummary("Generate or change the listener's tables from a JSON sample").WithDescription("A change that would lose data answers 409 with the losses unless confirmDestructive is true.").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
         listeners.MapGet("/{id:guid}/records", Records).WithName("ListListenerRecords").WithSummary("Page through the listener's stored records")
@@ -78,6 +81,20 @@ public static class ListenersEndpoints
     private static async Task<Ok<TokenResponse>> RotateToken(Guid id, ListenerTokens service, CancellationToken ct,
         [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] RotateTokenRequest? request = null) =>
         TypedResults.Ok(await service.RotateTokenAsync(id, RotationOverlap.Parse(request?.Overlap), ct));
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
+    private static async Task<Ok<SecretResponse>> RotateSecret(Guid id, ListenerSecrets service, CancellationToken ct,
+        [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] RotateSecretRequest? request = null) =>
+        TypedResults.Ok(await service.RotateAsync(id, request?.Secret, RotationOverlap.Parse(request?.Overlap), ct));
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<NoContent> ExpirePreviousSecret(Guid id, ListenerSecrets service, CancellationToken ct)
+    {
+        await service.ExpirePreviousAsync(id, ct);
+        return TypedResults.NoContent();
+    }
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     private static async Task<NoContent> ExpirePreviousToken(Guid id, ListenerTokens service, CancellationToken ct)

@@ -16,10 +16,19 @@ public static class ListenersSetup
         // One authenticator per listener auth method (see IListenerAuthenticator).
         services.AddSingleton<IListenerAuthenticator, OpenListenerAuthenticator>();
         services.AddSingleton<IListenerAuthenticator, TokenListenerAuthenticator>();
+        foreach (var method in new[] { ListenerAuthMethod.Hmac, ListenerAuthMethod.GitHub, ListenerAuthMethod.Shopify })
+        {
+            services.AddSingleton<IListenerAuthenticator>(sp => new HmacListenerAuthenticator(method, sp.GetRequiredService<TimeProvider>()));
+        }
+
+        services.AddSingleton<IListenerAuthenticator, StripeListenerAuthenticator>();
+        services.AddSingleton<IListenerAuthenticator, SlackListenerAuthenticator>();
+        services.AddSingleton<IListenerAuthenticator, StandardWebhooksListenerAuthenticator>();
         services.AddHostedService(sp => sp.GetRequiredService<ReceiverWriter>());
         // Listener services by role; each opens a context per operation from the factory.
         services.AddScoped<ListenerCatalog>();
         services.AddScoped<ListenerTokens>();
+        services.AddScoped<ListenerSecrets>();
         services.AddScoped<TableDesigner>();
         services.AddScoped<ListenerRecords>();
         services.AddScoped<ListenerScriptTester>();

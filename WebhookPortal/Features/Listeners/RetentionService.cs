@@ -58,8 +58,14 @@ public sealed class RetentionService(PortalDbContext db, TimeProvider time, IOpt
         }
 
         var logsDeleted = await PruneLogsAsync(now, ct);
+        // Delivery ids past their listener's idempotency window answer nothing any more.
+        var nowMs = new DateTimeOffset(now).ToUnixTimeMilliseconds();
+        var keysDeleted = await db.IdempotencyKeys.Where(k => k.ExpiresAtMs <= nowMs).ExecuteDeleteAsync(ct);
         var outbound = await deliveryRetention.PruneAsync(db, options.Value.BatchSize, ct);
-        var report = new RetentionReport(byListener.Values.Sum(), logsDeleted, byListener, outbound.DeliveriesDeleted, outbound.MessagesDeleted, outbound.PortalEventsDeleted);
+        var report = new RetentionReport(byListener.Values.Sum(), logsDeleted, byListener, outbound.DeliveriesDeleted, outbound.MessagesDeleted, outbound.PortalEventsDeleted)
+        {
+            IdempotencyKeysDeleted = keysDeleted,
+        };
         logger.LogInformation("Retention deleted {Records} records, {Logs} log entries, {Deliveries} deliveries, {Messages} messages and {PortalEvents} portal events.",
             report.RecordsDeleted, report.LogEntriesDeleted, report.DeliveriesDeleted, report.MessagesDeleted, report.PortalEventsDeleted);
         return report;

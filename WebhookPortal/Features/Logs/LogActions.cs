@@ -25,7 +25,7 @@ public sealed class LogActions(IDbContextFactory<PortalDbContext> dbFactory, Lis
             throw new ConflictException("Only inbound requests can be replayed; redeliver outbound attempts instead.");
         }
 
-        if (NotReplayableReason(entry.Direction, entry.Status, entry.Method, entry.RequestBody, logOptions.Value.MaxBodyChars) is { } reason)
+        if (NotReplayableReason(entry.Direction, entry.Status, entry.Method, entry.RequestBody, logOptions.Value.MaxBodyChars, IsHandshake(entry.Note)) is { } reason)
         {
             throw new ConflictException(reason);
         }
@@ -55,6 +55,7 @@ public sealed class LogActions(IDbContextFactory<PortalDbContext> dbFactory, Lis
             Method = entry.Method,
             Path = entry.Path,
             State = LogState.Error,
+            ReplayOfId = id,
             RequestHeaders = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
             {
                 ["X-Portal-Replay-Of"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -68,9 +69,11 @@ public sealed class LogActions(IDbContextFactory<PortalDbContext> dbFactory, Lis
             Headers = new HeaderDictionary(),
             Query = new QueryCollection(query),
             RecordId = recordId,
+            ContentType = ContentTypeOf(entry.RequestHeaders),
             RawBody = entry.RequestBody is null ? null : System.Text.Encoding.UTF8.GetBytes(entry.RequestBody),
             Started = Stopwatch.GetTimestamp(),
             Log = log,
+            IsReplay = true,
         };
         var outcome = await pipeline.ReplayAsync(request, ct);
         return new ReplayResponse(outcome.Status, outcome.Body);
@@ -82,9 +85,10 @@ public sealed class LogActions(IDbContextFactory<PortalDbContext> dbFactory, Lis
     /// answers 401 (no or wrong token) and 403 (listener disabled) before it checks anything else, so such an
     /// entry was never authenticated — replaying it would let a stranger's logged DELETE or POST through.
     /// </summary>
-    public static string? NotReplayableReason(LogDirection direction, int status, string method, string? requestBody, int maxBodyChars) =>
+    public static string? NotReplayableReason(LogDirection direction, int status, string method, string? requestBody, int maxBodyChars, bool handshake = false) =>
         direction != LogDirection.Inbound ? "Only inbound requests can be replayed; redeliver outbound attempts instead."
-        : status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden
+        : handshake || method == "GET" ? "A handshake or GET carries no records; there is nothing to replay."
+        : status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden or StatusCodes.Status405MethodNotAllowed
             ? $"The original request was refused with {status} before it was authenticated; only authenticated requests can be replayed."
         : status == 0 ? "The original request has no recorded answer, so it is not known to have been authenticated; it cannot be replayed."
         : method != "DELETE" && (requestBody is null || requestBody.Length >= maxBodyChars)
@@ -102,6 +106,21 @@ public sealed class LogActions(IDbContextFactory<PortalDbContext> dbFactory, Lis
         }
 
         return await deliveries.RedeliverAsync(entry.DeliveryId.Value, ct);
+    }
+
+    /// <summary>Handshake entries are marked by their note (see Handshakes).</summary>
+    internal static bool IsHandshake(string? note) => note?.StartsWith("Handshake", StringComparison.Ordinal) == true;
+
+    /// <summary>The original request's content type (a form body is replayed as a form), from its logged headers.</summary>
+    internal static string? ContentTypeOf(string? loggedHeaders)
+    {
+        if (loggedHeaders is null)
+        {
+            return null;
+        }
+
+        var headers = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(loggedHeaders);
+        return headers?.FirstOrDefault(h => h.Key.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)).Value;
     }
 
     private async Task<LogEntry> FindAsync(long id, CancellationToken ct)

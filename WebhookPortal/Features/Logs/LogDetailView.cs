@@ -8,4 +8,11 @@ namespace WebhookPortal.Features.Logs;
 public sealed record LogDetailView(
     long Id, DateTime Time, LogDirection Direction, Guid? IntegrationId, Guid? SourceId, string Name, string Method, string Path, int Status, LogState State, string? Error, long DurationMs,
     IReadOnlyDictionary<string, string>? RequestHeaders, string? RequestBody, IReadOnlyDictionary<string, string>? ResponseHeaders, string? ResponseBody,
-    Guid? DeliveryId = null, int? Attempt = null, string? NotReplayableReason = null, DeliveryState? DeliveryState = null);
+    Guid? DeliveryId = null, int? Attempt = null, string? NotReplayableReason = null, DeliveryState? DeliveryState = null)
+{
+    public bool Duplicate { get; init; }
+
+    public long? ReplayOfId { get; init; }
+
+    public string? Note { get; init; }
+}

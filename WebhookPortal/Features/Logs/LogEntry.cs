@@ -49,6 +49,15 @@ public sealed class LogEntry
 
     /// <summary>Outbound only: the event type of the message sent (shown and searched in the log viewer).</summary>
     public string? EventType { get; set; }
+
+    /// <summary>Inbound: a repeat of a sender's delivery id within the listener's idempotency window, answered without applying it.</summary>
+    public bool Duplicate { get; set; }
+
+    /// <summary>Inbound: the entry this one replayed (Replay or a bulk replay).</summary>
+    public long? ReplayOfId { get; set; }
+
+    /// <summary>What else to know about the entry (a handshake, a duplicate's delivery id).</summary>
+    public string? Note { get; set; }
 }
 
 internal sealed class LogEntryConfiguration : IEntityTypeConfiguration<LogEntry>
@@ -61,6 +70,7 @@ internal sealed class LogEntryConfiguration : IEntityTypeConfiguration<LogEntry>
         builder.Property(e => e.Method).HasMaxLength(16);
         builder.Property(e => e.Path).HasMaxLength(2000);
         builder.Property(e => e.EventType).HasMaxLength(200);
+        builder.Property(e => e.Note).HasMaxLength(500);
         builder.Property(e => e.State).HasStoredText(16);
         builder.HasIndex(e => e.TimeUtc);
         builder.HasIndex(e => new { e.SourceId, e.TimeUtc });

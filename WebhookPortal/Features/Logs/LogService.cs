@@ -107,7 +107,7 @@ public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory, Mic
         var total = await entries.CountAsync(ct);
         var items = await entries.OrderByDescending(e => e.Id)
             .Skip((query.Page - 1) * query.PageSize).Take(query.PageSize)
-            .Select(e => new LogItem(e.Id, e.TimeUtc, e.Direction, e.IntegrationId, e.Name, e.Method, e.Path, e.Status, e.State, e.Error, e.DurationMs, e.EventType))
+            .Select(e => new LogItem(e.Id, e.TimeUtc, e.Direction, e.IntegrationId, e.Name, e.Method, e.Path, e.Status, e.State, e.Error, e.DurationMs, e.EventType, e.Duplicate, e.ReplayOfId, e.Note))
             .ToListAsync(ct);
         return new LogPage(total, items);
     }
@@ -124,7 +124,7 @@ public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory, Mic
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.LogEntries.AsNoTracking().Where(e => e.DeliveryId == deliveryId).OrderBy(e => e.Id)
-            .Select(e => new LogItem(e.Id, e.TimeUtc, e.Direction, e.IntegrationId, e.Name, e.Method, e.Path, e.Status, e.State, e.Error, e.DurationMs)).ToListAsync(ct);
+            .Select(e => new LogItem(e.Id, e.TimeUtc, e.Direction, e.IntegrationId, e.Name, e.Method, e.Path, e.Status, e.State, e.Error, e.DurationMs, null, e.Duplicate, e.ReplayOfId, e.Note)).ToListAsync(ct);
     }
 
     public async Task<LogDetailView> GetAsync(long id, CancellationToken ct = default)
@@ -134,9 +134,14 @@ public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory, Mic
         var deliveryState = e.DeliveryId is { } deliveryId
             ? await db.Deliveries.AsNoTracking().Where(d => d.Id == deliveryId).Select(d => (WebhookPortal.Features.Deliveries.DeliveryState?)d.State).FirstOrDefaultAsync(ct)
             : null;
-        var notReplayable = e.Direction == LogDirection.Inbound ? LogActions.NotReplayableReason(e.Direction, e.Status, e.Method, e.RequestBody, logOptions.Value.MaxBodyChars) : null;
+        var notReplayable = e.Direction == LogDirection.Inbound ? LogActions.NotReplayableReason(e.Direction, e.Status, e.Method, e.RequestBody, logOptions.Value.MaxBodyChars, LogActions.IsHandshake(e.Note)) : null;
         return new LogDetailView(e.Id, e.TimeUtc, e.Direction, e.IntegrationId, e.SourceId, e.Name, e.Method, e.Path, e.Status, e.State, e.Error, e.DurationMs,
-            ParseHeaders(e.RequestHeaders), e.RequestBody, ParseHeaders(e.ResponseHeaders), e.ResponseBody, e.DeliveryId, e.Attempt, notReplayable, deliveryState);
+            ParseHeaders(e.RequestHeaders), e.RequestBody, ParseHeaders(e.ResponseHeaders), e.ResponseBody, e.DeliveryId, e.Attempt, notReplayable, deliveryState)
+        {
+            Duplicate = e.Duplicate,
+            ReplayOfId = e.ReplayOfId,
+            Note = e.Note,
+        };
     }
 
     private static IReadOnlyDictionary<string, string>? ParseHeaders(string? json) =>

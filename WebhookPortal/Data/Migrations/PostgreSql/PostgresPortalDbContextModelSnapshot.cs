@@ -684,6 +684,21 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                     b.Property<bool>("Enabled")
                         .HasColumnType("boolean");
 
+                    b.Property<string>("Handshake")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<byte[]>("HandshakeVerifyTokenHash")
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("IdempotencyHeader")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<int?>("IdempotencyWindowSeconds")
+                        .HasColumnType("integer");
+
                     b.Property<Guid>("IntegrationId")
                         .HasColumnType("uuid");
 
@@ -691,6 +706,12 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                         .IsRequired()
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
+
+                    b.Property<DateTime?>("PreviousSigningSecretExpiresUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("PreviousSigningSecretProtected")
+                        .HasColumnType("text");
 
                     b.Property<DateTime?>("PreviousTokenExpiresUtc")
                         .HasColumnType("timestamp with time zone");
@@ -708,6 +729,20 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                         .HasColumnType("text");
 
                     b.Property<string>("Script")
+                        .HasColumnType("text");
+
+                    b.Property<string>("SignatureAlgorithm")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("SignatureEncoding")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<int?>("SignatureToleranceSeconds")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("SigningSecretProtected")
                         .HasColumnType("text");
 
                     b.Property<byte[]>("TokenHash")
@@ -737,6 +772,95 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                     b.ToTable("Listeners", (string)null);
                 });
 
+            modelBuilder.Entity("WebhookPortal.Features.Listeners.Receiver.IdempotencyKey", b =>
+                {
+                    b.Property<byte[]>("KeyHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.Property<long>("ExpiresAtMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer");
+
+                    b.HasKey("KeyHash");
+
+                    b.HasIndex("ExpiresAtMs");
+
+                    b.ToTable("IdempotencyKeys", (string)null);
+                });
+
+            modelBuilder.Entity("WebhookPortal.Features.Listeners.Replays.BulkReplay", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<int>("Failed")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("FinishedUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("FromUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("LastEntryId")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("ListenerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("MaxEntryId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Processed")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<int>("Succeeded")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("ToUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Total")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("UpdatedUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status");
+
+                    b.HasIndex("ListenerId", "CreatedUtc");
+
+                    b.ToTable("BulkReplays", (string)null);
+                });
+
             modelBuilder.Entity("WebhookPortal.Features.Logs.LogEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -755,6 +879,9 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
+
+                    b.Property<bool>("Duplicate")
+                        .HasColumnType("boolean");
 
                     b.Property<long>("DurationMs")
                         .HasColumnType("bigint");
@@ -779,10 +906,17 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<string>("Note")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
                     b.Property<string>("Path")
                         .IsRequired()
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)");
+
+                    b.Property<long?>("ReplayOfId")
+                        .HasColumnType("bigint");
 
                     b.Property<string>("RequestBody")
                         .HasColumnType("text");

@@ -673,12 +673,33 @@ namespace WebhookPortal.Data.Migrations.Sqlite
                     b.Property<bool>("Enabled")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Handshake")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("HandshakeVerifyTokenHash")
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("IdempotencyHeader")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("IdempotencyWindowSeconds")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid>("IntegrationId")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("PreviousSigningSecretExpiresUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PreviousSigningSecretProtected")
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("PreviousTokenExpiresUtc")
@@ -697,6 +718,20 @@ namespace WebhookPortal.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Script")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SignatureAlgorithm")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SignatureEncoding")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("SignatureToleranceSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SigningSecretProtected")
                         .HasColumnType("TEXT");
 
                     b.Property<byte[]>("TokenHash")
@@ -726,6 +761,95 @@ namespace WebhookPortal.Data.Migrations.Sqlite
                     b.ToTable("Listeners", (string)null);
                 });
 
+            modelBuilder.Entity("WebhookPortal.Features.Listeners.Receiver.IdempotencyKey", b =>
+                {
+                    b.Property<byte[]>("KeyHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("ExpiresAtMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("KeyHash");
+
+                    b.HasIndex("ExpiresAtMs");
+
+                    b.ToTable("IdempotencyKeys", (string)null);
+                });
+
+            modelBuilder.Entity("WebhookPortal.Features.Listeners.Replays.BulkReplay", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Failed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("FinishedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("FromUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastEntryId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ListenerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("MaxEntryId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Processed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Succeeded")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("ToUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Total")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("UpdatedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status");
+
+                    b.HasIndex("ListenerId", "CreatedUtc");
+
+                    b.ToTable("BulkReplays", (string)null);
+                });
+
             modelBuilder.Entity("WebhookPortal.Features.Logs.LogEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -742,6 +866,9 @@ namespace WebhookPortal.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("Duplicate")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long>("DurationMs")
                         .HasColumnType("INTEGER");
@@ -766,10 +893,17 @@ namespace WebhookPortal.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Note")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Path")
                         .IsRequired()
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("ReplayOfId")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("RequestBody")
                         .HasColumnType("TEXT");

@@ -9,6 +9,9 @@ public interface IListenerAuthenticator
 {
     ListenerAuthMethod Method { get; }
 
+    /// <summary>Signatures cover the raw body: the pipeline reads it (bounded) before authenticating.</summary>
+    bool NeedsBody => false;
+
     /// <summary>Null when the request is authentic; otherwise why not (shown to the caller and logged, never the expected value).</summary>
     string? Authenticate(InboundRequest request);
 }

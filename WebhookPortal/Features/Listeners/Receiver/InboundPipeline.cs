@@ -59,8 +59,34 @@ public sealed class InboundPipeline(
             return await RefuseAsync(request, ReceiverErrors.Problem(StatusCodes.Status403Forbidden, "The listener is disabled.", "This listener is disabled and accepts no requests."), ct);
         }
 
+        // Handshakes that senders make before they sign anything (Meta's hub challenge, Microsoft Graph's validation).
+        if (Handshakes.BeforeAuthentication(request) is { } handshake)
+        {
+            return await HandshakeAsync(request, handshake, ct);
+        }
+
+        if (request.Method == "GET")
+        {
+            return await RefuseAsync(request, ReceiverErrors.Problem(StatusCodes.Status405MethodNotAllowed, "Method not allowed.",
+                listener.Handshake == ListenerHandshake.HubChallenge
+                    ? "A GET is a hub challenge and needs hub.mode=subscribe, hub.challenge and hub.verify_token."
+                    : "Send records with POST, PUT, PATCH or DELETE."), ct);
+        }
+
         // 2. Authenticate, with the strategy registered for the listener's method (none registered: refused).
-        var failure = authenticatorByMethod.TryGetValue(listener.AuthMethod, out var authenticator)
+        //    Signatures cover the raw body, so those read it (bounded) first.
+        authenticatorByMethod.TryGetValue(listener.AuthMethod, out var authenticator);
+        var limit = listenerOptions.Value.MaxBodyBytes;
+        if (authenticator is { NeedsBody: true } && request.Method != "DELETE")
+        {
+            request.RawBody = await ReadBodyAsync(http.Request, limit, ct);
+            if (request.RawBody is null)
+            {
+                return await RefuseAsync(request, TooLarge(limit), ct);
+            }
+        }
+
+        var failure = authenticator is not null
             ? authenticator.Authenticate(request)
             : $"The listener's authentication method '{listener.AuthMethod}' is not available.";
         if (failure is not null)
@@ -71,16 +97,23 @@ public sealed class InboundPipeline(
         // 3. Read the body, bounded by the listener limit (never buffers more than the limit).
         if (request.Method != "DELETE")
         {
-            if (!IsJson(request.ContentType))
+            if (!BodyFormats.IsAccepted(request.ContentType))
             {
-                return await RefuseAsync(request, ReceiverErrors.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type.", "Send the records as JSON with 'Content-Type: application/json'."), ct);
+                return await RefuseAsync(request, ReceiverErrors.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type.",
+                    $"Send the records with one of these content types: {string.Join(", ", BodyFormats.Accepted)}.",
+                    new Dictionary<string, object?> { ["accepted"] = BodyFormats.Accepted }), ct);
             }
 
-            var limit = listenerOptions.Value.MaxBodyBytes;
-            request.RawBody = await ReadBodyAsync(http.Request, limit, ct);
+            request.RawBody ??= await ReadBodyAsync(http.Request, limit, ct);
             if (request.RawBody is null)
             {
-                return await RefuseAsync(request, ReceiverErrors.Problem(StatusCodes.Status413PayloadTooLarge, "The body is too large.", $"The body exceeds the listener limit of {limit.ToString(CultureInfo.InvariantCulture)} bytes."), ct);
+                return await RefuseAsync(request, TooLarge(limit), ct);
+            }
+
+            // Slack signs its url_verification, so it is answered only once the signature holds.
+            if (Handshakes.AfterAuthentication(request) is { } challenge)
+            {
+                return await HandshakeAsync(request, challenge, ct);
             }
         }
 
@@ -92,6 +125,21 @@ public sealed class InboundPipeline(
     /// at parsing. The caller builds the request with its own log entry.
     /// </summary>
     public async Task<WriteOutcome> ReplayAsync(InboundRequest request, CancellationToken ct) => await ProcessAsync(request, ct);
+
+    private static WriteOutcome TooLarge(int limit) =>
+        ReceiverErrors.Problem(StatusCodes.Status413PayloadTooLarge, "The body is too large.", $"The body exceeds the listener limit of {limit.ToString(CultureInfo.InvariantCulture)} bytes.");
+
+    /// <summary>A handshake answer: logged as a success with a note, nothing stored.</summary>
+    private async Task<WriteOutcome> HandshakeAsync(InboundRequest request, HandshakeAnswer answer, CancellationToken ct)
+    {
+        request.Log.Note = answer.Note;
+        if (request.RawBody is { } raw && request.Log.RequestBody is null)
+        {
+            request.Log.RequestBody = Redaction.Truncate(Encoding.UTF8.GetString(raw), logOptions.Value.MaxBodyChars);
+        }
+
+        return await RefuseAsync(request, answer.Outcome, ct);
+    }
 
     /// <summary>The request-log entry of a request to <paramref name="listener"/>, with its secrets redacted.</summary>
     public LogEntry NewLogEntry(ListenerSnapshot listener, HttpRequest http) => new()
@@ -124,7 +172,9 @@ public sealed class InboundPipeline(
         request.Log.RequestBody = Redaction.Truncate(Encoding.UTF8.GetString(request.RawBody ?? []), logOptions.Value.MaxBodyChars);
         try
         {
-            request.Body = JsonDocument.Parse(request.RawBody ?? [], new JsonDocumentOptions { MaxDepth = 64 });
+            // A form body becomes a flat JSON object and goes on like any JSON body.
+            var json = BodyFormats.IsForm(request.ContentType) ? BodyFormats.FormToJson(request.RawBody ?? []) : request.RawBody ?? [];
+            request.Body = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
         }
         catch (JsonException ex)
         {
@@ -239,8 +289,21 @@ public sealed class InboundPipeline(
         var log = request.Log;
         var maxBody = logOptions.Value.MaxBodyChars;
         log.DurationMs = (long)Stopwatch.GetElapsedTime(request.Started).TotalMilliseconds;
+        var idempotency = IdempotencyOf(request);
         return await writer.WriteAsync(new WriteItem(async (context, token) =>
         {
+            // The sender's delivery id is claimed in the item's savepoint: a refused request releases it, and a
+            // repeat (in this batch, or on another portal) waits for the first to commit and then finds it.
+            log.Duplicate = false;
+            if (idempotency is { } key && await IdempotencyStore.ClaimAsync(context, key.Hash, time.GetUtcNow(), request.Listener.IdempotencyWindow, token) is { } original)
+            {
+                log.Duplicate = true;
+                log.Note = $"Duplicate: {key.Header} '{(key.Value.Length > 100 ? key.Value[..100] + "…" : key.Value)}' was accepted within the last {request.Listener.IdempotencyWindow.ToString("c", CultureInfo.InvariantCulture)}; answered {original.ToString(CultureInfo.InvariantCulture)} without applying it again.";
+                var duplicate = new WriteOutcome(original, new { inserted = 0, updated = 0, deleted = 0, duplicate = true }, null) { Duplicate = true };
+                log.ResponseBody = Redaction.Truncate(JsonSerializer.Serialize(duplicate.Body), maxBody);
+                return duplicate;
+            }
+
             var outcome = await apply(context, token);
             log.ResponseBody = Redaction.Truncate(JsonSerializer.Serialize(outcome.Body), maxBody);
             return outcome;
@@ -259,23 +322,23 @@ public sealed class InboundPipeline(
         return outcome;
     }
 
+    /// <summary>The request's idempotency key: the listener names a header and the request carries it (replays never do).</summary>
+    private static (string Header, string Value, byte[] Hash)? IdempotencyOf(InboundRequest request)
+    {
+        if (request.IsReplay || request.Listener.IdempotencyHeader is not { } header || request.Headers[header].ToString() is not { Length: > 0 } value)
+        {
+            return null;
+        }
+
+        return (header, value, IdempotencyStore.Hash(request.Listener.Id, value));
+    }
+
     private static WriteOutcome Summary(WriteSummary summary) =>
         new(StatusCodes.Status200OK, new { inserted = summary.Inserted, updated = summary.Updated, deleted = summary.Deleted }, null);
 
     // The listener's token name is masked as a header and as a query parameter, wherever the token is read from
     // today: a sender that puts it in the other place (or a listener switched to no auth) still leaks nothing.
     private static string? SecretName(ListenerSnapshot listener) => listener.TokenName;
-
-    private static bool IsJson(string? contentType)
-    {
-        if (string.IsNullOrEmpty(contentType))
-        {
-            return false;
-        }
-
-        var mediaType = contentType.Split(';')[0].Trim();
-        return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
-    }
 
     /// <summary>Reads at most <paramref name="limit"/> bytes; null when the body is larger (never buffers more).</summary>
     private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken ct)

@@ -12,7 +12,7 @@ public sealed class InboundRequest : IDisposable
     /// <summary>The listener as the receiver sees it (cached, immutable).</summary>
     public required ListenerSnapshot Listener { get; init; }
 
-    /// <summary>Upper-case HTTP method: POST, PUT, PATCH or DELETE.</summary>
+    /// <summary>Upper-case HTTP method: POST, PUT, PATCH or DELETE (GET only for a hub challenge).</summary>
     public required string Method { get; init; }
 
     public required IHeaderDictionary Headers { get; init; }
@@ -32,6 +32,9 @@ public sealed class InboundRequest : IDisposable
 
     /// <summary>The request's log entry, written by the group-commit writer with the outcome.</summary>
     public required LogEntry Log { get; init; }
+
+    /// <summary>Run again by staff from the log: authenticated when it first arrived, and never a duplicate of itself.</summary>
+    public bool IsReplay { get; init; }
 
     /// <summary>When the request started (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>), for the logged duration.</summary>
     public long Started { get; init; }

@@ -101,7 +101,7 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
             {
                 context.Changes.Clear();
                 outcomes[i] = await ApplyAsync(batch[i], context, transaction, ct);
-                if (outcomes[i].Succeeded && batch[i].Apply is not null && batch[i].Log is { IntegrationId: { } integrationId, SourceId: { } listenerId })
+                if (outcomes[i].Succeeded && !outcomes[i].Duplicate && batch[i].Apply is not null && batch[i].Log is { IntegrationId: { } integrationId, SourceId: { } listenerId })
                 {
                     // Other features react to accepted requests (usage meters, event triggers) in this same
                     // transaction (transactional outbox).

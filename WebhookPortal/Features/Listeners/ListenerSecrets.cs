@@ -1,0 +1,63 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using WebhookPortal.Data;
+using WebhookPortal.Infrastructure.Auth;
+using WebhookPortal.Infrastructure.Errors;
+using static WebhookPortal.Features.Listeners.ListenerPersistence;
+
+namespace WebhookPortal.Features.Listeners;
+
+/// <summary>
+/// A signature listener's signing secret: entered (the sender made it) or generated and shown once, stored
+/// protected; a rotation keeps the previous secret valid for an overlap, as a token rotation does.
+/// </summary>
+public sealed class ListenerSecrets(
+    IDbContextFactory<PortalDbContext> dbFactory, ListenerDirectory directory, TimeProvider time, PortalCaller caller,
+    IDataProtectionProvider protection, Microsoft.Extensions.Options.IOptions<ListenerOptions> options)
+{
+    public async Task<Contracts.SecretResponse> RotateAsync(Guid id, string? secret, TimeSpan? overlap, CancellationToken ct = default)
+    {
+        await caller.RequireAdminAsync("change listener signing secrets");
+        var keep = overlap ?? options.Value.TokenOverlap;
+        if (keep < TimeSpan.Zero || keep > ListenerTokens.MaxOverlap)
+        {
+            throw new PortalValidationException("overlap", "The overlap is between 00:00:00 (none) and 30.00:00:00.");
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var listener = await FindAsync(db, id, ct);
+        if (!listener.AuthMethod.IsSignature())
+        {
+            throw new ConflictException($"The listener's authorization method is {listener.AuthMethod}; signing secrets belong to Hmac, GitHub, Shopify, Stripe, Slack and StandardWebhooks.");
+        }
+
+        if (secret is not null && ListenerSignatures.Invalid(listener.AuthMethod, secret) is { } invalid)
+        {
+            throw new PortalValidationException("secret", invalid);
+        }
+
+        var next = secret ?? ListenerSignatures.Generate(listener.AuthMethod);
+        var now = time.GetUtcNow().UtcDateTime;
+        (listener.PreviousSigningSecretProtected, listener.PreviousSigningSecretExpiresUtc) = keep > TimeSpan.Zero && listener.SigningSecretProtected is not null
+            ? (listener.SigningSecretProtected, now + keep)
+            : ((string?)null, (DateTime?)null);
+        listener.SigningSecretProtected = ListenerSignatures.Protect(protection, next);
+        Touch(listener, time);
+        await SaveAsync(db, listener.Name, ct);
+        directory.Invalidate(id);
+        return new Contracts.SecretResponse(next, listener.PreviousSigningSecretExpiresUtc);
+    }
+
+    /// <summary>"Expire now": the previous signing secret is refused from now on.</summary>
+    public async Task ExpirePreviousAsync(Guid id, CancellationToken ct = default)
+    {
+        await caller.RequireAdminAsync("expire listener signing secrets");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var listener = await FindAsync(db, id, ct);
+        listener.PreviousSigningSecretProtected = null;
+        listener.PreviousSigningSecretExpiresUtc = null;
+        Touch(listener, time);
+        await SaveAsync(db, listener.Name, ct);
+        directory.Invalidate(id);
+    }
+}
