@@ -17,6 +17,7 @@ public static class NotificationsEndpoints
         group.MapPost("/", Create).WithName("CreateNotificationRule").WithSummary("Create a notification rule").WithDescription("Notifies the chosen webhooks when a listener's (or the whole integration's) accepted requests in a period reach percentages of a target; see docs/compatibility.md#mint-webhooks-api.").RequireAuthorization(PortalPolicies.Admin);
         group.MapPut("/{ruleId:guid}", Update).WithName("UpdateNotificationRule").WithSummary("Change a notification rule").WithDescription("An omitted (or null) field keeps its value; listenerId sent as null counts the whole integration.").Accepts<NotificationRuleRequest>("application/json").RequireAuthorization(PortalPolicies.Admin);
         group.MapDelete("/{ruleId:guid}", Delete).WithName("DeleteNotificationRule").WithSummary("Delete a notification rule with its counts and firings").RequireAuthorization(PortalPolicies.Admin);
+        app.MapMintNotificationConditionsEndpoints();
         return app;
     }
 

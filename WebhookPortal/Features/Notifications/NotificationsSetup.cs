@@ -2,9 +2,12 @@ namespace WebhookPortal.Features.Notifications;
 
 public static class NotificationsSetup
 {
-    public static IServiceCollection AddNotifications(this IServiceCollection services) =>
-        services.AddScoped<NotificationService>().AddScoped<UsageMeter>()
+    public static IServiceCollection AddNotifications(this IServiceCollection services)
+    {
+        services.AddOptions<MintNotificationOptions>().BindConfiguration(MintNotificationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        return services.AddScoped<NotificationService>().AddScoped<MintNotificationConditions>().AddScoped<UsageMeter>()
             .AddScoped<Listeners.Receiver.IRecordChangeHandler, UsageRecordChangeHandler>();
+    }
 
     public static WebApplication MapNotifications(this WebApplication app)
     {
