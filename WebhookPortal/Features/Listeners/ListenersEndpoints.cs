@@ -27,6 +27,10 @@ public static class ListenersEndpoints
         listeners.MapPost("/{id:guid}/secret", RotateSecret).WithName("RotateListenerSecret").WithSummary("Enter, generate or rotate the listener's signing secret")
             .WithDescription("For signature methods (Hmac, GitHub, Shopify, Stripe, Slack, StandardWebhooks). {\"secret\"} sets the sender's secret, left out one is generated; it is returned once and stored protected. The secret it replaces is still accepted for {\"overlap\": \"hh:mm:ss\"} (Listeners:TokenOverlap when left out).").RequireAuthorization(PortalPolicies.Admin);
         listeners.MapPost("/{id:guid}/secret/expire-previous", ExpirePreviousSecret).WithName("ExpirePreviousListenerSecret").WithSummary("End a signing secret rotation's overlap now").RequireAuthorization(PortalPolicies.Admin);
+        listeners.MapPost("/{id:guid}/replay", BulkReplay).WithName("BulkReplayListenerRequests").WithSummary("Replay a listener's logged requests in a time range")
+            .WithDescription("{\"from\", \"to\", \"state\": \"error\"} (to: now when left out; state error, success or all). Answers 202 with the number of requests to replay; they run as a job, each as a new log entry linked to its original. Requests refused before authentication, handshakes and bodies cut at the log's limit are skipped (counted in skipped).");
+        listeners.MapGet("/{id:guid}/replays", ListReplays).WithName("ListBulkReplays").WithSummary("The listener's latest bulk replays with their progress");
+        listeners.MapGet("/{id:guid}/replays/{replayId:guid}", GetReplay).WithName("GetBulkReplay").WithSummary("A bulk replay's progress and summary");
         listeners.MapPost("/{id:guid}/tables/preview", Preview).WithName("PreviewListenerTables").WithSummary("Preview the tables a JSON sample would generate").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
         listeners.MapPost("/{id:guid}/tables", Generate).WithName("GenerateListenerTables").WithSummary("Generate or change the listener's tables from a JSON sample").WithDescription("A change that would lose data answers 409 with the losses unless confirmDestructive is true.").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
         listeners.MapGet("/{id:guid}/records", Records).WithName("ListListenerRecords").WithSummary("Page through the listener's stored records")
@@ -102,6 +106,24 @@ public static class ListenersEndpoints
         await service.ExpirePreviousTokenAsync(id, ct);
         return TypedResults.NoContent();
     }
+
+    [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
+    private static async Task<Accepted<Replays.BulkReplayStarted>> BulkReplay(Guid id, Replays.BulkReplayRequest request, Replays.BulkReplays service, CancellationToken ct)
+    {
+        var started = await service.StartAsync(id, request, ct);
+        return TypedResults.Accepted($"/api/listeners/{id}/replays/{started.Id}", started);
+    }
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<Ok<IReadOnlyList<Replays.BulkReplayView>>> ListReplays(Guid id, Replays.BulkReplays service, CancellationToken ct) =>
+        TypedResults.Ok(await service.ListAsync(id, ct));
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<Ok<Replays.BulkReplayView>> GetReplay(Guid id, Guid replayId, Replays.BulkReplays service, CancellationToken ct) =>
+        TypedResults.Ok(await service.GetAsync(id, replayId, ct));
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]

@@ -29,6 +29,7 @@ public static class ListenersSetup
         services.AddScoped<ListenerCatalog>();
         services.AddScoped<ListenerTokens>();
         services.AddScoped<ListenerSecrets>();
+        services.AddScoped<Replays.BulkReplays>();
         services.AddScoped<TableDesigner>();
         services.AddScoped<ListenerRecords>();
         services.AddScoped<ListenerScriptTester>();
@@ -42,6 +43,8 @@ public static class ListenersSetup
         app.MapListenersEndpoints();
         app.MapReceiverEndpoints();
         app.Services.ScheduleRetention();
+        app.Services.GetRequiredService<IRecurringJobManager>()
+            .AddOrUpdate<Replays.BulkReplays>(Replays.BulkReplays.SweepJobId, r => r.SweepAsync(CancellationToken.None), Cron.Minutely());
         return app;
     }
 

@@ -30,12 +30,22 @@ public sealed class LogActions(IDbContextFactory<PortalDbContext> dbFactory, Lis
             throw new ConflictException(reason);
         }
 
-        var listener = await listeners.GetAsync(entry.SourceId.Value, ct) ?? throw new ConflictException("The listener of this request no longer exists.");
+        var outcome = await ReplayEntryAsync(entry, user.Identity?.Name ?? "unknown", ct);
+        return new ReplayResponse(outcome.Status, outcome.Body);
+    }
+
+    /// <summary>
+    /// Runs one logged inbound request again as a new log entry linked to it (<see cref="LogEntry.ReplayOfId"/>).
+    /// The caller has checked that it may and that the entry is replayable; a bulk replay's job calls this for each entry.
+    /// </summary>
+    internal async Task<WriteOutcome> ReplayEntryAsync(LogEntry entry, string replayedBy, CancellationToken ct)
+    {
+        var id = entry.Id;
+        var listener = await listeners.GetAsync(entry.SourceId ?? Guid.Empty, ct) ?? throw new ConflictException("The listener of this request no longer exists.");
         if (!listener.Enabled)
         {
             throw new ConflictException("The listener is disabled; enable it to replay its requests.");
         }
-
 
         var (path, query) = SplitPath(entry.Path);
         var prefix = $"/hooks/{listener.IntegrationId}/{listener.Id}";
@@ -59,7 +69,7 @@ public sealed class LogActions(IDbContextFactory<PortalDbContext> dbFactory, Lis
             RequestHeaders = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
             {
                 ["X-Portal-Replay-Of"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["X-Portal-Replay-By"] = user.Identity?.Name ?? "unknown",
+                ["X-Portal-Replay-By"] = replayedBy,
             }),
         };
         using var request = new InboundRequest
@@ -75,8 +85,7 @@ public sealed class LogActions(IDbContextFactory<PortalDbContext> dbFactory, Lis
             Log = log,
             IsReplay = true,
         };
-        var outcome = await pipeline.ReplayAsync(request, ct);
-        return new ReplayResponse(outcome.Status, outcome.Body);
+        return await pipeline.ReplayAsync(request, ct);
     }
 
     /// <summary>

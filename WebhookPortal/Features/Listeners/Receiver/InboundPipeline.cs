@@ -157,6 +157,13 @@ public sealed class InboundPipeline(
 
     private async Task<WriteOutcome> ProcessAsync(InboundRequest request, CancellationToken ct)
     {
+        // Logged before anything can refuse it: a request refused for want of tables can be replayed once they exist
+        // (and its body is the sample to generate them from).
+        if (request.Method != "DELETE")
+        {
+            request.Log.RequestBody = Redaction.Truncate(Encoding.UTF8.GetString(request.RawBody ?? []), logOptions.Value.MaxBodyChars);
+        }
+
         var schema = request.Listener.Schema;
         if (schema is null)
         {
@@ -169,7 +176,6 @@ public sealed class InboundPipeline(
         }
 
         // 4. Parse.
-        request.Log.RequestBody = Redaction.Truncate(Encoding.UTF8.GetString(request.RawBody ?? []), logOptions.Value.MaxBodyChars);
         try
         {
             // A form body becomes a flat JSON object and goes on like any JSON body.
