@@ -15,11 +15,15 @@ public static class DeliveriesSetup
         services.AddOptions<OutboundOptions>().BindConfiguration(OutboundOptions.Section);
 
         // One named client for every outbound call: explicit connect timeout, and the URL guard on the resolved address.
+        // The factory's request loggers write each refused connection with its stack trace at Information; a receiver
+        // that is down is expected, so the worker logs one line per attempt outcome instead (DeliveryWorker.LogOutcome).
         services.AddHttpClient(DeliveryWorker.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(sp => CreateHandler(sp, TimeSpan.FromMinutes(2)));
+            .ConfigurePrimaryHttpMessageHandler(sp => CreateHandler(sp, TimeSpan.FromMinutes(2)))
+            .RemoveAllLoggers();
         // The same without reuse: the one immediate second try after a connection died before any answer gets a fresh connection.
         services.AddHttpClient(DeliveryWorker.FreshConnectionClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(sp => CreateHandler(sp, TimeSpan.Zero));
+            .ConfigurePrimaryHttpMessageHandler(sp => CreateHandler(sp, TimeSpan.Zero))
+            .RemoveAllLoggers();
 
         services.AddScoped<DeliveryOutbox>();
         services.AddScoped<DeliveryService>();

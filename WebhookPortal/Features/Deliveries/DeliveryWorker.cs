@@ -134,6 +134,8 @@ public sealed class DeliveryWorker(
             delivery.NextAttemptUtc = at;
         }
 
+        LogOutcome(delivery, attemptNumber, verdict, next, log);
+
         // The target's own reaction to the outcome (e.g. a REST-hook subscriber answering 410 Gone is removed).
         if (targetByKind.TryGetValue(delivery.TargetKind, out var owner) && await owner.AfterAttemptAsync(db, delivery, outcome, ct) is { } error)
         {
@@ -149,6 +151,27 @@ public sealed class DeliveryWorker(
         if (next is { } due)
         {
             Schedule(deliveryId, delivery.TargetId, due - finished);
+        }
+    }
+
+    /// <summary>
+    /// One structured line per attempt: a receiver that is down, slow or answering 5xx is expected, so no stack trace
+    /// (those are for the portal's own faults). Delivered attempts are Debug (the log page has them all).
+    /// </summary>
+    private void LogOutcome(Delivery delivery, int attempt, AttemptVerdict verdict, DateTime? next, LogEntry log)
+    {
+        var target = Redaction.Label(delivery.TargetName);
+        switch (verdict)
+        {
+            case AttemptVerdict.Delivered:
+                logger.LogDebug("Delivery {DeliveryId} to {Target}: attempt {Attempt} delivered ({Status}) in {DurationMs} ms.", delivery.Id, target, attempt, log.Status, log.DurationMs);
+                break;
+            case AttemptVerdict.Failed:
+                logger.LogWarning("Delivery {DeliveryId} to {Target} failed for good after attempt {Attempt}: {Reason}", delivery.Id, target, attempt, log.Error);
+                break;
+            default:
+                logger.LogInformation("Delivery {DeliveryId} to {Target}: attempt {Attempt} failed: {Reason} Next attempt at {NextAttempt:u}.", delivery.Id, target, attempt, log.Error, next);
+                break;
         }
     }
 
