@@ -109,6 +109,12 @@ public sealed class InboundPipeline(
 
     private async Task<WriteOutcome> ProcessAsync(InboundRequest request, CancellationToken ct)
     {
+        // Logged before the tables check: a request refused for want of tables is the sample to generate them from.
+        if (request.Method != "DELETE")
+        {
+            request.Log.RequestBody = Redaction.Truncate(Encoding.UTF8.GetString(request.RawBody ?? []), logOptions.Value.MaxBodyChars);
+        }
+
         var schema = request.Listener.Schema;
         if (schema is null)
         {
@@ -121,7 +127,6 @@ public sealed class InboundPipeline(
         }
 
         // 4. Parse.
-        request.Log.RequestBody = Redaction.Truncate(Encoding.UTF8.GetString(request.RawBody ?? []), logOptions.Value.MaxBodyChars);
         try
         {
             request.Body = JsonDocument.Parse(request.RawBody ?? [], new JsonDocumentOptions { MaxDepth = 64 });
