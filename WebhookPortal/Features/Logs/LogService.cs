@@ -136,12 +136,43 @@ public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory, Mic
             : null;
         var notReplayable = e.Direction == LogDirection.Inbound ? LogActions.NotReplayableReason(e.Direction, e.Status, e.Method, e.RequestBody, logOptions.Value.MaxBodyChars, LogActions.IsHandshake(e.Note)) : null;
         return new LogDetailView(e.Id, e.TimeUtc, e.Direction, e.IntegrationId, e.SourceId, e.Name, e.Method, e.Path, e.Status, e.State, e.Error, e.DurationMs,
-            ParseHeaders(e.RequestHeaders), e.RequestBody, ParseHeaders(e.ResponseHeaders), e.ResponseBody, e.DeliveryId, e.Attempt, notReplayable, deliveryState)
+            ParseHeaders(e.RequestHeaders), e.RequestBody, ParseHeaders(e.ResponseHeaders), e.ResponseBody, e.DeliveryId, e.Attempt, notReplayable, deliveryState,
+            e.Direction == LogDirection.Inbound ? NotASampleReason(e.SourceId, e.Method, e.RequestBody, logOptions.Value.MaxBodyChars) : null)
         {
             Duplicate = e.Duplicate,
             ReplayOfId = e.ReplayOfId,
             Note = e.Note,
         };
+    }
+
+    /// <summary>Why a logged inbound body cannot be the sample of Generate Tables, or null.</summary>
+    public static string? NotASampleReason(Guid? listenerId, string method, string? requestBody, int maxBodyChars)
+    {
+        if (listenerId is null)
+        {
+            return "This request belongs to no listener.";
+        }
+
+        if (method == "DELETE" || string.IsNullOrWhiteSpace(requestBody))
+        {
+            return "No body was logged for this request.";
+        }
+
+        // Redaction.Truncate cuts at the limit: a body that long may be a cut one.
+        if (requestBody.Length >= maxBodyChars)
+        {
+            return $"The logged body was cut at the log's limit of {maxBodyChars} characters, so it is not the whole request.";
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(requestBody, new JsonDocumentOptions { MaxDepth = 64 });
+            return document.RootElement.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? null : "The logged body is JSON but not an object or an array of records.";
+        }
+        catch (JsonException)
+        {
+            return "The logged body is not valid JSON.";
+        }
     }
 
     private static IReadOnlyDictionary<string, string>? ParseHeaders(string? json) =>
