@@ -312,4 +312,34 @@ public sealed class LogsPageTests : PortalComponentTest
         Assert.Empty(cut.FindAll("[data-testid=replay]"));
         Assert.Empty(cut.FindAll("[data-testid=redeliver]"));
     }
+
+    [Fact]
+    public async Task Duplicates_replays_and_handshakes_say_what_they_are_in_the_list_and_the_drawer()
+    {
+        long originalId;
+        await using (var db = Database.CreateContext())
+        {
+            var original = new LogEntry { TimeUtc = new DateTime(2026, 1, 10, 9, 0, 0, DateTimeKind.Utc), Direction = LogDirection.Inbound, Name = "Orders", Method = "POST", Path = "/hooks/a/b", Status = 409, State = LogState.Error, Error = "no tables", RequestBody = "{}" };
+            db.LogEntries.Add(original);
+            await db.SaveChangesAsync();
+            originalId = original.Id;
+            db.LogEntries.AddRange(
+                new LogEntry { TimeUtc = new DateTime(2026, 1, 10, 9, 1, 0, DateTimeKind.Utc), Direction = LogDirection.Inbound, Name = "Orders", Method = "POST", Path = "/hooks/a/b", Status = 200, State = LogState.Success, ReplayOfId = originalId, RequestBody = "{}" },
+                new LogEntry { TimeUtc = new DateTime(2026, 1, 10, 9, 2, 0, DateTimeKind.Utc), Direction = LogDirection.Inbound, Name = "Orders", Method = "POST", Path = "/hooks/a/b", Status = 200, State = LogState.Success, Duplicate = true, Note = "Duplicate: X-GitHub-Delivery 'd-1' was accepted within the last 1.00:00:00; answered 200 without applying it again.", RequestBody = "{}" });
+            await db.SaveChangesAsync();
+        }
+
+        SignInAsSupport();
+        var cut = RenderWithProviders<LogsPage>();
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=logs-table] tbody tr").Count));
+
+        Assert.Contains($"Replay of #{originalId}", cut.Find("[data-testid=row-replay-of]").TextContent);
+        Assert.Single(cut.FindAll("[data-testid=row-duplicate]"));
+
+        cut.FindAll("[data-testid=logs-table] tbody tr")[0].Click();
+        cut.WaitForAssertion(() => Assert.Contains("X-GitHub-Delivery 'd-1'", cut.Find("[data-testid=log-note]").TextContent));
+
+        cut.FindAll("[data-testid=logs-table] tbody tr")[1].Click();
+        cut.WaitForAssertion(() => Assert.Equal($"logs?entry={originalId}", cut.Find("[data-testid=replay-of-link]").GetAttribute("href")));
+    }
 }
