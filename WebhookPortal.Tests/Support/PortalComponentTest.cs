@@ -40,6 +40,7 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton<WebhookPortal.Infrastructure.Scripting.ScriptSandbox>();
         Services.AddScoped<ListenerCatalog>();
         Services.AddScoped<ListenerTokens>();
+        Services.AddScoped<ListenerSecrets>();
         Services.AddScoped<TableDesigner>();
         Services.AddScoped<ListenerRecords>();
         Services.AddScoped<ListenerScriptTester>();
