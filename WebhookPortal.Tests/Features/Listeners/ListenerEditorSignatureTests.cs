@@ -64,8 +64,8 @@ public sealed class ListenerEditorSignatureTests : PortalComponentTest
         Assert.Contains("generated and shown once", cut.Find("[data-testid=secret-state]").TextContent);
         cut.Find("[data-testid=save-listener]").Click();
 
-        cut.WaitForAssertion(() => cut.Find("input[data-testid=secret-value]"));
-        var secret = cut.Find("input[data-testid=secret-value]").GetAttribute("value")!;
+        cut.WaitForAssertion(() => cut.Find("[data-testid=secret-value]"));
+        var secret = cut.Find("[data-testid=secret-value]").GetAttribute("value")!;
         Assert.Contains("will not be shown again", cut.Find("[data-testid=secret-once]").TextContent);
         Assert.Contains("Listener 'Repository events' created.", cut.Markup);
         await using (var db = Database.CreateContext())
@@ -111,7 +111,7 @@ public sealed class ListenerEditorSignatureTests : PortalComponentTest
         cut.WaitForAssertion(() => Assert.Contains("Listener 'Orders' saved.", cut.Markup));
         // The sender's secret was entered, so none was generated and there is nothing to show.
         Assert.Empty(cut.FindAll("[data-testid=secret-dialog]"));
-        Assert.Empty(cut.FindAll("input[data-testid=secret-value]"));
+        Assert.Empty(cut.FindAll("[data-testid=secret-value]"));
         Assert.Equal("", cut.Find("input[data-testid=secret-input]").GetAttribute("value") ?? "");
         await using var db = Database.CreateContext();
         var stored = await db.Listeners.SingleAsync();
@@ -168,8 +168,8 @@ public sealed class ListenerEditorSignatureTests : PortalComponentTest
         Assert.Contains("For 24 hours (default)", cut.Find(".mud-dialog").InnerHtml);
         cut.Find("[data-testid=confirm-rotate]").Click();
 
-        cut.WaitForAssertion(() => cut.Find("input[data-testid=secret-value]"));
-        var secret = cut.Find("input[data-testid=secret-value]").GetAttribute("value")!;
+        cut.WaitForAssertion(() => cut.Find("[data-testid=secret-value]"));
+        var secret = cut.Find("[data-testid=secret-value]").GetAttribute("value")!;
         await using (var db = Database.CreateContext())
         {
             var stored = await db.Listeners.AsNoTracking().SingleAsync();
@@ -233,7 +233,7 @@ public sealed class ListenerEditorSignatureTests : PortalComponentTest
 
         cut.WaitForAssertion(() => Assert.Contains("Listener 'Orders' saved.", cut.Markup));
         // The GitHub secret was kept: nothing new to show.
-        Assert.Empty(cut.FindAll("input[data-testid=secret-value]"));
+        Assert.Empty(cut.FindAll("[data-testid=secret-value]"));
         cut.WaitForAssertion(() => Assert.Contains("A verify token is set", FieldText(cut, "verify-token")));
         await using var db = Database.CreateContext();
         var stored = await db.Listeners.SingleAsync();
