@@ -41,6 +41,7 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddScoped<ListenerCatalog>();
         Services.AddScoped<ListenerTokens>();
         Services.AddScoped<WebhookPortal.Features.Listeners.Replays.BulkReplays>();
+        Services.AddScoped<ListenerSecrets>();
         Services.AddScoped<TableDesigner>();
         Services.AddScoped<ListenerRecords>();
         Services.AddScoped<ListenerScriptTester>();

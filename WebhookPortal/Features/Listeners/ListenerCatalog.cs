@@ -359,7 +359,7 @@ public sealed partial class ListenerCatalog(
         {
             if (!TimeSpan.TryParse(givenWindow, System.Globalization.CultureInfo.InvariantCulture, out var span) || span < TimeSpan.FromMinutes(1) || span > ListenerSignatures.MaxIdempotencyWindow)
             {
-                errors["idempotencyWindow"] = ["The idempotency window is a time span from 00:01:00 to 30.00:00:00, such as 24:00:00."];
+                errors["idempotencyWindow"] = ["The idempotency window is a time span from 00:01:00 to 30.00:00:00, such as 1.00:00:00 (a day)."];
             }
             else
             {

@@ -9,7 +9,7 @@ namespace WebhookPortal.Features.Listeners.Contracts;
 /// <c>expectedUpdated</c> (optional): the listener's <c>updated</c> as the caller last read it; when the listener
 /// changed since, the update is refused with 409 instead of silently undoing someone else's change.
 /// <c>idempotencyHeader</c>: the header with the sender's delivery id (null: none); <c>idempotencyWindow</c>
-/// (<c>hh:mm:ss</c>, default 24:00:00) how long a repeat is answered without being applied. <c>handshake</c>
+/// (a time span such as <c>1.00:00:00</c>, the default: a day) how long a repeat is answered without being applied. <c>handshake</c>
 /// answers a sender's URL check; <c>verifyToken</c> (write-only) is what <c>HubChallenge</c> expects.
 /// </summary>
 public sealed record ListenerRequest(
