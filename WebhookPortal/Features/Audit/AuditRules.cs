@@ -142,7 +142,9 @@ public static partial class AuditRules
         var id = rule.Id?.Invoke(entry.Entity) ?? string.Join(":", entry.Metadata.FindPrimaryKey()!.Properties.Select(p => Convert.ToString(After(p), System.Globalization.CultureInfo.InvariantCulture)));
         var name = Truncate(rule.Name(entry.Entity), 256);
 
-        if (rule.Split is { } split && changed.Overlaps(split.Properties))
+        // A creation or deletion counts the split's fields only when they hold something (a new listener has no tables).
+        if (rule.Split is { } split && changed.Overlaps(split.Properties)
+            && (state == EntityState.Modified || properties.Any(p => split.Properties.Contains(p.Name) && (state == EntityState.Added ? After(p) : Before(p)) is not null)))
         {
             var part = changed.Where(split.Properties.Contains).ToHashSet();
             var (splitAction, splitSeverity) = state == EntityState.Deleted ? ("table.deleted", AuditSeverity.Info) : split.Action(entry, part);
