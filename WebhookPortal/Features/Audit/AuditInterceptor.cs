@@ -39,7 +39,7 @@ public sealed class AuditInterceptor(AuditActors actors, TimeProvider time) : Sa
         {
             if (entry.Entity is AuditEntry audit)
             {
-                if (entry.State == EntityState.Added && audit.ActorKind is null)
+                if (entry.State == EntityState.Added && (audit.ActorKind is null || audit.TimeUtc == default))
                 {
                     (staged ??= []).Add(audit);
                 }
