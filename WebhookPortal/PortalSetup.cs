@@ -26,6 +26,7 @@ using WebhookPortal.Features.Events;
 using WebhookPortal.Features.Jobs;
 using WebhookPortal.Features.Notifications;
 using WebhookPortal.Features.Users;
+using WebhookPortal.Features.Audit;
 
 namespace WebhookPortal;
 
@@ -83,6 +84,7 @@ public static class PortalSetup
         services.AddJobs();
         services.AddUsers();
         services.AddDashboard();
+        services.AddAudit();
         return builder;
     }
 
@@ -127,6 +129,7 @@ public static class PortalSetup
         app.MapNotifications();
         app.MapJobs();
         app.MapUsers();
+        app.MapAudit();
 
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapAdditionalIdentityEndpoints();

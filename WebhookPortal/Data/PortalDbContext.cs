@@ -42,6 +42,7 @@ public class PortalDbContext(DbContextOptions options)
     public DbSet<Subscription> Subscriptions => Set<Subscription>();
     public DbSet<PendingEvent> PendingEvents => Set<PendingEvent>();
     public DbSet<WebhookPortal.Features.PortalEvents.PortalEvent> PortalEvents => Set<WebhookPortal.Features.PortalEvents.PortalEvent>();
+    public DbSet<WebhookPortal.Features.Audit.AuditEntry> AuditEntries => Set<WebhookPortal.Features.Audit.AuditEntry>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

@@ -118,6 +118,7 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
         // A revoked key's subscriptions go with it: a leaked key must stop receiving data, not only stop calling.
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var key = await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Id == id, ct);
         var deleted = await db.ApiKeys.Where(k => k.Id == id).ExecuteDeleteAsync(ct);
         if (deleted == 0)
         {
@@ -126,6 +127,10 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
 
         await db.ApiKeyIntegrations.Where(s => s.ApiKeyId == id).ExecuteDeleteAsync(ct);
         await deletion.RemoveSubscriptionsOfOwnerAsync(db, id.ToString(), ct);
+        var entry = WebhookPortal.Features.Audit.AuditLog.Stage(db, "api_key.revoked", WebhookPortal.Features.Audit.AuditResources.ApiKey, id.ToString(), key?.Name,
+            $"Revoked API key '{key?.Name}' ({key?.Role})", severity: WebhookPortal.Features.Audit.AuditSeverity.Warning);
+        entry.Before = System.Text.Json.JsonSerializer.Serialize(new { name = key?.Name, role = key?.Role, prefix = key is null ? null : KeyPrefix + key.Prefix, keyHash = WebhookPortal.Features.Audit.AuditRules.Masked });
+        await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
     }
 

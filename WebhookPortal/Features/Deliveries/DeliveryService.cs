@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using WebhookPortal.Data;
+using WebhookPortal.Features.Audit;
 using WebhookPortal.Features.Logs;
 using WebhookPortal.Infrastructure.Database;
 using WebhookPortal.Infrastructure.Errors;
@@ -7,7 +8,8 @@ using WebhookPortal.Infrastructure.Errors;
 namespace WebhookPortal.Features.Deliveries;
 
 /// <summary>What support staff read and do with deliveries (list, detail, stats, redeliver); a context per operation, as Blazor circuits need.</summary>
-public sealed class DeliveryService(IDbContextFactory<PortalDbContext> dbFactory, DeliveryOutbox outbox, TimeProvider time, ILogger<DeliveryService> logger, WebhookPortal.Infrastructure.Auth.PortalCaller caller)
+public sealed class DeliveryService(IDbContextFactory<PortalDbContext> dbFactory, DeliveryOutbox outbox, TimeProvider time, ILogger<DeliveryService> logger, WebhookPortal.Infrastructure.Auth.PortalCaller caller,
+    WebhookPortal.Features.Audit.AuditLog? audit = null)
 {
     /// <summary>Sends the message of a delivery again to the same target, as a new delivery.</summary>
     public async Task<DeliveryView> RedeliverAsync(Guid deliveryId, CancellationToken ct = default)
@@ -27,6 +29,9 @@ public sealed class DeliveryService(IDbContextFactory<PortalDbContext> dbFactory
         var now = time.GetUtcNow().UtcDateTime;
         var copy = DeliveryOutbox.NewDelivery(original.MessageId, new DeliveryRequest(original.TargetKind, original.TargetId, original.TargetName, original.Url, original.Method), now);
         db.Deliveries.Add(copy);
+        AuditLog.Stage(db, "delivery.redelivered", AuditResources.Delivery, deliveryId.ToString(), original.TargetName,
+            $"Redelivered {original.Message?.EventType} to '{original.TargetName}' as delivery {copy.Id}",
+            new { deliveryId, newDeliveryId = copy.Id, original.TargetKind, original.TargetId, eventType = original.Message?.EventType, originalState = original.State.ToString() });
         await db.SaveChangesAsync(ct);
         logger.LogInformation("Delivery {DeliveryId} redelivered as {NewDeliveryId} by {User}.", deliveryId, copy.Id, user.Identity?.Name);
         outbox.Dispatch([copy]);
@@ -59,6 +64,12 @@ public sealed class DeliveryService(IDbContextFactory<PortalDbContext> dbFactory
 
         var copies = await QueueCopiesAsync(db, found.Where(d => d.State is not (DeliveryState.Pending or DeliveryState.Held)), ct);
         logger.LogInformation("{Count} deliveries redelivered by {User}.", copies, user.Identity?.Name);
+        if (audit is not null)
+        {
+            await audit.RecordAsync("delivery.redelivered_bulk", AuditResources.Delivery, null, null, $"Redelivered {copies} of {ids.Count} selected deliveries",
+                new { deliveryIds = ids, queued = copies }, ct: ct);
+        }
+
         return copies;
     }
 
@@ -75,6 +86,12 @@ public sealed class DeliveryService(IDbContextFactory<PortalDbContext> dbFactory
             .OrderBy(d => d.CreatedUtc).Take(MaxBulk).ToListAsync(ct);
         var copies = await QueueCopiesAsync(db, failed, ct);
         logger.LogInformation("{Count} failed deliveries to {TargetId} since {Since:u} recovered by {User}.", copies, targetId, since, user.Identity?.Name);
+        if (audit is not null)
+        {
+            await audit.RecordAsync("delivery.recovered", AuditResources.Delivery, targetId.ToString(), failed.FirstOrDefault()?.TargetName,
+                $"Recovered {copies} failed deliveries since {since:u}", new { targetKind, targetId, since, queued = copies }, ct: ct);
+        }
+
         return copies;
     }
 
@@ -132,6 +149,11 @@ public sealed class DeliveryService(IDbContextFactory<PortalDbContext> dbFactory
         }
 
         logger.LogInformation("Delivery {DeliveryId} retried now by {User}.", deliveryId, user.Identity?.Name);
+        if (audit is not null)
+        {
+            await audit.RecordAsync("delivery.retried", AuditResources.Delivery, deliveryId.ToString(), delivery.TargetName, $"Retried now: {delivery.Message?.EventType} to '{delivery.TargetName}'",
+                new { deliveryId, delivery.TargetKind, delivery.TargetId, eventType = delivery.Message?.EventType }, ct: ct);
+        }
         outbox.Dispatch([delivery]);
         return ToView(delivery, WebhookPortal.Infrastructure.Auth.PortalCaller.IsAdmin(user));
     }

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using WebhookPortal.Data;
+using WebhookPortal.Features.Audit;
 using WebhookPortal.Features.Deliveries;
 using WebhookPortal.Features.Listeners;
 using WebhookPortal.Features.Listeners.Tables;
@@ -65,13 +66,15 @@ public sealed class DeletionService(IDbContextFactory<PortalDbContext> dbFactory
         try
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var webhookIds = await db.Webhooks.Where(w => w.IntegrationId == id).Select(w => w.Id).ToListAsync(ct);
+            var webhooks = await db.Webhooks.AsNoTracking().Where(w => w.IntegrationId == id).ToListAsync(ct);
+            var webhookIds = webhooks.Select(w => w.Id).ToList();
             var eventTypeIds = await db.EventTypes.Where(e => e.IntegrationId == id).Select(e => e.Id).ToListAsync(ct);
-            await RemoveEventTypesAsync(db, eventTypeIds, ct);
+            var note = $"with integration '{integration.Name}'";
+            await RemoveEventTypesAsync(db, eventTypeIds, ct, note);
             var portalSubscriptions = await PortalSubscriptionIdsAsync(db, id, ct);
             await CancelPendingAsync(db, webhookIds, portalSubscriptions, ct);
             await db.Subscriptions.Where(s => portalSubscriptions.Contains(s.Id)).ExecuteDeleteAsync(ct);
-            await RemoveRulesAsync(db, db.NotificationRules.Where(r => r.IntegrationId == id), ct);
+            await RemoveRulesAsync(db, db.NotificationRules.Where(r => r.IntegrationId == id), ct, note);
             await db.Webhooks.Where(w => w.IntegrationId == id).ExecuteDeleteAsync(ct);
             foreach (var listener in listeners)
             {
@@ -79,6 +82,8 @@ public sealed class DeletionService(IDbContextFactory<PortalDbContext> dbFactory
             }
 
             await db.Listeners.Where(l => l.IntegrationId == id).ExecuteDeleteAsync(ct);
+            // What went with the integration is recorded too, each with its own masked snapshot.
+            AuditLog.StageDeleted(db, [.. webhooks, .. listeners], note);
             db.Integrations.Remove(integration);
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
@@ -102,10 +107,13 @@ public sealed class DeletionService(IDbContextFactory<PortalDbContext> dbFactory
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var eventTypeIds = await db.EventTypes.Where(e => e.ListenerId == id).Select(e => e.Id).ToListAsync(ct);
-            await RemoveEventTypesAsync(db, eventTypeIds, ct);
-            await RemoveRulesAsync(db, db.NotificationRules.Where(r => r.ListenerId == id), ct);
+            var note = $"with listener '{listener.Name}'";
+            await RemoveEventTypesAsync(db, eventTypeIds, ct, note);
+            await RemoveRulesAsync(db, db.NotificationRules.Where(r => r.ListenerId == id), ct, note);
             await DropTablesAsync(db, listener, ct);
             await db.Listeners.Where(l => l.Id == id).ExecuteDeleteAsync(ct);
+            AuditLog.StageDeleted(db, [listener]);
+            await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
         }
         finally
@@ -120,6 +128,7 @@ public sealed class DeletionService(IDbContextFactory<PortalDbContext> dbFactory
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await RemoveEventTypesAsync(db, [id], ct);
+        await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
     }
 
@@ -129,6 +138,7 @@ public sealed class DeletionService(IDbContextFactory<PortalDbContext> dbFactory
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await RemoveRulesAsync(db, db.NotificationRules.Where(r => r.Id == id), ct);
+        await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
     }
 
@@ -143,8 +153,10 @@ public sealed class DeletionService(IDbContextFactory<PortalDbContext> dbFactory
         await db.Subscriptions.Where(s => subscriptionIds.Contains(s.Id)).ExecuteDeleteAsync(ct);
     }
 
-    private async Task RemoveEventTypesAsync(PortalDbContext db, List<Guid> eventTypeIds, CancellationToken ct)
+    /// <summary>Removes the event types with their subscriptions; their deletion is staged in the audit trail (committed by the caller's save).</summary>
+    private async Task RemoveEventTypesAsync(PortalDbContext db, List<Guid> eventTypeIds, CancellationToken ct, string? note = null)
     {
+        AuditLog.StageDeleted(db, await db.EventTypes.AsNoTracking().Where(e => eventTypeIds.Contains(e.Id)).ToListAsync(ct), note);
         var subscriptionIds = await SubscriptionIdsAsync(db, eventTypeIds, ct);
         await CancelPendingAsync(db, [], subscriptionIds, ct);
         await db.Subscriptions.Where(s => eventTypeIds.Contains(s.EventTypeId)).ExecuteDeleteAsync(ct);
@@ -152,9 +164,11 @@ public sealed class DeletionService(IDbContextFactory<PortalDbContext> dbFactory
         await db.EventTypes.Where(e => eventTypeIds.Contains(e.Id)).ExecuteDeleteAsync(ct);
     }
 
-    private static async Task RemoveRulesAsync(PortalDbContext db, IQueryable<Notifications.NotificationRule> rules, CancellationToken ct)
+    private static async Task RemoveRulesAsync(PortalDbContext db, IQueryable<Notifications.NotificationRule> rules, CancellationToken ct, string? note = null)
     {
-        var ruleIds = await rules.Select(r => r.Id).ToListAsync(ct);
+        var removed = await rules.AsNoTracking().ToListAsync(ct);
+        var ruleIds = removed.Select(r => r.Id).ToList();
+        AuditLog.StageDeleted(db, removed, note);
         await db.RuleUsage.Where(u => ruleIds.Contains(u.RuleId)).ExecuteDeleteAsync(ct);
         await db.RuleFirings.Where(f => ruleIds.Contains(f.RuleId)).ExecuteDeleteAsync(ct);
         await db.NotificationRules.Where(r => ruleIds.Contains(r.Id)).ExecuteDeleteAsync(ct);

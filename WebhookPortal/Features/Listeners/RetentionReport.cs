@@ -6,4 +6,7 @@ public sealed record RetentionReport(int RecordsDeleted, int LogEntriesDeleted, 
 {
     /// <summary>Listener idempotency keys whose window had ended.</summary>
     public int IdempotencyKeysDeleted { get; init; }
+
+    /// <summary>Audit entries older than Audit:RetentionDays.</summary>
+    public int AuditEntriesDeleted { get; init; }
 }

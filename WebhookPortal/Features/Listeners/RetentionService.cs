@@ -13,7 +13,8 @@ namespace WebhookPortal.Features.Listeners;
 /// the request log by age and by a per-source cap. Runs as a Hangfire recurring job and on demand.
 /// </summary>
 public sealed class RetentionService(PortalDbContext db, TimeProvider time, IOptions<RetentionOptions> options, IOptions<LogOptions> logOptions, ILogger<RetentionService> logger,
-    WebhookPortal.Infrastructure.Auth.PortalCaller caller, WebhookPortal.Features.Deliveries.DeliveryRetention deliveryRetention)
+    WebhookPortal.Infrastructure.Auth.PortalCaller caller, WebhookPortal.Features.Deliveries.DeliveryRetention deliveryRetention,
+    IOptions<WebhookPortal.Features.Audit.AuditOptions>? auditOptions = null, WebhookPortal.Features.Audit.AuditLog? audit = null)
 {
     public const string RecurringJobId = "retention";
 
@@ -21,8 +22,11 @@ public sealed class RetentionService(PortalDbContext db, TimeProvider time, IOpt
     public async Task<RetentionReport> RunNowAsync(CancellationToken ct = default)
     {
         await caller.RequireAdminAsync("run retention");
+        runByPerson = true;
         return await RunAsync(ct);
     }
+
+    private bool runByPerson;
 
     // As a recurring job it runs on one portal at a time (Hangfire's distributed lock, in PostgreSQL with several portals).
     [DisableConcurrentExecution(timeoutInSeconds: 600)]
@@ -62,13 +66,48 @@ public sealed class RetentionService(PortalDbContext db, TimeProvider time, IOpt
         var nowMs = new DateTimeOffset(now).ToUnixTimeMilliseconds();
         var keysDeleted = await db.IdempotencyKeys.Where(k => k.ExpiresAtMs <= nowMs).ExecuteDeleteAsync(ct);
         var outbound = await deliveryRetention.PruneAsync(db, options.Value.BatchSize, ct);
+        var auditDeleted = await PruneAuditAsync(now, ct);
         var report = new RetentionReport(byListener.Values.Sum(), logsDeleted, byListener, outbound.DeliveriesDeleted, outbound.MessagesDeleted, outbound.PortalEventsDeleted)
         {
             IdempotencyKeysDeleted = keysDeleted,
+            AuditEntriesDeleted = auditDeleted,
         };
+
+        // A run someone asked for is always recorded; the hourly job only when it deleted something.
+        if (audit is not null && (runByPerson || report.RecordsDeleted + report.LogEntriesDeleted + report.DeliveriesDeleted + report.MessagesDeleted + auditDeleted > 0))
+        {
+            await audit.RecordAsync("retention.run", WebhookPortal.Features.Audit.AuditResources.Retention, null, runByPerson ? "run now" : "scheduled",
+                $"Retention deleted {report.RecordsDeleted} records, {report.LogEntriesDeleted} log entries, {report.DeliveriesDeleted} deliveries, {report.MessagesDeleted} messages and {auditDeleted} audit entries",
+                report, actor: runByPerson ? null : WebhookPortal.Features.Audit.AuditActor.System("retention job"), ct: ct);
+        }
         logger.LogInformation("Retention deleted {Records} records, {Logs} log entries, {Deliveries} deliveries, {Messages} messages and {PortalEvents} portal events.",
             report.RecordsDeleted, report.LogEntriesDeleted, report.DeliveriesDeleted, report.MessagesDeleted, report.PortalEventsDeleted);
         return report;
+    }
+
+    /// <summary>Audit entries older than Audit:RetentionDays go in batches (oldest first), so no delete holds a long lock.</summary>
+    private async Task<int> PruneAuditAsync(DateTime now, CancellationToken ct)
+    {
+        if (auditOptions is null)
+        {
+            return 0;
+        }
+
+        var cutoff = now.AddDays(-auditOptions.Value.RetentionDays);
+        var batch = options.Value.BatchSize;
+        var deleted = 0;
+        while (true)
+        {
+            var boundary = await db.AuditEntries.Where(e => e.TimeUtc < cutoff).OrderBy(e => e.Id).Select(e => (long?)e.Id).Skip(batch - 1).FirstOrDefaultAsync(ct);
+            var removed = boundary is { } last
+                ? await db.AuditEntries.Where(e => e.TimeUtc < cutoff && e.Id <= last).ExecuteDeleteAsync(ct)
+                : await db.AuditEntries.Where(e => e.TimeUtc < cutoff).ExecuteDeleteAsync(ct);
+            deleted += removed;
+            if (boundary is null || removed == 0)
+            {
+                return deleted;
+            }
+        }
     }
 
     private async Task<int> PruneLogsAsync(DateTime now, CancellationToken ct)

@@ -12,7 +12,7 @@ namespace WebhookPortal.Features.Logs;
 
 /// <summary>What an administrator can do from a log entry: replay an inbound request, redeliver an outbound one.</summary>
 public sealed class LogActions(IDbContextFactory<PortalDbContext> dbFactory, ListenerDirectory listeners, InboundPipeline pipeline, DeliveryService deliveries, IOptions<LogOptions> logOptions, TimeProvider time,
-    WebhookPortal.Infrastructure.Auth.PortalCaller caller)
+    WebhookPortal.Infrastructure.Auth.PortalCaller caller, WebhookPortal.Features.Audit.AuditLog? audit = null)
 {
     /// <summary>Runs a logged inbound request again, without its (redacted) credentials, as a new logged request.</summary>
     public async Task<ReplayResponse> ReplayAsync(long id, CancellationToken ct = default)
@@ -31,6 +31,13 @@ public sealed class LogActions(IDbContextFactory<PortalDbContext> dbFactory, Lis
         }
 
         var outcome = await ReplayEntryAsync(entry, user.Identity?.Name ?? "unknown", ct);
+        if (audit is not null)
+        {
+            await audit.RecordAsync("replay.replayed", WebhookPortal.Features.Audit.AuditResources.Replay, id.ToString(System.Globalization.CultureInfo.InvariantCulture), entry.Name,
+                $"Replayed {entry.Method} request {id} of '{entry.Name}': the listener answered {outcome.Status}",
+                new { logEntryId = id, listenerId = entry.SourceId, entry.Method, status = outcome.Status }, ct: ct);
+        }
+
         return new ReplayResponse(outcome.Status, outcome.Body);
     }
 

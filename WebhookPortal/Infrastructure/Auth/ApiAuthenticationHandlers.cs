@@ -139,6 +139,7 @@ public sealed class BasicAuthenticationHandler(
         if (user is null)
         {
             attempt.Failed();
+            await RecordFailureAsync(email, null, "invalid email or password");
             return Failure("Invalid email or password.");
         }
 
@@ -146,12 +147,14 @@ public sealed class BasicAuthenticationHandler(
         var result = await signIn.CheckPasswordSignInAsync(user, password, lockoutOnFailure: false);
         if (result.IsLockedOut)
         {
+            await RecordFailureAsync(email, user.Id, "the account is locked");
             return Failure("The account is locked out; try again later.");
         }
 
         if (!result.Succeeded)
         {
             attempt.Failed();
+            await RecordFailureAsync(email, user.Id, "invalid email or password");
             return Failure("Invalid email or password.");
         }
 
@@ -159,6 +162,19 @@ public sealed class BasicAuthenticationHandler(
         var entry = new BasicCredentialCache.Entry(user.Id, user.SecurityStamp, principal.Claims.ToList());
         verified.Remember(key, entry);
         return Success(entry);
+    }
+
+    /// <summary>
+    /// A failed Basic check goes to the audit trail (successful API requests do not: only interactive sign-ins are
+    /// recorded). Throttled attempts are not recorded either, so a flood costs no writes.
+    /// </summary>
+    private Task RecordFailureAsync(string email, string? userId, string reason)
+    {
+        var address = WebhookPortal.Features.Audit.AuditActors.AddressOf(Context);
+        return Context.RequestServices.GetRequiredService<WebhookPortal.Features.Audit.AuditLog>().RecordAsync(
+            "user.sign_in_failed", WebhookPortal.Features.Audit.AuditResources.User, userId, email, $"Failed HTTP Basic sign-in from {address ?? "an unknown address"}: {reason}",
+            new { method = "basic", reason }, WebhookPortal.Features.Audit.AuditSeverity.Warning,
+            new WebhookPortal.Features.Audit.AuditActor(WebhookPortal.Features.Audit.AuditActorKinds.Anonymous, null, email, address), Context.RequestAborted);
     }
 
     private async Task<AuthenticateResult?> FromCacheAsync(string key)
