@@ -198,12 +198,12 @@ public static class PortalTelemetry
         return new DeliveryAttempt(activity, delivery.TargetKind, Stopwatch.GetTimestamp());
     }
 
-    /// <summary>A notification rule's threshold fired (its firing row was inserted).</summary>
+    /// <summary>A notification rule's threshold (a percentage, as the rule shows it) fired: its firing row was inserted.</summary>
     public static void NotificationFired(Guid ruleId, decimal threshold)
     {
         if (NotificationsFired.Enabled)
         {
-            NotificationsFired.Add(1, new TagList { { "rule.id", IdTag(ruleId) }, { "threshold", (double)threshold } });
+            NotificationsFired.Add(1, new TagList { { "rule.id", IdTag(ruleId) }, { "threshold", Features.Notifications.ThresholdCondition.Format(threshold) } });
         }
     }
 
