@@ -12,10 +12,22 @@ using static WebhookPortal.Tests.Support.ListenerFixtures;
 namespace WebhookPortal.Tests.Infrastructure.Telemetry;
 
 /// <summary>
+/// ASP.NET Core's and HttpClient's meters are made per host (IMeterFactory) but share their names, and an SDK
+/// aggregates same-named instruments of every host in the process into one stream: a host disposed while another
+/// scrapes can take that stream with it. The scrape test runs alone, after the parallel tests.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ScrapeCollection
+{
+    public const string Name = "Metrics scrape";
+}
+
+/// <summary>
 /// <c>/metrics</c> on the real portal (real time, a loopback receiver), with the default policy (Read). The portal's
 /// instruments are process-wide, so other test hosts of the run add to the untagged series: those are asserted
 /// as at least this test's share, the series tagged with this test's listener or rule exactly.
 /// </summary>
+[Collection(ScrapeCollection.Name)]
 public sealed class MetricsEndpointTests(DeliveryPortalFactory portal) : IClassFixture<DeliveryPortalFactory>
 {
     private async Task<List<PrometheusSample>> ScrapeAsync(HttpClient client)

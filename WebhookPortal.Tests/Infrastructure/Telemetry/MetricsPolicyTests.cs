@@ -56,3 +56,28 @@ public sealed class PrometheusDisabledTests(NoPrometheusFactory portal) : IClass
         await (await portal.AsAdmin().GetAsync("/metrics")).AssertProblemAsync(HttpStatusCode.NotFound);
     }
 }
+
+/// <summary>A collector address that refuses connections: exports fail quietly, the portal runs on.</summary>
+public sealed class OtlpFactory() : TelemetrySettingsFactory(("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9"));
+
+public sealed class OtlpExportTests(OtlpFactory portal) : IClassFixture<OtlpFactory>
+{
+    [Fact]
+    public async Task With_an_OTLP_endpoint_traces_are_recorded_and_Prometheus_still_scrapes()
+    {
+        Assert.NotNull(portal.Services.GetService(typeof(OpenTelemetry.Trace.TracerProvider)));
+        var listener = await portal.CreateListenerAsync();
+        await (await portal.Anonymous().SendAsync(ListenerFixtures.Json(HttpMethod.Post, listener.HookPath, """{"data":{"items":[{"id":1}]}}"""))).ReadJsonAsync(HttpStatusCode.OK);
+        var scraped = PrometheusText.Parse(await (await portal.AsAdmin().GetAsync("/metrics")).Content.ReadAsStringAsync());
+        Assert.Contains(scraped, s => s.Name == "webhookportal_inbound_requests_total" && s.Has("listener_id", listener.Id.ToString()));
+    }
+}
+
+public sealed class DefaultTracingTests(PortalFactory portal) : IClassFixture<PortalFactory>
+{
+    [Fact]
+    public void Without_an_OTLP_endpoint_no_spans_are_recorded()
+    {
+        Assert.Null(portal.Services.GetService(typeof(OpenTelemetry.Trace.TracerProvider)));
+    }
+}
