@@ -21,6 +21,7 @@ using WebhookPortal.Infrastructure.Errors;
 using WebhookPortal.Infrastructure.Hangfire;
 using WebhookPortal.Infrastructure.Http;
 using WebhookPortal.Infrastructure.Scripting;
+using WebhookPortal.Infrastructure.Telemetry;
 using WebhookPortal.Features.Dashboard;
 using WebhookPortal.Features.Events;
 using WebhookPortal.Features.Jobs;
@@ -56,6 +57,7 @@ public static class PortalSetup
         services.AddHttpContextAccessor();
         services.AddScoped<PortalCaller>();
         builder.AddPortalHangfire(provider);
+        builder.AddPortalTelemetry();
 
         services.AddSecurityHeaders();
         services.AddProblemDetails();
@@ -113,6 +115,7 @@ public static class PortalSetup
 
         app.MapStaticAssets().AllowAnonymous();
         app.MapHealthChecks("/healthz", new HealthCheckOptions()).AllowAnonymous();
+        app.MapPortalTelemetry();
         app.MapOpenApi().RequireAuthorization(PortalPolicies.Read);
         app.MapScalarApiReference("/scalar", o => o.WithTitle("WebhookPortal API")).RequireAuthorization(PortalPolicies.Read);
         app.MapPortalHangfireDashboard();

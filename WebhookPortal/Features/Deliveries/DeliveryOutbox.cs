@@ -1,6 +1,7 @@
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using WebhookPortal.Data;
+using WebhookPortal.Infrastructure.Telemetry;
 
 namespace WebhookPortal.Features.Deliveries;
 
@@ -17,6 +18,7 @@ public sealed class DeliveryOutbox(IDbContextFactory<PortalDbContext> dbFactory,
     /// <summary>Adds a message and its deliveries to the caller's context (no save): the caller commits them with its own changes.</summary>
     public (Message Message, List<Delivery> Deliveries) Stage(PortalDbContext db, Guid? integrationId, string eventType, string payload, IEnumerable<DeliveryRequest> targets, Guid? messageId = null)
     {
+        using var publish = PortalTelemetry.StartPublish(eventType, integrationId);
         var now = time.GetUtcNow().UtcDateTime;
         var message = new Message { Id = messageId ?? Guid.NewGuid(), IntegrationId = integrationId, EventType = eventType, Payload = payload, CreatedUtc = now };
         db.Messages.Add(message);
@@ -26,7 +28,7 @@ public sealed class DeliveryOutbox(IDbContextFactory<PortalDbContext> dbFactory,
     }
 
     /// <summary>A pending delivery of a message to one target, due now.</summary>
-    public static Delivery NewDelivery(Guid messageId, DeliveryRequest target, DateTime now) => new()
+    public static Delivery NewDelivery(Guid messageId, DeliveryRequest target, DateTime now) => PortalTelemetry.Traced(new Delivery
     {
         Id = Guid.NewGuid(),
         MessageId = messageId,
@@ -39,7 +41,7 @@ public sealed class DeliveryOutbox(IDbContextFactory<PortalDbContext> dbFactory,
         NextAttemptUtc = now,
         CreatedUtc = now,
         UpdatedUtc = now,
-    };
+    });
 
     /// <summary>After the commit: start the first attempts now (a lost job is picked up by the sweep).</summary>
     public void Dispatch(IEnumerable<Delivery> deliveries)

@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using WebhookPortal.Data;
 using WebhookPortal.Features.Logs;
+using WebhookPortal.Infrastructure.Telemetry;
 
 namespace WebhookPortal.Features.Deliveries;
 
@@ -106,6 +107,7 @@ public sealed class DeliveryWorker(
         }
 
         var attemptNumber = delivery.AttemptCount;
+        using var attempt = PortalTelemetry.StartAttempt(delivery, attemptNumber);
         var (outcome, log) = await SendAsync(delivery, target, attemptNumber, ct);
         db.LogEntries.Add(log);
 
@@ -129,6 +131,7 @@ public sealed class DeliveryWorker(
             AttemptVerdict.Failed => DeliveryState.Failed,
             _ => DeliveryState.Pending,
         };
+        attempt.Finish(verdict, outcome);
         if (next is { } at)
         {
             delivery.NextAttemptUtc = at;

@@ -6,6 +6,7 @@ using WebhookPortal.Features.Listeners.Tables;
 using WebhookPortal.Features.Logs;
 using WebhookPortal.Features.Webhooks;
 using WebhookPortal.Infrastructure.Errors;
+using WebhookPortal.Infrastructure.Telemetry;
 
 namespace WebhookPortal.Features.Events;
 
@@ -49,6 +50,7 @@ public sealed class EventTrigger(PortalDbContext db, EventPayloads payloads, Del
                 {
                     var pending = new PendingEvent { Id = Guid.NewGuid(), IntegrationId = integrationId, EventTypeId = type.Id, Action = change.Action, RecordJson = record, CreatedUtc = time.GetUtcNow().UtcDateTime };
                     db.PendingEvents.Add(pending);
+                    PortalTelemetry.Remember(pending.Id);
                     pendingAfterCommit.Add(pending.Id);
                     continue;
                 }
@@ -93,6 +95,7 @@ public sealed class EventTrigger(PortalDbContext db, EventPayloads payloads, Del
             return;
         }
 
+        using var script = PortalTelemetry.StartEventScript(id);
         var type = await db.EventTypes.AsNoTracking().FirstOrDefaultAsync(e => e.Id == pending.EventTypeId && e.Enabled, ct);
         string? payload = null;
         string? error = null;

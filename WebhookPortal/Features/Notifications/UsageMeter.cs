@@ -118,6 +118,8 @@ public sealed class UsageMeter(PortalDbContext db, DeliveryOutbox outbox)
             return [];
         }
 
+        WebhookPortal.Infrastructure.Telemetry.PortalTelemetry.NotificationFired(rule.Id, threshold);
+
         var (_, staged) = outbox.Stage(db, rule.IntegrationId, EventType, payload, targets, messageId);
         return staged;
     }

@@ -14,7 +14,7 @@ public static class AuthSetup
 
     /// <summary>Machine endpoints: never redirected to the login page, never authenticated by cookie (no CSRF surface).</summary>
     public static bool IsApiPath(PathString path) =>
-        path.StartsWithSegments("/api") || path.StartsWithSegments("/v1") || path.StartsWithSegments("/hooks");
+        path.StartsWithSegments("/api") || path.StartsWithSegments("/v1") || path.StartsWithSegments("/hooks") || path.StartsWithSegments("/metrics");
 
     public static void AddPortalAuth(this WebApplicationBuilder builder)
     {

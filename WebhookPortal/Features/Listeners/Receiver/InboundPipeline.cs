@@ -9,6 +9,7 @@ using WebhookPortal.Features.Listeners.Tables;
 using WebhookPortal.Features.Logs;
 using WebhookPortal.Infrastructure.Errors;
 using WebhookPortal.Infrastructure.Scripting;
+using WebhookPortal.Infrastructure.Telemetry;
 
 namespace WebhookPortal.Features.Listeners.Receiver;
 
@@ -53,6 +54,7 @@ public sealed class InboundPipeline(
             Started = started,
             Log = NewLogEntry(listener, http.Request),
         };
+        using var metered = PortalTelemetry.MeasureInbound(request);
 
         if (!listener.Enabled)
         {
@@ -292,6 +294,7 @@ public sealed class InboundPipeline(
     /// <summary>Hands the write to the group-commit writer; the answer is recorded on the log entry in the same transaction.</summary>
     private async Task<WriteOutcome> CommitAsync(InboundRequest request, Func<WriteContext, CancellationToken, Task<WriteOutcome>> apply, CancellationToken ct)
     {
+        using var commit = PortalTelemetry.StartCommit(request);
         var log = request.Log;
         var maxBody = logOptions.Value.MaxBodyChars;
         log.DurationMs = (long)Stopwatch.GetElapsedTime(request.Started).TotalMilliseconds;

@@ -6,6 +6,7 @@ using WebhookPortal.Data;
 using WebhookPortal.Infrastructure.Database;
 using WebhookPortal.Features.Listeners.Tables;
 using WebhookPortal.Features.Logs;
+using WebhookPortal.Infrastructure.Telemetry;
 
 namespace WebhookPortal.Features.Listeners.Receiver;
 
@@ -76,6 +77,7 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
                 logger.LogError(ex.InnerException, "A receiver batch of {Count} requests could not be committed after {Attempts} attempts.", batch.Count, attempt);
                 foreach (var item in batch)
                 {
+                    PortalTelemetry.BatchFailed(item);
                     item.Completion.TrySetException(ex.InnerException!);
                 }
 
@@ -87,6 +89,7 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
     private async Task TryCommitBatchAsync(List<WriteItem> batch, CancellationToken ct)
     {
         var outcomes = new WriteOutcome[batch.Count];
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             await using var scope = scopes.CreateAsyncScope();
@@ -99,8 +102,10 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
 
             for (var i = 0; i < batch.Count; i++)
             {
+                using var write = PortalTelemetry.StartWrite(batch[i], batch.Count);
                 context.Changes.Clear();
                 outcomes[i] = await ApplyAsync(batch[i], context, transaction, ct);
+                PortalTelemetry.Written(write, outcomes[i]);
                 if (outcomes[i].Succeeded && !outcomes[i].Duplicate && batch[i].Apply is not null && batch[i].Log is { IntegrationId: { } integrationId, SourceId: { } listenerId })
                 {
                     // Other features react to accepted requests (usage meters, event triggers) in this same
@@ -120,6 +125,7 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
 
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
+            PortalTelemetry.RecordBatch(batch.Count, started);
             foreach (var handler in handlers)
             {
                 try
@@ -142,6 +148,7 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
             logger.LogError(ex, "A receiver batch of {Count} requests could not be committed.", batch.Count);
             foreach (var item in batch)
             {
+                PortalTelemetry.BatchFailed(item);
                 item.Completion.TrySetException(ex);
             }
 

@@ -9,4 +9,7 @@ public sealed class WriteItem(Func<WriteContext, CancellationToken, Task<WriteOu
     public LogEntry Log { get; } = log;
 
     public TaskCompletionSource<WriteOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The span the item was queued in (the request's commit), continued by the writer.</summary>
+    public System.Diagnostics.ActivityContext Trace { get; } = System.Diagnostics.Activity.Current?.Context ?? default;
 }
