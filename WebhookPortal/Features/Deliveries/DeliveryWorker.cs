@@ -139,7 +139,11 @@ public sealed class DeliveryWorker(
 
         LogOutcome(delivery, attemptNumber, verdict, next, log);
 
-        // The target's own reaction to the outcome (e.g. a REST-hook subscriber answering 410 Gone is removed).
+        // The target's own reaction to a failure (a webhook turning failing or disabled, a REST-hook subscriber answering
+        // 410 Gone removed) commits in one transaction with the attempt: a webhook is never seen disabled without its
+        // portal event. A success's reaction commits on its own first (the held backlog it releases starts at once from
+        // another context, which this transaction would lock out on SQLite).
+        await using var transaction = outcome.IsSuccess ? null : await db.Database.BeginTransactionAsync(ct);
         if (targetByKind.TryGetValue(delivery.TargetKind, out var owner) && await owner.AfterAttemptAsync(db, delivery, outcome, ct) is { } error)
         {
             delivery.LastError = error;
@@ -149,6 +153,11 @@ public sealed class DeliveryWorker(
         // What the target staged in reaction (a portal event's deliveries) commits with the attempt and starts after it.
         var staged = db.ChangeTracker.Entries<Delivery>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
         await db.SaveChangesAsync(ct);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(ct);
+        }
+
         outbox.Dispatch(staged);
 
         if (next is { } due)
