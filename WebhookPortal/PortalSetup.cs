@@ -127,6 +127,7 @@ public static class PortalSetup
         app.MapNotifications();
         app.MapJobs();
         app.MapUsers();
+        app.MapDashboard();
 
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapAdditionalIdentityEndpoints();
