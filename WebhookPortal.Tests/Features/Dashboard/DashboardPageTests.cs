@@ -60,6 +60,13 @@ public sealed class DashboardPageTests : PortalComponentTest
         return cut;
     }
 
+    /// <summary>
+    /// Clicks and waits for the handler without awaiting in the test: an awaited click would continue the test on the
+    /// renderer's thread, where the fake clock's timer callback and WaitForAssertion would then wait for each other.
+    /// </summary>
+    private static void ClickOffRendererThread(IRenderedComponent<ContainerFragment> cut, string testId) =>
+        cut.Find($"[data-testid={testId}]").ClickAsync(new()).GetAwaiter().GetResult();
+
     private static string Href(IRenderedComponent<ContainerFragment> cut, string testId) => cut.Find($"[data-testid={testId}]").GetAttribute("href")!;
 
     [Fact]
@@ -160,13 +167,13 @@ public sealed class DashboardPageTests : PortalComponentTest
         cut.WaitForAssertion(() => Assert.Equal("4", cut.Find("[data-testid=kpi-requests-total]").TextContent.Trim()), Wait);
         Assert.Contains("Updated 12:00:30 UTC", cut.Find("[data-testid=updated-at]").TextContent);
 
-        cut.Find("[data-testid=pause-refresh]").ClickAsync(new()).GetAwaiter().GetResult(); // (not awaited: the test stays off the renderer's thread)
+        ClickOffRendererThread(cut, "pause-refresh");
         Assert.Contains("paused", cut.Find("[data-testid=updated-at]").TextContent);
         Clock.Advance(DashboardPage.RefreshInterval * 3);
         Assert.Contains("Updated 12:00:30 UTC", cut.Find("[data-testid=updated-at]").TextContent);
 
         // Resumed at 12:02:00: the next refresh is 30 s later.
-        cut.Find("[data-testid=pause-refresh]").ClickAsync(new()).GetAwaiter().GetResult(); // (not awaited: the test stays off the renderer's thread)
+        ClickOffRendererThread(cut, "pause-refresh");
         Clock.Advance(DashboardPage.RefreshInterval);
         cut.WaitForAssertion(() => Assert.Contains("Updated 12:02:30 UTC", cut.Find("[data-testid=updated-at]").TextContent), Wait);
     }
