@@ -133,6 +133,7 @@ public static class PortalSetup
         app.MapJobs();
         app.MapUsers();
         app.MapAudit();
+        app.MapDashboard();
 
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapAdditionalIdentityEndpoints();

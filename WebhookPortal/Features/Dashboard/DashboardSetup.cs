@@ -1,8 +1,14 @@
 namespace WebhookPortal.Features.Dashboard;
 
-/// <summary>The dashboard is a page only: it has services and no endpoints.</summary>
+/// <summary>The home page's figures: a service, and GET /api/dashboard with the same data.</summary>
 public static class DashboardSetup
 {
     public static IServiceCollection AddDashboard(this IServiceCollection services) =>
         services.AddScoped<DashboardService>();
+
+    public static WebApplication MapDashboard(this WebApplication app)
+    {
+        app.MapDashboardEndpoints();
+        return app;
+    }
 }
