@@ -28,6 +28,8 @@ public class PortalDbContext(DbContextOptions options)
     public DbSet<ApiKeyIntegration> ApiKeyIntegrations => Set<ApiKeyIntegration>();
     public DbSet<Listener> Listeners => Set<Listener>();
     public DbSet<LogEntry> LogEntries => Set<LogEntry>();
+
+    public DbSet<Features.Dashboard.TrafficRollup> TrafficRollups => Set<Features.Dashboard.TrafficRollup>();
     public DbSet<WebhookPortal.Features.Listeners.Receiver.IdempotencyKey> IdempotencyKeys => Set<WebhookPortal.Features.Listeners.Receiver.IdempotencyKey>();
     public DbSet<WebhookPortal.Features.Listeners.Replays.BulkReplay> BulkReplays => Set<WebhookPortal.Features.Listeners.Replays.BulkReplay>();
     public DbSet<Webhook> Webhooks => Set<Webhook>();

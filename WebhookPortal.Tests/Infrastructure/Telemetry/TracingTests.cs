@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
 using WebhookPortal.Infrastructure.Telemetry;
@@ -151,5 +152,41 @@ public sealed class TracingTests(TracingPortalFactory portal) : IClassFixture<Tr
         Assert.Equal("delivered", attempt.GetTagItem("webhookportal.delivery.outcome"));
         var call = Assert.Single(spans, a => a.Kind == ActivityKind.Client && a.ParentSpanId == attempt.SpanId);
         Assert.Equal(call.SpanId.ToHexString(), traceParent[2]);
+    }
+
+    [Fact]
+    public async Task The_traceparent_is_stored_with_the_delivery_so_an_attempt_anywhere_continues_the_trace()
+    {
+        var (listener, receiver) = await SetupAsync(script: null);
+        await using var _ = receiver;
+
+        await (await portal.Anonymous().SendAsync(Json(HttpMethod.Post, listener.HookPath, """{"id":8,"name":"Deal"}"""))).ReadJsonAsync(HttpStatusCode.OK);
+        var delivered = Assert.Single(await receiver.WaitForAsync(1));
+        var trace = delivered.Headers["traceparent"].Split('-')[1];
+
+        // The delivery row holds the publish span's context: no process memory is needed to continue the trace.
+        var stored = await portal.WithDbAsync(db => db.Deliveries.AsNoTracking()
+            .Where(d => d.Url == receiver.Url("/traced")).Select(d => d.TraceParent).SingleAsync());
+        Assert.NotNull(stored);
+        var publish = Assert.Single(portal.Spans.Snapshot(), a => a.OperationName == PortalTelemetry.PublishSpan && a.TraceId.ToHexString() == trace);
+        Assert.StartsWith($"00-{trace}-{publish.SpanId.ToHexString()}-", stored);
+
+        // An attempt started from a row alone (as after a restart, or on another portal) is a child of that span.
+        var fromRow = new WebhookPortal.Features.Deliveries.Delivery { Id = Guid.NewGuid(), TargetKind = WebhookPortal.Features.Deliveries.DeliveryTargetKind.Webhook, TargetName = "x", Url = "http://127.0.0.1/", TraceParent = stored };
+        using (var attempt = PortalTelemetry.StartAttempt(fromRow, 1))
+        {
+            var current = Activity.Current;
+            Assert.NotNull(current);
+            Assert.Equal(trace, current.TraceId.ToHexString());
+            Assert.Equal(publish.SpanId, current.ParentSpanId);
+        }
+
+        // A row without one (tracing was off when it was made) starts a trace of its own.
+        fromRow.TraceParent = null;
+        using (var attempt = PortalTelemetry.StartAttempt(fromRow, 1))
+        {
+            Assert.NotEqual(trace, Activity.Current!.TraceId.ToHexString());
+            Assert.Equal(default, Activity.Current.ParentSpanId);
+        }
     }
 }

@@ -42,6 +42,12 @@ public sealed class Delivery
     public DateTime CreatedUtc { get; set; }
 
     public DateTime UpdatedUtc { get; set; }
+
+    /// <summary>The W3C traceparent of the span this delivery was created in; its attempts continue that trace.</summary>
+    public string? TraceParent { get; set; }
+
+    /// <summary>The job (a bulk redelivery) that created this delivery, which reads its progress from these rows.</summary>
+    public Guid? JobId { get; set; }
 }
 
 internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
@@ -65,6 +71,10 @@ internal sealed class DeliveryConfiguration : IEntityTypeConfiguration<Delivery>
         builder.Property(d => d.State).HasStoredText(16);
         builder.HasIndex(d => new { d.State, d.NextAttemptUtc });
         builder.HasIndex(d => new { d.TargetKind, d.TargetId, d.State });
+        // The dashboard's and the delivery list's time window: its aggregates read only this index.
+        builder.HasIndex(d => new { d.CreatedUtc, d.TargetKind, d.TargetId, d.State, d.AttemptCount });
+        builder.HasIndex(d => d.JobId);
+        builder.Property(d => d.TraceParent).HasMaxLength(55);
         builder.HasOne(d => d.Message).WithMany().HasForeignKey(d => d.MessageId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -48,9 +48,8 @@ public sealed class EventTrigger(PortalDbContext db, EventPayloads payloads, Del
                 var record = change.Record.ToJsonString();
                 if (!string.IsNullOrWhiteSpace(type.Script))
                 {
-                    var pending = new PendingEvent { Id = Guid.NewGuid(), IntegrationId = integrationId, EventTypeId = type.Id, Action = change.Action, RecordJson = record, CreatedUtc = time.GetUtcNow().UtcDateTime };
+                    var pending = new PendingEvent { Id = Guid.NewGuid(), IntegrationId = integrationId, EventTypeId = type.Id, Action = change.Action, RecordJson = record, CreatedUtc = time.GetUtcNow().UtcDateTime, TraceParent = PortalTelemetry.CurrentTraceParent };
                     db.PendingEvents.Add(pending);
-                    PortalTelemetry.Remember(pending.Id);
                     pendingAfterCommit.Add(pending.Id);
                     continue;
                 }
@@ -95,7 +94,7 @@ public sealed class EventTrigger(PortalDbContext db, EventPayloads payloads, Del
             return;
         }
 
-        using var script = PortalTelemetry.StartEventScript(id);
+        using var script = PortalTelemetry.StartEventScript(pending);
         var type = await db.EventTypes.AsNoTracking().FirstOrDefaultAsync(e => e.Id == pending.EventTypeId && e.Enabled, ct);
         string? payload = null;
         string? error = null;

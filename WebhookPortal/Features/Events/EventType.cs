@@ -39,6 +39,7 @@ internal sealed class EventConfiguration : IEntityTypeConfiguration<EventType>, 
     {
         builder.ToTable("PendingEvents");
         builder.Property(e => e.Action).HasMaxLength(16);
+        builder.Property(e => e.TraceParent).HasMaxLength(55);
         builder.HasIndex(e => e.CreatedUtc);
     }
 

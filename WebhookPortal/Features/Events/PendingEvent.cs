@@ -17,4 +17,7 @@ public sealed class PendingEvent
     public required string RecordJson { get; set; }
 
     public DateTime CreatedUtc { get; set; }
+
+    /// <summary>The W3C traceparent of the request that staged it; the payload script's span continues that trace.</summary>
+    public string? TraceParent { get; set; }
 }

@@ -37,6 +37,9 @@ public sealed class Job
 
     public string? Error { get; set; }
 
+    /// <summary>What a finished job did, in a sentence for the page that started it (e.g. a retention run's counts).</summary>
+    public string? Summary { get; set; }
+
     public string? FilePath { get; set; }
 
     public string? CallbackUrl { get; set; }
@@ -61,6 +64,7 @@ internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>, IEntityT
         builder.Property(j => j.Status).HasStoredText(16);
         builder.Property(j => j.RequestedById).HasMaxLength(450);
         builder.Property(j => j.CallbackUrl).HasMaxLength(2000);
+        builder.Property(j => j.Summary).HasMaxLength(2000);
         builder.HasIndex(j => j.Status);
         builder.HasIndex(j => j.SecretHash);
     }

@@ -154,28 +154,33 @@ public static class PortalTelemetry
     }
 
     /// <summary>
-    /// A new delivery (or pending scripted event, by its id) remembers the trace it was created in, so that its
-    /// attempts, whenever they run, continue that trace (<see cref="TraceParents"/>).
+    /// The current span's W3C context (<c>traceparent</c>), stored on a new delivery or pending scripted event so
+    /// that its attempts, whenever and wherever they run (after a restart, on another portal), continue that trace.
+    /// Null when no span is running (tracing off).
     /// </summary>
+    public static string? CurrentTraceParent => Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id : null;
+
+    /// <summary>A new delivery, stamped with <see cref="CurrentTraceParent"/>.</summary>
     public static Delivery Traced(Delivery delivery)
     {
-        TraceParents.Remember(delivery.Id);
+        delivery.TraceParent ??= CurrentTraceParent;
         return delivery;
     }
 
-    /// <inheritdoc cref="Traced(Delivery)"/>
-    public static void Remember(Guid id) => TraceParents.Remember(id);
+    /// <summary>A stored traceparent as a remote parent, or default (a new trace) when there is none or it does not parse.</summary>
+    private static ActivityContext Parent(string? traceParent) =>
+        traceParent is not null && ActivityContext.TryParse(traceParent, null, isRemote: true, out var context) ? context : default;
 
     /// <summary>Starts the span of a pending event's payload script (a Hangfire job), continuing the trace of the request that staged it.</summary>
-    public static Activity? StartEventScript(Guid pendingEventId)
+    public static Activity? StartEventScript(Features.Events.PendingEvent pending)
     {
         if (!Source.HasListeners())
         {
             return null;
         }
 
-        var activity = Source.StartActivity(EventScriptSpan, ActivityKind.Consumer, TraceParents.Find(pendingEventId));
-        activity?.SetTag("webhookportal.pending_event.id", pendingEventId.ToString());
+        var activity = Source.StartActivity(EventScriptSpan, ActivityKind.Consumer, Parent(pending.TraceParent));
+        activity?.SetTag("webhookportal.pending_event.id", pending.Id.ToString());
         return activity;
     }
 
@@ -188,7 +193,7 @@ public static class PortalTelemetry
         Activity? activity = null;
         if (Source.HasListeners())
         {
-            activity = Source.StartActivity(AttemptSpan, ActivityKind.Consumer, TraceParents.Find(delivery.Id));
+            activity = Source.StartActivity(AttemptSpan, ActivityKind.Consumer, Parent(delivery.TraceParent));
             activity?.SetTag("webhookportal.delivery.id", delivery.Id.ToString());
             activity?.SetTag("webhookportal.delivery.attempt", attemptNumber);
             activity?.SetTag("webhookportal.target.kind", KindTag(delivery.TargetKind));

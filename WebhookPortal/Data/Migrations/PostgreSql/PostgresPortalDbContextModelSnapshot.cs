@@ -394,6 +394,31 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                     b.ToTable("AuditEntries", (string)null);
                 });
 
+            modelBuilder.Entity("WebhookPortal.Features.Dashboard.TrafficRollup", b =>
+                {
+                    b.Property<DateTime>("HourUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Direction")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("State")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("HourUtc", "Direction", "Name", "State");
+
+                    b.ToTable("TrafficRollups", (string)null);
+                });
+
             modelBuilder.Entity("WebhookPortal.Features.Deliveries.Delivery", b =>
                 {
                     b.Property<Guid>("Id")
@@ -405,6 +430,9 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
 
                     b.Property<DateTime>("CreatedUtc")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("JobId")
+                        .HasColumnType("uuid");
 
                     b.Property<string>("LastError")
                         .HasColumnType("text");
@@ -444,6 +472,10 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(55)
+                        .HasColumnType("character varying(55)");
+
                     b.Property<DateTime>("UpdatedUtc")
                         .HasColumnType("timestamp with time zone");
 
@@ -454,11 +486,15 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
 
                     b.HasKey("Id");
 
+                    b.HasIndex("JobId");
+
                     b.HasIndex("MessageId");
 
                     b.HasIndex("State", "NextAttemptUtc");
 
                     b.HasIndex("TargetKind", "TargetId", "State");
+
+                    b.HasIndex("CreatedUtc", "TargetKind", "TargetId", "State", "AttemptCount");
 
                     b.ToTable("Deliveries", (string)null);
                 });
@@ -558,6 +594,10 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                     b.Property<string>("RecordJson")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(55)
+                        .HasColumnType("character varying(55)");
 
                     b.HasKey("Id");
 
@@ -699,6 +739,10 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Summary")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
 
                     b.HasKey("Id");
 
