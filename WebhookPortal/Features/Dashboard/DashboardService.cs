@@ -47,29 +47,48 @@ public sealed class DashboardService(IDbContextFactory<PortalDbContext> dbFactor
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var sqlite = db.Database.IsSqlite();
 
-        // Requests and attempts: per bucket, direction, name and state.
+        // Requests and attempts: per bucket, direction, name and state. Whole hours already rolled up are added from
+        // TrafficRollups (a few rows per hour); the rest of the window is grouped from the log itself.
         var inbound = new Dictionary<string, (long[] Success, long[] Error)>(StringComparer.Ordinal);
         var attempts = (Success: new long[count], Error: new long[count]);
-        foreach (var row in await db.Database.SqlQuery<TrafficRow>(TrafficSql(sqlite, from, to, range.Bucket)).ToListAsync(ct))
+        void Add(long bucket, string direction, string name, string state, long n)
         {
-            if (row.Bucket < 0 || row.Bucket >= count)
+            if (bucket < 0 || bucket >= count)
             {
-                continue;
+                return;
             }
 
-            var error = row.State == LogState.Error.ToText();
-            if (row.Direction == LogDirection.Inbound.ToText())
+            var error = state == LogState.Error.ToText();
+            if (direction == LogDirection.Inbound.ToText())
             {
-                if (!inbound.TryGetValue(row.Name, out var series))
+                if (!inbound.TryGetValue(name, out var series))
                 {
-                    inbound[row.Name] = series = (new long[count], new long[count]);
+                    inbound[name] = series = (new long[count], new long[count]);
                 }
 
-                (error ? series.Error : series.Success)[row.Bucket] += row.Count;
+                (error ? series.Error : series.Success)[bucket] += n;
             }
             else
             {
-                (error ? attempts.Error : attempts.Success)[row.Bucket] += row.Count;
+                (error ? attempts.Error : attempts.Success)[bucket] += n;
+            }
+        }
+
+        var logFrom = from;
+        if (range.Bucket.Ticks % TimeSpan.TicksPerHour == 0 && await TrafficRollupJob.RolledUpUntilAsync(db, ct) is { } rolledUntil && rolledUntil > from)
+        {
+            logFrom = rolledUntil < to ? rolledUntil : to;
+            foreach (var hour in await db.TrafficRollups.AsNoTracking().Where(r => r.HourUtc >= from && r.HourUtc < logFrom).ToListAsync(ct))
+            {
+                Add((DateTime.SpecifyKind(hour.HourUtc, DateTimeKind.Utc) - from).Ticks / range.Bucket.Ticks, hour.Direction, hour.Name, hour.State, hour.Count);
+            }
+        }
+
+        if (logFrom < to)
+        {
+            foreach (var row in await db.Database.SqlQuery<TrafficRow>(TrafficSql(sqlite, from, logFrom, to, range.Bucket)).ToListAsync(ct))
+            {
+                Add(row.Bucket, row.Direction, row.Name, row.State, row.Count);
             }
         }
 
@@ -174,14 +193,15 @@ public sealed class DashboardService(IDbContextFactory<PortalDbContext> dbFactor
     private static string EpochSeconds(bool sqlite, string column) =>
         sqlite ? $"CAST(strftime('%s', \"{column}\") AS INTEGER)" : $"CAST(floor(extract(epoch FROM \"{column}\")) AS bigint)";
 
-    internal static FormattableString TrafficSql(bool sqlite, DateTime from, DateTime to, TimeSpan bucket) => FormattableStringFactory.Create(
+    /// <summary>Log entries of [from, to) grouped by bucket (counted from <paramref name="origin"/>, the window's start), direction, name and state.</summary>
+    internal static FormattableString TrafficSql(bool sqlite, DateTime origin, DateTime from, DateTime to, TimeSpan bucket) => FormattableStringFactory.Create(
         $$"""
         SELECT ({{EpochSeconds(sqlite, "TimeUtc")}} - {0}) / {1} AS "Bucket", "Direction", "Name", "State", COUNT(*) AS "Count"
         FROM "LogEntries"
         WHERE "TimeUtc" >= {2} AND "TimeUtc" < {3}
         GROUP BY 1, "Direction", "Name", "State"
         """,
-        new DateTimeOffset(from).ToUnixTimeSeconds(), (long)bucket.TotalSeconds, from, to);
+        new DateTimeOffset(origin).ToUnixTimeSeconds(), (long)bucket.TotalSeconds, from, to);
 
     internal static FormattableString DeliveriesSql(bool sqlite, DateTime from, DateTime to, TimeSpan bucket) => FormattableStringFactory.Create(
         $$"""
