@@ -41,6 +41,22 @@ public static partial class CookieSignIn
         return await client.PostAsync(path, new FormUrlEncodedContent(fields));
     }
 
+    /// <summary>
+    /// Posts the layout's "Log out" form (its menu renders only when opened), with the signed-in user's antiforgery
+    /// token taken from the static change-password page.
+    /// </summary>
+    public static async Task<HttpResponseMessage> PostLogoutAsync(this HttpClient client)
+    {
+        var html = await (await client.GetAsync("/Account/Manage/ChangePassword")).Content.ReadAsStringAsync();
+        var token = AntiforgeryToken().Match(html);
+        Assert.True(token.Success, "No antiforgery token on the change-password page");
+        return await client.PostAsync("/Account/Logout", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token.Groups[1].Value),
+            ["returnUrl"] = "",
+        }));
+    }
+
     /// <summary>Where a redirect points, as a path (and query) on this portal.</summary>
     public static string? RedirectPath(this HttpResponseMessage response) =>
         response.Headers.Location is { } location ? (location.IsAbsoluteUri ? location.PathAndQuery : location.OriginalString) : null;

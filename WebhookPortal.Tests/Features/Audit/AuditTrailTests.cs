@@ -299,6 +299,19 @@ public sealed class AuditTrailTests(AuditPortalFactory portal) : IClassFixture<A
     }
 
     [Fact]
+    public async Task Signing_out_is_recorded_with_who_and_from_where()
+    {
+        var client = await portal.SignInWithCookieAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword, "192.0.2.20");
+
+        var response = await client.PostLogoutAsync();
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var signOut = Assert.Single(await EntriesAsync("action=user.signed_out&q=192.0.2.20"));
+        AssertAdmin(signOut, "192.0.2.20");
+        Assert.Equal(AuditResources.User, signOut.GetProperty("resourceType").GetString());
+    }
+
+    [Fact]
     public async Task Receiving_records_is_data_and_not_audited()
     {
         var listener = await portal.CreateListenerAsync();

@@ -127,6 +127,9 @@ public sealed class EventsTests(DeliveryPortalFactory portal) : IClassFixture<De
         await (await PostAsync(listener, """{"id":1,"name":"x","isProject":true}""")).ReadJsonAsync(HttpStatusCode.OK);
         await receiver.WaitForAsync(1);
         await Eventually.TrueAsync(async () => !await portal.WithDbAsync(db => db.Subscriptions.AnyAsync(s => s.Id == id)), "the 410 subscriber removed");
+        var audited = await portal.WithDbAsync(db => db.AuditEntries.AsNoTracking().SingleAsync(e => e.ResourceId == id.ToString() && e.Action == "subscription.deleted"));
+        Assert.Equal(WebhookPortal.Features.Audit.AuditActorKinds.System, audited.ActorKind);
+        Assert.Contains("410 Gone", audited.Summary);
         await (await PostAsync(listener, """{"id":2,"name":"y","isProject":true}""")).ReadJsonAsync(HttpStatusCode.OK);
         await SettledAsync(listener);
         Assert.Single(receiver.Requests);

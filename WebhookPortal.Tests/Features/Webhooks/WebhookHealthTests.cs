@@ -123,6 +123,12 @@ public sealed class WebhookHealthTests(WebhookHealthPortalFactory portal) : ICla
         Assert.False(view.GetProperty("enabled").GetBoolean());
         Assert.Contains("410 Gone", view.GetProperty("health").GetProperty("reason").GetString());
         Assert.Equal("410", await portal.WithDbAsync(db => db.Webhooks.Where(w => w.Id == webhook.Id).Select(w => w.DisabledBy).SingleAsync()));
+
+        // The portal's own decision is in the audit trail, by the system.
+        var audited = await portal.WithDbAsync(db => db.AuditEntries.AsNoTracking().SingleAsync(e => e.ResourceId == webhook.Id.ToString() && e.Action == "webhook.disabled"));
+        Assert.Equal(WebhookPortal.Features.Audit.AuditActorKinds.System, audited.ActorKind);
+        Assert.Equal("receiver answered 410 Gone", audited.ActorName);
+        Assert.Contains("410 Gone", audited.Summary);
         Assert.Single(receiver.Requests);
     }
 
@@ -205,6 +211,9 @@ public sealed class WebhookHealthTests(WebhookHealthPortalFactory portal) : ICla
         var view = await WaitForHealthAsync(webhook, "disabled", TimeSpan.FromSeconds(45));
         Assert.Contains("Delivery:DisableAfter", view.GetProperty("health").GetProperty("reason").GetString());
         Assert.Equal("failure rule", await portal.WithDbAsync(db => db.Webhooks.Where(w => w.Id == webhook.Id).Select(w => w.DisabledBy).SingleAsync()));
+        var audited = await portal.WithDbAsync(db => db.AuditEntries.AsNoTracking().SingleAsync(e => e.ResourceId == webhook.Id.ToString() && e.Action == "webhook.disabled"));
+        Assert.Equal("delivery failure rule", audited.ActorName);
+        Assert.Contains("Delivery:DisableAfter", audited.Summary);
         // Disabled after 2 s of failures: well before the schedule's ten retries ran out; the rest is held for a re-enable.
         var delivery = await portal.WaitForDeliveryAsync(webhook.Id, DeliveryState.Held, TimeSpan.FromSeconds(30));
         Assert.Contains("disabled", delivery.LastError);

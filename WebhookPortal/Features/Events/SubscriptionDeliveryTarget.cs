@@ -27,6 +27,13 @@ public sealed class SubscriptionDeliveryTarget(IDataProtectionProvider protectio
             return null;
         }
 
+        // Removed with ExecuteDelete (no tracked entity): the removal is audited here, committing with the attempt.
+        var subscription = await db.Subscriptions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == delivery.TargetId, ct);
+        if (subscription is not null)
+        {
+            Audit.AuditLog.StageDeleted(db, [subscription], "The subscriber answered 410 Gone.");
+        }
+
         await db.Subscriptions.Where(s => s.Id == delivery.TargetId).ExecuteDeleteAsync(ct);
         logger.LogInformation("Subscription {SubscriptionId} answered 410 Gone and was removed.", delivery.TargetId);
         return "The subscriber answered 410 Gone and was unsubscribed.";

@@ -157,6 +157,11 @@ public sealed class WebhookDeliveryTarget(IDataProtectionProvider protection, IO
         if (won)
         {
             await portalEvents.RaiseAsync(db, PortalEventTypes.WebhookDisabled, hook, reason, ct);
+
+            // The conditional update is invisible to the audit interceptor: the portal's own decision is recorded here,
+            // committing with the attempt.
+            Audit.AuditLog.Stage(db, "webhook.disabled", Audit.AuditResources.Webhook, hook.Id.ToString(), hook.Name, reason,
+                new { enabled = false, disabledBy = by, reason }, Audit.AuditSeverity.Warning, Audit.AuditActor.System(by == Webhook.DisabledByGone ? "receiver answered 410 Gone" : "delivery failure rule"));
         }
     }
 }
