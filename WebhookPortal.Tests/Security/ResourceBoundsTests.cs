@@ -152,6 +152,57 @@ public sealed class ResourceBoundsTests(PortalFactory portal) : IClassFixture<Po
         Assert.Equal(JobStatus.Succeeded, row.Status);
     }
 
+    [Fact]
+    public async Task The_cleanup_deletes_expired_job_tokens_old_finished_jobs_and_files_no_job_names_and_keeps_the_rest()
+    {
+        var now = portal.Clock.GetUtcNow().UtcDateTime;
+        var options = portal.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<JobOptions>>().Value;
+        var folder = portal.Services.GetRequiredService<WebhookPortal.Infrastructure.Configuration.OperatorDirectory>().Resolve(options.Directory);
+        Directory.CreateDirectory(folder);
+        JobToken Token(DateTime expires) => new() { Id = Guid.NewGuid(), TokenHash = Guid.NewGuid().ToByteArray(), UserId = "u", UserName = "u@test.local", Role = "Admin", ExpiresUtc = expires };
+        Job Finished(DateTime finished, JobStatus status = JobStatus.Succeeded) => new() { Id = Guid.NewGuid(), Kind = "backup", RequestedById = "u", Status = status, CreatedUtc = finished, StartedUtc = finished, FinishedUtc = finished };
+        var expiredToken = Token(now.AddSeconds(-1));
+        var liveToken = Token(now.AddMinutes(30));
+        var oldJob = Finished(now - options.Retention - TimeSpan.FromMinutes(1));
+        var oldFailed = Finished(now - options.Retention - TimeSpan.FromDays(3), JobStatus.Failed);
+        var recentJob = Finished(now - options.Retention + TimeSpan.FromMinutes(1));
+        var oldRunning = Finished(now - options.Retention - TimeSpan.FromDays(1), JobStatus.Running);
+        var orphanOld = Path.Combine(folder, $"backup-{Guid.NewGuid():N}.zip");
+        var orphanNew = Path.Combine(folder, $"backup-{Guid.NewGuid():N}.zip");
+        var named = Path.Combine(folder, $"backup-{Guid.NewGuid():N}.zip");
+        foreach (var file in new[] { orphanOld, orphanNew, named })
+        {
+            await File.WriteAllTextAsync(file, "zip");
+        }
+
+        File.SetLastWriteTimeUtc(orphanOld, now - options.DownloadLifetime - TimeSpan.FromMinutes(1));
+        File.SetLastWriteTimeUtc(orphanNew, now - TimeSpan.FromMinutes(1));
+        File.SetLastWriteTimeUtc(named, now - TimeSpan.FromDays(2));
+        recentJob.FilePath = named;
+        recentJob.DownloadExpiresUtc = now.AddHours(1);
+        await portal.WithDbAsync(async db =>
+        {
+            db.JobTokens.AddRange(expiredToken, liveToken);
+            db.Jobs.AddRange(oldJob, oldFailed, recentJob, oldRunning);
+            return await db.SaveChangesAsync();
+        });
+
+        using (var scope = portal.Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<JobFileCleanup>().RunAsync();
+        }
+
+        var tokens = await portal.WithDbAsync(db => db.JobTokens.AsNoTracking().Where(t => t.Id == expiredToken.Id || t.Id == liveToken.Id).Select(t => t.Id).ToListAsync());
+        Assert.Equal([liveToken.Id], tokens);
+        var jobs = await portal.WithDbAsync(db => db.Jobs.AsNoTracking().Where(j => new[] { oldJob.Id, oldFailed.Id, recentJob.Id, oldRunning.Id }.Contains(j.Id)).Select(j => j.Id).ToListAsync());
+        Assert.Equal(new[] { recentJob.Id, oldRunning.Id }.Order(), jobs.Order());
+        Assert.False(File.Exists(orphanOld), "a file no job names, older than a download lifetime");
+        Assert.True(File.Exists(orphanNew), "a file perhaps still being written");
+        Assert.True(File.Exists(named), "a file its job still names");
+        File.Delete(orphanNew);
+        File.Delete(named);
+    }
+
     // ---- Small bodies ----
 
     private async Task<string> ApiKeyAsync() =>

@@ -21,6 +21,10 @@ public sealed class JobOptions
     [Range(1, 100)]
     public int MaxConcurrentPerUser { get; set; } = 2;
 
+    /// <summary>How long a finished job's row is kept as history; the cleanup deletes older ones (1 day to 10 years).</summary>
+    [Range(typeof(TimeSpan), "1.00:00:00", "3650.00:00:00")]
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>When the recurring job deletes files whose download has expired (Hangfire cron, UTC).</summary>
     [Required]
     public string CleanupCron { get; set; } = "*/15 * * * *";
