@@ -22,6 +22,7 @@ public sealed class TrafficRollupJob(IDbContextFactory<PortalDbContext> dbFactor
 
     /// <summary>Rolls up the hours that ended at least <see cref="Margin"/> ago; answers how many roll-up rows it wrote.</summary>
     [AutomaticRetry(Attempts = 0)]
+    [DisableConcurrentExecution(timeoutInSeconds: 120)]
     public async Task<int> RunAsync(CancellationToken ct = default)
     {
         var now = time.GetUtcNow().UtcDateTime;
