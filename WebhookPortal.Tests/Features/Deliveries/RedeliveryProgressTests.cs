@@ -54,7 +54,7 @@ public sealed class RedeliveryProgressTests : PortalComponentTest
         await FinishAsync(ids[3], DeliveryState.Cancelled);
         cut.WaitForAssertion(() => Assert.Contains("4 deliveries sent again: 2 delivered, 1 failed, 1 cancelled.", cut.Find("[data-testid=redelivery-summary]").TextContent), TimeSpan.FromSeconds(5));
         Assert.Empty(cut.FindAll("[data-testid=redelivery-progress]"));
-        Assert.Equal(1, finished);
+        cut.WaitForAssertion(() => Assert.Equal(1, finished));
         await using var db = Database.CreateContext();
         Assert.Equal(JobStatus.Succeeded, (await db.Jobs.SingleAsync(j => j.Id == jobId)).Status);
     }
