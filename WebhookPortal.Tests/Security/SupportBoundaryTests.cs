@@ -90,7 +90,7 @@ public sealed class SupportBoundaryTests(PortalFactory portal) : IClassFixture<P
         ["listener tables preview"] = (s, w) => s.GetRequiredService<TableDesigner>().PreviewTablesAsync(w.Listener.Id, new TablesRequest(Parse("""[{"id":1}]"""), "orders", null, ["id"])),
         ["listener tables generate"] = (s, w) => s.GetRequiredService<TableDesigner>().GenerateTablesAsync(w.Listener.Id, new TablesRequest(Parse("""[{"id":1,"extra":"x"}]"""), "orders", null, ["id"], ConfirmDestructive: true)),
         ["listener script test"] = (s, w) => s.GetRequiredService<ListenerScriptTester>().TestScriptAsync(w.Listener.Id, new ScriptTestRequest(Parse("""{"id":1}"""), "POST", null, null, "(body) => body")),
-        ["retention run"] = (s, w) => s.GetRequiredService<RetentionService>().RunNowAsync(),
+        ["retention run"] = (s, w) => s.GetRequiredService<RetentionRuns>().StartAsync(),
         ["webhook create"] = (s, w) => s.GetRequiredService<WebhookCatalog>().CreateAsync(w.Listener.IntegrationId, new WebhookRequest("by-support", "https://x.example.invalid/h", true, null, null), PortalFactory.SupportEmail),
         ["webhook update"] = (s, w) => s.GetRequiredService<WebhookCatalog>().UpdateAsync(w.Listener.IntegrationId, w.WebhookId, new WebhookRequest("renamed", null, null, null, null), PortalFactory.SupportEmail),
         ["webhook enable"] = (s, w) => s.GetRequiredService<WebhookCatalog>().SetEnabledAsync(w.WebhookId, false, PortalFactory.SupportEmail),

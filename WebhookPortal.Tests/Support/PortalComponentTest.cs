@@ -41,6 +41,8 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddScoped<ListenerCatalog>();
         Services.AddScoped<ListenerTokens>();
         Services.AddScoped<WebhookPortal.Features.Listeners.Replays.BulkReplays>();
+        Services.AddOptions<WebhookPortal.Features.Jobs.JobOptions>();
+        Services.AddScoped<RetentionRuns>();
         Services.AddScoped<ListenerSecrets>();
         Services.AddScoped<TableDesigner>();
         Services.AddScoped<ListenerRecords>();

@@ -380,12 +380,14 @@ public sealed class AuditTrailTests(AuditPortalFactory portal) : IClassFixture<A
             return await db.SaveChangesAsync();
         });
 
-        var report = await (await Admin().PostAsync("/api/maintenance/retention/run", null)).ReadJsonAsync(HttpStatusCode.OK);
+        var retention = await portal.RunRetentionAsync(Admin());
 
-        Assert.Equal(5, report.GetProperty("auditEntriesDeleted").GetInt32());
+        Assert.Equal(5, retention.Deleted("audit entry", "audit entries"));
         Assert.Equal([marker + "-recent"], await portal.WithDbAsync(db => db.AuditEntries.Where(e => e.ResourceName!.StartsWith(marker)).Select(e => e.ResourceName!).ToListAsync()));
         var run = (await EntriesAsync("action=retention.run")).First();
         AssertAdmin(run);
+        // The entry names the run it records.
+        Assert.Equal(retention.GetProperty("id").GetString(), run.GetProperty("resourceId").GetString());
         Assert.Contains("5 audit entries", run.GetProperty("summary").GetString());
     }
 

@@ -1,5 +1,6 @@
 using Bunit;
 using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using WebhookPortal.Features.Deliveries;
 using WebhookPortal.Features.Deliveries.Pages;
@@ -143,6 +144,93 @@ public sealed class DeliveryListPageTests : PortalComponentTest
     }
 
     [Fact]
+    public async Task Selected_deliveries_are_redelivered_with_a_progress_bar_kept_in_the_url_then_a_summary()
+    {
+        var (_, _, _, failed, old) = await SeedAsync();
+        SignInAsSupport();
+        var navigation = Services.GetRequiredService<NavigationManager>();
+
+        var cut = RenderWithProviders<DeliveryListPage>();
+        cut.WaitForAssertion(() => Assert.Equal(3, States(cut).Count));
+        Assert.True(cut.Find("[data-testid=redeliver-selected]").HasAttribute("disabled"));
+        foreach (var state in new[] { "failed", "delivered" })
+        {
+            cut.FindAll("tbody tr").First(r => r.QuerySelector("[data-testid=delivery-state]")?.TextContent.Trim() == state).QuerySelector("input[type=checkbox]")!.Change(true);
+        }
+
+        cut.WaitForAssertion(() => Assert.Contains("(2)", cut.Find("[data-testid=redeliver-selected]").TextContent));
+        cut.Find("[data-testid=redeliver-selected]").Click();
+
+        // erp's failed delivery is sent again; crm's message is still pending to crm, so its delivered one is skipped.
+        cut.WaitForAssertion(() => Assert.Contains("1 delivery queued again; 1 skipped (pending, or already sent again).", cut.Markup));
+        cut.WaitForAssertion(() => Assert.Equal("0 of 1 delivered · 0 failed · 1 pending", cut.Find("[data-testid=redelivery-status]").TextContent.Trim()));
+        Guid jobId, copy;
+        await using (var db = Database.CreateContext())
+        {
+            jobId = (await db.Jobs.SingleAsync(j => j.Kind == RedeliveryJobs.Kind)).Id;
+            copy = (await db.Deliveries.SingleAsync(d => d.JobId == jobId)).Id;
+        }
+
+        Assert.Contains($"redelivery={jobId}", navigation.Uri);
+
+        await using (var db = Database.CreateContext())
+        {
+            await db.Deliveries.Where(d => d.Id == copy).ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Delivered));
+        }
+
+        cut.WaitForAssertion(() => Assert.Contains("1 delivery sent again: 1 delivered, 0 failed.", cut.Find("[data-testid=redelivery-summary]").TextContent), TimeSpan.FromSeconds(5));
+        cut.Find("[data-testid=redelivery-summary] button").Click();
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=redelivery-summary]")));
+        Assert.DoesNotContain("redelivery=", navigation.Uri);
+    }
+
+    [Fact]
+    public async Task A_redelivery_in_the_url_shows_its_progress_after_a_reload()
+    {
+        await SeedAsync();
+        var now = Clock.GetUtcNow().UtcDateTime;
+        var jobId = Guid.NewGuid();
+        await using (var db = Database.CreateContext())
+        {
+            var message = await db.Messages.FirstAsync();
+            db.Jobs.Add(new WebhookPortal.Features.Jobs.Job { Id = jobId, Kind = RedeliveryJobs.Kind, RequestedById = "u1", Status = WebhookPortal.Features.Jobs.JobStatus.Running, CreatedUtc = now, StartedUtc = now });
+            foreach (var state in new[] { DeliveryState.Delivered, DeliveryState.Pending })
+            {
+                db.Deliveries.Add(new Delivery
+                {
+                    Id = Guid.NewGuid(), MessageId = message.Id, TargetKind = DeliveryTargetKind.Webhook, TargetId = Guid.NewGuid(), TargetName = "crm", Url = "https://example.com/crm",
+                    State = state, NextAttemptUtc = now, CreatedUtc = now, UpdatedUtc = now, JobId = jobId,
+                });
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        SignInAsAdmin();
+        Services.GetRequiredService<NavigationManager>().NavigateTo($"/deliveries?redelivery={jobId}");
+
+        var cut = RenderWithProviders<DeliveryListPage>();
+
+        cut.WaitForAssertion(() => Assert.Equal("1 of 2 delivered · 0 failed · 1 pending", cut.Find("[data-testid=redelivery-status]").TextContent.Trim()));
+        Assert.Contains("50%", cut.Find("[data-testid=redelivery-progress]").TextContent);
+    }
+
+    [Theory]
+    [InlineData("not-a-guid")]
+    [InlineData("8f5d7c1e-0000-4000-8000-000000000000")]
+    public async Task A_redelivery_in_the_url_that_is_unknown_is_said_so(string id)
+    {
+        await SeedAsync();
+        SignInAsAdmin();
+        Services.GetRequiredService<NavigationManager>().NavigateTo($"/deliveries?redelivery={id}");
+
+        var cut = RenderWithProviders<DeliveryListPage>();
+
+        cut.WaitForAssertion(() => Assert.Contains("This redelivery is unknown", cut.Find("[data-testid=redelivery-error]").TextContent));
+        Assert.Equal(3, States(cut).Count);
+    }
+
+    [Fact]
     public async Task Support_without_the_right_to_act_reads_only()
     {
         Services.Configure<WebhookPortal.Infrastructure.Auth.RoleOptions>(o => o.SupportMayRedeliver = false);
@@ -154,5 +242,7 @@ public sealed class DeliveryListPageTests : PortalComponentTest
         cut.WaitForAssertion(() => Assert.Equal(3, States(cut).Count));
         Assert.Empty(cut.FindAll("[data-testid=retry-now]"));
         Assert.Empty(cut.FindAll("[data-testid=redeliver]"));
+        Assert.Empty(cut.FindAll("[data-testid=redeliver-selected]"));
+        Assert.Empty(cut.FindAll("tbody input[type=checkbox]"));
     }
 }

@@ -30,6 +30,18 @@ public sealed class DeliveryRecoveryTests(DeliveryPortalFactory portal) : IClass
     private Task<int> DeliveredCountAsync(Guid webhookId) =>
         portal.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetId == webhookId && d.State == DeliveryState.Delivered));
 
+    private Task<int> RedeliveryJobsAsync() => portal.WithDbAsync(db => db.Jobs.CountAsync(j => j.Kind == RedeliveryJobs.Kind));
+
+    /// <summary>The 202's job, read (as the page does) until none of its deliveries is pending.</summary>
+    private async Task<System.Text.Json.JsonElement> FinishedRedeliveryAsync(HttpResponseMessage response, HttpClient? client = null)
+    {
+        var answer = await response.ReadJsonAsync(HttpStatusCode.Accepted);
+        var jobId = answer.GetProperty("jobId").GetGuid();
+        Assert.Equal($"/api/deliveries/redeliveries/{jobId}", response.Headers.Location?.OriginalString);
+        return await Eventually.ValueAsync(async () => await (await (client ?? portal.AsAdmin()).GetAsync($"/api/deliveries/redeliveries/{jobId}")).ReadJsonAsync(HttpStatusCode.OK),
+            r => r.GetProperty("status").GetString() == "succeeded", "the redelivery to finish", TimeSpan.FromSeconds(45));
+    }
+
     [Fact]
     public async Task Recover_sends_every_message_that_failed_since_the_time_once_with_its_webhook_id()
     {
@@ -37,16 +49,27 @@ public sealed class DeliveryRecoveryTests(DeliveryPortalFactory portal) : IClass
         var (webhook, _) = await FailThreeAsync(receiver);
         var firstIds = receiver.Requests.Select(r => r.Headers["webhook-id"]).ToHashSet();
 
-        var answer = await (await portal.AsAdmin().PostAsJsonAsync($"/api/webhooks/{webhook.Id}/recover", new { since = DateTime.UtcNow.AddHours(-1) })).ReadJsonAsync(HttpStatusCode.Accepted);
+        var response = await portal.AsAdmin().PostAsJsonAsync($"/api/webhooks/{webhook.Id}/recover", new { since = DateTime.UtcNow.AddHours(-1) });
+        var answer = await response.ReadJsonAsync(HttpStatusCode.Accepted);
 
         Assert.Equal(3, answer.GetProperty("count").GetInt32());
-        await Eventually.TrueAsync(async () => await DeliveredCountAsync(webhook.Id) == 3, "the three recovered deliveries", TimeSpan.FromSeconds(45));
+        Assert.Equal("running", answer.GetProperty("status").GetString());
+        var progress = await FinishedRedeliveryAsync(response);
+        Assert.Equal(answer.GetProperty("jobId").GetGuid(), progress.GetProperty("jobId").GetGuid());
+        Assert.Equal((3, 3, 0, 0, 0, 100), (progress.GetProperty("total").GetInt32(), progress.GetProperty("delivered").GetInt32(), progress.GetProperty("failed").GetInt32(),
+            progress.GetProperty("pending").GetInt32(), progress.GetProperty("cancelled").GetInt32(), progress.GetProperty("progress").GetInt32()));
+        Assert.Equal("3 deliveries sent again: 3 delivered, 0 failed.", progress.GetProperty("summary").GetString());
+        Assert.Equal(3, await DeliveredCountAsync(webhook.Id));
         var again = receiver.Requests.Skip(3).Select(r => r.Headers["webhook-id"]).ToHashSet();
         Assert.Equal(firstIds, again);
 
         // Recovering again sends nothing: every message has been delivered since.
         var second = await (await portal.AsAdmin().PostAsJsonAsync($"/api/webhooks/{webhook.Id}/recover", new { since = DateTime.UtcNow.AddHours(-1) })).ReadJsonAsync(HttpStatusCode.Accepted);
         Assert.Equal(0, second.GetProperty("count").GetInt32());
+        Assert.Equal("succeeded", second.GetProperty("status").GetString());
+        var nothing = await (await portal.AsAdmin().GetAsync($"/api/deliveries/redeliveries/{second.GetProperty("jobId").GetGuid()}")).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal((0, 100), (nothing.GetProperty("total").GetInt32(), nothing.GetProperty("progress").GetInt32()));
+        Assert.StartsWith("Nothing was sent again", nothing.GetProperty("summary").GetString());
     }
 
     [Fact]
@@ -70,8 +93,10 @@ public sealed class DeliveryRecoveryTests(DeliveryPortalFactory portal) : IClass
         var problem = await (await portal.AsAdmin().PostAsJsonAsync($"/api/webhooks/{webhook.Id}/recover", new { })).AssertProblemAsync(HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty("since", out _));
         await (await portal.AsAdmin().PostAsync($"/api/webhooks/{webhook.Id}/recover", new StringContent("""{"since":"yesterday"}""", System.Text.Encoding.UTF8, "application/json"))).AssertProblemAsync(HttpStatusCode.BadRequest);
+        var jobs = await RedeliveryJobsAsync();
         await (await portal.AsAdmin().PostAsJsonAsync($"/api/webhooks/{Guid.NewGuid()}/recover", new { since = DateTime.UtcNow.AddHours(-1) })).AssertProblemAsync(HttpStatusCode.NotFound);
         Assert.Equal(3, await portal.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetId == webhook.Id)));
+        Assert.Equal(jobs, await RedeliveryJobsAsync());
     }
 
     [Fact]
@@ -97,11 +122,26 @@ public sealed class DeliveryRecoveryTests(DeliveryPortalFactory portal) : IClass
         await using var receiver = await LoopbackReceiver.StartAsync();
         var (webhook, failed) = await FailThreeAsync(receiver);
 
-        var answer = await (await portal.AsAdmin().PostAsJsonAsync("/api/deliveries/redeliver", new { ids = failed.Take(2).Select(d => d.Id) })).ReadJsonAsync(HttpStatusCode.Accepted);
+        // One of the two is refused again (a 400 fails at once), the other accepted.
+        receiver.Answer(new PlannedAnswer(400));
+
+        var response = await portal.AsAdmin().PostAsJsonAsync("/api/deliveries/redeliver", new { ids = failed.Take(2).Select(d => d.Id) });
+        var answer = await response.ReadJsonAsync(HttpStatusCode.Accepted);
 
         Assert.Equal(2, answer.GetProperty("count").GetInt32());
-        await Eventually.TrueAsync(async () => await DeliveredCountAsync(webhook.Id) == 2, "the two redelivered", TimeSpan.FromSeconds(45));
+        var jobId = answer.GetProperty("jobId").GetGuid();
+        var progress = await FinishedRedeliveryAsync(response);
+        Assert.Equal((2, 1, 1, 0, 100), (progress.GetProperty("total").GetInt32(), progress.GetProperty("delivered").GetInt32(), progress.GetProperty("failed").GetInt32(),
+            progress.GetProperty("pending").GetInt32(), progress.GetProperty("progress").GetInt32()));
+        Assert.Equal("2 deliveries sent again: 1 delivered, 1 failed.", progress.GetProperty("summary").GetString());
+        // The new deliveries carry the job; the originals do not.
+        var stamped = await portal.WithDbAsync(db => db.Deliveries.Where(d => d.JobId == jobId).Select(d => d.MessageId).ToListAsync());
+        Assert.Equal(failed.Take(2).Select(d => d.MessageId).Order(), stamped.Order());
+        Assert.Equal(1, await DeliveredCountAsync(webhook.Id));
         Assert.Equal(1, await portal.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetId == webhook.Id && d.State == DeliveryState.Failed && d.MessageId == failed[2].MessageId)));
+        // The first read that found it finished wrote its end to the job's row.
+        var row = await portal.WithDbAsync(db => db.Jobs.AsNoTracking().SingleAsync(j => j.Id == jobId));
+        Assert.Equal((WebhookPortal.Features.Jobs.JobStatus.Succeeded, 100, progress.GetProperty("summary").GetString()), (row.Status, row.Progress, row.Summary));
     }
 
     [Fact]
@@ -110,6 +150,7 @@ public sealed class DeliveryRecoveryTests(DeliveryPortalFactory portal) : IClass
         await using var receiver = await LoopbackReceiver.StartAsync();
         var (webhook, failed) = await FailThreeAsync(receiver);
         var admin = portal.AsAdmin();
+        var jobs = await RedeliveryJobsAsync();
 
         await (await admin.PostAsJsonAsync("/api/deliveries/redeliver", new { ids = Array.Empty<Guid>() })).AssertProblemAsync(HttpStatusCode.BadRequest);
         await (await admin.PostAsJsonAsync("/api/deliveries/redeliver", new { })).AssertProblemAsync(HttpStatusCode.BadRequest);
@@ -120,6 +161,7 @@ public sealed class DeliveryRecoveryTests(DeliveryPortalFactory portal) : IClass
         await (await subscriber.PostAsJsonAsync("/api/deliveries/redeliver", new { ids = new[] { failed[0].Id } })).AssertProblemAsync(HttpStatusCode.Forbidden);
 
         Assert.Equal(3, await portal.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetId == webhook.Id)));
+        Assert.Equal(jobs, await RedeliveryJobsAsync());
     }
 
     [Fact]
@@ -129,8 +171,11 @@ public sealed class DeliveryRecoveryTests(DeliveryPortalFactory portal) : IClass
         var (_, failed) = await FailThreeAsync(receiver);
         var support = await portal.AsSupportAsync();
 
-        var answer = await (await support.PostAsJsonAsync("/api/deliveries/redeliver", new { ids = failed.Select(d => d.Id) })).ReadJsonAsync(HttpStatusCode.Accepted);
+        var response = await support.PostAsJsonAsync("/api/deliveries/redeliver", new { ids = failed.Select(d => d.Id) });
 
-        Assert.Equal(3, answer.GetProperty("count").GetInt32());
+        // Support follows the progress of what they started.
+        var progress = await FinishedRedeliveryAsync(response, support);
+        Assert.Equal(3, progress.GetProperty("total").GetInt32());
+        Assert.Equal(PortalFactory.SupportEmail, progress.GetProperty("requestedBy").GetString());
     }
 }

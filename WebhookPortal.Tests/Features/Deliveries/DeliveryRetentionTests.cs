@@ -44,11 +44,11 @@ public sealed class DeliveryRetentionTests(PortalFactory portal) : IClassFixture
             return await db.SaveChangesAsync();
         });
 
-        var report = await (await portal.AsAdmin().PostAsync("/api/maintenance/retention/run", null)).ReadJsonAsync(HttpStatusCode.OK);
+        var run = await portal.RunRetentionAsync();
 
-        Assert.Equal(3, report.GetProperty("deliveriesDeleted").GetInt32());
-        Assert.Equal(1, report.GetProperty("messagesDeleted").GetInt32());
-        Assert.Equal(1, report.GetProperty("portalEventsDeleted").GetInt32());
+        Assert.Equal(3, run.Deleted("delivery", "deliveries"));
+        Assert.Equal(1, run.Deleted("message", "messages"));
+        Assert.Equal(1, run.Deleted("portal event", "portal events"));
         var deliveries = await portal.WithDbAsync(db => db.Deliveries.Select(d => d.Id).ToListAsync());
         Assert.Equal(kept.Select(d => d.Id).Order(), deliveries.Order());
         var messages = await portal.WithDbAsync(db => db.Messages.Select(m => m.Id).ToListAsync());
@@ -56,7 +56,8 @@ public sealed class DeliveryRetentionTests(PortalFactory portal) : IClassFixture
         Assert.Equal([recentEvent.Id], await portal.WithDbAsync(db => db.PortalEvents.Select(e => e.Id).ToListAsync()));
 
         // A second run finds nothing more.
-        var again = await (await portal.AsAdmin().PostAsync("/api/maintenance/retention/run", null)).ReadJsonAsync(HttpStatusCode.OK);
-        Assert.Equal(0, again.GetProperty("deliveriesDeleted").GetInt32() + again.GetProperty("messagesDeleted").GetInt32() + again.GetProperty("portalEventsDeleted").GetInt32());
+        var again = await portal.RunRetentionAsync();
+        Assert.NotEqual(run.GetProperty("id").GetGuid(), again.GetProperty("id").GetGuid());
+        Assert.Equal(0, again.Deleted("delivery", "deliveries") + again.Deleted("message", "messages") + again.Deleted("portal event", "portal events"));
     }
 }

@@ -106,6 +106,28 @@ public sealed class JobsPageTests : PortalComponentTest
     }
 
     [Fact]
+    public async Task Admins_get_the_retention_panel_and_the_summaries_of_finished_runs_and_redeliveries()
+    {
+        var now = Clock.GetUtcNow().UtcDateTime;
+        await using (var db = Database.CreateContext())
+        {
+            db.Jobs.AddRange(
+                new Job { Id = Guid.NewGuid(), Kind = "retention", RequestedById = "u1", RequestedByName = "ann@test.local", Status = JobStatus.Succeeded, Progress = 100, CreatedUtc = now.AddMinutes(-2), FinishedUtc = now, Summary = "Deleted 4 records (Orders: 4), 0 log entries, 0 deliveries, 0 messages, 0 portal events, 0 idempotency keys and 0 audit entries." },
+                new Job { Id = Guid.NewGuid(), Kind = "redelivery", RequestedById = "u1", RequestedByName = "ann@test.local", Status = JobStatus.Succeeded, Progress = 100, CreatedUtc = now.AddMinutes(-1), FinishedUtc = now, Summary = "2 deliveries sent again: 2 delivered, 0 failed." });
+            await db.SaveChangesAsync();
+        }
+
+        SignInAsAdmin();
+        var cut = RenderWithProviders<JobsPage>();
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=job-summary]").Count));
+        Assert.Equal(["2 deliveries sent again: 2 delivered, 0 failed.", "Deleted 4 records (Orders: 4), 0 log entries, 0 deliveries, 0 messages, 0 portal events, 0 idempotency keys and 0 audit entries."],
+            cut.FindAll("[data-testid=job-summary]").Select(s => s.TextContent.Trim()).ToArray());
+        cut.Find("[data-testid=run-retention]");
+        Assert.StartsWith("Deleted 4 records", cut.Find("[data-testid=retention-summary]").TextContent.Trim());
+    }
+
+    [Fact]
     public async Task Support_sees_only_their_own_jobs_and_no_run_or_download()
     {
         await SeedAsync();
@@ -116,5 +138,6 @@ public sealed class JobsPageTests : PortalComponentTest
         cut.WaitForAssertion(() => cut.Find("[data-testid=jobs-empty]"));
         Assert.Empty(cut.FindAll("[data-testid=run-backup]"));
         Assert.Empty(cut.FindAll("[data-testid=download-job]"));
+        Assert.Empty(cut.FindAll("[data-testid=run-retention]"));
     }
 }

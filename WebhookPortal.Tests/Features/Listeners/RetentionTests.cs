@@ -32,10 +32,10 @@ public sealed class RetentionTests(RetentionPortalFactory portal) : IClassFixtur
         portal.Clock.Advance(TimeSpan.FromDays(11));
 
         // Day 31: record 1 of the monthly listener is 31 days old, record 2 only 11.
-        var report = await (await portal.AsAdmin().PostAsync("/api/maintenance/retention/run", null)).ReadJsonAsync(HttpStatusCode.OK);
+        var run = await portal.RunRetentionAsync();
 
-        Assert.Equal(1, report.GetProperty("recordsDeleted").GetInt32());
-        Assert.Equal(1, report.GetProperty("recordsDeletedByListener").GetProperty(monthly.Name).GetInt32());
+        Assert.Equal(1, run.Deleted("record", "records"));
+        Assert.Contains($"({monthly.Name}: 1)", run.GetProperty("summary").GetString());
         var left = (await portal.RecordsAsync(monthly.Id)).GetProperty("items");
         Assert.Equal([2L], left.EnumerateArray().Select(r => r.GetProperty("id").GetInt64()).ToArray());
         Assert.Equal(1, await portal.RecordCountAsync(keepsForever.Id));
@@ -47,7 +47,7 @@ public sealed class RetentionTests(RetentionPortalFactory portal) : IClassFixtur
         Assert.Equal(1, orphans);
 
         // Log entries older than 30 days are gone, newer ones stay.
-        Assert.True(report.GetProperty("logEntriesDeleted").GetInt32() >= 2);
+        Assert.True(run.Deleted("log entry", "log entries") >= 2);
         var oldest = await portal.WithDbAsync(db => db.LogEntries.MinAsync(e => e.TimeUtc));
         Assert.True(oldest >= portal.Clock.GetUtcNow().UtcDateTime.AddDays(-30));
     }
@@ -61,7 +61,7 @@ public sealed class RetentionTests(RetentionPortalFactory portal) : IClassFixtur
             await PostAsync(listener, i);
         }
 
-        await (await portal.AsAdmin().PostAsync("/api/maintenance/retention/run", null)).ReadJsonAsync(HttpStatusCode.OK);
+        await portal.RunRetentionAsync();
 
         var entries = await portal.WithDbAsync(db => db.LogEntries.Where(e => e.SourceId == listener.Id).OrderBy(e => e.Id).Select(e => e.RequestBody).ToListAsync());
         Assert.Equal(10, entries.Count);

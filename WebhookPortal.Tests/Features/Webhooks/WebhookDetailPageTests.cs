@@ -217,6 +217,11 @@ public sealed class WebhookDetailPageTests : PortalComponentTest
         cut.WaitForAssertion(() => Assert.Contains("1 delivery queued again.", cut.Markup));
         await using var db = Database.CreateContext();
         Assert.Equal(1, await db.Deliveries.CountAsync(d => d.MessageId == messageId && d.State == DeliveryState.Pending));
+        // Its progress, kept in the URL for a reload.
+        var jobId = (await db.Deliveries.SingleAsync(d => d.MessageId == messageId && d.State == DeliveryState.Pending)).JobId;
+        Assert.NotNull(jobId);
+        cut.WaitForAssertion(() => Assert.Equal("0 of 1 delivered · 0 failed · 1 pending", cut.Find("[data-testid=redelivery-status]").TextContent.Trim()));
+        Assert.Contains($"redelivery={jobId}", Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri);
     }
 
     [Fact]
@@ -236,6 +241,7 @@ public sealed class WebhookDetailPageTests : PortalComponentTest
         cut.WaitForAssertion(() => Assert.Contains("1 failed message of the last 30 days queued again.", cut.Markup));
         await using var db = Database.CreateContext();
         Assert.Equal(1, await db.Deliveries.CountAsync(d => d.MessageId == messageId && d.State == DeliveryState.Pending));
+        cut.WaitForAssertion(() => Assert.Equal("0 of 1 delivered · 0 failed · 1 pending", cut.Find("[data-testid=redelivery-status]").TextContent.Trim()));
     }
 
     [Fact]

@@ -20,8 +20,12 @@ public static class DeliveriesEndpoints
         deliveries.MapPost("/{id:guid}/redeliver", Redeliver).WithName("Redeliver")
             .WithSummary("Send a delivery's message again to the same target").WithDescription("A new delivery, attempted with retries; a pending delivery answers 409 (retry it instead).");
         deliveries.MapPost("/redeliver", RedeliverMany).WithName("RedeliverMany")
-            .WithSummary("Redeliver many deliveries").WithDescription("{\"ids\": [...]} (1 to 500): each finished one is sent again, once per message; pending ones go on by themselves. Answers {\"count\": n} queued.")
+            .WithSummary("Redeliver many deliveries").WithDescription("{\"ids\": [...]} (1 to 500): each finished one is sent again, once per message; pending ones go on by themselves. "
+                + "Answers 202 {\"count\": n queued, \"jobId\", \"status\"} with the Location of the redelivery's progress (GET /api/deliveries/redeliveries/{jobId}).")
             .WithBodyLimit(BodySize.Large); // 500 ids are about 20 KB
+        deliveries.MapGet("/redeliveries/{jobId:guid}", GetRedelivery).WithName("GetRedelivery")
+            .WithSummary("A bulk redelivery's or recovery's progress")
+            .WithDescription("Counted from the deliveries it created: total, delivered, failed, pending (held included), cancelled, progress (the finished share, 0–100), status (running, then succeeded once none is pending) and, when done, a summary.");
         deliveries.MapPost("/{id:guid}/retry", RetryNow).WithName("RetryDelivery")
             .WithSummary("Attempt a pending delivery now").WithDescription("Its next attempt becomes due at once; a finished delivery answers 409 (redeliver it instead).");
         return app;
@@ -52,8 +56,15 @@ public static class DeliveriesEndpoints
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    private static async Task<Accepted<BulkRedeliveryResponse>> RedeliverMany(BulkRedeliveryRequest request, DeliveryService service, CancellationToken ct) =>
-        TypedResults.Accepted((string?)null, new BulkRedeliveryResponse(await service.RedeliverManyAsync(request.Ids ?? [], ct)));
+    private static async Task<Accepted<BulkRedeliveryResponse>> RedeliverMany(BulkRedeliveryRequest request, DeliveryService service, CancellationToken ct)
+    {
+        var started = await service.RedeliverManyAsync(request.Ids ?? [], ct);
+        return TypedResults.Accepted(RedeliveryJobs.PathOf(started.JobId), started);
+    }
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<Ok<RedeliveryView>> GetRedelivery(Guid jobId, DeliveryService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.GetRedeliveryAsync(jobId, ct));
 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]

@@ -44,9 +44,10 @@ public sealed class DeliveryService(IDbContextFactory<PortalDbContext> dbFactory
 
     /// <summary>
     /// Redelivers the finished deliveries among <paramref name="deliveryIds"/> (pending ones go on by themselves), one new
-    /// delivery per message and target; answers how many were queued. Unknown ids are a 404 and nothing is queued.
+    /// delivery per message and target; answers how many were queued and the job that follows them
+    /// (<see cref="GetRedeliveryAsync"/>). Bad or unknown ids are a 400 or 404 and nothing is stored.
     /// </summary>
-    public async Task<int> RedeliverManyAsync(IReadOnlyCollection<Guid> deliveryIds, CancellationToken ct = default)
+    public async Task<BulkRedeliveryResponse> RedeliverManyAsync(IReadOnlyCollection<Guid> deliveryIds, CancellationToken ct = default)
     {
         var user = await caller.RequireDeliveryActionAsync("redeliver messages");
         if (deliveryIds.Count is 0 or > 500)
@@ -62,63 +63,83 @@ public sealed class DeliveryService(IDbContextFactory<PortalDbContext> dbFactory
             throw new NotFoundException($"No delivery with id {ids.Except(found.Select(d => d.Id)).First()}.");
         }
 
-        var copies = await QueueCopiesAsync(db, found.Where(d => d.State is not (DeliveryState.Pending or DeliveryState.Held)), ct);
-        logger.LogInformation("{Count} deliveries redelivered by {User}.", copies, user.Identity?.Name);
+        var job = await QueueCopiesAsync(db, user, found.Where(d => d.State is not (DeliveryState.Pending or DeliveryState.Held)),
+            "Nothing was sent again: the chosen deliveries are pending, or were sent again already.", ct);
+        logger.LogInformation("{Count} deliveries redelivered by {User} (job {JobId}).", job.Count, user.Identity?.Name, job.JobId);
         if (audit is not null)
         {
-            await audit.RecordAsync("delivery.redelivered_bulk", AuditResources.Delivery, null, null, $"Redelivered {copies} of {ids.Count} selected deliveries",
-                new { deliveryIds = ids, queued = copies }, ct: ct);
+            await audit.RecordAsync("delivery.redelivered_bulk", AuditResources.Delivery, null, null, $"Redelivered {job.Count} of {ids.Count} selected deliveries",
+                new { deliveryIds = ids, queued = job.Count, jobId = job.JobId }, ct: ct);
         }
 
-        return copies;
+        return job;
     }
 
     /// <summary>
     /// Svix's "recover": every message that failed for the webhook since <paramref name="since"/> is sent again (once per
-    /// message, and not while a newer delivery of it is pending or delivered); answers how many were queued.
+    /// message, and not while a newer delivery of it is pending or delivered); answers how many were queued, and the job.
     /// </summary>
-    public async Task<int> RecoverAsync(DeliveryTargetKind targetKind, Guid targetId, DateTime since, CancellationToken ct = default)
+    public async Task<BulkRedeliveryResponse> RecoverAsync(DeliveryTargetKind targetKind, Guid targetId, DateTime since, CancellationToken ct = default)
     {
         var user = await caller.RequireDeliveryActionAsync("recover failed deliveries");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var failed = await db.Deliveries.AsNoTracking()
             .Where(d => d.TargetKind == targetKind && d.TargetId == targetId && d.State == DeliveryState.Failed && d.CreatedUtc >= since)
             .OrderBy(d => d.CreatedUtc).Take(MaxBulk).ToListAsync(ct);
-        var copies = await QueueCopiesAsync(db, failed, ct);
-        logger.LogInformation("{Count} failed deliveries to {TargetId} since {Since:u} recovered by {User}.", copies, targetId, since, user.Identity?.Name);
+        var job = await QueueCopiesAsync(db, user, failed, $"Nothing was sent again: no message failed since {since:yyyy-MM-dd HH:mm} UTC that is not pending or delivered again.", ct);
+        logger.LogInformation("{Count} failed deliveries to {TargetId} since {Since:u} recovered by {User} (job {JobId}).", job.Count, targetId, since, user.Identity?.Name, job.JobId);
         if (audit is not null)
         {
             await audit.RecordAsync("delivery.recovered", AuditResources.Delivery, targetId.ToString(), failed.FirstOrDefault()?.TargetName,
-                $"Recovered {copies} failed deliveries since {since:u}", new { targetKind, targetId, since, queued = copies }, ct: ct);
+                $"Recovered {job.Count} failed deliveries since {since:u}", new { targetKind, targetId, since, queued = job.Count, jobId = job.JobId }, ct: ct);
         }
 
-        return copies;
+        return job;
+    }
+
+    /// <summary>A bulk redelivery's or recovery's progress, counted from the deliveries it created; 404 for any other id.</summary>
+    public async Task<RedeliveryView> GetRedeliveryAsync(Guid jobId, CancellationToken ct = default)
+    {
+        await caller.RequireStaffAsync("read redeliveries");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == jobId && j.Kind == RedeliveryJobs.Kind, ct)
+            ?? throw new NotFoundException($"No redelivery with id {jobId}.");
+        return (await RedeliveryJobs.ViewsAsync(db, [job], time.GetUtcNow().UtcDateTime, ct))[0];
     }
 
     // One new pending delivery per (message, target) of the given finished deliveries, skipping messages whose newest
-    // delivery to that target is pending or delivered already; staged in one transaction, then dispatched.
-    private async Task<int> QueueCopiesAsync(PortalDbContext db, IEnumerable<Delivery> finished, CancellationToken ct)
+    // delivery to that target is pending or delivered already; staged with the job row that follows them, in one
+    // transaction, then dispatched.
+    private async Task<BulkRedeliveryResponse> QueueCopiesAsync(PortalDbContext db, System.Security.Claims.ClaimsPrincipal user, IEnumerable<Delivery> finished, string nothingSummary, CancellationToken ct)
     {
         var candidates = finished.GroupBy(d => (d.MessageId, d.TargetKind, d.TargetId)).Select(g => g.OrderByDescending(d => d.CreatedUtc).First()).ToList();
-        if (candidates.Count == 0)
+        var now = time.GetUtcNow().UtcDateTime;
+        List<Delivery> copies = [];
+        if (candidates.Count > 0)
         {
-            return 0;
+            var messageIds = candidates.Select(c => c.MessageId).Distinct().ToList();
+            var settled = (await db.Deliveries.AsNoTracking()
+                    .Where(d => messageIds.Contains(d.MessageId) && (d.State == DeliveryState.Pending || d.State == DeliveryState.Held || d.State == DeliveryState.Delivered))
+                    .Select(d => new { d.MessageId, d.TargetKind, d.TargetId })
+                    .ToListAsync(ct))
+                .Select(d => (d.MessageId, d.TargetKind, d.TargetId)).ToHashSet();
+            copies = candidates.Where(c => !settled.Contains((c.MessageId, c.TargetKind, c.TargetId)))
+                .Select(c => DeliveryOutbox.NewDelivery(c.MessageId, new DeliveryRequest(c.TargetKind, c.TargetId, c.TargetName, c.Url, c.Method), now))
+                .ToList();
         }
 
-        var messageIds = candidates.Select(c => c.MessageId).Distinct().ToList();
-        var settled = (await db.Deliveries.AsNoTracking()
-                .Where(d => messageIds.Contains(d.MessageId) && (d.State == DeliveryState.Pending || d.State == DeliveryState.Held || d.State == DeliveryState.Delivered))
-                .Select(d => new { d.MessageId, d.TargetKind, d.TargetId })
-                .ToListAsync(ct))
-            .Select(d => (d.MessageId, d.TargetKind, d.TargetId)).ToHashSet();
-        var now = time.GetUtcNow().UtcDateTime;
-        var copies = candidates.Where(c => !settled.Contains((c.MessageId, c.TargetKind, c.TargetId)))
-            .Select(c => DeliveryOutbox.NewDelivery(c.MessageId, new DeliveryRequest(c.TargetKind, c.TargetId, c.TargetName, c.Url, c.Method), now))
-            .ToList();
+        // Recorded even when nothing was queued: the page that asked still gets a job to show ("nothing was sent again").
+        var job = RedeliveryJobs.NewJob(user, now, copies.Count, nothingSummary);
+        foreach (var copy in copies)
+        {
+            copy.JobId = job.Id;
+        }
+
+        db.Jobs.Add(job);
         db.Deliveries.AddRange(copies);
         await db.SaveChangesAsync(ct);
         outbox.Dispatch(copies);
-        return copies.Count;
+        return new BulkRedeliveryResponse(copies.Count, job.Id, job.Status);
     }
 
     /// <summary>

@@ -37,13 +37,15 @@ public sealed class BackupJob(
 
     private const int PageSize = 500;
 
+    public const string Kind = "backup";
+
     [AutomaticRetry(Attempts = 0)]
     public async Task RunAsync(Guid jobId, CancellationToken ct = default)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var lease = now + options.Value.Lease;
         var started = await db.Jobs
-            .Where(j => j.Id == jobId && (j.Status == JobStatus.Queued || (j.Status == JobStatus.Running && (j.LeaseUntilUtc == null || j.LeaseUntilUtc < now))))
+            .Where(j => j.Id == jobId && j.Kind == Kind && (j.Status == JobStatus.Queued || (j.Status == JobStatus.Running && (j.LeaseUntilUtc == null || j.LeaseUntilUtc < now))))
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Running).SetProperty(j => j.StartedUtc, now).SetProperty(j => j.Progress, 0).SetProperty(j => j.LeaseUntilUtc, lease), ct);
         if (started == 0)
         {
@@ -190,6 +192,8 @@ public sealed class BackupJob(
 /// <summary>At start, runs again every job that was queued or running when the process stopped.</summary>
 internal sealed class JobRecoveryAtStart(IServiceScopeFactory scopes, IHostApplicationLifetime lifetime, ILogger<JobRecoveryAtStart> logger) : IHostedService
 {
+    private const string BackupKind = BackupJob.Kind;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         lifetime.ApplicationStarted.Register(() => _ = Task.Run(async () =>
@@ -199,10 +203,21 @@ internal sealed class JobRecoveryAtStart(IServiceScopeFactory scopes, IHostAppli
                 await using var scope = scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
                 var client = scope.ServiceProvider.GetRequiredService<IBackgroundJobClient>();
-                var unfinished = await db.Jobs.Where(j => j.Status == JobStatus.Queued || j.Status == JobStatus.Running).Select(j => j.Id).ToListAsync();
-                foreach (var id in unfinished)
+                // Backups and retention runs are run again; a redelivery's row has no worker (its deliveries are the work,
+                // and the delivery engine recovers those).
+                var unfinished = await db.Jobs.Where(j => (j.Status == JobStatus.Queued || j.Status == JobStatus.Running) && (j.Kind == BackupKind || j.Kind == RetentionRuns.Kind))
+                    .Select(j => new { j.Id, j.Kind }).ToListAsync();
+                foreach (var job in unfinished)
                 {
-                    client.Enqueue<BackupJob>(b => b.RunAsync(id, CancellationToken.None));
+                    var id = job.Id;
+                    if (job.Kind == RetentionRuns.Kind)
+                    {
+                        client.Enqueue<RetentionRunJob>(r => r.RunAsync(id, null, CancellationToken.None));
+                    }
+                    else
+                    {
+                        client.Enqueue<BackupJob>(b => b.RunAsync(id, CancellationToken.None));
+                    }
                 }
 
                 if (unfinished.Count > 0)

@@ -71,7 +71,7 @@ public sealed class JobService(
         var job = new Job
         {
             Id = Guid.NewGuid(),
-            Kind = "backup",
+            Kind = BackupJob.Kind,
             RequestedById = OwnerOf(user) ?? "unknown",
             RequestedByName = user.Identity?.Name,
             CreatedUtc = time.GetUtcNow().UtcDateTime,
@@ -84,7 +84,8 @@ public sealed class JobService(
         {
             db.Jobs.Add(job);
             await db.SaveChangesAsync(ct);
-            var active = await db.Jobs.CountAsync(j => j.RequestedById == job.RequestedById && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running), ct);
+            // Backups only: a retention run or a redelivery in progress is no reason to refuse someone's backup.
+            var active = await db.Jobs.CountAsync(j => j.Kind == BackupJob.Kind && j.RequestedById == job.RequestedById && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running), ct);
             if (active > options.Value.MaxConcurrentPerUser)
             {
                 await transaction.RollbackAsync(ct);
@@ -202,8 +203,16 @@ public sealed class JobService(
         var deliveryIds = rows.Where(r => r.CallbackDeliveryId is not null).Select(r => r.CallbackDeliveryId!.Value).ToList();
         var states = await db.Deliveries.AsNoTracking().Where(d => deliveryIds.Contains(d.Id)).ToDictionaryAsync(d => d.Id, d => d.State, ct);
         var now = time.GetUtcNow().UtcDateTime;
-        return rows.Select(j => new JobView(j.Id, j.Kind, j.RequestedByName, j.Status, j.Progress, j.CreatedUtc, j.StartedUtc, j.FinishedUtc, j.Error,
-            j.CallbackDeliveryId is { } d ? (states.TryGetValue(d, out var state) ? state.ToText() : null) : j.CallbackUrl is null ? null : "not sent",
-            j.CallbackDeliveryId, j.DownloadKeyProtected is not null && j.DownloadExpiresUtc > now)).ToList();
+        // A redelivery's row is not updated by a worker: its state is counted from its deliveries here, as on the deliveries page.
+        var redeliveries = rows.Where(r => r.Kind == RedeliveryJobs.Kind).ToList();
+        var counted = redeliveries.Count == 0 ? [] : (await RedeliveryJobs.ViewsAsync(db, redeliveries, now, ct)).ToDictionary(v => v.JobId);
+        return rows.Select(j =>
+        {
+            var redelivery = counted.GetValueOrDefault(j.Id);
+            return new JobView(j.Id, j.Kind, j.RequestedByName, redelivery?.Status ?? j.Status, redelivery?.Progress ?? j.Progress, j.CreatedUtc, j.StartedUtc,
+                redelivery is null ? j.FinishedUtc : redelivery.Finished, j.Error,
+                j.CallbackDeliveryId is { } d ? (states.TryGetValue(d, out var state) ? state.ToText() : null) : j.CallbackUrl is null ? null : "not sent",
+                j.CallbackDeliveryId, j.DownloadKeyProtected is not null && j.DownloadExpiresUtc > now, redelivery is null ? j.Summary : redelivery.Summary);
+        }).ToList();
     }
 }

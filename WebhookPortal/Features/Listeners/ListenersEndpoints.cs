@@ -40,7 +40,13 @@ public static class ListenersEndpoints
             .WithDescription("format is csv or json; q, sort and order select and order the records as for the records page. Every matching record is exported, read from one snapshot.");
         listeners.MapPost("/{id:guid}/script/test", TestScript).WithName("TestListenerScript").WithSummary("Run the listener's script on a sample request").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Large);
 
-        app.MapPost("/api/maintenance/retention/run", RunRetention).WithTags("Maintenance").WithName("RunRetention").WithSummary("Run the retention job now").WithDescription("Deletes records older than each listener's retention period and log entries older than the log's.").RequireAuthorization(PortalPolicies.Admin);
+        var retention = app.MapGroup("/api/maintenance/retention").WithTags("Maintenance").RequireAuthorization(PortalPolicies.Admin).WithBodyLimit(BodySize.Small);
+        retention.MapPost("/run", RunRetention).WithName("RunRetention").WithSummary("Start a retention run now")
+            .WithDescription("Deletes records older than each listener's retention period, log entries, finished deliveries and audit entries older than theirs, as a job. "
+                + "Answers 202 with the run (id, status, progress, summary, links) and its Location; while a run is queued or running, the answer is that run (no second one starts).");
+        retention.MapGet("/runs/latest", LatestRetentionRun).WithName("GetLatestRetentionRun").WithSummary("The newest retention run an administrator started")
+            .WithDescription("404 when none was started yet (the scheduled runs are not listed).");
+        retention.MapGet("/runs/{id:guid}", GetRetentionRun).WithName("GetRetentionRun").WithSummary("A retention run's status, progress (0–100) and, once it succeeded, its summary");
         return app;
     }
 
@@ -155,6 +161,18 @@ public static class ListenersEndpoints
     private static async Task<Ok<ScriptTestResponse>> TestScript(Guid id, ScriptTestRequest request, ListenerScriptTester service, CancellationToken ct) =>
         TypedResults.Ok(await service.TestScriptAsync(id, request, ct));
 
-    private static async Task<Ok<RetentionReport>> RunRetention(RetentionService retention, CancellationToken ct) =>
-        TypedResults.Ok(await retention.RunNowAsync(ct));
+    private static async Task<Accepted<RetentionRunView>> RunRetention(RetentionRuns runs, CancellationToken ct)
+    {
+        // A run already queued or running is answered as is: 202 with that run, nothing new queued.
+        var (run, _) = await runs.StartAsync(ct);
+        return TypedResults.Accepted(run.Links.Self, run);
+    }
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<Ok<RetentionRunView>> GetRetentionRun(Guid id, RetentionRuns runs, CancellationToken ct) =>
+        TypedResults.Ok(await runs.GetAsync(id, ct));
+
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
+    private static async Task<Ok<RetentionRunView>> LatestRetentionRun(RetentionRuns runs, CancellationToken ct) =>
+        TypedResults.Ok(await runs.LatestAsync(ct) ?? throw new WebhookPortal.Infrastructure.Errors.NotFoundException("No retention run was started yet."));
 }

@@ -34,6 +34,8 @@ public static class ListenersSetup
         services.AddScoped<ListenerRecords>();
         services.AddScoped<ListenerScriptTester>();
         services.AddScoped<RetentionService>();
+        services.AddScoped<RetentionRuns>();
+        services.AddScoped<RetentionRunJob>();
         return services;
     }
 

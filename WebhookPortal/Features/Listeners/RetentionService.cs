@@ -10,35 +10,38 @@ namespace WebhookPortal.Features.Listeners;
 
 /// <summary>
 /// Deletes root rows (with their children) older than each listener's retention, in batches, and prunes
-/// the request log by age and by a per-source cap. Runs as a Hangfire recurring job and on demand.
+/// the request log by age and by a per-source cap. Runs as a Hangfire recurring job, and as a job an administrator starts
+/// (<see cref="RetentionRuns"/>), which shows its progress.
 /// </summary>
 public sealed class RetentionService(PortalDbContext db, TimeProvider time, IOptions<RetentionOptions> options, IOptions<LogOptions> logOptions, ILogger<RetentionService> logger,
-    WebhookPortal.Infrastructure.Auth.PortalCaller caller, WebhookPortal.Features.Deliveries.DeliveryRetention deliveryRetention,
+    WebhookPortal.Features.Deliveries.DeliveryRetention deliveryRetention,
     IOptions<WebhookPortal.Features.Audit.AuditOptions>? auditOptions = null, WebhookPortal.Features.Audit.AuditLog? audit = null)
 {
     public const string RecurringJobId = "retention";
 
-    /// <summary>An administrator's "run now" (the recurring job calls <see cref="RunAsync"/> itself).</summary>
-    public async Task<RetentionReport> RunNowAsync(CancellationToken ct = default)
-    {
-        await caller.RequireAdminAsync("run retention");
-        runByPerson = true;
-        return await RunAsync(ct);
-    }
-
-    private bool runByPerson;
-
     // As a recurring job it runs on one portal at a time (Hangfire's distributed lock, in PostgreSQL with several portals).
     [DisableConcurrentExecution(timeoutInSeconds: 600)]
-    public async Task<RetentionReport> RunAsync(CancellationToken ct = default)
+    public Task<RetentionReport> RunAsync(CancellationToken ct = default) => RunCoreAsync(null, null, null, ct);
+
+    /// <summary>
+    /// A run an administrator asked for (<see cref="RetentionRuns"/>, as the job <see cref="RetentionRunJob"/>): it reports its
+    /// progress (0–99) after each listener and step, and is always recorded in the audit trail as done by <paramref name="requestedBy"/>.
+    /// </summary>
+    public Task<RetentionReport> RunRequestedAsync(Guid jobId, WebhookPortal.Features.Audit.AuditActor requestedBy, Func<int, Task> progress, CancellationToken ct = default) =>
+        RunCoreAsync(jobId, requestedBy, progress, ct);
+
+    private async Task<RetentionReport> RunCoreAsync(Guid? jobId, WebhookPortal.Features.Audit.AuditActor? requestedBy, Func<int, Task>? progress, CancellationToken ct)
     {
+        var report = progress ?? (_ => Task.CompletedTask);
         var now = time.GetUtcNow().UtcDateTime;
         var byListener = new Dictionary<string, int>();
         var dialect = SqlDialect.For(db.Database.IsSqlite());
         var listeners = await db.Listeners.AsNoTracking().Where(l => l.RetentionDays != null && l.SchemaJson != null).ToListAsync(ct);
+        await report(5);
 
-        foreach (var listener in listeners)
+        for (var i = 0; i < listeners.Count; i++)
         {
+            var listener = listeners[i];
             var schema = listener.GetSchema()!;
             var cutoff = now.AddDays(-listener.RetentionDays!.Value).ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
             var total = 0;
@@ -59,30 +62,38 @@ public sealed class RetentionService(PortalDbContext db, TimeProvider time, IOpt
             {
                 byListener[listener.Name] = total;
             }
+
+            // Listeners' records are most of the work: 5–70 %, listener by listener.
+            await report(5 + 65 * (i + 1) / listeners.Count);
         }
 
         var logsDeleted = await PruneLogsAsync(now, ct);
+        await report(75);
         // Delivery ids past their listener's idempotency window answer nothing any more.
         var nowMs = new DateTimeOffset(now).ToUnixTimeMilliseconds();
         var keysDeleted = await db.IdempotencyKeys.Where(k => k.ExpiresAtMs <= nowMs).ExecuteDeleteAsync(ct);
+        await report(80);
         var outbound = await deliveryRetention.PruneAsync(db, options.Value.BatchSize, ct);
+        await report(90);
         var auditDeleted = await PruneAuditAsync(now, ct);
-        var report = new RetentionReport(byListener.Values.Sum(), logsDeleted, byListener, outbound.DeliveriesDeleted, outbound.MessagesDeleted, outbound.PortalEventsDeleted)
+        await report(95);
+        var result = new RetentionReport(byListener.Values.Sum(), logsDeleted, byListener, outbound.DeliveriesDeleted, outbound.MessagesDeleted, outbound.PortalEventsDeleted)
         {
             IdempotencyKeysDeleted = keysDeleted,
             AuditEntriesDeleted = auditDeleted,
         };
 
         // A run someone asked for is always recorded; the hourly job only when it deleted something.
-        if (audit is not null && (runByPerson || report.RecordsDeleted + report.LogEntriesDeleted + report.DeliveriesDeleted + report.MessagesDeleted + auditDeleted > 0))
+        var byPerson = requestedBy is not null;
+        if (audit is not null && (byPerson || result.RecordsDeleted + result.LogEntriesDeleted + result.DeliveriesDeleted + result.MessagesDeleted + auditDeleted > 0))
         {
-            await audit.RecordAsync("retention.run", WebhookPortal.Features.Audit.AuditResources.Retention, null, runByPerson ? "run now" : "scheduled",
-                $"Retention deleted {report.RecordsDeleted} records, {report.LogEntriesDeleted} log entries, {report.DeliveriesDeleted} deliveries, {report.MessagesDeleted} messages and {auditDeleted} audit entries",
-                report, actor: runByPerson ? null : WebhookPortal.Features.Audit.AuditActor.System("retention job"), ct: ct);
+            await audit.RecordAsync("retention.run", WebhookPortal.Features.Audit.AuditResources.Retention, jobId?.ToString(), byPerson ? "run now" : "scheduled",
+                $"Retention deleted {result.RecordsDeleted} records, {result.LogEntriesDeleted} log entries, {result.DeliveriesDeleted} deliveries, {result.MessagesDeleted} messages and {auditDeleted} audit entries",
+                result, actor: requestedBy ?? WebhookPortal.Features.Audit.AuditActor.System("retention job"), ct: ct);
         }
         logger.LogInformation("Retention deleted {Records} records, {Logs} log entries, {Deliveries} deliveries, {Messages} messages and {PortalEvents} portal events.",
-            report.RecordsDeleted, report.LogEntriesDeleted, report.DeliveriesDeleted, report.MessagesDeleted, report.PortalEventsDeleted);
-        return report;
+            result.RecordsDeleted, result.LogEntriesDeleted, result.DeliveriesDeleted, result.MessagesDeleted, result.PortalEventsDeleted);
+        return result;
     }
 
     /// <summary>Audit entries older than Audit:RetentionDays go in batches (oldest first), so no delete holds a long lock.</summary>

@@ -25,7 +25,7 @@ public static class WebhooksEndpoints
         webhooks.MapGet("/", ListAll).WithName("ListAllWebhooks").WithSummary("List every webhook");
         // Support may recover too (Roles:SupportMayRedeliver).
         webhooks.MapPost("/{id:guid}/recover", Recover).WithName("RecoverWebhook").WithSummary("Send every message that failed since a time again")
-            .WithDescription("{\"since\": \"<ISO 8601>\"}: each message whose delivery to this webhook failed since then is delivered again (once, keeping its webhook-id). Answers 202 {\"count\": n}.");
+            .WithDescription("{\"since\": \"<ISO 8601>\"}: each message whose delivery to this webhook failed since then is delivered again (once, keeping its webhook-id). Answers 202 {\"count\": n, \"jobId\", \"status\"}; GET /api/deliveries/redeliveries/{jobId} (the Location) follows their progress.");
         webhooks.MapGet("/{id:guid}/secret", GetSecret).WithName("GetWebhookSecret").WithSummary("Reveal a webhook's signing secret (Admin)").RequireAuthorization(PortalPolicies.Admin);
         webhooks.MapPost("/{id:guid}/secret/rotate", RotateSecret).WithName("RotateWebhookSecret").WithSummary("Rotate a webhook's signing secret")
             .WithDescription("The new secret is shown once in the answer. The previous one keeps signing beside it (two signatures in webhook-signature) for {\"overlap\": \"hh:mm:ss\"}, Delivery:SecretOverlap when left out, none with 00:00:00; previousSecretExpires says until when.").RequireAuthorization(PortalPolicies.Admin);
@@ -103,7 +103,8 @@ public static class WebhooksEndpoints
 
         await webhooks.GetByIdAsync(id, ct);
         var utc = since.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(since, DateTimeKind.Utc) : since.ToUniversalTime();
-        return TypedResults.Accepted((string?)null, new Deliveries.BulkRedeliveryResponse(await deliveries.RecoverAsync(Deliveries.DeliveryTargetKind.Webhook, id, utc, ct)));
+        var started = await deliveries.RecoverAsync(Deliveries.DeliveryTargetKind.Webhook, id, utc, ct);
+        return TypedResults.Accepted(Deliveries.RedeliveryJobs.PathOf(started.JobId), started);
     }
 
     [ProducesResponseType<HttpValidationProblemDetails>(StatusCodes.Status400BadRequest)]
