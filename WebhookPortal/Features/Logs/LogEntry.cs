@@ -64,13 +64,13 @@ internal sealed class LogEntryConfiguration : IEntityTypeConfiguration<LogEntry>
 {
     public void Configure(EntityTypeBuilder<LogEntry> builder)
     {
-        // SQLite: triggers keep the full-text index (the FTS5 table LogSearch) in step with every insert, update and
-        // delete (retention included); EF Core must know of them to not use RETURNING on this table. PostgreSQL keeps
-        // its search vector in a generated column instead (the LogSearch migration). A migration that rebuilds this
-        // table on SQLite drops the triggers: it must create them again (LogSearch migration, Up).
+        // SQLite: new entries reach the full-text index (the FTS5 table LogSearch) in batches (LogSearchIndex), and
+        // triggers carry updates and deletes (retention included) of entries already in it; EF Core must know of them
+        // to not use RETURNING on this table. PostgreSQL keeps its search vector in a generated column instead (the
+        // LogSearch migration). A migration that rebuilds this table on SQLite drops the triggers: it must create
+        // them again (LogSearch migration, Up).
         builder.ToTable("LogEntries", t =>
         {
-            t.HasTrigger("LogEntries_SearchInsert");
             t.HasTrigger("LogEntries_SearchUpdate");
             t.HasTrigger("LogEntries_SearchDelete");
         });

@@ -24,4 +24,8 @@ public sealed class LogOptions
     /// </summary>
     [Range(1, 100_000_000)]
     public int CountLimit { get; set; } = 10_000;
+
+    /// <summary>SQLite: how often new entries are added to the full-text index in the background (a search adds the rest first).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan SearchIndexInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

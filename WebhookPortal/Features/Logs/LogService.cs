@@ -101,6 +101,8 @@ public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory, Mic
         string? sqliteCountMatch = null;
         if (text is not null)
         {
+            // Entries logged since the last background run are indexed first, so that a search sees every committed entry.
+            await LogSearchIndex.CatchUpAsync(db, ct);
             var prefix = text.MayWiden && (text.ExplicitPrefix || !await AnyTextMatchAsync(db, sqlite, text, ct));
             if (sqlite)
             {

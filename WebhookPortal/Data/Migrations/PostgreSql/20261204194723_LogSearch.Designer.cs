@@ -1088,7 +1088,6 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                         {
                             t.HasTrigger("LogEntries_SearchDelete");
 
-                            t.HasTrigger("LogEntries_SearchInsert");
 
                             t.HasTrigger("LogEntries_SearchUpdate");
                         });

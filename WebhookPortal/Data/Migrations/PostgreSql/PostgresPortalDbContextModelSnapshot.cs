@@ -1085,7 +1085,6 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                         {
                             t.HasTrigger("LogEntries_SearchDelete");
 
-                            t.HasTrigger("LogEntries_SearchInsert");
 
                             t.HasTrigger("LogEntries_SearchUpdate");
                         });

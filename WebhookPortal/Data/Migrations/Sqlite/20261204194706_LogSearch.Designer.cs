@@ -1073,7 +1073,6 @@ namespace WebhookPortal.Data.Migrations.Sqlite
                         {
                             t.HasTrigger("LogEntries_SearchDelete");
 
-                            t.HasTrigger("LogEntries_SearchInsert");
 
                             t.HasTrigger("LogEntries_SearchUpdate");
                         });

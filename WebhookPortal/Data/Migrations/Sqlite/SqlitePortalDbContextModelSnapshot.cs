@@ -1070,7 +1070,6 @@ namespace WebhookPortal.Data.Migrations.Sqlite
                         {
                             t.HasTrigger("LogEntries_SearchDelete");
 
-                            t.HasTrigger("LogEntries_SearchInsert");
 
                             t.HasTrigger("LogEntries_SearchUpdate");
                         });
