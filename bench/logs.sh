@@ -47,9 +47,11 @@ start() {
     conn="Data Source=$WORK/$name.db"
   fi
 
+  # Retention would cut the bench's 1,000,000 entries to 10,000 per listener (Logs:MaxEntriesPerSource) at the hour.
   local started=$SECONDS
   ASPNETCORE_URLS="http://127.0.0.1:$port" Database__Provider="$provider" ConnectionStrings__Portal="$conn" \
   Seed__AdminEmail="$ADMIN" Seed__AdminPassword="$PASS" PublicBaseUrl="http://127.0.0.1:$port" Logging__LogLevel__Default=Warning \
+  Logs__MaxEntriesPerSource=10000000 Logs__RetentionDays=36500 Retention__Cron="0 0 1 1 *" \
     dotnet WebhookPortal/bin/Release/net10.0/WebhookPortal.dll >"$WORK/$name.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 1800); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 1; done
