@@ -26,6 +26,14 @@ public static class LogSearchIndex
         var indexed = 0;
         while (true)
         {
+            // Most searches find nothing new since the background run: a read, without taking the write lock.
+            var pending = (await db.Database.SqlQueryRaw<int>(
+                """SELECT EXISTS (SELECT 1 FROM "LogEntries" WHERE "Id" > (SELECT "IndexedUntil" FROM "LogSearchState")) AS "Value" """).ToListAsync(ct))[0];
+            if (pending == 0)
+            {
+                return indexed;
+            }
+
             // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default): the mark is read under the write lock, so two portals on
             // one file, or the background and a search, never index the same entries twice. One chunk holds the lock for
             // tens of milliseconds, not for the whole backlog.
