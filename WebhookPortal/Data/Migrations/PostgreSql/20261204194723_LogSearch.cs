@@ -46,6 +46,9 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
             migrationBuilder.Sql("""
                 CREATE INDEX "IX_LogEntries_SearchVector" ON "LogEntries" USING gin ("SearchVector");
                 """);
+            // Statistics of the new column (how common each word is) now, not at autovacuum's next analyze: without them
+            // the planner guesses how many entries a search matches, and with it whether to read the GIN index or not.
+            migrationBuilder.Sql("""ANALYZE "LogEntries";""");
         }
 
         /// <inheritdoc />
