@@ -34,7 +34,11 @@ public static class PortalDatabaseInitializer
         // session-level advisory lock, released when this connection closes), and the others then find it done.
         await using var startLock = db.Database.IsNpgsql() ? await StartupLock.AcquireAsync(db.Database.GetConnectionString()!, cancellationToken) : null;
 
+        // A migration may rewrite a large table (LogSearch adds a computed search vector to every log entry: about a
+        // minute per million entries on PostgreSQL); the default 30 s command timeout would fail it halfway.
+        db.Database.SetCommandTimeout(TimeSpan.FromHours(1));
         await db.Database.MigrateAsync(cancellationToken);
+        db.Database.SetCommandTimeout(null);
 
         // Hangfire.PostgreSql installs or upgrades its schema when its storage is created: under the same lock, and
         // also for --migrate, which starts no Hangfire server.

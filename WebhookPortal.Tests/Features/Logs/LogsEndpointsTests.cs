@@ -63,6 +63,41 @@ public sealed class LogsEndpointsTests(PortalFactory portal) : IClassFixture<Por
     }
 
     [Fact]
+    public async Task Pages_follow_the_next_cursor_and_a_changed_or_foreign_cursor_is_a_400_problem()
+    {
+        var listener = await portal.CreateListenerAsync();
+        for (var i = 1; i <= 5; i++)
+        {
+            await PostAsync(listener, $"{{\"data\":{{\"items\":{{\"id\":{i}}}}}}}");
+        }
+
+        var first = await portal.LogsAsync($"sourceId={listener.Id}&pageSize=2");
+        Assert.Equal(5, first.GetProperty("total").GetInt32());
+        Assert.False(first.GetProperty("totalCapped").GetBoolean());
+        var ids = new List<long>();
+        var page = first;
+        while (true)
+        {
+            ids.AddRange(page.GetProperty("items").EnumerateArray().Select(e => e.GetProperty("id").GetInt64()));
+            if (page.GetProperty("next").ValueKind == JsonValueKind.Null)
+            {
+                break;
+            }
+
+            page = await portal.LogsAsync($"sourceId={listener.Id}&pageSize=2&cursor={Uri.EscapeDataString(page.GetProperty("next").GetString()!)}");
+        }
+
+        Assert.Equal(5, ids.Distinct().Count());
+        Assert.Equal(ids.OrderByDescending(i => i), ids);
+
+        var next = first.GetProperty("next").GetString()!;
+        var changed = await (await portal.AsAdmin().GetAsync($"/api/logs?sourceId={listener.Id}&cursor={Uri.EscapeDataString(next[..^4])}")).AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(changed.GetProperty("errors").TryGetProperty("cursor", out _));
+        var foreign = await (await portal.AsAdmin().GetAsync($"/api/logs?sourceId={listener.Id}&state=error&cursor={Uri.EscapeDataString(next)}")).AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("another search", foreign.GetProperty("errors").GetProperty("cursor")[0].GetString());
+    }
+
+    [Fact]
     public async Task An_entry_has_headers_and_bodies_with_secrets_redacted()
     {
         var listener = await portal.CreateListenerAsync(auth: new { method = "Token", readFrom = "Header", name = "X-Secret-Token" });

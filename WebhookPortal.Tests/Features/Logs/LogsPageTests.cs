@@ -248,40 +248,54 @@ public sealed class LogsPageTests : PortalComponentTest
         cut.WaitForAssertion(() => Assert.Equal("order.cancelled", Assert.Single(cut.FindAll("[data-testid=event-type]")).TextContent.Trim()));
     }
 
-    [Fact]
-    public async Task The_page_number_is_kept_in_the_url_and_a_filter_change_starts_again_at_page_one()
+    private async Task SeedManyAsync(int count)
     {
-        await using (var db = Database.CreateContext())
+        await using var db = Database.CreateContext();
+        for (var i = 0; i < count; i++)
         {
-            for (var i = 0; i < 60; i++)
-            {
-                db.LogEntries.Add(new LogEntry { TimeUtc = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddMinutes(i), Direction = LogDirection.Inbound, Name = "Orders", Method = "POST", Path = $"/hooks/a/{i}", Status = 200, State = LogState.Success });
-            }
-
-            await db.SaveChangesAsync();
+            db.LogEntries.Add(new LogEntry { TimeUtc = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddMinutes(i), Direction = LogDirection.Inbound, Name = "Orders", Method = "POST", Path = $"/hooks/a/{i}", Status = 200, State = LogState.Success });
         }
 
+        await db.SaveChangesAsync();
+    }
+
+    [Fact]
+    public async Task Load_more_adds_the_next_older_entries_below_and_a_filter_change_starts_again_from_the_newest()
+    {
+        await SeedManyAsync(60);
         SignInAsSupport();
         var navigation = Services.GetRequiredService<NavigationManager>();
-        navigation.NavigateTo("/logs?page=2");
         var cut = RenderWithProviders<LogsPage>();
 
-        // Page 2 of 50 per page: the 10 oldest entries.
-        cut.WaitForAssertion(() => Assert.Equal(10, cut.FindAll("[data-testid=logs-table] tbody tr").Count));
-        Assert.Contains("2026-01-01 00:09:00", cut.Find("[data-testid=logs-table] tbody").TextContent);
-        Assert.DoesNotContain("2026-01-01 00:10:00", cut.Find("[data-testid=logs-table] tbody").TextContent);
-
-        await cut.InvokeAsync(() => cut.FindComponent<MudTable<LogItem>>().Instance.NavigateTo(0));
-        cut.WaitForAssertion(() => Assert.DoesNotContain("page=", navigation.Uri));
         cut.WaitForAssertion(() => Assert.Equal(50, cut.FindAll("[data-testid=logs-table] tbody tr").Count));
+        Assert.Equal("Showing 50 of 60", cut.Find("[data-testid=logs-count]").TextContent.Trim());
+        Assert.DoesNotContain("2026-01-01 00:09:00", cut.Find("[data-testid=logs-table] tbody").TextContent);
 
-        await cut.InvokeAsync(() => cut.FindComponent<MudTable<LogItem>>().Instance.NavigateTo(1));
-        cut.WaitForAssertion(() => Assert.Contains("page=2", navigation.Uri));
+        cut.Find("[data-testid=load-more]").Click();
+
+        // The ten oldest, below the fifty newest, each once; nothing more to load.
+        cut.WaitForAssertion(() => Assert.Equal(60, cut.FindAll("[data-testid=logs-table] tbody tr").Count));
+        var times = cut.FindAll("[data-testid=logs-table] tbody tr").Select(r => r.QuerySelector("td")!.TextContent.Trim()).ToList();
+        Assert.Equal(Enumerable.Range(0, 60).Reverse().Select(i => new DateTime(2026, 1, 1).AddMinutes(i).ToString("yyyy-MM-dd HH:mm:ss")), times);
+        Assert.Empty(cut.FindAll("[data-testid=load-more]"));
+        Assert.Equal("Showing 60 of 60", cut.Find("[data-testid=logs-count]").TextContent.Trim());
 
         var stateSelect = cut.FindComponents<MudSelect<string>>().Single(s => s.Instance.Label == "State");
-        await cut.InvokeAsync(() => stateSelect.Instance.ValueChanged.InvokeAsync(LogState.Error.ToText()));
-        Assert.Contains("state=error", navigation.Uri);
-        Assert.DoesNotContain("page=", navigation.Uri);
+        await cut.InvokeAsync(() => stateSelect.Instance.ValueChanged.InvokeAsync(LogState.Success.ToText()));
+        Assert.Contains("state=success", navigation.Uri);
+        cut.WaitForAssertion(() => Assert.Equal(50, cut.FindAll("[data-testid=logs-table] tbody tr").Count));
+        Assert.Single(cut.FindAll("[data-testid=load-more]"));
+    }
+
+    [Fact]
+    public async Task Beyond_the_count_limit_the_total_says_at_least()
+    {
+        Services.Configure<LogOptions>(o => o.CountLimit = 55);
+        await SeedManyAsync(60);
+        SignInAsSupport();
+        var cut = RenderWithProviders<LogsPage>();
+
+        cut.WaitForAssertion(() => Assert.Equal("Showing 50 of 55+", cut.Find("[data-testid=logs-count]").TextContent.Trim()));
     }
 
     [Fact]

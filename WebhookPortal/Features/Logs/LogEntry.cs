@@ -64,7 +64,16 @@ internal sealed class LogEntryConfiguration : IEntityTypeConfiguration<LogEntry>
 {
     public void Configure(EntityTypeBuilder<LogEntry> builder)
     {
-        builder.ToTable("LogEntries");
+        // SQLite: new entries reach the full-text index (the FTS5 table LogSearch) in batches (LogSearchIndex), and
+        // triggers carry updates and deletes (retention included) of entries already in it; EF Core must know of them
+        // to not use RETURNING on this table. PostgreSQL keeps its search vector in a generated column instead (the
+        // LogSearch migration). A migration that rebuilds this table on SQLite drops the triggers: it must create
+        // them again (LogSearch migration, Up).
+        builder.ToTable("LogEntries", t =>
+        {
+            t.HasTrigger("LogEntries_SearchUpdate");
+            t.HasTrigger("LogEntries_SearchDelete");
+        });
         builder.Property(e => e.Direction).HasStoredText(16);
         builder.Property(e => e.Name).HasMaxLength(200);
         builder.Property(e => e.Method).HasMaxLength(16);
@@ -72,9 +81,23 @@ internal sealed class LogEntryConfiguration : IEntityTypeConfiguration<LogEntry>
         builder.Property(e => e.EventType).HasMaxLength(200);
         builder.Property(e => e.Note).HasMaxLength(500);
         builder.Property(e => e.State).HasStoredText(16);
+        // The log viewer lists newest first by (TimeUtc, Id) and pages by keyset: each filter it offers has an index
+        // whose equality columns come first and TimeUtc last (SQLite appends the rowid, the Id, to every index), so a
+        // page is the first rows of one index range and the capped count reads index entries only. Each index is one
+        // more write per logged request (bench/RESULTS.md, issue 17), hence only these:
+        // TimeUtc alone (no filter, or only a time range; the dashboard's windows and retention);
         builder.HasIndex(e => e.TimeUtc);
+        // SourceId (a listener's or webhook's own log, the per-source retention cap, bulk replays);
         builder.HasIndex(e => new { e.SourceId, e.TimeUtc });
+        // Name (the listener / webhook filter);
         builder.HasIndex(e => new { e.Name, e.TimeUtc });
+        // Name and State (a listener's errors: the dashboard's links and the issue's query);
+        builder.HasIndex(e => new { e.Name, e.State, e.TimeUtc });
+        // State (every error; also the dashboard's recent errors, which read it backwards);
+        builder.HasIndex(e => new { e.State, e.TimeUtc });
+        // Direction, and Direction and State (inbound or outbound, and their errors: the dashboard's links).
+        builder.HasIndex(e => new { e.Direction, e.TimeUtc });
+        builder.HasIndex(e => new { e.Direction, e.State, e.TimeUtc });
         builder.HasIndex(e => e.DeliveryId);
     }
 }

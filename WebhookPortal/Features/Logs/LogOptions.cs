@@ -17,4 +17,15 @@ public sealed class LogOptions
     /// <summary>Bodies are stored up to this many characters.</summary>
     [Range(256, 10_000_000)]
     public int MaxBodyChars { get; set; } = 65536;
+
+    /// <summary>
+    /// A search counts its matches up to this many and then says "at least" (<see cref="LogPage.TotalCapped"/>):
+    /// an exact count of a million entries reads all of them, on every page.
+    /// </summary>
+    [Range(1, 100_000_000)]
+    public int CountLimit { get; set; } = 10_000;
+
+    /// <summary>SQLite: how often new entries are added to the full-text index in the background (a search adds the rest first).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan SearchIndexInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

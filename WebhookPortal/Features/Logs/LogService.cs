@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 using WebhookPortal.Data;
 using WebhookPortal.Infrastructure.Errors;
 using WebhookPortal.Infrastructure.Database;
@@ -7,8 +9,17 @@ using WebhookPortal.Infrastructure.Database;
 namespace WebhookPortal.Features.Logs;
 
 /// <summary>The request and attempt log, filtered and paged on the server, newest first.</summary>
-public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory, Microsoft.Extensions.Options.IOptions<LogOptions> logOptions)
+public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory, Microsoft.Extensions.Options.IOptions<LogOptions> logOptions, IDataProtectionProvider protection)
 {
+    private readonly LogCursor cursors = new(protection);
+
+    /// <summary>
+    /// One page of the entries a search matches. Without free text, newest first by time (then id), each filter the
+    /// page offers served by an index that ends in TimeUtc (<see cref="LogEntryConfiguration"/>), so a page and the
+    /// capped count read only index entries of matching rows. With free text, newest first by id (the order entries
+    /// were logged in, which is their time order but for an attempt logged when it ended), the order in which the
+    /// full-text index hands its matches out, so a page stops after its last row instead of sorting every match.
+    /// </summary>
     public async Task<LogPage> SearchAsync(LogQuery query, CancellationToken ct = default)
     {
         var errors = new Dictionary<string, string[]>();
@@ -44,6 +55,11 @@ public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory, Mic
             errors["page"] = ["The page starts at 1."];
         }
 
+        if (query.Cursor is not null && query.Page != 1)
+        {
+            errors["cursor"] = ["Give either a page or a cursor, not both."];
+        }
+
         if (query.PageSize is < 1 or > 500)
         {
             errors["pageSize"] = ["The page size must be between 1 and 500."];
@@ -54,21 +70,80 @@ public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory, Mic
             errors["from"] = ["'from' must not be after 'to'."];
         }
 
+        LogSearchText? text = null;
+        if (!string.IsNullOrWhiteSpace(query.Q))
+        {
+            if (query.Q.Length > LogSearchText.MaxLength)
+            {
+                errors["q"] = [$"The search text is at most {LogSearchText.MaxLength} characters."];
+            }
+            else if ((text = LogSearchText.Parse(query.Q)) is null)
+            {
+                errors["q"] = ["The search looks for words: give at least one letter or digit."];
+            }
+        }
+
         if (errors.Count > 0)
         {
             throw new PortalValidationException(errors);
         }
 
+        var name = string.IsNullOrWhiteSpace(query.Name) ? null : query.Name;
+        var fromUtc = query.From?.ToUniversalTime();
+        var toUtc = query.To?.ToUniversalTime();
+        // What a cursor is bound to: the same filters, normalized as they are applied.
+        var search = string.Join('\n', direction?.ToText(), name, state?.ToText(), fromUtc?.Ticks, toUtc?.Ticks, query.IntegrationId, query.SourceId, text is null ? null : query.Q!.Trim());
+        (DateTime Time, long Id)? after = query.Cursor is { } cursor ? cursors.Read(cursor, search) : null;
+
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var sqlite = db.Database.IsSqlite();
         var entries = db.LogEntries.AsNoTracking();
+        string? sqliteCountMatch = null;
+        if (text is not null)
+        {
+            // Entries logged since the last background run are indexed first, so that a search sees every committed entry.
+            await LogSearchIndex.CatchUpAsync(db, ct);
+            var prefix = text.MayWiden && (text.ExplicitPrefix || !await AnyTextMatchAsync(db, sqlite, text, ct));
+            if (sqlite)
+            {
+                var tags = new List<string>();
+                if (direction is { } d)
+                {
+                    tags.Add(LogSearchText.Tag('d', d.ToText()));
+                }
+
+                if (state is { } s)
+                {
+                    tags.Add(LogSearchText.Tag('s', s.ToText()));
+                }
+
+                if (name is not null)
+                {
+                    tags.Add(LogSearchText.Tag('n', name));
+                }
+
+                var match = text.Fts5(prefix, tags);
+                entries = db.LogEntries.FromSqlRaw(SqliteTextSql(db), match).AsNoTracking();
+                // Every filter is inside the MATCH: the count needs the full-text index only, not the entries.
+                if (fromUtc is null && toUtc is null && query.IntegrationId is null && query.SourceId is null)
+                {
+                    sqliteCountMatch = match;
+                }
+            }
+            else
+            {
+                entries = db.LogEntries.FromSqlRaw("SELECT * FROM \"LogEntries\" WHERE \"SearchVector\" @@ to_tsquery('simple', {0})", text.TsQuery(prefix)).AsNoTracking();
+            }
+        }
+
         if (direction is { } wantedDirection)
         {
             entries = entries.Where(e => e.Direction == wantedDirection);
         }
 
-        if (!string.IsNullOrWhiteSpace(query.Name))
+        if (name is not null)
         {
-            entries = entries.Where(e => e.Name == query.Name);
+            entries = entries.Where(e => e.Name == name);
         }
 
         if (state is { } wantedState)
@@ -76,16 +151,14 @@ public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory, Mic
             entries = entries.Where(e => e.State == wantedState);
         }
 
-        if (query.From is { } f)
+        if (fromUtc is { } f)
         {
-            var fromUtc = f.ToUniversalTime();
-            entries = entries.Where(e => e.TimeUtc >= fromUtc);
+            entries = entries.Where(e => e.TimeUtc >= f);
         }
 
-        if (query.To is { } t)
+        if (toUtc is { } t)
         {
-            var toUtc = t.ToUniversalTime();
-            entries = entries.Where(e => e.TimeUtc <= toUtc);
+            entries = entries.Where(e => e.TimeUtc <= t);
         }
 
         if (query.IntegrationId is { } integration)
@@ -98,18 +171,68 @@ public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory, Mic
             entries = entries.Where(e => e.SourceId == source);
         }
 
-        if (!string.IsNullOrWhiteSpace(query.Q))
+        // Counting stops one past the limit: enough to know there are more, never a read of the whole log.
+        var limit = logOptions.Value.CountLimit;
+        var counted = sqliteCountMatch is not null
+            ? (await db.Database.SqlQueryRaw<int>("SELECT count(*) AS \"Value\" FROM (SELECT 1 FROM \"LogSearch\" WHERE \"LogSearch\" MATCH {0} LIMIT {1})", sqliteCountMatch, limit + 1).ToListAsync(ct))[0]
+            : await entries.Take(limit + 1).CountAsync(ct);
+
+        IOrderedQueryable<LogEntry> ordered;
+        if (text is not null)
         {
-            var q = query.Q.Trim();
-            entries = entries.Where(e => e.Name.Contains(q) || e.Path.Contains(q) || (e.EventType != null && e.EventType.Contains(q)) || (e.Error != null && e.Error.Contains(q)) || (e.RequestBody != null && e.RequestBody.Contains(q)));
+            if (after is { } position)
+            {
+                var id = position.Id;
+                entries = entries.Where(e => e.Id < id);
+            }
+
+            ordered = entries.OrderByDescending(e => e.Id);
+        }
+        else
+        {
+            if (after is { } position)
+            {
+                // (TimeUtc, Id) < (time, id); the first comparison alone bounds the index range.
+                var (time, id) = position;
+                entries = entries.Where(e => e.TimeUtc <= time && (e.TimeUtc < time || e.Id < id));
+            }
+
+            ordered = entries.OrderByDescending(e => e.TimeUtc).ThenByDescending(e => e.Id);
         }
 
-        var total = await entries.CountAsync(ct);
-        var items = await entries.OrderByDescending(e => e.Id)
-            .Skip((query.Page - 1) * query.PageSize).Take(query.PageSize)
+        var items = await ordered.Skip(after is null ? (query.Page - 1) * query.PageSize : 0).Take(query.PageSize + 1)
             .Select(e => new LogItem(e.Id, e.TimeUtc, e.Direction, e.IntegrationId, e.Name, e.Method, e.Path, e.Status, e.State, e.Error, e.DurationMs, e.EventType, e.Duplicate, e.ReplayOfId, e.Note))
             .ToListAsync(ct);
-        return new LogPage(total, items);
+        string? next = null;
+        if (items.Count > query.PageSize)
+        {
+            items.RemoveAt(items.Count - 1);
+            next = cursors.Create(items[^1].Time, items[^1].Id, search);
+        }
+
+        return new LogPage(Math.Min(counted, limit), items) { TotalCapped = counted > limit, Next = next };
+    }
+
+    /// <summary>Whether the words as typed, whole, match anything in the log (else the last one is taken as a prefix).</summary>
+    private static async Task<bool> AnyTextMatchAsync(PortalDbContext db, bool sqlite, LogSearchText text, CancellationToken ct) =>
+        (sqlite
+            ? await db.Database.SqlQueryRaw<int>("SELECT 1 AS \"Value\" FROM \"LogSearch\" WHERE \"LogSearch\" MATCH {0} LIMIT 1", text.Fts5(prefix: false, [])).ToListAsync(ct)
+            : await db.Database.SqlQueryRaw<int>("SELECT 1 AS \"Value\" FROM \"LogEntries\" WHERE \"SearchVector\" @@ to_tsquery('simple', {0}) LIMIT 1", text.TsQuery(prefix: false)).ToListAsync(ct)).Count > 0;
+
+    private static string? sqliteTextSql;
+
+    /// <summary>
+    /// The entries an FTS5 query matches, with the index's rowid as their Id: ordering and the keyset bound on Id then
+    /// apply to the full-text index itself (which reads its matches newest first and stops), not to a join result.
+    /// </summary>
+    private static string SqliteTextSql(PortalDbContext db) => sqliteTextSql ??= BuildSqliteTextSql(db);
+
+    private static string BuildSqliteTextSql(PortalDbContext db)
+    {
+        var entity = db.Model.FindEntityType(typeof(LogEntry))!;
+        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+        var columns = entity.GetProperties().Select(p => p.GetColumnName(table)!).Where(c => c != nameof(LogEntry.Id)).Select(c => $"e.\"{c}\"");
+        return $"SELECT s.rowid AS \"Id\", {string.Join(", ", columns)} FROM \"LogSearch\" AS s JOIN \"LogEntries\" AS e ON e.\"Id\" = s.rowid WHERE \"LogSearch\" MATCH {{0}}";
     }
 
     /// <summary>Listener and webhook names seen in the log, for the viewer's autocomplete.</summary>

@@ -11,7 +11,11 @@ public static class LogsEndpoints
     {
         // Reading, replay and redelivery are Support's work as much as an admin's (SPEC, "Who uses it").
         var group = app.MapGroup("/api/logs").WithTags("Logs").RequireAuthorization(PortalPolicies.Read).WithBodyLimit(BodySize.Small);
-        group.MapGet("/", Search).WithName("SearchLogs").WithSummary("Search the request and attempt log").WithDescription("Inbound requests and outbound attempts, newest first, filtered and paged on the server. direction: inbound or outbound; state: success, error or all.");
+        group.MapGet("/", Search).WithName("SearchLogs").WithSummary("Search the request and attempt log").WithDescription(
+            "Inbound requests and outbound attempts, newest first, filtered and paged on the server. direction: inbound or outbound; state: success, error or all. " +
+            "q: words in the name, path, event type, error or bodies, side by side in that order (whole words; the last one also as the start of a word when it ends with * or matches nothing whole; quotes: whole words only). " +
+            "Paging: pass the response's 'next' as 'cursor' for the next page ('page' still works, but reads every entry before it). " +
+            "'total' is exact up to 10,000 (Logs:CountLimit); beyond it 'totalCapped' is true and 'total' is the limit.");
         group.MapGet("/{id:long}", Get).WithName("GetLogEntry").WithSummary("Get a log entry with its headers and bodies").WithDescription("Secrets were masked before the entry was stored.");
         group.MapGet("/names", Names).WithName("ListLogNames").WithSummary("The listener and webhook names seen in the log");
         group.MapPost("/{id:long}/replay", Replay).WithName("ReplayLogEntry").WithSummary("Replay a logged inbound request").WithDescription("Runs the request again, without its (redacted) credentials, as a new logged request. Only requests the listener accepted as authenticated can be replayed (409 otherwise).");
@@ -23,8 +27,8 @@ public static class LogsEndpoints
     private static async Task<Ok<LogPage>> Search(
         LogService logs, CancellationToken ct,
         string? direction = null, string? name = null, string? state = null, DateTime? from = null, DateTime? to = null, string? q = null,
-        Guid? integrationId = null, Guid? sourceId = null, int page = 1, int pageSize = 50) =>
-        TypedResults.Ok(await logs.SearchAsync(new LogQuery(direction, name, state, from, to, q, integrationId, sourceId, page, pageSize), ct));
+        Guid? integrationId = null, Guid? sourceId = null, int page = 1, int pageSize = 50, string? cursor = null) =>
+        TypedResults.Ok(await logs.SearchAsync(new LogQuery(direction, name, state, from, to, q, integrationId, sourceId, page, pageSize, cursor), ct));
 
     private static async Task<Ok<IReadOnlyList<string>>> Names(LogService logs, CancellationToken ct) => TypedResults.Ok(await logs.NamesAsync(ct));
 

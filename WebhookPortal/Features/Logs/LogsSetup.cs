@@ -7,6 +7,7 @@ public static class LogsSetup
         services.AddOptions<LogOptions>().BindConfiguration(LogOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<LogService>();
         services.AddScoped<LogActions>();
+        services.AddHostedService<LogSearchIndexer>();
         return services;
     }
 

@@ -1054,11 +1054,25 @@ namespace WebhookPortal.Data.Migrations.Sqlite
 
                     b.HasIndex("TimeUtc");
 
+                    b.HasIndex("Direction", "TimeUtc");
+
                     b.HasIndex("Name", "TimeUtc");
 
                     b.HasIndex("SourceId", "TimeUtc");
 
-                    b.ToTable("LogEntries", (string)null);
+                    b.HasIndex("State", "TimeUtc");
+
+                    b.HasIndex("Direction", "State", "TimeUtc");
+
+                    b.HasIndex("Name", "State", "TimeUtc");
+
+                    b.ToTable("LogEntries", null, t =>
+                        {
+                            t.HasTrigger("LogEntries_SearchDelete");
+
+
+                            t.HasTrigger("LogEntries_SearchUpdate");
+                        });
                 });
 
             modelBuilder.Entity("WebhookPortal.Features.Notifications.NotificationRule", b =>

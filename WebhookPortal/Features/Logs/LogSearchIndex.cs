@@ -1,0 +1,88 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using WebhookPortal.Data;
+
+namespace WebhookPortal.Features.Logs;
+
+/// <summary>
+/// SQLite: adds the entries logged since the last time to the full-text index (LogSearch), a few thousand per
+/// transaction, and moves the mark (LogSearchState.IndexedUntil) past them. Writers of the log pay nothing for the
+/// index: the receiver's batches insert as before, and the words are indexed here in bulk, in the background every
+/// Logs:SearchIndexInterval and by every text search before it reads the index (so a search always sees every
+/// committed entry). PostgreSQL computes its search vector as each row is written: nothing to do there.
+/// </summary>
+public static class LogSearchIndex
+{
+    public const int ChunkSize = 5_000;
+
+    /// <summary>Indexes everything above the mark; returns how many entries that was.</summary>
+    public static async Task<int> CatchUpAsync(PortalDbContext db, CancellationToken ct, int chunkSize = ChunkSize)
+    {
+        if (!db.Database.IsSqlite())
+        {
+            return 0;
+        }
+
+        var indexed = 0;
+        while (true)
+        {
+            // Most searches find nothing new since the background run: a read, without taking the write lock.
+            var pending = (await db.Database.SqlQueryRaw<int>(
+                """SELECT EXISTS (SELECT 1 FROM "LogEntries" WHERE "Id" > (SELECT "IndexedUntil" FROM "LogSearchState")) AS "Value" """).ToListAsync(ct))[0];
+            if (pending == 0)
+            {
+                return indexed;
+            }
+
+            // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default): the mark is read under the write lock, so two portals on
+            // one file, or the background and a search, never index the same entries twice. One chunk holds the lock for
+            // tens of milliseconds, not for the whole backlog.
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var until = (await db.Database.SqlQueryRaw<long?>(
+                """
+                SELECT max("Id") AS "Value" FROM (
+                    SELECT "Id" FROM "LogEntries" WHERE "Id" > (SELECT "IndexedUntil" FROM "LogSearchState") ORDER BY "Id" LIMIT {0})
+                """, chunkSize).ToListAsync(ct))[0];
+            if (until is null)
+            {
+                return indexed;
+            }
+
+            indexed += await db.Database.ExecuteSqlRawAsync(
+                """
+                INSERT INTO "LogSearch" (rowid, "Name", "Path", "EventType", "Error", "RequestBody", "ResponseBody", "Tags")
+                SELECT "Id", "Name", "Path", "EventType", "Error", "RequestBody", "ResponseBody", 'd' || "Direction" || ' s' || "State" || ' n' || hex("Name")
+                FROM "LogEntries" WHERE "Id" > (SELECT "IndexedUntil" FROM "LogSearchState") AND "Id" <= {0}
+                """, [until.Value], ct);
+            await db.Database.ExecuteSqlRawAsync("""UPDATE "LogSearchState" SET "IndexedUntil" = {0}""", [until.Value], ct);
+            await transaction.CommitAsync(ct);
+        }
+    }
+}
+
+/// <summary>Runs <see cref="LogSearchIndex.CatchUpAsync"/> every Logs:SearchIndexInterval while the portal runs on SQLite.</summary>
+public sealed class LogSearchIndexer(IDbContextFactory<PortalDbContext> dbFactory, IOptions<LogOptions> options, ILogger<LogSearchIndexer> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.SearchIndexInterval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(stoppingToken);
+                if (!db.Database.IsSqlite())
+                {
+                    return;
+                }
+
+                await LogSearchIndex.CatchUpAsync(db, stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The next tick, or the next search, indexes what this one could not (a busy file, a database not yet migrated).
+                logger.LogWarning(ex, "Could not add new log entries to the search index; trying again in {Interval}.", options.Value.SearchIndexInterval);
+            }
+        }
+    }
+}
