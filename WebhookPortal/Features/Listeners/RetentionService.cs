@@ -71,7 +71,7 @@ public sealed class RetentionService(PortalDbContext db, TimeProvider time, IOpt
         await report(75);
         // Delivery ids past their listener's idempotency window answer nothing any more.
         var nowMs = new DateTimeOffset(now).ToUnixTimeMilliseconds();
-        var keysDeleted = await db.IdempotencyKeys.Where(k => k.ExpiresAtMs <= nowMs).ExecuteDeleteAsync(ct);
+        var keysDeleted = await PruneIdempotencyKeysAsync(nowMs, ct);
         await report(80);
         var outbound = await deliveryRetention.PruneAsync(db, options.Value.BatchSize, ct);
         await report(90);
@@ -96,7 +96,11 @@ public sealed class RetentionService(PortalDbContext db, TimeProvider time, IOpt
         return result;
     }
 
-    /// <summary>Audit entries older than Audit:RetentionDays go in batches (oldest first), so no delete holds a long lock.</summary>
+    /// <summary>
+    /// Audit entries older than Audit:RetentionDays go in batches, oldest first by (TimeUtc, Id), so no delete holds a long
+    /// lock. As for the log (<see cref="DeleteLogEntriesAsync"/>), a batch is the start of the TimeUtc index up to its last
+    /// entry: ordered by Id with `TimeUtc &lt; cutoff`, SQLite sorted, and each delete read, every expired entry per batch.
+    /// </summary>
     private async Task<int> PruneAuditAsync(DateTime now, CancellationToken ct)
     {
         if (auditOptions is null)
@@ -109,12 +113,46 @@ public sealed class RetentionService(PortalDbContext db, TimeProvider time, IOpt
         var deleted = 0;
         while (true)
         {
-            var boundary = await db.AuditEntries.Where(e => e.TimeUtc < cutoff).OrderBy(e => e.Id).Select(e => (long?)e.Id).Skip(batch - 1).FirstOrDefaultAsync(ct);
-            var removed = boundary is { } last
-                ? await db.AuditEntries.Where(e => e.TimeUtc < cutoff && e.Id <= last).ExecuteDeleteAsync(ct)
-                : await db.AuditEntries.Where(e => e.TimeUtc < cutoff).ExecuteDeleteAsync(ct);
+            ct.ThrowIfCancellationRequested();
+            var last = await db.AuditEntries.Where(e => e.TimeUtc < cutoff).OrderBy(e => e.TimeUtc).ThenBy(e => e.Id).Take(batch)
+                .OrderByDescending(e => e.TimeUtc).ThenByDescending(e => e.Id).Select(e => new { e.TimeUtc, e.Id }).FirstOrDefaultAsync(ct);
+            if (last is null)
+            {
+                return deleted;
+            }
+
+            var (time, id) = (last.TimeUtc, last.Id);
+            var removed = await db.AuditEntries.Where(e => e.TimeUtc <= time && (e.TimeUtc < time || e.Id <= id)).ExecuteDeleteAsync(ct);
             deleted += removed;
-            if (boundary is null || removed == 0)
+            if (removed < batch)
+            {
+                return deleted;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Expired delivery ids go in batches, earliest expiry first: each batch is one range of the ExpiresAtMs index and one
+    /// short statement, so SQLite's write lock is never held for long. Ids expiring in the same millisecond as the
+    /// batch's last go with it (no key to split them by).
+    /// </summary>
+    private async Task<int> PruneIdempotencyKeysAsync(long nowMs, CancellationToken ct)
+    {
+        var batch = options.Value.BatchSize;
+        var deleted = 0;
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            var last = await db.IdempotencyKeys.Where(k => k.ExpiresAtMs <= nowMs).OrderBy(k => k.ExpiresAtMs).Take(batch)
+                .OrderByDescending(k => k.ExpiresAtMs).Select(k => (long?)k.ExpiresAtMs).FirstOrDefaultAsync(ct);
+            if (last is not { } until)
+            {
+                return deleted;
+            }
+
+            var removed = await db.IdempotencyKeys.Where(k => k.ExpiresAtMs <= until).ExecuteDeleteAsync(ct);
+            deleted += removed;
+            if (removed < batch)
             {
                 return deleted;
             }
@@ -124,7 +162,7 @@ public sealed class RetentionService(PortalDbContext db, TimeProvider time, IOpt
     private async Task<int> PruneLogsAsync(DateTime now, CancellationToken ct)
     {
         var cutoff = now.AddDays(-logOptions.Value.RetentionDays);
-        var deleted = await db.LogEntries.Where(e => e.TimeUtc < cutoff).ExecuteDeleteAsync(ct);
+        var deleted = await DeleteLogEntriesAsync(e => e.TimeUtc < cutoff, filterOnDelete: false, ct);
 
         var cap = logOptions.Value.MaxEntriesPerSource;
         var crowded = await db.LogEntries.Where(e => e.SourceId != null)
@@ -136,9 +174,45 @@ public sealed class RetentionService(PortalDbContext db, TimeProvider time, IOpt
         {
             // The newest `cap` entries stay; everything older than the cap-th newest goes.
             var boundary = await db.LogEntries.Where(e => e.SourceId == source).OrderByDescending(e => e.Id).Skip(cap - 1).Select(e => e.Id).FirstAsync(ct);
-            deleted += await db.LogEntries.Where(e => e.SourceId == source && e.Id < boundary).ExecuteDeleteAsync(ct);
+            deleted += await DeleteLogEntriesAsync(e => e.SourceId == source && e.Id < boundary, filterOnDelete: true, ct);
         }
 
         return deleted;
+    }
+
+    /// <summary>
+    /// Deletes the entries <paramref name="which"/> selects in batches of Retention:BatchSize, oldest first by (TimeUtc, Id),
+    /// one short statement each: on SQLite one delete of a whole month held the write lock for seconds and the receiver's
+    /// group commit waited (issue 17). A batch is one range of an index ending in TimeUtc (SQLite appends the Id), read from
+    /// its start, so each costs the same however much is left. The search index's delete trigger runs for every row as before.
+    /// </summary>
+    /// <param name="filterOnDelete">
+    /// False when everything up to a batch's last entry is selected anyway (age): then the delete is only the range up to
+    /// it, and SQLite cannot choose the wider range `TimeUtc &lt; cutoff` instead.
+    /// </param>
+    private async Task<int> DeleteLogEntriesAsync(System.Linq.Expressions.Expression<Func<LogEntry, bool>> which, bool filterOnDelete, CancellationToken ct)
+    {
+        var batch = options.Value.BatchSize;
+        var deleted = 0;
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            var last = await db.LogEntries.Where(which).OrderBy(e => e.TimeUtc).ThenBy(e => e.Id).Take(batch)
+                .OrderByDescending(e => e.TimeUtc).ThenByDescending(e => e.Id).Select(e => new { e.TimeUtc, e.Id }).FirstOrDefaultAsync(ct);
+            if (last is null)
+            {
+                return deleted;
+            }
+
+            // The selected entries up to the batch's last (TimeUtc, Id): exactly the batch; `TimeUtc <= time` bounds the range.
+            var (time, id) = (last.TimeUtc, last.Id);
+            var upTo = db.LogEntries.Where(e => e.TimeUtc <= time && (e.TimeUtc < time || e.Id <= id));
+            var removed = await (filterOnDelete ? upTo.Where(which) : upTo).ExecuteDeleteAsync(ct);
+            deleted += removed;
+            if (removed < batch)
+            {
+                return deleted;
+            }
+        }
     }
 }
