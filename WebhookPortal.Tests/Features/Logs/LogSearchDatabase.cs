@@ -49,9 +49,12 @@ public sealed class LogSearchDatabase : IDbContextFactory<PortalDbContext>, IDis
 
     public bool OnPostgres => postgres is not null;
 
-    public PortalDbContext CreateDbContext() => postgres is null
-        ? new SqlitePortalDbContext(new DbContextOptionsBuilder<SqlitePortalDbContext>().UseSqlite(sqlite!).UseApplicationServiceProvider(IdentityServices).Options)
-        : new PostgresPortalDbContext(new DbContextOptionsBuilder<PostgresPortalDbContext>().UseNpgsql(postgres).UseApplicationServiceProvider(IdentityServices).Options);
+    public PortalDbContext CreateDbContext() => CreateDbContext([]);
+
+    /// <param name="interceptors">To watch the commands a service sends (e.g. retention's batches).</param>
+    public PortalDbContext CreateDbContext(params Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor[] interceptors) => postgres is null
+        ? new SqlitePortalDbContext(new DbContextOptionsBuilder<SqlitePortalDbContext>().UseSqlite(sqlite!).UseApplicationServiceProvider(IdentityServices).AddInterceptors(interceptors).Options)
+        : new PostgresPortalDbContext(new DbContextOptionsBuilder<PostgresPortalDbContext>().UseNpgsql(postgres).UseApplicationServiceProvider(IdentityServices).AddInterceptors(interceptors).Options);
 
     /// <summary>The service under test; one data protection provider per database, so cursors stay valid across services.</summary>
     public LogService Service(int countLimit = 10_000) =>
