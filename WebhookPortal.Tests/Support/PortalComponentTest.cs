@@ -69,6 +69,8 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton<WebhookPortal.Features.Events.EventPayloads>();
         Services.AddOptions<WebhookPortal.Features.ApiKeys.ApiKeyOptions>();
         Services.AddScoped<WebhookPortal.Features.ApiKeys.ApiKeyService>();
+        Services.AddSingleton<WebhookPortal.Features.ApiKeys.ApiKeyCache>();
+        Services.AddSingleton<WebhookPortal.Features.ApiKeys.ApiKeyUsage>();
 
         // Monaco needs a browser: components get a textarea with the same parameters.
         ComponentFactories.Add<CodeEditor, FakeCodeEditor>();

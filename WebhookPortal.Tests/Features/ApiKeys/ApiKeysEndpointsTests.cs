@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
@@ -41,6 +42,8 @@ public sealed class ApiKeysEndpointsTests(PortalFactory portal) : IClassFixture<
         await (await client.GetAsync("/api/integrations")).ReadJsonAsync(HttpStatusCode.OK);
         await (await client.PostAsJsonAsync("/api/integrations", new { name = "By-Support-Key" })).AssertProblemAsync(HttpStatusCode.Forbidden);
 
+        // "Last used" is written in the background (every ApiKeys:LastUsedFlushInterval); run that round now.
+        await portal.Services.GetRequiredService<WebhookPortal.Features.ApiKeys.ApiKeyUsage>().FlushAsync();
         Assert.NotNull(await portal.WithDbAsync(db => db.ApiKeys.Where(k => k.Id == id).Select(k => k.LastUsedUtc).SingleAsync()));
         var list = await (await portal.AsAdmin().GetAsync("/api/api-keys")).ReadJsonAsync(HttpStatusCode.OK);
         var row = list.EnumerateArray().Single(k => k.GetProperty("id").GetGuid() == id);

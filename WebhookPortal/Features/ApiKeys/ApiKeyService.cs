@@ -10,12 +10,11 @@ using WebhookPortal.Infrastructure.Errors;
 namespace WebhookPortal.Features.ApiKeys;
 
 /// <summary>API keys: listing, creating (the key shown once), revoking, and checking a presented key.</summary>
-public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time, PortalCaller caller, WebhookPortal.Features.Integrations.DeletionService deletion)
+public sealed class ApiKeyService(
+    IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time, PortalCaller caller, WebhookPortal.Features.Integrations.DeletionService deletion,
+    ApiKeyCache cache, ApiKeyUsage usage)
 {
     private const string KeyPrefix = "wpk_";
-
-    // Writing LastUsed on every request would turn reads into writes; once a minute is enough to be useful.
-    private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
     public async Task<IReadOnlyList<ApiKeyView>> ListAsync(CancellationToken ct = default)
     {
@@ -132,10 +131,15 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
         entry.Before = System.Text.Json.JsonSerializer.Serialize(new { name = key?.Name, role = key?.Role, prefix = key is null ? null : KeyPrefix + key.Prefix, keyHash = WebhookPortal.Features.Audit.AuditRules.Masked });
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        cache.Revoked(id);
     }
 
-    /// <summary>Finds the key by its public prefix, then compares hashes in constant time.</summary>
-    public async Task<ApiKey?> ValidateAsync(string presented, CancellationToken ct = default)
+    /// <summary>
+    /// A key verified in the last <see cref="ApiKeyOptions.CacheDuration"/> is found by its hash in memory; otherwise
+    /// the key is found by its public prefix and the hashes are compared in constant time. Either way its use is only
+    /// noted; <see cref="ApiKeyUsage"/> writes "last used" in the background.
+    /// </summary>
+    public async Task<ApiKeyCache.Entry?> ValidateAsync(string presented, CancellationToken ct = default)
     {
         if (!presented.StartsWith(KeyPrefix, StringComparison.Ordinal))
         {
@@ -149,22 +153,23 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
             return null;
         }
 
+        var hash = Hash(presented);
+        if (cache.Find(hash) is { } known)
+        {
+            usage.Touch(known.Id);
+            return known;
+        }
+
         var prefix = rest[..separator].ToString();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var entity = await db.ApiKeys.FirstOrDefaultAsync(k => k.Prefix == prefix, ct);
-        if (entity is null || !CryptographicOperations.FixedTimeEquals(entity.KeyHash, Hash(presented)))
+        var entity = await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Prefix == prefix, ct);
+        if (entity is null || !CryptographicOperations.FixedTimeEquals(entity.KeyHash, hash))
         {
             return null;
         }
 
-        var now = time.GetUtcNow().UtcDateTime;
-        if (entity.LastUsedUtc is null || now - entity.LastUsedUtc > LastUsedResolution)
-        {
-            entity.LastUsedUtc = now;
-            await db.SaveChangesAsync(ct);
-        }
-
-        return entity;
+        usage.Touch(entity.Id);
+        return cache.Remember(hash, entity);
     }
 
     private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));

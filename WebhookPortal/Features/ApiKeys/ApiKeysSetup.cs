@@ -7,8 +7,14 @@ public static class ApiKeysSetup
 {
     public static IServiceCollection AddApiKeys(this IServiceCollection services)
     {
-        services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.CacheDuration >= TimeSpan.Zero && o.CacheDuration <= TimeSpan.FromMinutes(10), "ApiKeys:CacheDuration must be between 00:00:00 and 00:10:00.")
+            .Validate(o => o.LastUsedFlushInterval >= TimeSpan.FromMilliseconds(100) && o.LastUsedFlushInterval <= TimeSpan.FromMinutes(1), "ApiKeys:LastUsedFlushInterval must be between 00:00:00.1 and 00:01:00.")
+            .ValidateOnStart();
         services.AddScoped<ApiKeyService>();
+        services.AddSingleton<ApiKeyCache>();
+        services.AddSingleton<ApiKeyUsage>();
+        services.AddHostedService(sp => sp.GetRequiredService<ApiKeyUsage>());
         // Authorization: Bearer <api key>, for the API and the OpenAPI document.
         return services.AddApiCredentialScheme<ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName,
             request => request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase), order: 100);
