@@ -10,6 +10,7 @@ public sealed class RetentionOptions
     [Required]
     public string Cron { get; set; } = "0 * * * *";
 
-    [Range(1, 100_000)]
+    // At most 10,000: a batch of ids is one statement's parameters (SQLite allows 32,766) and one short write lock.
+    [Range(1, 10_000)]
     public int BatchSize { get; set; } = 500;
 }
