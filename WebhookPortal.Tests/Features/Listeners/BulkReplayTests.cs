@@ -280,10 +280,14 @@ public sealed class BulkReplayTests(PortalFactory portal) : IClassFixture<Portal
 
         var response = await portal.AsAdmin().PostAsync($"/api/listeners/{listener.Id}/replay", new StringContent(body, Encoding.UTF8, contentType));
 
-        Assert.True(response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnsupportedMediaType, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         if (contentType == "application/json")
         {
             await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+        }
+        else
+        {
+            // A form where JSON is expected: the content type itself is refused.
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         }
 
         Assert.Equal(0, (await (await portal.AsAdmin().GetAsync($"/api/listeners/{listener.Id}/replays")).ReadJsonAsync(HttpStatusCode.OK)).GetArrayLength());
