@@ -76,4 +76,24 @@ public sealed class SupportActionsSettingTests(SupportActionsSettingTests.Portal
 
         Assert.Equal(2, await portal.WithDbAsync(db => db.Deliveries.CountAsync(d => d.MessageId == failed.MessageId)));
     }
+
+    [Fact]
+    public async Task Support_may_not_start_a_bulk_replay_and_nothing_starts()
+    {
+        var listener = await portal.CreateListenerAsync();
+        // A failed request (422: "seven" is no number) to replay.
+        await (await portal.Anonymous().SendAsync(Json(HttpMethod.Post, listener.HookPath, """{"data":{"items":[{"id":"seven"}]}}"""))).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
+        var support = await portal.AsSupportAsync();
+        var range = new { from = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc), state = "error" };
+
+        var problem = await (await support.PostAsJsonAsync($"/api/listeners/{listener.Id}/replay", range)).AssertProblemAsync(HttpStatusCode.Forbidden);
+
+        Assert.Contains("Roles:SupportMayRedeliver", problem.GetProperty("detail").GetString());
+        Assert.Equal(0, (await (await support.GetAsync($"/api/listeners/{listener.Id}/replays")).ReadJsonAsync(HttpStatusCode.OK)).GetArrayLength());
+        Assert.Single((await portal.LogsAsync($"sourceId={listener.Id}")).GetProperty("items").EnumerateArray());
+
+        // An administrator still may: the same range holds the one failed request.
+        var started = await (await portal.AsAdmin().PostAsJsonAsync($"/api/listeners/{listener.Id}/replay", range)).ReadJsonAsync(HttpStatusCode.Accepted);
+        Assert.Equal(1, started.GetProperty("count").GetInt32());
+    }
 }

@@ -45,7 +45,8 @@ public class PortalFactory : WebApplicationFactory<Program>
     /// <summary>Overrides the seeded admin's password setting (to prove restarts never reset it).</summary>
     public string SeedPassword { get; init; } = AdminPassword;
 
-    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+    /// <summary>The portal's clock; a derived factory may start it elsewhere (a vendor's example timestamp).</summary>
+    public FakeTimeProvider Clock { get; init; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
 
     public string DatabasePath => Path.Combine(directory, "portal.db");
 

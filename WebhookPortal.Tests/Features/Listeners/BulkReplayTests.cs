@@ -183,4 +183,114 @@ public sealed class BulkReplayTests(PortalFactory portal) : IClassFixture<Portal
         await subscriberRead.AssertProblemAsync(HttpStatusCode.Forbidden);
         await WaitFinishedAsync(listener.Id, byAdmin.GetProperty("id").GetGuid());
     }
+
+    /// <summary>An open listener without tables yet: what it receives fails with 409 until they exist.</summary>
+    private async Task<TestListener> ListenerWithoutTablesAsync()
+    {
+        var integrationId = await portal.CreateIntegrationAsync();
+        var created = await (await portal.AsAdmin().PostAsJsonAsync($"/api/integrations/{integrationId}/listeners", new { name = "Range-" + Guid.NewGuid().ToString("N")[..8], auth = new { method = "None" } }))
+            .ReadJsonAsync(HttpStatusCode.Created);
+        var id = created.GetProperty("id").GetGuid();
+        return new TestListener(integrationId, id, created.GetProperty("name").GetString()!, $"/hooks/{integrationId}/{id}", null);
+    }
+
+    private async Task<long> PushAsync(TestListener listener, int id, HttpStatusCode expected)
+    {
+        Assert.Equal(expected, (await portal.Anonymous().SendAsync(Json(HttpMethod.Post, listener.HookPath, Order(id)))).StatusCode);
+        var newest = (await portal.LogsAsync($"sourceId={listener.Id}&pageSize=1")).GetProperty("items")[0];
+        Assert.Contains($"\"id\":{id}", (await (await portal.AsAdmin().GetAsync($"/api/logs/{newest.GetProperty("id").GetInt64()}")).ReadJsonAsync(HttpStatusCode.OK)).GetProperty("requestBody").GetString());
+        return newest.GetProperty("id").GetInt64();
+    }
+
+    private async Task<long[]> ReplayedOriginalsAsync(TestListener listener) =>
+        (await portal.LogsAsync($"sourceId={listener.Id}&pageSize=100")).GetProperty("items").EnumerateArray()
+            .Where(e => e.GetProperty("replayOfId").ValueKind == JsonValueKind.Number).Select(e => e.GetProperty("replayOfId").GetInt64()).Order().ToArray();
+
+    private async Task<JsonElement> StartAsync(TestListener listener, DateTime from, DateTime to, string state)
+    {
+        var started = await (await portal.AsAdmin().PostAsJsonAsync($"/api/listeners/{listener.Id}/replay", new { from, to, state })).ReadJsonAsync(HttpStatusCode.Accepted);
+        var finished = await WaitFinishedAsync(listener.Id, started.GetProperty("id").GetGuid());
+        Assert.Equal("Completed", finished.GetProperty("status").GetString());
+        Assert.Equal(started.GetProperty("count").GetInt32(), finished.GetProperty("processed").GetInt32());
+        return started;
+    }
+
+    [Fact]
+    public async Task Only_entries_inside_the_range_and_of_the_chosen_state_are_replayed()
+    {
+        var listener = await ListenerWithoutTablesAsync();
+        var t0 = portal.Clock.GetUtcNow().UtcDateTime;
+        var early = await PushAsync(listener, 1, HttpStatusCode.Conflict);
+
+        portal.Clock.Advance(TimeSpan.FromHours(2));
+        var t1 = portal.Clock.GetUtcNow().UtcDateTime;
+        var late = new[] { await PushAsync(listener, 2, HttpStatusCode.Conflict), await PushAsync(listener, 3, HttpStatusCode.Conflict) };
+        await (await portal.AsAdmin().PostAsJsonAsync($"/api/listeners/{listener.Id}/tables", new { sample = Order(1), baseName = "orders", rootPath = "data.items", primaryKey = new[] { "id" } })).ReadJsonAsync(HttpStatusCode.OK);
+        var succeeded = await PushAsync(listener, 4, HttpStatusCode.OK);
+        // Replays are logged a minute later, after the ranges below end: they are never replayed again here.
+        portal.Clock.Advance(TimeSpan.FromMinutes(1));
+
+        // "error" from t1 on: the two late failures; not the early one (before from), not the success.
+        var errors = await StartAsync(listener, t1.AddMinutes(-30), t1.AddSeconds(30), "error");
+        Assert.Equal(2, errors.GetProperty("count").GetInt32());
+        Assert.Equal(0, errors.GetProperty("skipped").GetInt32());
+        Assert.Equal(late.Order().ToArray(), await ReplayedOriginalsAsync(listener));
+        var stored = (await portal.RecordsAsync(listener.Id)).GetProperty("items").EnumerateArray().Select(r => r.GetProperty("id").GetInt64()).Order().ToArray();
+        Assert.Equal(new[] { 2L, 3L, 4L }, stored);
+
+        // A range that ends before the early failure finds nothing: 202 with 0, completed at once.
+        var none = await (await portal.AsAdmin().PostAsJsonAsync($"/api/listeners/{listener.Id}/replay", new { from = t0.AddHours(-2), to = t0.AddSeconds(-1), state = "error" })).ReadJsonAsync(HttpStatusCode.Accepted);
+        Assert.Equal(0, none.GetProperty("count").GetInt32());
+        Assert.Equal("Completed", none.GetProperty("status").GetString());
+
+        // "success" in the same range: only the original success (the replays' own entries are outside it).
+        var successes = await StartAsync(listener, t1.AddMinutes(-30), t1.AddSeconds(30), "success");
+        Assert.Equal(1, successes.GetProperty("count").GetInt32());
+        Assert.Equal(late.Append(succeeded).Order().ToArray(), await ReplayedOriginalsAsync(listener));
+
+        // "all" over both times: the four originals, the early failure among them (and now it succeeds).
+        var all = await StartAsync(listener, t0.AddMinutes(-1), t1.AddSeconds(30), "all");
+        Assert.Equal(4, all.GetProperty("count").GetInt32());
+        var replayedOriginals = await ReplayedOriginalsAsync(listener);
+        Assert.Equal(new[] { early, late[0], late[0], late[1], late[1], succeeded, succeeded }.Order().ToArray(), replayedOriginals);
+        Assert.Equal(4, await portal.RecordCountAsync(listener.Id));
+    }
+
+    [Fact]
+    public async Task A_disabled_listener_answers_409_and_starts_nothing()
+    {
+        var (listener, _) = await ListenerWithFailedRequestsAsync(1);
+        await (await portal.AsAdmin().PutAsJsonAsync($"/api/listeners/{listener.Id}", new { enabled = false })).ReadJsonAsync(HttpStatusCode.OK);
+
+        var problem = await (await portal.AsAdmin().PostAsJsonAsync($"/api/listeners/{listener.Id}/replay", LastHour())).AssertProblemAsync(HttpStatusCode.Conflict);
+
+        Assert.Contains("disabled", problem.GetProperty("detail").GetString());
+        Assert.Equal(0, (await (await portal.AsAdmin().GetAsync($"/api/listeners/{listener.Id}/replays")).ReadJsonAsync(HttpStatusCode.OK)).GetArrayLength());
+        Assert.Empty(await ReplayedOriginalsAsync(listener));
+    }
+
+    [Theory]
+    [InlineData("application/json", "from=yesterday")]
+    [InlineData("application/json", """{"from":"2026-11-23T11:00:00Z",""")]
+    [InlineData("application/json", """{"from":"not a time"}""")]
+    [InlineData("application/x-www-form-urlencoded", "from=2026-11-23T11:00:00Z&state=error")]
+    public async Task A_body_that_is_not_json_is_refused_and_starts_nothing(string contentType, string body)
+    {
+        var (listener, _) = await ListenerWithFailedRequestsAsync(1);
+
+        var response = await portal.AsAdmin().PostAsync($"/api/listeners/{listener.Id}/replay", new StringContent(body, Encoding.UTF8, contentType));
+
+        if (contentType == "application/json")
+        {
+            await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+        }
+        else
+        {
+            // A form where JSON is expected: the content type itself is refused.
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        }
+
+        Assert.Equal(0, (await (await portal.AsAdmin().GetAsync($"/api/listeners/{listener.Id}/replays")).ReadJsonAsync(HttpStatusCode.OK)).GetArrayLength());
+        Assert.Empty(await ReplayedOriginalsAsync(listener));
+    }
 }

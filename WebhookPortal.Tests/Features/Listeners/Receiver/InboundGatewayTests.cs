@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using WebhookPortal.Features.Listeners.Receiver;
 using WebhookPortal.Tests.Support;
 using static WebhookPortal.Tests.Support.ListenerFixtures;
@@ -245,5 +247,99 @@ public sealed class InboundGatewayTests(PortalFactory portal) : IClassFixture<Po
         Assert.Equal(200, replay.GetProperty("status").GetInt32());
         var replayed = (await LogsOfAsync(listener)).First();
         Assert.Equal(entry.GetProperty("id").GetInt64(), replayed.GetProperty("replayOfId").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_form_body_goes_through_the_script_as_the_flat_object()
+    {
+        var listener = await portal.CreateListenerAsync(sample: """{"id":"1","name":"x","city":"y"}""", rootPath: "");
+        // The script sees the form as an object of strings, a repeated key as an array.
+        const string script = "(body) => ({ id: body.id, name: body.name.toUpperCase() + '|' + body.tag.join(','), city: Array.isArray(body.tag) + ':' + typeof body.id })";
+        await (await portal.AsAdmin().PutAsJsonAsync($"/api/listeners/{listener.Id}", new { script })).ReadJsonAsync(HttpStatusCode.OK);
+        var form = new StringContent("id=5&name=ann+lee&tag=a&tag=b%26c", Encoding.UTF8, "application/x-www-form-urlencoded");
+
+        var answer = await (await portal.Anonymous().PostAsync(listener.HookPath, form)).ReadJsonAsync(HttpStatusCode.OK);
+
+        Assert.Equal(1, answer.GetProperty("inserted").GetInt32());
+        var record = (await portal.RecordsAsync(listener.Id)).GetProperty("items")[0];
+        Assert.Equal("5", record.GetProperty("id").GetString());
+        Assert.Equal("ANN LEE|a,b&c", record.GetProperty("name").GetString());
+        Assert.Equal("true:string", record.GetProperty("city").GetString());
+        var entry = (await LogsOfAsync(listener)).First();
+        Assert.Equal(200, entry.GetProperty("status").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("hub.mode=unsubscribe&hub.challenge=42&hub.verify_token=hub-verify-456", 400, "malformed")]
+    [InlineData("hub.mode=&hub.challenge=42&hub.verify_token=hub-verify-456", 400, "malformed")]
+    [InlineData("hub.mode=subscribe&hub.verify_token=hub-verify-456", 400, "malformed")]
+    [InlineData("hub.mode=subscribe&hub.challenge=42&hub.verify_token=hub-verify-457", 403, "wrong verify token")]
+    [InlineData("hub.mode=subscribe&hub.challenge=42", 403, "wrong verify token")]
+    public async Task A_bad_hub_challenge_is_refused_logged_and_stores_nothing(string query, int status, string why)
+    {
+        var listener = await CreateAsync(new { handshake = "HubChallenge", verifyToken = "hub-verify-456" });
+
+        var answer = await portal.Anonymous().GetAsync($"{listener.HookPath}?{query}");
+
+        await answer.AssertProblemAsync((HttpStatusCode)status);
+        Assert.DoesNotContain("42", await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await portal.RecordCountAsync(listener.Id));
+        var entry = Assert.Single(await LogsOfAsync(listener));
+        Assert.Equal(status, entry.GetProperty("status").GetInt32());
+        Assert.Equal("error", entry.GetProperty("state").GetString());
+        Assert.Equal($"Handshake (hub challenge) refused: {why}.", entry.GetProperty("note").GetString());
+        Assert.DoesNotContain("hub-verify-45", entry.GetProperty("path").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_graph_validation_is_logged_as_a_handshake()
+    {
+        var listener = await CreateAsync(new { handshake = "GraphValidation" });
+
+        var answer = await portal.Anonymous().PostAsync($"{listener.HookPath}?validationToken=graph-check-1", null);
+
+        Assert.Equal("graph-check-1", await answer.Content.ReadAsStringAsync());
+        var entry = Assert.Single(await LogsOfAsync(listener));
+        Assert.Equal(200, entry.GetProperty("status").GetInt32());
+        Assert.Equal("success", entry.GetProperty("state").GetString());
+        Assert.Equal("POST", entry.GetProperty("method").GetString());
+        Assert.Equal("Handshake (Microsoft Graph validation): answered with the validation token.", entry.GetProperty("note").GetString());
+        Assert.Equal(0, await portal.RecordCountAsync(listener.Id));
+    }
+
+    [Fact]
+    public async Task Retention_removes_expired_delivery_ids_and_keeps_live_ones()
+    {
+        // An odd start, so this test's expiry times are its own.
+        portal.Clock.Advance(TimeSpan.FromMilliseconds(7_123));
+        var hourly = await CreateAsync(new { idempotencyHeader = "Idempotency-Key", idempotencyWindow = "01:00:00" });
+        var daily = await CreateAsync(new { idempotencyHeader = "Idempotency-Key" });
+        var startMs = portal.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await (await PostAsync(hourly, Order(30, "hourly"), "ret-1", "Idempotency-Key")).ReadJsonAsync(HttpStatusCode.OK);
+        await (await PostAsync(daily, Order(31, "daily"), "ret-1", "Idempotency-Key")).ReadJsonAsync(HttpStatusCode.OK);
+        var hourKey = startMs + (long)TimeSpan.FromHours(1).TotalMilliseconds;
+        var dayKey = startMs + (long)TimeSpan.FromHours(24).TotalMilliseconds;
+        Assert.Equal(1, await portal.WithDbAsync(db => db.IdempotencyKeys.CountAsync(k => k.ExpiresAtMs == hourKey)));
+        Assert.Equal(1, await portal.WithDbAsync(db => db.IdempotencyKeys.CountAsync(k => k.ExpiresAtMs == dayKey)));
+
+        portal.Clock.Advance(TimeSpan.FromMinutes(61));
+        WebhookPortal.Features.Listeners.RetentionReport report;
+        await using (var scope = portal.Services.CreateAsyncScope())
+        {
+            report = await scope.ServiceProvider.GetRequiredService<WebhookPortal.Features.Listeners.RetentionService>().RunAsync();
+        }
+
+        Assert.True(report.IdempotencyKeysDeleted >= 1, report.IdempotencyKeysDeleted.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var nowMs = portal.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        Assert.Equal(0, await portal.WithDbAsync(db => db.IdempotencyKeys.CountAsync(k => k.ExpiresAtMs <= nowMs)));
+        Assert.Equal(0, await portal.WithDbAsync(db => db.IdempotencyKeys.CountAsync(k => k.ExpiresAtMs == hourKey)));
+        Assert.Equal(1, await portal.WithDbAsync(db => db.IdempotencyKeys.CountAsync(k => k.ExpiresAtMs == dayKey)));
+
+        // The live id still answers as a duplicate; the expired one is applied again.
+        var repeat = await (await PostAsync(daily, Order(31, "changed"), "ret-1", "Idempotency-Key")).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.True(repeat.GetProperty("duplicate").GetBoolean());
+        Assert.Equal("daily", await NameOfAsync(daily, 31));
+        await (await PostAsync(hourly, Order(30, "again"), "ret-1", "Idempotency-Key")).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal("again", await NameOfAsync(hourly, 30));
     }
 }

@@ -292,4 +292,104 @@ public sealed class SignatureAuthenticationTests(PortalFactory portal) : IClassF
         var current = "sha256=" + Hex(HMACSHA256.HashData(Encoding.UTF8.GetBytes(fresh), Encoding.UTF8.GetBytes(Body)));
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(listener, Body, ("X-Hub-Signature-256", current))).StatusCode);
     }
+
+    [Fact]
+    public async Task The_401_log_entry_says_why_and_never_holds_the_expected_signature_or_the_secret()
+    {
+        const string secret = "stripe-log-secret-42";
+        var listener = await portal.CreateListenerAsync(auth: new { method = "Stripe", secret, tolerance = "00:05:00" });
+        string Sign(string key, long t) => Hex(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes($"{t}.{Body}")));
+
+        async Task AssertRefusedAsync(long t, string reason)
+        {
+            var expected = Sign(secret, t);
+            var response = await SendAsync(listener, Body, ("Stripe-Signature", $"t={t},v1={Sign("a-forger-s-secret", t)}"));
+            var answer = await response.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Contains(reason, answer, StringComparison.Ordinal);
+            Assert.DoesNotContain(expected, answer, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(secret, answer, StringComparison.Ordinal);
+
+            var entry = await LastLogAsync(listener);
+            Assert.Equal(401, entry.GetProperty("status").GetInt32());
+            Assert.Contains(reason, entry.GetProperty("error").GetString(), StringComparison.Ordinal);
+            var detail = await (await portal.AsAdmin().GetAsync($"/api/logs/{entry.GetProperty("id").GetInt64()}")).ReadJsonAsync(HttpStatusCode.OK);
+            var stored = detail.GetRawText();
+            Assert.DoesNotContain(expected, stored, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(secret, stored, StringComparison.Ordinal);
+        }
+
+        await AssertRefusedAsync(Now, "The signature does not match the body.");
+        await AssertRefusedAsync(Now - 600, "is outside the tolerance of 00:05:00");
+        await AssertRefusedAsync(Now + 600, "is outside the tolerance of 00:05:00");
+        Assert.Equal(0, await portal.RecordCountAsync(listener.Id));
+    }
+
+    [Fact]
+    public async Task A_slack_request_with_a_bad_signature_or_an_old_timestamp_is_logged_with_the_reason()
+    {
+        const string secret = "slack-log-secret-77";
+        var listener = await portal.CreateListenerAsync(auth: new { method = "Slack", secret });
+        string Sign(string key, string ts) => "v0=" + Hex(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes($"v0:{ts}:{Body}")));
+
+        var now = Now.ToString(CultureInfo.InvariantCulture);
+        var old = (Now - 301).ToString(CultureInfo.InvariantCulture);
+        foreach (var (ts, reason) in new[] { (now, "The signature does not match the body."), (old, "outside the tolerance of 00:05:00") })
+        {
+            var response = await SendAsync(listener, Body, ("X-Slack-Signature", Sign("not-the-slack-secret", ts)), ("X-Slack-Request-Timestamp", ts));
+            var answer = await response.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.DoesNotContain(Sign(secret, ts)[3..], answer, StringComparison.OrdinalIgnoreCase);
+
+            var entry = await LastLogAsync(listener);
+            Assert.Equal(401, entry.GetProperty("status").GetInt32());
+            Assert.Contains(reason, entry.GetProperty("error").GetString(), StringComparison.Ordinal);
+            var stored = (await (await portal.AsAdmin().GetAsync($"/api/logs/{entry.GetProperty("id").GetInt64()}")).ReadJsonAsync(HttpStatusCode.OK)).GetRawText();
+            Assert.DoesNotContain(Sign(secret, ts)[3..], stored, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(secret, stored, StringComparison.Ordinal);
+        }
+    }
+
+    public static TheoryData<string, string> BadRotations => new()
+    {
+        { """{"secret":"short"}""", "secret" },
+        { """{"secret":"whsec_not-base64!"}""", "secret" },
+        { """{"overlap":"later"}""", "overlap" },
+        { """{"overlap":"-00:00:01"}""", "overlap" },
+        { """{"overlap":"40.00:00:00"}""", "overlap" },
+        { """{"secret":"a-good-new-secret-1","overlap":"soon"}""", "overlap" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadRotations))]
+    public async Task A_bad_rotation_is_refused_and_the_secret_stays(string body, string field)
+    {
+        // StandardWebhooks: its secret must be whsec_ and base64, so both secret checks apply.
+        const string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        var listener = await portal.CreateListenerAsync(auth: new { method = "StandardWebhooks", secret });
+        string Sign(string id) => "v1," + Convert.ToBase64String(HMACSHA256.HashData(Convert.FromBase64String(secret["whsec_".Length..]), Encoding.UTF8.GetBytes($"{id}.{Now}.{Body}")));
+        Task<HttpResponseMessage> PushAsync(string id) => SendAsync(listener, Body, ("webhook-id", id), ("webhook-timestamp", Now.ToString(CultureInfo.InvariantCulture)), ("webhook-signature", Sign(id)));
+        Assert.Equal(HttpStatusCode.OK, (await PushAsync("msg_before")).StatusCode);
+        var before = await portal.WithDbAsync(db => db.Listeners.AsNoTracking().SingleAsync(l => l.Id == listener.Id));
+
+        var problem = await (await portal.AsAdmin().PostAsync($"/api/listeners/{listener.Id}/secret", new StringContent(body, Encoding.UTF8, "application/json"))).AssertProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.GetRawText());
+        var after = await portal.WithDbAsync(db => db.Listeners.AsNoTracking().SingleAsync(l => l.Id == listener.Id));
+        Assert.Equal(before.SigningSecretProtected, after.SigningSecretProtected);
+        Assert.Null(after.PreviousSigningSecretProtected);
+        Assert.Equal(before.UpdatedUtc, after.UpdatedUtc);
+        Assert.Equal(HttpStatusCode.OK, (await PushAsync("msg_after")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Rotating_or_expiring_the_secret_of_an_unknown_listener_is_404()
+    {
+        var unknown = Guid.NewGuid();
+
+        await (await portal.AsAdmin().PostAsync($"/api/listeners/{unknown}/secret", null)).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await portal.AsAdmin().PostAsJsonAsync($"/api/listeners/{unknown}/secret", new { secret = "a-good-new-secret-1", overlap = "01:00:00" })).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await portal.AsAdmin().PostAsync($"/api/listeners/{unknown}/secret/expire-previous", null)).AssertProblemAsync(HttpStatusCode.NotFound);
+        Assert.False(await portal.WithDbAsync(db => db.Listeners.AnyAsync(l => l.Id == unknown)));
+    }
 }
