@@ -64,7 +64,8 @@ public static class DatabaseSetup
     private static void AddPortalContexts<TContext>(this IServiceCollection services, Action<DbContextOptionsBuilder> configure)
         where TContext : PortalDbContext
     {
-        services.AddDbContextFactory<TContext>(configure);
+        // Pooled: a context is reset and reused instead of built per operation (every request, every attempt).
+        services.AddPooledDbContextFactory<TContext>(configure);
         services.AddSingleton<IDbContextFactory<PortalDbContext>, PortalContextFactory<TContext>>();
         services.AddScoped<PortalDbContext>(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
     }
