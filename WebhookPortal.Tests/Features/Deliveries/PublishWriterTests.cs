@@ -15,8 +15,19 @@ namespace WebhookPortal.Tests.Features.Deliveries;
 /// committed, each publish is stored and delivered once, a bad publish fails only its own caller, and stopping writes
 /// what was queued and refuses the rest.
 /// </summary>
-public sealed class PublishWriterTests(DeliveryPortalFactory portal) : IClassFixture<DeliveryPortalFactory>
+public sealed class PublishWriterTests(PublishWriterTests.Portal portal) : IClassFixture<PublishWriterTests.Portal>
 {
+    /// <summary>The delivery portal with patient timeouts: these tests count deliveries, not retries, and run on loaded machines.</summary>
+    public sealed class Portal : DeliveryPortalFactory
+    {
+        protected override void ConfigurePortal(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+        {
+            base.ConfigurePortal(builder);
+            builder.UseSetting("Delivery:ConnectTimeout", "00:00:10");
+            builder.UseSetting("Delivery:ReadTimeout", "00:00:10");
+        }
+    }
+
     [Fact]
     public async Task Concurrent_publishes_are_each_answered_202_with_their_own_id_stored_once_and_delivered_once()
     {
@@ -44,7 +55,7 @@ public sealed class PublishWriterTests(DeliveryPortalFactory portal) : IClassFix
         Assert.Equal(count, ids.Distinct().Count());
         await Eventually.TrueAsync(
             async () => await portal.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetId == webhook.Id && d.State == DeliveryState.Delivered)) == count,
-            "every delivery delivered");
+            "every delivery delivered", TimeSpan.FromSeconds(90));
         // Every message reached the receiver. Delivery is at least once: an attempt whose answer came after the read
         // timeout (1 s here, on a loaded machine) is sent again with the same webhook-id, so compare the distinct ids.
         var received = await receiver.WaitForAsync(count);
@@ -88,7 +99,7 @@ public sealed class PublishWriterTests(DeliveryPortalFactory portal) : IClassFix
         Assert.Equal(0, await portal.WithDbAsync(db => db.Deliveries.CountAsync(d => d.MessageId == existing)));
         await Eventually.TrueAsync(
             async () => await portal.WithDbAsync(db => db.Deliveries.CountAsync(d => goodIds.Contains(d.MessageId) && d.State == DeliveryState.Delivered)) == 5,
-            "the good publishes delivered");
+            "the good publishes delivered", TimeSpan.FromSeconds(90));
     }
 
     [Fact]
