@@ -30,6 +30,8 @@ public static class DeliveriesSetup
         services.AddScoped<DeliveryWorker>();
         services.AddSingleton<DeliveryDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryDispatcher>());
+        services.AddSingleton<PublishWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<PublishWriter>());
         services.AddScoped<DeliveryRetention>();
         services.AddHostedService<DeliverySweepAtStart>();
         return services;

@@ -18,12 +18,22 @@ public sealed class DeliveryOutbox(IDbContextFactory<PortalDbContext> dbFactory,
     /// <summary>Adds a message and its deliveries to the caller's context (no save): the caller commits them with its own changes.</summary>
     public (Message Message, List<Delivery> Deliveries) Stage(PortalDbContext db, Guid? integrationId, string eventType, string payload, IEnumerable<DeliveryRequest> targets, Guid? messageId = null)
     {
+        var (message, deliveries) = Create(integrationId, eventType, payload, targets, messageId);
+        db.Messages.Add(message);
+        db.Deliveries.AddRange(deliveries);
+        return (message, deliveries);
+    }
+
+    /// <summary>
+    /// A message and its deliveries, not yet in any context, inside the publish span: each delivery carries the span's
+    /// trace context (its TraceParent column), so create them in the caller's context, before handing them to a writer.
+    /// </summary>
+    public (Message Message, List<Delivery> Deliveries) Create(Guid? integrationId, string eventType, string payload, IEnumerable<DeliveryRequest> targets, Guid? messageId = null)
+    {
         using var publish = PortalTelemetry.StartPublish(eventType, integrationId);
         var now = time.GetUtcNow().UtcDateTime;
         var message = new Message { Id = messageId ?? Guid.NewGuid(), IntegrationId = integrationId, EventType = eventType, Payload = payload, CreatedUtc = now };
-        db.Messages.Add(message);
         var deliveries = targets.Select(t => NewDelivery(message.Id, t, now)).ToList();
-        db.Deliveries.AddRange(deliveries);
         return (message, deliveries);
     }
 
@@ -65,11 +75,19 @@ public sealed class DeliveryOutbox(IDbContextFactory<PortalDbContext> dbFactory,
     /// <summary>Stores the message and its deliveries in a context of its own, then starts them.</summary>
     public async Task<Message> PublishAsync(Guid? integrationId, string eventType, string payload, IReadOnlyList<DeliveryRequest> targets, CancellationToken ct = default)
     {
+        var (message, deliveries) = Create(integrationId, eventType, payload, targets);
+        await StoreAsync(message, deliveries, ct);
+        return message;
+    }
+
+    /// <summary>Stores a message and its deliveries made by <see cref="Create"/> in one transaction of their own, then starts them.</summary>
+    public async Task StoreAsync(Message message, IReadOnlyList<Delivery> deliveries, CancellationToken ct = default)
+    {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var (message, deliveries) = Stage(db, integrationId, eventType, payload, targets);
+        db.Messages.Add(message);
+        db.Deliveries.AddRange(deliveries);
         await db.SaveChangesAsync(ct);
         Dispatch(deliveries);
-        return message;
     }
 
     /// <summary>Re-enqueues every due pending delivery whose lease is free. Safe to run anywhere, any time.</summary>

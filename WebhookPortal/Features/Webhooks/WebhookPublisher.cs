@@ -8,7 +8,7 @@ using WebhookPortal.Infrastructure.Errors;
 namespace WebhookPortal.Features.Webhooks;
 
 /// <summary>Publishes messages to an integration's webhooks (and test events to one webhook) through the delivery outbox.</summary>
-public sealed class WebhookPublisher(IDbContextFactory<PortalDbContext> dbFactory, DeliveryOutbox outbox, TimeProvider time, PortalCaller caller)
+public sealed class WebhookPublisher(IDbContextFactory<PortalDbContext> dbFactory, DeliveryOutbox outbox, IServiceProvider services, TimeProvider time, PortalCaller caller)
 {
     /// <summary>Publishes to every enabled webhook of the integration whose event-type filter matches.</summary>
     public async Task<Message> PublishAsync(Guid integrationId, string? eventType, JsonElement? payload, CancellationToken ct = default)
@@ -44,7 +44,19 @@ public sealed class WebhookPublisher(IDbContextFactory<PortalDbContext> dbFactor
                 .ToList();
         }
 
-        return await outbox.PublishAsync(integrationId, eventType!.Trim(), payload!.Value.GetRawText(), targets, ct);
+        // Many publishes share one commit (group commit); the 202 is answered after it.
+        var (message, deliveries) = outbox.Create(integrationId, eventType!.Trim(), payload!.Value.GetRawText(), targets);
+        if (services.GetService<PublishWriter>() is { } writer)
+        {
+            await writer.PublishAsync(message, deliveries, ct);
+        }
+        else
+        {
+            // Hosts without the background services (component tests): one transaction of its own.
+            await outbox.StoreAsync(message, deliveries, ct);
+        }
+
+        return message;
     }
 
     /// <summary>Sends a sample event to this webhook only, through the delivery engine (signed, retried, logged).</summary>

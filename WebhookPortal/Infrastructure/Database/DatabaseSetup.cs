@@ -48,7 +48,7 @@ public static class DatabaseSetup
         else
         {
             var sqlite = ResolveSqlite(string.IsNullOrWhiteSpace(connectionString) ? DefaultSqlite : connectionString, operatorDirectory);
-            builder.Services.AddPortalContexts<SqlitePortalDbContext>(o => o.UseSqlite(sqlite));
+            builder.Services.AddPortalContexts<SqlitePortalDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(SqliteBusyTimeout.Instance));
             builder.Services.AddSingleton<IClusterSignals, LocalClusterSignals>();
         }
 

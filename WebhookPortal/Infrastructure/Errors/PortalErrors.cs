@@ -55,3 +55,11 @@ public sealed class ForbiddenException(string message) : PortalException(message
 
     public override string Title => "Forbidden.";
 }
+
+/// <summary>The portal cannot take the request now (it is stopping); the client may try again (503).</summary>
+public sealed class UnavailableException(string message) : PortalException(message)
+{
+    public override int StatusCode => StatusCodes.Status503ServiceUnavailable;
+
+    public override string Title => "Service unavailable.";
+}
