@@ -28,6 +28,9 @@ public static class DeliveriesSetup
         services.AddScoped<DeliveryOutbox>();
         services.AddScoped<DeliveryService>();
         services.AddScoped<DeliveryWorker>();
+        // Before the dispatcher: hosted services stop in reverse order, so attempts still running at a stop can record their outcome.
+        services.AddSingleton<AttemptRecorder>();
+        services.AddHostedService(sp => sp.GetRequiredService<AttemptRecorder>());
         services.AddSingleton<DeliveryDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryDispatcher>());
         services.AddSingleton<PublishWriter>();

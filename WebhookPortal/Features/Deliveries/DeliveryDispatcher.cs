@@ -7,8 +7,10 @@ namespace WebhookPortal.Features.Deliveries;
 /// one receiver at a time and Delivery:MaxConcurrency in all, with async I/O. A receiver that answers slowly (or not at
 /// all, until the read timeout) fills only its own lane; deliveries to every other receiver keep flowing.
 /// Hangfire still decides <em>when</em> (it calls <see cref="Queue"/> for due and scheduled attempts); the lanes decide
-/// <em>how many at once</em>. The lanes live in memory: after a crash the delivery rows are still pending and the
-/// sweep hands them over again, and the worker's lease keeps an attempt to one instance.
+/// <em>how many at once</em>. A lane is a queue of delivery ids with at most that many runners draining it, so a backlog
+/// of pending deliveries costs a few dozen bytes each, not a task and a semaphore wait each. The lanes live in memory:
+/// after a crash the delivery rows are still pending and the sweep hands them over again, and the worker's lease keeps
+/// an attempt to one instance.
 /// </summary>
 public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, IOptions<DeliveryOptions> options, IHostApplicationLifetime lifetime, ILogger<DeliveryDispatcher> logger) : IHostedService
 {
@@ -17,6 +19,7 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, IOptions<Del
     private readonly HashSet<Guid> queued = [];
     private readonly SemaphoreSlim total = new(options.Value.MaxConcurrency);
     private readonly HashSet<Task> running = [];
+    private volatile bool started;
 
     /// <summary>Deliveries waiting in a lane or being attempted in this process.</summary>
     public int InFlight
@@ -31,12 +34,19 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, IOptions<Del
     }
 
     /// <summary>
-    /// Hangfire's job for a due attempt: puts the delivery in its target's lane and returns at once. A delivery
-    /// already waiting in this process (the sweep found it again) is not queued twice.
+    /// Whether this process runs the lanes (the host started it): committed deliveries are then handed over in process
+    /// instead of through a Hangfire job each. Hosts without the background services keep the Hangfire hand-over.
+    /// </summary>
+    public bool IsRunning => started && !lifetime.ApplicationStopping.IsCancellationRequested;
+
+    /// <summary>
+    /// Puts a due delivery in its target's lane and returns at once (Hangfire's job for scheduled attempts, and the
+    /// in-process hand-over after a commit). A delivery already waiting in this process (the sweep found it again) is not
+    /// queued twice.
     /// </summary>
     public void Queue(Guid deliveryId, Guid targetId)
     {
-        Lane lane;
+        Lane? startRunner = null;
         lock (gate)
         {
             if (!queued.Add(deliveryId))
@@ -44,24 +54,52 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, IOptions<Del
                 return;
             }
 
-            if (!lanes.TryGetValue(targetId, out lane!))
+            if (!lanes.TryGetValue(targetId, out var lane))
             {
-                lanes[targetId] = lane = new Lane(options.Value.MaxConcurrencyPerTarget);
+                lanes[targetId] = lane = new Lane();
             }
 
-            lane.Users++;
+            lane.Waiting.Enqueue(deliveryId);
+            if (lane.Runners < options.Value.MaxConcurrencyPerTarget)
+            {
+                lane.Runners++;
+                startRunner = lane;
+            }
         }
 
-        _ = Task.Run(() => RunAsync(deliveryId, targetId, lane));
+        if (startRunner is not null)
+        {
+            _ = Task.Run(() => RunLaneAsync(targetId, startRunner));
+        }
     }
 
-    private async Task RunAsync(Guid deliveryId, Guid targetId, Lane lane)
+    /// <summary>One of a lane's runners: attempts the lane's deliveries one after another until the lane is empty.</summary>
+    private async Task RunLaneAsync(Guid targetId, Lane lane)
     {
         var stopping = lifetime.ApplicationStopping;
-        try
+        while (true)
         {
-            // The lane first: a slow receiver's backlog waits here without holding one of the shared slots.
-            await lane.Slots.WaitAsync(stopping);
+            Guid deliveryId;
+            lock (gate)
+            {
+                if (stopping.IsCancellationRequested || !lane.Waiting.TryDequeue(out deliveryId))
+                {
+                    // Shutting down, the waiting deliveries stay pending in the database and are taken up after the restart.
+                    lane.Runners--;
+                    if (lane.Runners == 0)
+                    {
+                        foreach (var left in lane.Waiting)
+                        {
+                            queued.Remove(left);
+                        }
+
+                        lanes.Remove(targetId);
+                    }
+
+                    return;
+                }
+            }
+
             try
             {
                 await total.WaitAsync(stopping);
@@ -92,28 +130,20 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, IOptions<Del
                     total.Release();
                 }
             }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                // Shutting down: the delivery is still pending in the database (its lease runs out) and is taken up after the restart.
+            }
+            catch (Exception ex)
+            {
+                // A fault of the portal's own (the database, a bug): the delivery stays pending and the sweep takes it again after its lease.
+                logger.LogError(ex, "The attempt of delivery {DeliveryId} failed inside the portal; the sweep will take it again.", deliveryId);
+            }
             finally
             {
-                lane.Slots.Release();
-            }
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-            // Shutting down: the delivery is still pending in the database (its lease runs out) and is taken up after the restart.
-        }
-        catch (Exception ex)
-        {
-            // A fault of the portal's own (the database, a bug): the delivery stays pending and the sweep takes it again after its lease.
-            logger.LogError(ex, "The attempt of delivery {DeliveryId} failed inside the portal; the sweep will take it again.", deliveryId);
-        }
-        finally
-        {
-            lock (gate)
-            {
-                queued.Remove(deliveryId);
-                if (--lane.Users == 0)
+                lock (gate)
                 {
-                    lanes.Remove(targetId);
+                    queued.Remove(deliveryId);
                 }
             }
         }
@@ -125,7 +155,11 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, IOptions<Del
         await scope.ServiceProvider.GetRequiredService<DeliveryWorker>().AttemptAsync(deliveryId, CancellationToken.None);
     }
 
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        started = true;
+        return Task.CompletedTask;
+    }
 
     /// <summary>
     /// Stopping: deliveries still waiting in a lane are left (they hold no lease; the sweep at the next start takes them),
@@ -153,11 +187,12 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, IOptions<Del
         }
     }
 
-    private sealed class Lane(int concurrency)
+    private sealed class Lane
     {
-        public SemaphoreSlim Slots { get; } = new(concurrency);
+        /// <summary>Deliveries waiting for one of the lane's runners, oldest first.</summary>
+        public Queue<Guid> Waiting { get; } = new();
 
-        /// <summary>Deliveries queued in or running through this lane; at 0 the lane is dropped.</summary>
-        public int Users { get; set; }
+        /// <summary>Runners draining this lane (at most Delivery:MaxConcurrencyPerTarget); at 0 the lane is dropped.</summary>
+        public int Runners { get; set; }
     }
 }

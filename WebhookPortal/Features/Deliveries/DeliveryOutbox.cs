@@ -11,7 +11,7 @@ namespace WebhookPortal.Features.Deliveries;
 /// when Hangfire lost it (InMemory storage after a restart). Callers that commit deliveries together
 /// with their own changes pass their context (and transaction) to <see cref="Stage"/>.
 /// </summary>
-public sealed class DeliveryOutbox(IDbContextFactory<PortalDbContext> dbFactory, IBackgroundJobClient jobs, TimeProvider time, ILogger<DeliveryOutbox> logger)
+public sealed class DeliveryOutbox(IDbContextFactory<PortalDbContext> dbFactory, IBackgroundJobClient jobs, IServiceProvider services, TimeProvider time, ILogger<DeliveryOutbox> logger)
 {
     public const string SweepJobId = "delivery-sweep";
 
@@ -53,22 +53,41 @@ public sealed class DeliveryOutbox(IDbContextFactory<PortalDbContext> dbFactory,
         UpdatedUtc = now,
     });
 
-    /// <summary>After the commit: start the first attempts now (a lost job is picked up by the sweep).</summary>
+    /// <summary>
+    /// After the commit: start the first attempts now (a lost hand-over is picked up by the sweep). In a running portal
+    /// they go straight to this process's lanes; a Hangfire job per delivery cost more than the attempt's own work.
+    /// </summary>
     public void Dispatch(IEnumerable<Delivery> deliveries)
     {
+        var dispatcher = RunningDispatcher();
         foreach (var delivery in deliveries)
         {
             var id = delivery.Id;
             var targetId = delivery.TargetId;
             try
             {
-                jobs.Enqueue<DeliveryDispatcher>(d => d.Queue(id, targetId));
+                Start(dispatcher, id, targetId);
             }
             catch (Exception ex)
             {
                 // The delivery is committed: a failed hand-over never fails the caller; the sweep enqueues it.
-                logger.LogWarning(ex, "Could not hand delivery {DeliveryId} to Hangfire; the sweep will.", id);
+                logger.LogWarning(ex, "Could not start delivery {DeliveryId}; the sweep will.", id);
             }
+        }
+    }
+
+    private DeliveryDispatcher? RunningDispatcher() => services.GetService<DeliveryDispatcher>() is { IsRunning: true } running ? running : null;
+
+    /// <summary>Into this process's lanes when they run, else through a Hangfire job (hosts without the background services).</summary>
+    private void Start(DeliveryDispatcher? dispatcher, Guid id, Guid targetId)
+    {
+        if (dispatcher is not null)
+        {
+            dispatcher.Queue(id, targetId);
+        }
+        else
+        {
+            jobs.Enqueue<DeliveryDispatcher>(d => d.Queue(id, targetId));
         }
     }
 
@@ -114,13 +133,14 @@ public sealed class DeliveryOutbox(IDbContextFactory<PortalDbContext> dbFactory,
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = time.GetUtcNow().UtcDateTime;
         var pending = await db.Deliveries.AsNoTracking().Where(d => d.State == DeliveryState.Pending).Select(d => new { d.Id, d.TargetId, d.NextAttemptUtc }).ToListAsync(ct);
+        var dispatcher = RunningDispatcher();
         foreach (var delivery in pending)
         {
             var id = delivery.Id;
             var targetId = delivery.TargetId;
             if (delivery.NextAttemptUtc <= now)
             {
-                jobs.Enqueue<DeliveryDispatcher>(d => d.Queue(id, targetId));
+                Start(dispatcher, id, targetId);
             }
             else
             {

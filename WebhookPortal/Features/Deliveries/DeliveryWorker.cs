@@ -24,6 +24,7 @@ public sealed class DeliveryWorker(
     TimeProvider time,
     IEnumerable<IDeliveryTarget> targets,
     DeliveryOutbox outbox,
+    AttemptRecorder recorder,
     ILogger<DeliveryWorker> logger)
 {
     public const string HttpClientName = "deliveries";
@@ -50,10 +51,9 @@ public sealed class DeliveryWorker(
         var lease = now + policy.ConnectTimeout + policy.ReadTimeout + TimeSpan.FromSeconds(30);
 
         // Only one worker wins the lease of a due, pending delivery; the others stop here.
-        var claimed = await db.Deliveries
-            .Where(d => d.Id == deliveryId && d.State == DeliveryState.Pending && d.NextAttemptUtc <= now && (d.LeaseUntilUtc == null || d.LeaseUntilUtc < now))
-            .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntilUtc, lease).SetProperty(d => d.AttemptCount, d => d.AttemptCount + 1), ct);
-        if (claimed == 0)
+        // The claim and the attempt's record share their commit with the other attempts under way (AttemptRecorder).
+        var claimed = recorder.IsRunning ? await recorder.ClaimAsync(deliveryId, now, lease) : await AttemptRecorder.ClaimDirectAsync(db, deliveryId, now, lease, ct) == 1;
+        if (!claimed)
         {
             // Hangfire's scheduler may wake a few milliseconds early: a pending, unleased delivery that is
             // not due yet is put back for its time instead of waiting for the sweep.
@@ -152,10 +152,17 @@ public sealed class DeliveryWorker(
 
         // What the target staged in reaction (a portal event's deliveries) commits with the attempt and starts after it.
         var staged = db.ChangeTracker.Entries<Delivery>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
-        await db.SaveChangesAsync(ct);
-        if (transaction is not null)
+        if (transaction is null && recorder.IsRunning)
         {
-            await transaction.CommitAsync(ct);
+            await recorder.SaveAsync(db);
+        }
+        else
+        {
+            await db.SaveChangesAsync(ct);
+            if (transaction is not null)
+            {
+                await transaction.CommitAsync(ct);
+            }
         }
 
         outbox.Dispatch(staged);

@@ -1,0 +1,202 @@
+using System.Data.Common;
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using WebhookPortal.Data;
+
+namespace WebhookPortal.Features.Deliveries;
+
+/// <summary>
+/// Group commit for the delivery engine's two writes per attempt: the lease that claims a due delivery, and the
+/// attempt's record (the delivery's new state and its outbound log entry). Every worker hands these to this one loop,
+/// which runs all that are waiting in one transaction and answers each caller only after the commit. On SQLite this
+/// turns dozens of write-lock round trips (each a wait for the single writer) into one; on PostgreSQL, one commit per
+/// batch. A batch that fails is run again one item at a time, so a bad item fails only its own caller. Claims stay
+/// exact: each is its own conditional UPDATE (one worker in the whole cluster wins a lease), only the commit is shared.
+/// Stopping: the queue is drained before the loop ends, so an attempt under way still records its outcome.
+/// </summary>
+public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> dbFactory, ILogger<AttemptRecorder> logger) : BackgroundService
+{
+    public const int MaxBatch = 256;
+
+    private readonly Channel<Item> queue = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true });
+    private volatile bool running;
+
+    /// <summary>Whether the loop runs (hosts without the background services write directly).</summary>
+    public bool IsRunning => running;
+
+    /// <summary>Claims the lease of a due, pending, unleased delivery and counts the attempt; false when another worker has it or it is not due.</summary>
+    public async Task<bool> ClaimAsync(Guid deliveryId, DateTime now, DateTime lease)
+    {
+        var item = new Claim(deliveryId, now, lease);
+        await EnqueueAsync(item);
+        return item.Won;
+    }
+
+    /// <summary>
+    /// Saves what a worker's context tracked for an attempt (the delivery's changes, its log entry, anything a target
+    /// staged). The worker's context lets go of the entities; they are attached to the batch's context as they were.
+    /// </summary>
+    public Task SaveAsync(PortalDbContext from)
+    {
+        var changes = from.ChangeTracker.Entries()
+            .Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
+            .Select(e => new Change(e.Entity, e.State, e.State == EntityState.Modified ? e.Properties.Where(p => p.IsModified).Select(p => p.Metadata.Name).ToArray() : []))
+            .ToList();
+        from.ChangeTracker.Clear();
+        return changes.Count == 0 ? Task.CompletedTask : EnqueueAsync(new Save(changes));
+    }
+
+    /// <summary>The claim a worker runs itself when no recorder loop runs, and the recorder runs for it in a batch.</summary>
+    public static Task<int> ClaimDirectAsync(PortalDbContext db, Guid deliveryId, DateTime now, DateTime lease, CancellationToken ct = default) =>
+        db.Deliveries
+            .Where(d => d.Id == deliveryId && d.State == DeliveryState.Pending && d.NextAttemptUtc <= now && (d.LeaseUntilUtc == null || d.LeaseUntilUtc < now))
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntilUtc, lease).SetProperty(d => d.AttemptCount, d => d.AttemptCount + 1), ct);
+
+    private async Task EnqueueAsync(Item item)
+    {
+        if (!queue.Writer.TryWrite(item))
+        {
+            // Stopping (the writer side is complete): this worker writes alone, as without the loop.
+            await CommitAsync([item]);
+            return;
+        }
+
+        // Once queued, the outcome is awaited whatever happens to the caller: the commit may happen anyway.
+        await item.Completion.Task;
+    }
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        running = true;
+        return base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>Lets the loop write what is queued (up to the host's shutdown timeout); later items are written by their callers.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        queue.Writer.TryComplete();
+        if (ExecuteTask is { } loop)
+        {
+            await loop.WaitAsync(cancellationToken);
+        }
+
+        await base.StopAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Not the stopping token: the queue is drained after a stop, and ends when the writer side is completed.
+        var batch = new List<Item>(MaxBatch);
+        while (await queue.Reader.WaitToReadAsync(CancellationToken.None))
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && queue.Reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+
+            try
+            {
+                await CommitAsync(batch);
+            }
+            catch (Exception ex) when (batch.Count > 1)
+            {
+                logger.LogWarning(ex, "A batch of {Count} delivery writes failed; writing them one at a time.", batch.Count);
+                foreach (var item in batch)
+                {
+                    try
+                    {
+                        await CommitAsync([item]);
+                    }
+                    catch (Exception one)
+                    {
+                        item.Completion.TrySetException(one);
+                    }
+                }
+            }
+            catch (Exception ex)
+            {
+                batch[0].Completion.TrySetException(ex);
+            }
+        }
+    }
+
+    private async Task CommitAsync(IReadOnlyList<Item> items)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var db = await dbFactory.CreateDbContextAsync();
+                db.ChangeTracker.AutoDetectChangesEnabled = false;
+                await using var transaction = await db.Database.BeginTransactionAsync();
+                foreach (var item in items)
+                {
+                    await item.ApplyAsync(db);
+                }
+
+                await db.SaveChangesAsync();
+                await transaction.CommitAsync();
+                break;
+            }
+            catch (Exception ex) when (attempt < 3 && IsTransient(ex))
+            {
+                // A deadlock or serialization failure (PostgreSQL) is nobody's fault: nothing was committed, run it again.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 50) * attempt));
+            }
+        }
+
+        foreach (var item in items)
+        {
+            item.Completion.TrySetResult();
+        }
+    }
+
+    private static bool IsTransient(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is DbException { IsTransient: true })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private abstract class Item
+    {
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Runs (or stages, for the batch's one SaveChanges) this item in the batch's transaction; may run again if the batch is retried.</summary>
+        public abstract Task ApplyAsync(PortalDbContext db);
+    }
+
+    private sealed class Claim(Guid deliveryId, DateTime now, DateTime lease) : Item
+    {
+        public bool Won { get; private set; }
+
+        public override async Task ApplyAsync(PortalDbContext db) => Won = await ClaimDirectAsync(db, deliveryId, now, lease) == 1;
+    }
+
+    private sealed record Change(object Entity, EntityState State, string[] Modified);
+
+    private sealed class Save(List<Change> changes) : Item
+    {
+        public override Task ApplyAsync(PortalDbContext db)
+        {
+            foreach (var change in changes)
+            {
+                var entry = db.Entry(change.Entity);
+                entry.State = change.State == EntityState.Modified ? EntityState.Unchanged : change.State;
+                foreach (var property in change.Modified)
+                {
+                    entry.Property(property).IsModified = true;
+                }
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+}
