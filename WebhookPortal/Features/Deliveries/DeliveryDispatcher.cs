@@ -100,6 +100,7 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, IOptions<Del
                 }
             }
 
+            var handedOver = false;
             try
             {
                 await total.WaitAsync(stopping);
@@ -107,23 +108,11 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, IOptions<Del
                 {
                     // Once started, an attempt runs to its end even when the portal stops (StopAsync waits for it): cut
                     // off, it would keep its lease and wait out the lease after the restart instead of its retry time.
-                    var attempt = AttemptAsync(deliveryId);
-                    lock (gate)
-                    {
-                        running.Add(attempt);
-                    }
-
-                    try
-                    {
-                        await attempt;
-                    }
-                    finally
-                    {
-                        lock (gate)
-                        {
-                            running.Remove(attempt);
-                        }
-                    }
+                    // The runner waits for the answer, not for the record's commit (Track follows that).
+                    var attempt = StartAttemptAsync(deliveryId);
+                    Track(deliveryId, attempt.Unwrap());
+                    handedOver = true;
+                    await attempt;
                 }
                 finally
                 {
@@ -134,25 +123,54 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, IOptions<Del
             {
                 // Shutting down: the delivery is still pending in the database (its lease runs out) and is taken up after the restart.
             }
-            catch (Exception ex)
+            catch (Exception)
             {
-                // A fault of the portal's own (the database, a bug): the delivery stays pending and the sweep takes it again after its lease.
-                logger.LogError(ex, "The attempt of delivery {DeliveryId} failed inside the portal; the sweep will take it again.", deliveryId);
+                // Logged once by Track, which sees the same failure.
             }
             finally
             {
-                lock (gate)
+                if (!handedOver)
                 {
-                    queued.Remove(deliveryId);
+                    lock (gate)
+                    {
+                        queued.Remove(deliveryId);
+                    }
                 }
             }
         }
     }
 
-    private async Task AttemptAsync(Guid deliveryId)
+    /// <summary>
+    /// Follows an attempt to its committed record: until then the delivery counts as in flight here (the sweep cannot
+    /// queue it twice) and a stop waits for it.
+    /// </summary>
+    private void Track(Guid deliveryId, Task attempt)
+    {
+        lock (gate)
+        {
+            running.Add(attempt);
+        }
+
+        attempt.ContinueWith(done =>
+        {
+            if (done.Exception is { } ex)
+            {
+                // A fault of the portal's own (the database, a bug): the delivery stays pending and the sweep takes it again after its lease.
+                logger.LogError(ex.InnerException ?? ex, "The attempt of delivery {DeliveryId} failed inside the portal; the sweep will take it again.", deliveryId);
+            }
+
+            lock (gate)
+            {
+                running.Remove(attempt);
+                queued.Remove(deliveryId);
+            }
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private async Task<Task> StartAttemptAsync(Guid deliveryId)
     {
         await using var scope = scopes.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<DeliveryWorker>().AttemptAsync(deliveryId, CancellationToken.None);
+        return await scope.ServiceProvider.GetRequiredService<DeliveryWorker>().StartAsync(deliveryId, CancellationToken.None);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)

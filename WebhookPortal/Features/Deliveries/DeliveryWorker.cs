@@ -43,8 +43,16 @@ public sealed class DeliveryWorker(
     // Scheduled attempts wake slightly after they are due, never before.
     private static readonly TimeSpan SchedulingMargin = TimeSpan.FromMilliseconds(50);
 
-    [AutomaticRetry(Attempts = 0)]
-    public async Task AttemptAsync(Guid deliveryId, CancellationToken ct = default)
+    /// <summary>Runs one attempt to its end: sent, recorded and committed, the next attempt scheduled.</summary>
+    public async Task AttemptAsync(Guid deliveryId, CancellationToken ct = default) => await await StartAsync(deliveryId, ct);
+
+    /// <summary>
+    /// Runs one attempt up to its record: returns once the request is answered and its record handed over, with a task
+    /// that completes when the record is committed (and the next attempt scheduled). The dispatcher's lane moves on to
+    /// its next delivery meanwhile, so a lane's attempts do not wait for each other's commits; the delivery keeps its
+    /// lease until that commit.
+    /// </summary>
+    public async Task<Task> StartAsync(Guid deliveryId, CancellationToken ct = default)
     {
         var policy = options.Value;
         var now = time.GetUtcNow().UtcDateTime;
@@ -66,7 +74,7 @@ public sealed class DeliveryWorker(
                 Schedule(deliveryId, early.TargetId, early.NextAttemptUtc - now);
             }
 
-            return;
+            return Task.CompletedTask;
         }
 
         var delivery = await db.Deliveries.Include(d => d.Message).SingleAsync(d => d.Id == deliveryId, ct);
@@ -92,7 +100,7 @@ public sealed class DeliveryWorker(
                 Schedule(deliveryId, delivery.TargetId, delivery.NextAttemptUtc - now);
             }
 
-            return;
+            return Task.CompletedTask;
         }
 
         var target = await ResolveTargetAsync(delivery, ct);
@@ -103,7 +111,7 @@ public sealed class DeliveryWorker(
             delivery.LeaseUntilUtc = null;
             delivery.UpdatedUtc = now;
             await db.SaveChangesAsync(ct);
-            return;
+            return Task.CompletedTask;
         }
 
         var attemptNumber = delivery.AttemptCount;
@@ -152,24 +160,32 @@ public sealed class DeliveryWorker(
 
         // What the target staged in reaction (a portal event's deliveries) commits with the attempt and starts after it.
         var staged = db.ChangeTracker.Entries<Delivery>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
-        if (transaction is null && recorder.IsRunning)
+        if (transaction is null && staged.Count == 0 && recorder.IsRunning)
         {
-            await recorder.SaveAsync(db);
+            return ScheduleAfterAsync(recorder.SaveAsync(db), deliveryId, delivery.TargetId, next, finished);
         }
-        else
+
+        await db.SaveChangesAsync(ct);
+        if (transaction is not null)
         {
-            await db.SaveChangesAsync(ct);
-            if (transaction is not null)
-            {
-                await transaction.CommitAsync(ct);
-            }
+            await transaction.CommitAsync(ct);
         }
 
         outbox.Dispatch(staged);
+        await ScheduleAfterAsync(Task.CompletedTask, deliveryId, delivery.TargetId, next, finished);
+        return Task.CompletedTask;
+    }
 
+    /// <summary>
+    /// Once the record is committed, the next attempt (if any) is handed to Hangfire for its time: woken before the
+    /// commit, it would find the lease still held and wait for the sweep. Uses only singletons (it may outlive the scope).
+    /// </summary>
+    private async Task ScheduleAfterAsync(Task recorded, Guid deliveryId, Guid targetId, DateTime? next, DateTime finished)
+    {
+        await recorded;
         if (next is { } due)
         {
-            Schedule(deliveryId, delivery.TargetId, due - finished);
+            Schedule(deliveryId, targetId, due - finished);
         }
     }
 
