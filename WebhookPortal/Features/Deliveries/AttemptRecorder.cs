@@ -25,9 +25,12 @@ public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> dbFactory
     public bool IsRunning => running;
 
     /// <summary>Claims the lease of a due, pending, unleased delivery and counts the attempt; false when another worker has it or it is not due.</summary>
-    public async Task<bool> ClaimAsync(Guid deliveryId, DateTime now, DateTime lease)
+    public async Task<bool> ClaimAsync(Guid deliveryId, DateTime now, DateTime lease) => (await ClaimAsync([deliveryId], now, lease)).Count == 1;
+
+    /// <summary>Claims several deliveries (a lane's next few) in one go: answers those this caller won.</summary>
+    public async Task<IReadOnlySet<Guid>> ClaimAsync(IReadOnlyList<Guid> deliveryIds, DateTime now, DateTime lease)
     {
-        var item = new Claim(deliveryId, now, lease);
+        var item = new Claim(deliveryIds, now, lease);
         await EnqueueAsync(item);
         return item.Won;
     }
@@ -173,11 +176,22 @@ public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> dbFactory
         public abstract Task ApplyAsync(PortalDbContext db);
     }
 
-    private sealed class Claim(Guid deliveryId, DateTime now, DateTime lease) : Item
+    private sealed class Claim(IReadOnlyList<Guid> deliveryIds, DateTime now, DateTime lease) : Item
     {
-        public bool Won { get; private set; }
+        public HashSet<Guid> Won { get; } = [];
 
-        public override async Task ApplyAsync(PortalDbContext db) => Won = await ClaimDirectAsync(db, deliveryId, now, lease) == 1;
+        public override async Task ApplyAsync(PortalDbContext db)
+        {
+            // Run again from the start when the batch is retried (nothing of the failed run was committed).
+            Won.Clear();
+            foreach (var id in deliveryIds)
+            {
+                if (await ClaimDirectAsync(db, id, now, lease) == 1)
+                {
+                    Won.Add(id);
+                }
+            }
+        }
     }
 
     private sealed record Change(object Entity, EntityState State, string[] Modified);

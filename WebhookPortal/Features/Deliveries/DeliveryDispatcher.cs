@@ -12,13 +12,21 @@ namespace WebhookPortal.Features.Deliveries;
 /// after a crash the delivery rows are still pending and the sweep hands them over again, and the worker's lease keeps
 /// an attempt to one instance.
 /// </summary>
-public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, IOptions<DeliveryOptions> options, IHostApplicationLifetime lifetime, ILogger<DeliveryDispatcher> logger) : IHostedService
+public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecorder recorder, IOptions<DeliveryOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<DeliveryDispatcher> logger) : IHostedService
 {
+    /// <summary>
+    /// The most deliveries one runner claims at once. Claiming is a round trip through the recorder's commit; taken a
+    /// few at a time, a busy lane pays it once per few attempts. Kept small so that a lane's share stays fair among its
+    /// runners and a lease never covers long.
+    /// </summary>
+    public const int ClaimAhead = 8;
+
     private readonly Lock gate = new();
     private readonly Dictionary<Guid, Lane> lanes = [];
     private readonly HashSet<Guid> queued = [];
     private readonly SemaphoreSlim total = new(options.Value.MaxConcurrency);
     private readonly HashSet<Task> running = [];
+    private readonly HashSet<Task> runners = [];
     private volatile bool started;
 
     /// <summary>Deliveries waiting in a lane or being attempted in this process.</summary>
@@ -69,22 +77,48 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, IOptions<Del
 
         if (startRunner is not null)
         {
-            _ = Task.Run(() => RunLaneAsync(targetId, startRunner));
+            var runner = Task.Run(() => RunLaneAsync(targetId, startRunner));
+            lock (gate)
+            {
+                runners.Add(runner);
+            }
+
+            runner.ContinueWith(
+                done =>
+                {
+                    lock (gate)
+                    {
+                        runners.Remove(done);
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
         }
     }
 
-    /// <summary>One of a lane's runners: attempts the lane's deliveries one after another until the lane is empty.</summary>
+    /// <summary>
+    /// One of a lane's runners: takes the lane's next few deliveries (its share of what waits, at most
+    /// <see cref="ClaimAhead"/>), claims them in one go, attempts them one after another, until the lane is empty.
+    /// </summary>
     private async Task RunLaneAsync(Guid targetId, Lane lane)
     {
         var stopping = lifetime.ApplicationStopping;
+        var taken = new List<Guid>(ClaimAhead);
         while (true)
         {
-            Guid deliveryId;
+            taken.Clear();
             lock (gate)
             {
-                if (stopping.IsCancellationRequested || !lane.Waiting.TryDequeue(out deliveryId))
+                var share = Math.Clamp(lane.Waiting.Count / options.Value.MaxConcurrencyPerTarget, 1, ClaimAhead);
+                while (!stopping.IsCancellationRequested && taken.Count < share && lane.Waiting.TryDequeue(out var next))
                 {
-                    // Shutting down, the waiting deliveries stay pending in the database and are taken up after the restart.
+                    taken.Add(next);
+                }
+
+                if (taken.Count == 0)
+                {
+                    // Empty, or shutting down: the waiting deliveries stay pending in the database and are taken up after the restart.
                     lane.Runners--;
                     if (lane.Runners == 0)
                     {
@@ -100,42 +134,78 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, IOptions<Del
                 }
             }
 
-            var handedOver = false;
-            try
+            // One claim for the lot: the lease covers them attempted in turn. Without the recorder, each attempt claims its own.
+            IReadOnlySet<Guid>? claimed = null;
+            if (recorder.IsRunning)
             {
-                await total.WaitAsync(stopping);
                 try
                 {
-                    // Once started, an attempt runs to its end even when the portal stops (StopAsync waits for it): cut
-                    // off, it would keep its lease and wait out the lease after the restart instead of its retry time.
-                    // The runner waits for the answer, not for the record's commit (Track follows that).
-                    var attempt = StartAttemptAsync(deliveryId);
-                    Track(deliveryId, attempt.Unwrap());
-                    handedOver = true;
-                    await attempt;
+                    var now = time.GetUtcNow().UtcDateTime;
+                    claimed = await recorder.ClaimAsync(taken, now, DeliveryWorker.LeaseFrom(now, taken.Count, options.Value));
                 }
-                finally
+                catch (Exception ex)
                 {
-                    total.Release();
+                    logger.LogError(ex, "Could not claim {Count} deliveries; the sweep will take them again.", taken.Count);
+                    Forget(taken);
+                    continue;
                 }
             }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+
+            foreach (var deliveryId in taken)
             {
-                // Shutting down: the delivery is still pending in the database (its lease runs out) and is taken up after the restart.
+                // Claimed ones are attempted even when the portal stops meanwhile (their attempt numbers are counted);
+                // others are left to the sweep then.
+                var mine = claimed?.Contains(deliveryId) == true;
+                await AttemptInTurnAsync(deliveryId, mine, mine ? CancellationToken.None : stopping);
             }
-            catch (Exception)
+        }
+    }
+
+    private async Task AttemptInTurnAsync(Guid deliveryId, bool claimed, CancellationToken stopping)
+    {
+        var handedOver = false;
+        try
+        {
+            await total.WaitAsync(stopping);
+            try
             {
-                // Logged once by Track, which sees the same failure.
+                // Once started, an attempt runs to its end even when the portal stops (StopAsync waits for it): cut
+                // off, it would keep its lease and wait out the lease after the restart instead of its retry time.
+                // The runner waits for the answer, not for the record's commit (Track follows that).
+                var attempt = StartAttemptAsync(deliveryId, claimed);
+                Track(deliveryId, attempt.Unwrap());
+                handedOver = true;
+                await attempt;
             }
             finally
             {
-                if (!handedOver)
-                {
-                    lock (gate)
-                    {
-                        queued.Remove(deliveryId);
-                    }
-                }
+                total.Release();
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Shutting down: the delivery is still pending in the database and is taken up after the restart.
+        }
+        catch (Exception)
+        {
+            // Logged once by Track, which sees the same failure.
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                Forget([deliveryId]);
+            }
+        }
+    }
+
+    private void Forget(IEnumerable<Guid> deliveryIds)
+    {
+        lock (gate)
+        {
+            foreach (var id in deliveryIds)
+            {
+                queued.Remove(id);
             }
         }
     }
@@ -167,10 +237,10 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, IOptions<Del
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private async Task<Task> StartAttemptAsync(Guid deliveryId)
+    private async Task<Task> StartAttemptAsync(Guid deliveryId, bool claimed)
     {
         await using var scope = scopes.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<DeliveryWorker>().StartAsync(deliveryId, CancellationToken.None);
+        return await scope.ServiceProvider.GetRequiredService<DeliveryWorker>().StartAsync(deliveryId, CancellationToken.None, claimed);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -185,7 +255,21 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, IOptions<Del
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // The runners first: a runner finishes the deliveries it has claimed (their attempts counted) before it stops.
         Task[] underway;
+        lock (gate)
+        {
+            underway = [.. runners];
+        }
+
+        try
+        {
+            await Task.WhenAll(underway).WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
         lock (gate)
         {
             underway = [.. running];

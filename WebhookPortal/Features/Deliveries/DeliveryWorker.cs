@@ -43,6 +43,13 @@ public sealed class DeliveryWorker(
     // Scheduled attempts wake slightly after they are due, never before.
     private static readonly TimeSpan SchedulingMargin = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// How long a claim holds deliveries attempted one after another: each may take its connect and read timeouts, and
+    /// the lease outlives them by 30 s. A portal that dies holding it leaves the deliveries to the sweep after it.
+    /// </summary>
+    public static DateTime LeaseFrom(DateTime now, int attempts, DeliveryOptions policy) =>
+        now + (policy.ConnectTimeout + policy.ReadTimeout) * attempts + TimeSpan.FromSeconds(30);
+
     /// <summary>Runs one attempt to its end: sent, recorded and committed, the next attempt scheduled.</summary>
     public async Task AttemptAsync(Guid deliveryId, CancellationToken ct = default) => await await StartAsync(deliveryId, ct);
 
@@ -52,15 +59,16 @@ public sealed class DeliveryWorker(
     /// its next delivery meanwhile, so a lane's attempts do not wait for each other's commits; the delivery keeps its
     /// lease until that commit.
     /// </summary>
-    public async Task<Task> StartAsync(Guid deliveryId, CancellationToken ct = default)
+    /// <param name="claimed">The caller already holds the lease (the dispatcher claims a lane's next few at once).</param>
+    public async Task<Task> StartAsync(Guid deliveryId, CancellationToken ct = default, bool claimed = false)
     {
         var policy = options.Value;
         var now = time.GetUtcNow().UtcDateTime;
-        var lease = now + policy.ConnectTimeout + policy.ReadTimeout + TimeSpan.FromSeconds(30);
+        var lease = LeaseFrom(now, 1, policy);
 
         // Only one worker wins the lease of a due, pending delivery; the others stop here.
         // The claim and the attempt's record share their commit with the other attempts under way (AttemptRecorder).
-        var claimed = recorder.IsRunning ? await recorder.ClaimAsync(deliveryId, now, lease) : await AttemptRecorder.ClaimDirectAsync(db, deliveryId, now, lease, ct) == 1;
+        claimed = claimed || (recorder.IsRunning ? await recorder.ClaimAsync(deliveryId, now, lease) : await AttemptRecorder.ClaimDirectAsync(db, deliveryId, now, lease, ct) == 1);
         if (!claimed)
         {
             // Hangfire's scheduler may wake a few milliseconds early: a pending, unleased delivery that is
