@@ -20,6 +20,14 @@ public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> dbFactory
 
     private readonly Channel<Item> queue = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true });
     private volatile bool running;
+    private long writes;
+    private long commits;
+
+    /// <summary>Claims and records committed since the start (a claim of several deliveries is one).</summary>
+    public long Writes => Interlocked.Read(ref writes);
+
+    /// <summary>Transactions those took: far fewer than <see cref="Writes"/> while many attempts run at once.</summary>
+    public long Commits => Interlocked.Read(ref commits);
 
     /// <summary>Whether the loop runs (hosts without the background services write directly).</summary>
     public bool IsRunning => running;
@@ -140,6 +148,8 @@ public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> dbFactory
 
                 await db.SaveChangesAsync();
                 await transaction.CommitAsync();
+                Interlocked.Increment(ref commits);
+                Interlocked.Add(ref writes, items.Count);
                 break;
             }
             catch (Exception ex) when (attempt < 3 && IsTransient(ex))
