@@ -140,7 +140,8 @@ public sealed class DeliveryBatchingTests(DeliveryBatchingTests.Portal portal) :
         var leased = await StoreDeliveryAsync(now.AddMinutes(-1), DeliveryState.Pending, lease: now.AddMinutes(1));
         var leaseRunOut = await StoreDeliveryAsync(now.AddMinutes(-1), DeliveryState.Pending, lease: now.AddMinutes(-1));
         var delivered = await StoreDeliveryAsync(now.AddMinutes(-1), DeliveryState.Delivered, lease: null);
-        var lease = now.AddMinutes(2);
+        // Whole milliseconds: PostgreSQL keeps microseconds, .NET ticks.
+        var lease = new DateTime(now.AddMinutes(2).Ticks / TimeSpan.TicksPerMillisecond * TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
 
         var won = await recorder.ClaimAsync([due, notDue, leased, leaseRunOut, delivered], now, lease);
 
