@@ -1,24 +1,24 @@
-using System.Data.Common;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using WebhookPortal.Data;
+using WebhookPortal.Infrastructure.Database;
 
 namespace WebhookPortal.Features.Deliveries;
 
 /// <summary>
 /// Group commit for the delivery engine's two writes per attempt: the lease that claims a due delivery, and the
 /// attempt's record (the delivery's new state and its outbound log entry). Every worker hands these to this one loop,
-/// which runs all that are waiting in one transaction and answers each caller only after the commit. On SQLite this
-/// turns dozens of write-lock round trips (each a wait for the single writer) into one; on PostgreSQL, one commit per
-/// batch. A batch that fails is run again one item at a time, so a bad item fails only its own caller. Claims stay
-/// exact: each is its own conditional UPDATE (one worker in the whole cluster wins a lease), only the commit is shared.
-/// Stopping: the queue is drained before the loop ends, so an attempt under way still records its outcome.
+/// which runs all that are waiting in one transaction and answers each caller only after the commit (a group commit,
+/// <see cref="GroupCommitLoop{TItem}"/>). On SQLite this turns dozens of write-lock round trips (each a wait for the
+/// single writer) into one; on PostgreSQL, one commit per batch. Claims stay exact: each is its own conditional UPDATE
+/// (one worker in the whole cluster wins a lease), only the commit is shared. Stopping: the queue is drained before the
+/// loop ends, and a write handed over after that is committed by its caller alone.
 /// </summary>
-public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> dbFactory, ILogger<AttemptRecorder> logger) : BackgroundService
+public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> dbFactory, ILogger<AttemptRecorder> logger)
+    : GroupCommitLoop<AttemptRecorder.Item>(Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true }), MaxBatch, logger)
 {
     public const int MaxBatch = 256;
 
-    private readonly Channel<Item> queue = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true });
     private volatile bool running;
     private long writes;
     private long commits;
@@ -65,9 +65,9 @@ public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> dbFactory
 
     private async Task EnqueueAsync(Item item)
     {
-        if (!queue.Writer.TryWrite(item))
+        if (!Queue.TryWrite(item))
         {
-            // Stopping (the writer side is complete): this worker writes alone, as without the loop.
+            // Stopping (the queue is closed): this caller writes alone, as without the loop.
             await CommitAsync([item]);
             return;
         }
@@ -82,106 +82,24 @@ public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> dbFactory
         return base.StartAsync(cancellationToken);
     }
 
-    /// <summary>Lets the loop write what is queued (up to the host's shutdown timeout); later items are written by their callers.</summary>
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    protected override async Task WriteAsync(IReadOnlyList<Item> items)
     {
-        queue.Writer.TryComplete();
-        if (ExecuteTask is { } loop)
-        {
-            await loop.WaitAsync(cancellationToken);
-        }
-
-        await base.StopAsync(cancellationToken);
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        // Not the stopping token: the queue is drained after a stop, and ends when the writer side is completed.
-        var batch = new List<Item>(MaxBatch);
-        while (await queue.Reader.WaitToReadAsync(CancellationToken.None))
-        {
-            batch.Clear();
-            while (batch.Count < MaxBatch && queue.Reader.TryRead(out var item))
-            {
-                batch.Add(item);
-            }
-
-            try
-            {
-                await CommitAsync(batch);
-            }
-            catch (Exception ex) when (batch.Count > 1)
-            {
-                logger.LogWarning(ex, "A batch of {Count} delivery writes failed; writing them one at a time.", batch.Count);
-                foreach (var item in batch)
-                {
-                    try
-                    {
-                        await CommitAsync([item]);
-                    }
-                    catch (Exception one)
-                    {
-                        item.Completion.TrySetException(one);
-                    }
-                }
-            }
-            catch (Exception ex)
-            {
-                batch[0].Completion.TrySetException(ex);
-            }
-        }
-    }
-
-    private async Task CommitAsync(IReadOnlyList<Item> items)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await using var db = await dbFactory.CreateDbContextAsync();
-                db.ChangeTracker.AutoDetectChangesEnabled = false;
-                await using var transaction = await db.Database.BeginTransactionAsync();
-                foreach (var item in items)
-                {
-                    await item.ApplyAsync(db);
-                }
-
-                await db.SaveChangesAsync();
-                await transaction.CommitAsync();
-                Interlocked.Increment(ref commits);
-                Interlocked.Add(ref writes, items.Count);
-                break;
-            }
-            catch (Exception ex) when (attempt < 3 && IsTransient(ex))
-            {
-                // A deadlock or serialization failure (PostgreSQL) is nobody's fault: nothing was committed, run it again.
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 50) * attempt));
-            }
-        }
-
+        await using var db = await dbFactory.CreateDbContextAsync();
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        await using var transaction = await db.Database.BeginTransactionAsync();
         foreach (var item in items)
         {
-            item.Completion.TrySetResult();
-        }
-    }
-
-    private static bool IsTransient(Exception? ex)
-    {
-        for (; ex is not null; ex = ex.InnerException)
-        {
-            if (ex is DbException { IsTransient: true })
-            {
-                return true;
-            }
+            await item.ApplyAsync(db);
         }
 
-        return false;
+        await db.SaveChangesAsync();
+        await transaction.CommitAsync();
+        Interlocked.Increment(ref commits);
+        Interlocked.Add(ref writes, items.Count);
     }
 
-    private abstract class Item
+    public abstract class Item : GroupCommitItem
     {
-        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
         /// <summary>Runs (or stages, for the batch's one SaveChanges) this item in the batch's transaction; may run again if the batch is retried.</summary>
         public abstract Task ApplyAsync(PortalDbContext db);
     }
