@@ -57,8 +57,8 @@ public sealed class LogSearchDatabase : IDbContextFactory<PortalDbContext>, IDis
         : new PostgresPortalDbContext(new DbContextOptionsBuilder<PostgresPortalDbContext>().UseNpgsql(postgres).UseApplicationServiceProvider(IdentityServices).AddInterceptors(interceptors).Options);
 
     /// <summary>The service under test; one data protection provider per database, so cursors stay valid across services.</summary>
-    public LogService Service(int countLimit = 10_000) =>
-        new(this, Microsoft.Extensions.Options.Options.Create(new LogOptions { CountLimit = countLimit }), Protection);
+    public LogService Service(int countLimit = 10_000, int textCountLimit = 1_000) =>
+        new(this, Microsoft.Extensions.Options.Options.Create(new LogOptions { CountLimit = countLimit, TextCountLimit = textCountLimit }), Protection);
 
     public IDataProtectionProvider Protection { get; } = new EphemeralDataProtectionProvider();
 

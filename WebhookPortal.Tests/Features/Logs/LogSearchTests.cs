@@ -17,8 +17,8 @@ public sealed class LogSearchTests : IDisposable
 
     public void Dispose() => database.Dispose();
 
-    private static LogQuery Query(string? q = null, string? name = null, string? state = null, string? direction = null, DateTime? from = null, int pageSize = 50, string? cursor = null) =>
-        new(direction, name, state, from, null, q, null, null, 1, pageSize, cursor);
+    private static LogQuery Query(string? q = null, string? name = null, string? state = null, string? direction = null, DateTime? from = null, int pageSize = 50, string? cursor = null, int page = 1) =>
+        new(direction, name, state, from, null, q, null, null, page, pageSize, cursor);
 
     private async Task<List<long>> AllPagesAsync(LogQuery first, Func<int, Task>? betweenPages = null)
     {
@@ -138,6 +138,37 @@ public sealed class LogSearchTests : IDisposable
         Assert.Equal((4, false), (lyonLater.Total, lyonLater.TotalCapped));
         var exact = await database.Service(countLimit: 8).SearchAsync(Query());
         Assert.Equal((8, false), (exact.Total, exact.TotalCapped));
+    }
+
+    [Fact]
+    public async Task A_text_search_stops_counting_at_its_own_lower_limit_and_a_first_page_that_is_not_full_is_its_own_count()
+    {
+        for (var i = 0; i < 8; i++)
+        {
+            await database.AddAsync(Entry(T0.AddMinutes(i), state: i < 3 ? LogState.Error : LogState.Success, requestBody: i < 6 ? "{\"city\":\"Lyon\"}" : "{\"city\":\"Oslo\"}"));
+        }
+
+        var service = database.Service(countLimit: 7, textCountLimit: 4);
+
+        // Filters count up to CountLimit, text up to TextCountLimit, on every page of the search.
+        var all = await service.SearchAsync(Query(pageSize: 2));
+        Assert.Equal((7, true), (all.Total, all.TotalCapped));
+        var lyon = await service.SearchAsync(Query(q: "lyon", pageSize: 2));
+        Assert.Equal((4, true, "4+"), (lyon.Total, lyon.TotalCapped, lyon.TotalText));
+        var lyonNext = await service.SearchAsync(Query(q: "lyon", pageSize: 2, cursor: lyon.Next));
+        Assert.Equal((4, true, 2), (lyonNext.Total, lyonNext.TotalCapped, lyonNext.Items.Count));
+        var lyonTime = await service.SearchAsync(Query(q: "lyon", from: T0.AddMinutes(1), pageSize: 2));
+        Assert.Equal((4, true), (lyonTime.Total, lyonTime.TotalCapped));
+
+        // Every match on one page: the page is the count, exact, and still capped at the limit when the page is larger.
+        var oslo = await service.SearchAsync(Query(q: "oslo"));
+        Assert.Equal((2, false, 2), (oslo.Total, oslo.TotalCapped, oslo.Items.Count));
+        var lyonOnePage = await service.SearchAsync(Query(q: "lyon", pageSize: 50));
+        Assert.Equal((4, true, 6), (lyonOnePage.Total, lyonOnePage.TotalCapped, lyonOnePage.Items.Count));
+        var errors = await service.SearchAsync(Query(state: "error", pageSize: 50));
+        Assert.Equal((3, false, 3), (errors.Total, errors.TotalCapped, errors.Items.Count));
+        var lastPage = await service.SearchAsync(Query(pageSize: 3, page: 3));
+        Assert.Equal((7, true, 2), (lastPage.Total, lastPage.TotalCapped, lastPage.Items.Count));
     }
 
     [Fact]

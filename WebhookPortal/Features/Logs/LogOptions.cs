@@ -25,6 +25,13 @@ public sealed class LogOptions
     [Range(1, 100_000_000)]
     public int CountLimit { get; set; } = 10_000;
 
+    /// <summary>
+    /// The same for searches with text (<c>q</c>), which stop counting sooner: PostgreSQL reads each match's row to
+    /// count it, so a frequent word costs a row visit per match counted.
+    /// </summary>
+    [Range(1, 100_000_000)]
+    public int TextCountLimit { get; set; } = 1_000;
+
     /// <summary>SQLite: how often new entries are added to the full-text index in the background (a search adds the rest first).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan SearchIndexInterval { get; set; } = TimeSpan.FromSeconds(5);

@@ -171,12 +171,11 @@ public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory, Mic
             entries = entries.Where(e => e.SourceId == source);
         }
 
-        // Counting stops one past the limit: enough to know there are more, never a read of the whole log.
-        var limit = logOptions.Value.CountLimit;
-        var counted = sqliteCountMatch is not null
-            ? (await db.Database.SqlQueryRaw<int>("SELECT count(*) AS \"Value\" FROM (SELECT 1 FROM \"LogSearch\" WHERE \"LogSearch\" MATCH {0} LIMIT {1})", sqliteCountMatch, limit + 1).ToListAsync(ct))[0]
-            : await entries.Take(limit + 1).CountAsync(ct);
-
+        // Counting stops one past the limit: enough to know there are more, never a read of the whole log. Text matches
+        // stop sooner (Logs:TextCountLimit): PostgreSQL visits each match's row to count it (a word in 2 % of a million
+        // entries: 10,001 row visits, ~130 ms; 1,001: ~25 ms).
+        var limit = text is null ? logOptions.Value.CountLimit : Math.Min(logOptions.Value.CountLimit, logOptions.Value.TextCountLimit);
+        var countable = entries;
         IOrderedQueryable<LogEntry> ordered;
         if (text is not null)
         {
@@ -209,6 +208,13 @@ public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory, Mic
             items.RemoveAt(items.Count - 1);
             next = cursors.Create(items[^1].Time, items[^1].Id, search);
         }
+
+        // A first page that is not full holds every match: no count query needed.
+        var counted = after is null && query.Page == 1 && next is null
+            ? items.Count
+            : sqliteCountMatch is not null
+                ? (await db.Database.SqlQueryRaw<int>("SELECT count(*) AS \"Value\" FROM (SELECT 1 FROM \"LogSearch\" WHERE \"LogSearch\" MATCH {0} LIMIT {1})", sqliteCountMatch, limit + 1).ToListAsync(ct))[0]
+                : await countable.Take(limit + 1).CountAsync(ct);
 
         return new LogPage(Math.Min(counted, limit), items) { TotalCapped = counted > limit, Next = next };
     }

@@ -15,7 +15,7 @@ public static class LogsEndpoints
             "Inbound requests and outbound attempts, newest first, filtered and paged on the server. direction: inbound or outbound; state: success, error or all. " +
             "q: words in the name, path, event type, error or bodies, side by side in that order (whole words; the last one also as the start of a word when it ends with * or matches nothing whole; quotes: whole words only). " +
             "Paging: pass the response's 'next' as 'cursor' for the next page ('page' still works, but reads every entry before it). " +
-            "'total' is exact up to 10,000 (Logs:CountLimit); beyond it 'totalCapped' is true and 'total' is the limit.");
+            "'total' is exact up to 10,000 (Logs:CountLimit), or 1,000 when searching text (Logs:TextCountLimit); beyond it 'totalCapped' is true and 'total' is the limit.");
         group.MapGet("/{id:long}", Get).WithName("GetLogEntry").WithSummary("Get a log entry with its headers and bodies").WithDescription("Secrets were masked before the entry was stored.");
         group.MapGet("/names", Names).WithName("ListLogNames").WithSummary("The listener and webhook names seen in the log");
         group.MapPost("/{id:long}/replay", Replay).WithName("ReplayLogEntry").WithSummary("Replay a logged inbound request").WithDescription("Runs the request again, without its (redacted) credentials, as a new logged request. Only requests the listener accepted as authenticated can be replayed (409 otherwise).");
