@@ -31,6 +31,8 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddHttpContextAccessor();
         Services.AddScoped<PortalCaller>();
+        // Features bind their options from configuration (empty here: every default).
+        Services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
         Services.AddIntegrations();
         Services.AddOptions<PortalOptions>().Configure(o => o.PublicBaseUrl = "http://portal.test");
         Services.AddOptions<ListenerOptions>();

@@ -7,13 +7,9 @@ using WebhookPortal.Infrastructure.Http;
 namespace WebhookPortal.Features.Integrations;
 
 /// <summary>Integrations for the API and the pages alike; other features use it, never its table.</summary>
-public sealed class IntegrationService(IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time, DeletionService deletion, PortalCaller caller)
+public sealed class IntegrationService(IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time, DeletionService deletion, PortalCaller caller, IntegrationCatalog catalog)
 {
-    public async Task<IReadOnlyList<IntegrationView>> ListAsync(CancellationToken ct = default)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return (await db.Integrations.AsNoTracking().OrderBy(i => i.Name).ToListAsync(ct)).Select(IntegrationView.From).ToList();
-    }
+    public Task<IReadOnlyList<IntegrationView>> ListAsync(CancellationToken ct = default) => catalog.ListAsync(ct);
 
     public async Task<IntegrationView> GetAsync(Guid id, CancellationToken ct = default)
     {
@@ -38,6 +34,7 @@ public sealed class IntegrationService(IDbContextFactory<PortalDbContext> dbFact
         var entity = new Integration { Id = Guid.NewGuid(), Name = name, Description = description, CreatedUtc = now, UpdatedUtc = now };
         db.Integrations.Add(entity);
         await SaveAsync(db, name, ct);
+        catalog.Invalidate();
         return IntegrationView.From(entity);
     }
 
@@ -54,6 +51,7 @@ public sealed class IntegrationService(IDbContextFactory<PortalDbContext> dbFact
         entity.Description = description;
         entity.UpdatedUtc = time.GetUtcNow().UtcDateTime;
         await SaveAsync(db, name, ct);
+        catalog.Invalidate();
         return IntegrationView.From(entity);
     }
 
@@ -62,6 +60,7 @@ public sealed class IntegrationService(IDbContextFactory<PortalDbContext> dbFact
     {
         await caller.RequireAdminAsync("delete integrations");
         await deletion.DeleteIntegrationAsync(id, ct);
+        catalog.Invalidate();
     }
 
     /// <summary>What a delete would take with it, for the confirmation.</summary>
