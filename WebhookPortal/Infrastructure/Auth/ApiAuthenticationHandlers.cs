@@ -135,6 +135,8 @@ public sealed class BasicAuthenticationHandler(
             return verifiedMeanwhile;
         }
 
+        // Taken before the user is read: a change committed after this makes what is verified here stale.
+        var generation = verified.Generation;
         var user = await users.FindByEmailAsync(email);
         if (user is null)
         {
@@ -159,7 +161,7 @@ public sealed class BasicAuthenticationHandler(
         }
 
         var principal = await signIn.CreateUserPrincipalAsync(user);
-        var entry = new BasicCredentialCache.Entry(user.Id, user.SecurityStamp, principal.Claims.ToList());
+        var entry = new BasicCredentialCache.Entry(user.Id, generation, principal.Claims.ToList());
         verified.Remember(key, entry);
         return Success(entry);
     }
@@ -177,23 +179,13 @@ public sealed class BasicAuthenticationHandler(
             new WebhookPortal.Features.Audit.AuditActor(WebhookPortal.Features.Audit.AuditActorKinds.Anonymous, null, email, address), Context.RequestAborted);
     }
 
-    private async Task<AuthenticateResult?> FromCacheAsync(string key)
-    {
-        if (verified.Find(key) is not { } entry)
-        {
-            return null;
-        }
-
-        // A primary-key lookup instead of a PBKDF2 hash; a changed stamp (password, role, lock) drops the entry.
-        var user = await users.FindByIdAsync(entry.UserId);
-        if (user is null || user.SecurityStamp != entry.SecurityStamp || await users.IsLockedOutAsync(user))
-        {
-            verified.Forget(key);
-            return null;
-        }
-
-        return Success(entry);
-    }
+    /// <summary>
+    /// Neither a PBKDF2 hash nor a database read: any change to a user since the verification (password, stamp,
+    /// role, lock) has already dropped the entry (<see cref="BasicCredentialCache"/>). A lock that ends on its own
+    /// needs no check: an entry is only made for an account that was not locked.
+    /// </summary>
+    private Task<AuthenticateResult?> FromCacheAsync(string key) =>
+        Task.FromResult(verified.Find(key) is { } entry ? Success(entry) : null);
 
     private AuthenticateResult Success(BasicCredentialCache.Entry entry)
     {
