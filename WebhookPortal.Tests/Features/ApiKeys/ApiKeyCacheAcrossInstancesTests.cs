@@ -9,7 +9,7 @@ namespace WebhookPortal.Tests.Features.ApiKeys;
 /// LISTEN/NOTIFY signal; keys are remembered ten minutes here, so only the signal can do it), after the cache's
 /// expiry on SQLite.
 /// </summary>
-public sealed class ApiKeyCacheAcrossInstancesTests() : TwoPortalsTest<ApiKeyCacheAcrossInstancesTests.LongCachePortal>(() => new LongCachePortal(), directory => new LongCachePortal(directory))
+public sealed class ApiKeyCacheAcrossInstancesTests() : TwoPortalsTest<LongCachePortal>(() => new LongCachePortal(), directory => new LongCachePortal(directory))
 {
     [Fact]
     public async Task A_key_revoked_through_one_portal_is_refused_by_the_other()
@@ -28,20 +28,5 @@ public sealed class ApiKeyCacheAcrossInstancesTests() : TwoPortalsTest<ApiKeyCac
             async () => (await throughSecond.GetAsync("/api/integrations")).StatusCode == HttpStatusCode.Unauthorized,
             "the second portal to refuse the revoked key",
             TimeSpan.FromSeconds(10));
-    }
-
-    public sealed class LongCachePortal : PortalFactory
-    {
-        public LongCachePortal()
-        {
-        }
-
-        public LongCachePortal(string directory)
-            : base(directory)
-        {
-        }
-
-        protected override void ConfigurePortal(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder) =>
-            builder.UseSetting("ApiKeys:CacheDuration", "00:10:00");
     }
 }

@@ -10,7 +10,7 @@ namespace WebhookPortal.Tests.Features.Listeners;
 /// LISTEN/NOTIFY signal; the cache here lasts ten minutes, so only the signal can do it), after the cache's
 /// expiry on SQLite (one portal per file is the supported setup; the expiry is the stated bound).
 /// </summary>
-public sealed class ListenerCacheAcrossInstancesTests() : TwoPortalsTest<ListenerCacheAcrossInstancesTests.LongCachePortal>(() => new LongCachePortal(), directory => new LongCachePortal(directory))
+public sealed class ListenerCacheAcrossInstancesTests() : TwoPortalsTest<LongCachePortal>(() => new LongCachePortal(), directory => new LongCachePortal(directory))
 {
     [Fact]
     public async Task Authentication_turned_on_through_one_portal_is_enforced_by_the_other()
@@ -33,20 +33,5 @@ public sealed class ListenerCacheAcrossInstancesTests() : TwoPortalsTest<Listene
             async () => (await throughSecond.SendAsync(Json(HttpMethod.Post, listener.HookPath, record))).StatusCode == HttpStatusCode.Unauthorized,
             "the second portal to require the token",
             TimeSpan.FromSeconds(10));
-    }
-
-    public sealed class LongCachePortal : PortalFactory
-    {
-        public LongCachePortal()
-        {
-        }
-
-        public LongCachePortal(string directory)
-            : base(directory)
-        {
-        }
-
-        protected override void ConfigurePortal(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder) =>
-            builder.UseSetting("Listeners:CacheDuration", "00:10:00");
     }
 }

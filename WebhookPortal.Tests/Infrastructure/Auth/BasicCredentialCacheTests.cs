@@ -21,15 +21,22 @@ public sealed class BasicCredentialCacheTests(CountingHasherPortalFactory portal
     private static BasicCredentialCache.Entry EntryAt(long generation) => new("user-1", generation, [new Claim(ClaimTypes.Name, "someone@example.com")]);
 
     [Fact]
-    public void An_entry_counts_until_a_user_changes_here_or_on_another_portal_and_one_verified_before_a_change_is_not_kept()
+    public void An_entry_counts_until_it_expires_or_a_user_changes_here_or_on_another_portal_and_one_verified_before_a_change_is_not_kept()
     {
         var signals = new RecordingSignals();
-        var cache = new BasicCredentialCache(new MemoryCache(new MemoryCacheOptions()), Options.Create(new SessionOptions()), signals);
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var cache = new BasicCredentialCache(new MemoryCache(new MemoryCacheOptions()), Options.Create(new SessionOptions { BasicCacheDuration = TimeSpan.FromMinutes(1) }), signals, clock);
         var key = BasicCredentialCache.KeyOf("someone@example.com", "Right-Pass-1");
         Assert.NotEqual(key, BasicCredentialCache.KeyOf("someone@example.com", "Right-Pass-2"));
         Assert.Equal(key, BasicCredentialCache.KeyOf(" SOMEONE@example.com ", "Right-Pass-1"));
         Assert.DoesNotContain("Right-Pass-1", key);
 
+        cache.Remember(key, EntryAt(cache.Generation));
+        Assert.NotNull(cache.Find(key));
+        clock.Advance(TimeSpan.FromSeconds(59));
+        Assert.NotNull(cache.Find(key));
+        clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Null(cache.Find(key));
         cache.Remember(key, EntryAt(cache.Generation));
         Assert.NotNull(cache.Find(key));
 
@@ -53,7 +60,7 @@ public sealed class BasicCredentialCacheTests(CountingHasherPortalFactory portal
         Assert.Null(cache.Find(key));
 
         // A zero duration remembers nothing.
-        var off = new BasicCredentialCache(new MemoryCache(new MemoryCacheOptions()), Options.Create(new SessionOptions { BasicCacheDuration = TimeSpan.Zero }), signals);
+        var off = new BasicCredentialCache(new MemoryCache(new MemoryCacheOptions()), Options.Create(new SessionOptions { BasicCacheDuration = TimeSpan.Zero }), signals, clock);
         off.Remember(key, EntryAt(off.Generation));
         Assert.Null(off.Find(key));
     }

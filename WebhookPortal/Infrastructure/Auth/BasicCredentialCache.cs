@@ -21,13 +21,15 @@ public sealed class BasicCredentialCache
     private readonly IMemoryCache cache;
     private readonly IOptions<SessionOptions> options;
     private readonly IClusterSignals signals;
+    private readonly TimeProvider time;
     private long generation;
 
-    public BasicCredentialCache(IMemoryCache cache, IOptions<SessionOptions> options, IClusterSignals signals)
+    public BasicCredentialCache(IMemoryCache cache, IOptions<SessionOptions> options, IClusterSignals signals, TimeProvider time)
     {
         this.cache = cache;
         this.options = options;
         this.signals = signals;
+        this.time = time;
         signals.Subscribe(Topic, _ => ForgetAll(), ForgetAll);
     }
 
@@ -44,13 +46,15 @@ public sealed class BasicCredentialCache
     }
 
     public Entry? Find(string key) =>
-        cache.TryGetValue(key, out Entry? entry) && entry!.Generation == Generation ? entry : null;
+        cache.TryGetValue(key, out Remembered? remembered) && remembered!.Entry.Generation == Generation && remembered.Until > time.GetUtcNow() ? remembered.Entry : null;
 
     public void Remember(string key, Entry entry)
     {
-        if (options.Value.BasicCacheDuration > TimeSpan.Zero && entry.Generation == Generation)
+        var duration = options.Value.BasicCacheDuration;
+        if (duration > TimeSpan.Zero && entry.Generation == Generation)
         {
-            cache.Set(key, entry, options.Value.BasicCacheDuration);
+            // The portal's clock decides (the memory cache's own expiry only frees the memory).
+            cache.Set(key, new Remembered(entry, time.GetUtcNow() + duration), duration);
         }
     }
 
@@ -64,4 +68,6 @@ public sealed class BasicCredentialCache
     }
 
     private void ForgetAll() => Interlocked.Increment(ref generation);
+
+    private sealed record Remembered(Entry Entry, DateTimeOffset Until);
 }
