@@ -94,7 +94,7 @@ public sealed class ApiKeyCacheTests(PortalFactory portal) : IClassFixture<Porta
     [Fact]
     public void A_revocation_signal_from_another_portal_drops_the_key_and_a_reset_drops_all()
     {
-        var signals = new RecordingSignals();
+        var signals = new RecordingClusterSignals();
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
         var cache = new ApiKeyCache(Microsoft.Extensions.Options.Options.Create(new ApiKeyOptions()), clock, signals);
         var first = new ApiKey { Id = Guid.NewGuid(), Name = "a", Role = "Admin", Prefix = "a", KeyHash = [1] };
@@ -103,32 +103,16 @@ public sealed class ApiKeyCacheTests(PortalFactory portal) : IClassFixture<Porta
         cache.Remember(firstHash, first);
         cache.Remember(secondHash, second);
 
-        signals.Deliver(first.Id.ToString("N"));
+        signals.Subscribers["api-key"].OnSignal(first.Id.ToString("N"));
         Assert.Null(cache.Find(firstHash));
         Assert.Equal(second.Id, cache.Find(secondHash)?.Id);
 
-        signals.Reset();
+        signals.Subscribers["api-key"].OnReset();
         Assert.Null(cache.Find(secondHash));
 
         cache.Revoked(second.Id);
         Assert.Equal(("api-key", second.Id.ToString("N")), Assert.Single(signals.Published));
         cache.Remember(secondHash, second); // a check that read the row before the revocation committed
         Assert.Null(cache.Find(secondHash));
-    }
-
-    private sealed class RecordingSignals : WebhookPortal.Infrastructure.Database.IClusterSignals
-    {
-        private Action<string>? onSignal;
-        private Action? onReset;
-
-        public List<(string Topic, string Payload)> Published { get; } = [];
-
-        public void Publish(string topic, string payload) => Published.Add((topic, payload));
-
-        public void Subscribe(string topic, Action<string> onSignal, Action onReset) => (this.onSignal, this.onReset) = (onSignal, onReset);
-
-        public void Deliver(string payload) => onSignal!(payload);
-
-        public void Reset() => onReset!();
     }
 }

@@ -6,7 +6,6 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using WebhookPortal.Data;
 using WebhookPortal.Features.Integrations;
-using WebhookPortal.Infrastructure.Database;
 using WebhookPortal.Tests.Support;
 
 namespace WebhookPortal.Tests.Features.Integrations;
@@ -59,7 +58,7 @@ public sealed class IntegrationCatalogTests(PortalFactory portal) : IClassFixtur
     [Fact]
     public async Task Another_portals_signal_or_the_expiry_drops_the_list_and_a_load_that_raced_a_change_is_not_kept()
     {
-        var signals = new RecordingSignals();
+        var signals = new RecordingClusterSignals();
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var dbFactory = portal.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
         var catalog = new IntegrationCatalog(dbFactory, Options.Create(new IntegrationOptions { CacheDuration = TimeSpan.FromSeconds(30) }), clock, signals);
@@ -99,16 +98,5 @@ public sealed class IntegrationCatalogTests(PortalFactory portal) : IClassFixtur
         await racing;
         await AddBehindAsync("Race-2");
         Assert.Contains(await catalog.ListAsync(), i => i.Name == "Race-2");
-    }
-
-    private sealed class RecordingSignals : IClusterSignals
-    {
-        public Dictionary<string, (Action<string> OnSignal, Action OnReset)> Subscribers { get; } = [];
-
-        public List<(string Topic, string Payload)> Published { get; } = [];
-
-        public void Publish(string topic, string payload) => Published.Add((topic, payload));
-
-        public void Subscribe(string topic, Action<string> onSignal, Action onReset) => Subscribers[topic] = (onSignal, onReset);
     }
 }

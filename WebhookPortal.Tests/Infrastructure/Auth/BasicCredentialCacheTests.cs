@@ -6,7 +6,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using WebhookPortal.Data;
 using WebhookPortal.Infrastructure.Auth;
-using WebhookPortal.Infrastructure.Database;
 using WebhookPortal.Tests.Security;
 using WebhookPortal.Tests.Support;
 
@@ -23,7 +22,7 @@ public sealed class BasicCredentialCacheTests(CountingHasherPortalFactory portal
     [Fact]
     public void An_entry_counts_until_it_expires_or_a_user_changes_here_or_on_another_portal_and_one_verified_before_a_change_is_not_kept()
     {
-        var signals = new RecordingSignals();
+        var signals = new RecordingClusterSignals();
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
         var cache = new BasicCredentialCache(new MemoryCache(new MemoryCacheOptions()), Options.Create(new SessionOptions { BasicCacheDuration = TimeSpan.FromMinutes(1) }), signals, clock);
         var key = BasicCredentialCache.KeyOf("someone@example.com", "Right-Pass-1");
@@ -87,16 +86,5 @@ public sealed class BasicCredentialCacheTests(CountingHasherPortalFactory portal
 
         var refused = await client.GetAsync("/api/integrations");
         Assert.Contains("locked", (await refused.AssertProblemAsync(HttpStatusCode.Unauthorized)).GetProperty("detail").GetString());
-    }
-
-    private sealed class RecordingSignals : IClusterSignals
-    {
-        public Dictionary<string, (Action<string> OnSignal, Action OnReset)> Subscribers { get; } = [];
-
-        public List<(string Topic, string Payload)> Published { get; } = [];
-
-        public void Publish(string topic, string payload) => Published.Add((topic, payload));
-
-        public void Subscribe(string topic, Action<string> onSignal, Action onReset) => Subscribers[topic] = (onSignal, onReset);
     }
 }
