@@ -49,7 +49,7 @@ cpu_ms() { awk '{print ($14 + $15) * 10}' "/proc/$1/stat"; }   # utime + stime, 
 OFFSET=0
 run() {
   local name="$1" pid="$2" url="$3"
-  OFFSET=$((OFFSET + 10000000)) wrk -t2 -c"$CONNECTIONS" -d3s -s bench/ingest.lua "$url" >/dev/null   # warm-up, its own ids
+  OFFSET=$((OFFSET + 10000000)) wrk -t2 -c"$CONNECTIONS" -d"${WARMUP:-3}s" -s bench/ingest.lua "$url" >/dev/null   # warm-up, its own ids
   OFFSET=$((OFFSET + 20000000))
   local before after out
   before=$(cpu_ms "$pid")

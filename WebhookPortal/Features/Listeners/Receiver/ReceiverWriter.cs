@@ -21,6 +21,10 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
     private const int MaxBatch = 256;
     private const int MaxBatchAttempts = 5;
 
+    // How many entries of other writers (deliveries, the API) a batch indexes beside its own; a larger backlog is the
+    // background indexer's (LogSearchIndexer).
+    private const int SearchIndexHeadroom = 256;
+
     private readonly Channel<WriteItem> queue = Channel.CreateBounded<WriteItem>(new BoundedChannelOptions(8192)
     {
         SingleReader = true,
@@ -124,6 +128,13 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
             }
 
             await db.SaveChangesAsync(ct);
+            if (context.Dialect is SqliteDialect)
+            {
+                // The batch's entries (and any other writer's before them) go into the full-text index in this same
+                // transaction: indexing them later in a transaction of its own made this writer wait behind it.
+                await LogSearchIndex.IndexChunkAsync(db, batch.Count + SearchIndexHeadroom, ct);
+            }
+
             await transaction.CommitAsync(ct);
             PortalTelemetry.RecordBatch(batch.Count, started);
             foreach (var handler in handlers)
