@@ -108,7 +108,7 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
             {
                 using var write = PortalTelemetry.StartWrite(batch[i], batch.Count);
                 context.Changes.Clear();
-                outcomes[i] = await ApplyAsync(batch[i], context, transaction, ct);
+                outcomes[i] = await ApplyAsync(batch[i], context, ct);
                 PortalTelemetry.Written(write, outcomes[i]);
                 if (outcomes[i].Succeeded && !outcomes[i].Duplicate && batch[i].Apply is not null && batch[i].Log is { IntegrationId: { } integrationId, SourceId: { } listenerId })
                 {
@@ -186,7 +186,12 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
         return false;
     }
 
-    private async Task<WriteOutcome> ApplyAsync(WriteItem item, WriteContext context, IDbContextTransaction transaction, CancellationToken ct)
+    // The item's savepoint, as commands kept for the batch (SQLite and PostgreSQL spell them alike): EF Core's savepoint
+    // API built, logged and ran a new command each time, three per request on the one writer (issue 17).
+    private static async Task SavepointAsync(WriteContext context, string sql, CancellationToken ct) =>
+        await context.Commands.Get(context.Connection, context.Transaction, sql).ExecuteNonQueryAsync(ct);
+
+    private async Task<WriteOutcome> ApplyAsync(WriteItem item, WriteContext context, CancellationToken ct)
     {
         if (item.Apply is null)
         {
@@ -194,19 +199,16 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
             return new WriteOutcome(item.Log.Status, new { }, item.Log.Error);
         }
 
-        await transaction.CreateSavepointAsync("item", ct);
+        await SavepointAsync(context, "SAVEPOINT item", ct);
         try
         {
             var outcome = await item.Apply(context, ct);
-            if (outcome.Succeeded)
+            if (!outcome.Succeeded)
             {
-                await transaction.ReleaseSavepointAsync("item", ct);
-            }
-            else
-            {
-                await transaction.RollbackToSavepointAsync("item", ct);
+                await SavepointAsync(context, "ROLLBACK TO SAVEPOINT item", ct);
             }
 
+            await SavepointAsync(context, "RELEASE SAVEPOINT item", ct);
             return outcome;
         }
         catch (Exception ex) when (IsTransient(ex))
@@ -216,7 +218,8 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            await transaction.RollbackToSavepointAsync("item", ct);
+            await SavepointAsync(context, "ROLLBACK TO SAVEPOINT item", ct);
+            await SavepointAsync(context, "RELEASE SAVEPOINT item", ct);
             return ReceiverErrors.FromException(ex, logger);
         }
     }
