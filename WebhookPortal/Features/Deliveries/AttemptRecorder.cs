@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using WebhookPortal.Data;
+using WebhookPortal.Features.Logs;
 using WebhookPortal.Infrastructure.Database;
 
 namespace WebhookPortal.Features.Deliveries;
@@ -93,6 +94,8 @@ public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> dbFactory
         }
 
         await db.SaveChangesAsync();
+        // The attempts' outbound log entries go into the full-text index (SQLite) with them, as the receiver's do.
+        await LogSearchIndex.IndexWrittenAsync(db, CancellationToken.None);
         await transaction.CommitAsync();
         Interlocked.Increment(ref commits);
         Interlocked.Add(ref writes, items.Count);

@@ -6,8 +6,8 @@ namespace WebhookPortal.Features.Logs;
 
 /// <summary>
 /// SQLite: adds the entries logged since the last time to the full-text index (LogSearch) and moves the mark
-/// (LogSearchState.IndexedUntil) past them. The receiver's group commit indexes its own batch in its own transaction
-/// (<see cref="IndexChunkAsync"/>); what other writers log (deliveries, the API) is indexed here, a thousand per
+/// (LogSearchState.IndexedUntil) past them. The group commits (the receiver's writer, the delivery attempts' recorder)
+/// index their own entries in their own transaction (<see cref="IndexWrittenAsync"/>); what other writers log is indexed here, a thousand per
 /// transaction, in the background every Logs:SearchIndexInterval and by every text search before it reads the index
 /// (so a search always sees every committed entry). PostgreSQL computes its search vector as each row is written:
 /// nothing to do there.
@@ -49,6 +49,22 @@ public static class LogSearchIndex
 
             indexed += chunk;
             await transaction.CommitAsync(ct);
+        }
+    }
+
+    // What a writer's batch indexes before its commit: its own entries and, beside them, a little of any backlog.
+    public const int WriterChunkSize = 512;
+
+    /// <summary>
+    /// SQLite: indexes, in a group commit's open transaction, the entries it wrote (and what other writers left before
+    /// them, up to <see cref="WriterChunkSize"/>), so they are searchable once committed and the background indexer has
+    /// almost nothing left to hold the write lock for. Nothing on PostgreSQL.
+    /// </summary>
+    public static async Task IndexWrittenAsync(PortalDbContext db, CancellationToken ct)
+    {
+        if (db.Database.IsSqlite())
+        {
+            await IndexChunkAsync(db, WriterChunkSize, ct);
         }
     }
 

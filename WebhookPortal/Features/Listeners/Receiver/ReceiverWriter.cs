@@ -21,10 +21,6 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
     private const int MaxBatch = 256;
     private const int MaxBatchAttempts = 5;
 
-    // How many entries of other writers (deliveries, the API) a batch indexes beside its own; a larger backlog is the
-    // background indexer's (LogSearchIndexer).
-    private const int SearchIndexHeadroom = 256;
-
     private readonly Channel<WriteItem> queue = Channel.CreateBounded<WriteItem>(new BoundedChannelOptions(8192)
     {
         SingleReader = true,
@@ -128,12 +124,9 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
             }
 
             await db.SaveChangesAsync(ct);
-            if (context.Dialect is SqliteDialect)
-            {
-                // The batch's entries (and any other writer's before them) go into the full-text index in this same
-                // transaction: indexing them later in a transaction of its own made this writer wait behind it.
-                await LogSearchIndex.IndexChunkAsync(db, batch.Count + SearchIndexHeadroom, ct);
-            }
+            // The batch's entries go into the full-text index (SQLite) in this same transaction: indexed later in a
+            // transaction of their own, they made this writer wait 100-300 ms behind it (issue 17).
+            await LogSearchIndex.IndexWrittenAsync(db, ct);
 
             await transaction.CommitAsync(ct);
             PortalTelemetry.RecordBatch(batch.Count, started);
