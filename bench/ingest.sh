@@ -6,7 +6,8 @@
 #   3. the portal's listener (token auth, parse, 1 root + 2 child rows, log entry, group commit; Release, SQLite).
 # Prints requests/s, p50/p99, non-2xx and CPU-ms per 1,000 requests of each, the two ratios the issue asks for, and
 # checks that every 2xx of the portal is a stored record.
-# Usage: bench/ingest.sh [seconds] [connections]     (defaults 10 64)    Needs: wrk (apt-get install -y wrk)
+# Usage: [WARMUP=15] bench/ingest.sh [seconds] [connections]     (defaults 10 64)    Needs: wrk (apt-get install -y wrk)
+# WARMUP: seconds of load before each measured run; at 3 s the portal's JIT (tiered PGO) was still cold (bench/RESULTS.md).
 # PORTAL_DIR=/path/to/another/checkout measures that checkout's portal beside this checkout's references.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,7 +50,7 @@ cpu_ms() { awk '{print ($14 + $15) * 10}' "/proc/$1/stat"; }   # utime + stime, 
 OFFSET=0
 run() {
   local name="$1" pid="$2" url="$3"
-  OFFSET=$((OFFSET + 10000000)) wrk -t2 -c"$CONNECTIONS" -d"${WARMUP:-3}s" -s bench/ingest.lua "$url" >/dev/null   # warm-up, its own ids
+  OFFSET=$((OFFSET + 10000000)) wrk -t2 -c"$CONNECTIONS" -d"${WARMUP:-15}s" -s bench/ingest.lua "$url" >/dev/null   # warm-up, its own ids
   OFFSET=$((OFFSET + 20000000))
   local before after out
   before=$(cpu_ms "$pid")
