@@ -24,6 +24,11 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
     private readonly Lock gate = new();
     private readonly Dictionary<Guid, Lane> lanes = [];
     private readonly HashSet<Guid> queued = [];
+
+    // Of the queued, those whose attempt has started, by target; and those handed over again meanwhile (a release that
+    // ran while the attempt held its lease): queued again once the attempt is over, not dropped as a duplicate.
+    private readonly Dictionary<Guid, Guid> attempting = [];
+    private readonly HashSet<Guid> again = [];
     private readonly SemaphoreSlim total = new(options.Value.MaxConcurrency);
     private readonly HashSet<Task> running = [];
     private readonly HashSet<Task> runners = [];
@@ -50,7 +55,7 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
     /// <summary>
     /// Puts a due delivery in its target's lane and returns at once (Hangfire's job for scheduled attempts, and the
     /// in-process hand-over after a commit). A delivery already waiting in this process (the sweep found it again) is not
-    /// queued twice.
+    /// queued twice; one whose attempt is under way is queued again when that is over (its claim then decides).
     /// </summary>
     public void Queue(Guid deliveryId, Guid targetId)
     {
@@ -59,6 +64,11 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
         {
             if (!queued.Add(deliveryId))
             {
+                if (attempting.ContainsKey(deliveryId))
+                {
+                    again.Add(deliveryId);
+                }
+
                 return;
             }
 
@@ -156,12 +166,12 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
                 // Claimed ones are attempted even when the portal stops meanwhile (their attempt numbers are counted);
                 // others are left to the sweep then.
                 var mine = claimed?.Contains(deliveryId) == true;
-                await AttemptInTurnAsync(deliveryId, mine, mine ? CancellationToken.None : stopping);
+                await AttemptInTurnAsync(deliveryId, targetId, mine, mine ? CancellationToken.None : stopping);
             }
         }
     }
 
-    private async Task AttemptInTurnAsync(Guid deliveryId, bool claimed, CancellationToken stopping)
+    private async Task AttemptInTurnAsync(Guid deliveryId, Guid targetId, bool claimed, CancellationToken stopping)
     {
         var handedOver = false;
         try
@@ -169,6 +179,11 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
             await total.WaitAsync(stopping);
             try
             {
+                lock (gate)
+                {
+                    attempting[deliveryId] = targetId;
+                }
+
                 // Once started, an attempt runs to its end even when the portal stops (StopAsync waits for it): cut
                 // off, it would keep its lease and wait out the lease after the restart instead of its retry time.
                 // The runner waits for the answer, not for the record's commit (Track follows that).
@@ -201,12 +216,22 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
 
     private void Forget(IEnumerable<Guid> deliveryIds)
     {
+        List<(Guid Id, Guid TargetId)> requeue = [];
         lock (gate)
         {
             foreach (var id in deliveryIds)
             {
                 queued.Remove(id);
+                if (attempting.Remove(id, out var targetId) && again.Remove(id))
+                {
+                    requeue.Add((id, targetId));
+                }
             }
+        }
+
+        foreach (var (id, targetId) in requeue)
+        {
+            Queue(id, targetId);
         }
     }
 
@@ -232,8 +257,9 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
             lock (gate)
             {
                 running.Remove(attempt);
-                queued.Remove(deliveryId);
             }
+
+            Forget([deliveryId]);
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 

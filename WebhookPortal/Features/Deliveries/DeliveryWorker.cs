@@ -103,6 +103,14 @@ public sealed class DeliveryWorker(
             }
 
             await db.SaveChangesAsync(ct);
+            if (!await gatekeeper.AdmissionStandsAsync(db, delivery, admission, ct))
+            {
+                // The probe succeeded (or the webhook was enabled) since the admission: the release it triggered ran while
+                // this delivery held its lease and passed it by. Released now, with whatever else waits.
+                await outbox.ReleaseAsync(delivery.TargetKind, delivery.TargetId, ct);
+                return Task.CompletedTask;
+            }
+
             if (admission.Kind == AdmissionKind.Wait)
             {
                 Schedule(deliveryId, delivery.TargetId, delivery.NextAttemptUtc - now);

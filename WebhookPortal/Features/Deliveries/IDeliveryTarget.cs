@@ -18,6 +18,13 @@ public interface IDeliveryTarget
     /// </summary>
     Task<Admission> AdmitAsync(PortalDbContext db, Delivery delivery, CancellationToken ct) => Task.FromResult(Admission.Go);
 
+    /// <summary>
+    /// After a Wait or Hold was saved: whether it still stands. A receiver whose probe succeeded (or a webhook enabled)
+    /// between the admission and its save released its backlog while this delivery still held its lease, so the release
+    /// passed it by; answering false has the worker release it again.
+    /// </summary>
+    Task<bool> AdmissionStandsAsync(PortalDbContext db, Delivery delivery, Admission admission, CancellationToken ct) => Task.FromResult(true);
+
     /// <summary>Where and how to send the delivery now; null when the target was disabled or deleted (the delivery is cancelled).</summary>
     Task<ResolvedTarget?> ResolveAsync(PortalDbContext db, Delivery delivery, CancellationToken ct);
 

@@ -59,6 +59,18 @@ public sealed class WebhookDeliveryTarget(IDataProtectionProvider protection, IO
             $"Waiting: the webhook has failed since {hook.FailingSinceUtc:yyyy-MM-dd HH:mm:ss} UTC; a single probe goes first and this delivery follows when it succeeds.");
     }
 
+    public async Task<bool> AdmissionStandsAsync(PortalDbContext db, Delivery delivery, Admission admission, CancellationToken ct)
+    {
+        // Read again, not the row AdmitAsync loaded: the point is what changed since.
+        var current = await db.Webhooks.AsNoTracking().Where(w => w.Id == delivery.TargetId).Select(w => new { w.Enabled, w.FailingSinceUtc }).FirstOrDefaultAsync(ct);
+        if (current is null)
+        {
+            return true; // deleted: its deliveries are cancelled with it
+        }
+
+        return admission.Kind == AdmissionKind.Hold ? !current.Enabled : current.FailingSinceUtc is not null;
+    }
+
     public async Task<ResolvedTarget?> ResolveAsync(PortalDbContext db, Delivery delivery, CancellationToken ct)
     {
         var hook = await LoadAsync(db, delivery, ct);

@@ -1,0 +1,151 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using WebhookPortal.Data;
+using WebhookPortal.Features.Deliveries;
+using WebhookPortal.Features.Webhooks;
+using WebhookPortal.Tests.Features.Deliveries;
+using WebhookPortal.Tests.Support;
+
+namespace WebhookPortal.Tests.Features.Webhooks;
+
+/// <summary>
+/// A delivery told to wait behind a failing webhook's probe (or held by a disabled webhook) while the probe succeeds (or
+/// the webhook is enabled): the release that follows runs while the delivery still holds its lease, so it passes the
+/// delivery by. Seen in CI: a redelivery of two failed deliveries stayed "1 of 2 delivered, 1 pending" until the probe's
+/// lease ran out. The interleaving is forced here by a webhook target that changes the webhook and runs the release
+/// between the admission and its save.
+/// </summary>
+public sealed class WebhookReleaseRaceTests(WebhookReleaseRaceTests.RacePortal portal) : IClassFixture<WebhookReleaseRaceTests.RacePortal>
+{
+    [Fact]
+    public async Task A_delivery_told_to_wait_while_the_probe_succeeds_is_sent_at_once_not_after_the_probes_lease()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        var webhook = await portal.CreateWebhookAsync(receiver.Url());
+        portal.Race.Arm(webhook.Id, AdmissionKind.Wait);
+
+        await portal.PublishAsync(webhook.IntegrationId);
+
+        // Without the re-check the delivery waits for the probe's lease (a minute here) and this times out.
+        var delivered = await portal.WaitForDeliveryAsync(webhook.Id, DeliveryState.Delivered, TimeSpan.FromSeconds(15));
+        Assert.True(portal.Race.Ran, "the race was forced");
+        Assert.Equal(0, portal.Race.ReleasedDuringRace); // the probe's own release passed the leased delivery by
+        Assert.Equal(1, delivered.AttemptCount); // waiting is not an attempt
+        Assert.Single(receiver.Requests);
+    }
+
+    [Fact]
+    public async Task A_delivery_held_while_its_webhook_is_enabled_is_sent_not_held_until_the_next_enable()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        var webhook = await portal.CreateWebhookAsync(receiver.Url());
+        portal.Race.Arm(webhook.Id, AdmissionKind.Hold);
+
+        await portal.PublishAsync(webhook.IntegrationId);
+
+        // Without the re-check it stays held although the webhook is enabled.
+        var delivered = await portal.WaitForDeliveryAsync(webhook.Id, DeliveryState.Delivered, TimeSpan.FromSeconds(15));
+        Assert.True(portal.Race.Ran, "the race was forced");
+        Assert.Equal(0, portal.Race.ReleasedDuringRace);
+        Assert.Equal(1, delivered.AttemptCount);
+        Assert.Single(receiver.Requests);
+    }
+
+    /// <summary>Which webhook to race on, and what happened.</summary>
+    public sealed class RaceState
+    {
+        private int armed;
+
+        public Guid WebhookId { get; private set; }
+
+        public AdmissionKind Kind { get; private set; }
+
+        public bool Ran { get; set; }
+
+        public int ReleasedDuringRace { get; set; } = -1;
+
+        public void Arm(Guid webhookId, AdmissionKind kind)
+        {
+            WebhookId = webhookId;
+            Kind = kind;
+            Ran = false;
+            ReleasedDuringRace = -1;
+            Volatile.Write(ref armed, 1);
+        }
+
+        /// <summary>True once per arming, for the armed webhook's first admission.</summary>
+        public bool Take(Guid webhookId) => webhookId == WebhookId && Interlocked.Exchange(ref armed, 0) == 1;
+    }
+
+    /// <summary>
+    /// The real webhook target, except that its first admission after arming is raced: before it, the webhook turns
+    /// failing with a probe under way (or disabled); after it, before the worker saves its answer, the probe succeeds
+    /// (or the webhook is enabled) and the release runs, as another attempt (or a person) would do.
+    /// </summary>
+    private sealed class RacingWebhookTarget(WebhookDeliveryTarget inner, RaceState race, IServiceScopeFactory scopes) : IDeliveryTarget
+    {
+        public DeliveryTargetKind Kind => inner.Kind;
+
+        public async Task<Admission> AdmitAsync(PortalDbContext db, Delivery delivery, CancellationToken ct)
+        {
+            if (!race.Take(delivery.TargetId))
+            {
+                return await inner.AdmitAsync(db, delivery, ct);
+            }
+
+            var now = DateTime.UtcNow;
+            await ChangeWebhookAsync(webhooks => race.Kind == AdmissionKind.Hold
+                ? webhooks.ExecuteUpdateAsync(s => s.SetProperty(w => w.Enabled, false).SetProperty(w => w.DisabledUtc, now))
+                : webhooks.ExecuteUpdateAsync(s => s.SetProperty(w => w.FailingSinceUtc, now).SetProperty(w => w.ProbeAfterUtc, now.AddMinutes(1))));
+            var admission = await inner.AdmitAsync(db, delivery, ct);
+            Assert.Equal(race.Kind, admission.Kind);
+
+            await ChangeWebhookAsync(webhooks => race.Kind == AdmissionKind.Hold
+                ? webhooks.ExecuteUpdateAsync(s => s.SetProperty(w => w.Enabled, true).SetProperty(w => w.DisabledUtc, (DateTime?)null))
+                : webhooks.ExecuteUpdateAsync(s => s.SetProperty(w => w.FailingSinceUtc, (DateTime?)null).SetProperty(w => w.ProbeAfterUtc, (DateTime?)null)));
+            await using (var scope = scopes.CreateAsyncScope())
+            {
+                race.ReleasedDuringRace = await scope.ServiceProvider.GetRequiredService<DeliveryOutbox>().ReleaseAsync(DeliveryTargetKind.Webhook, delivery.TargetId, ct);
+            }
+
+            race.Ran = true;
+            return admission;
+        }
+
+        public Task<bool> AdmissionStandsAsync(PortalDbContext db, Delivery delivery, Admission admission, CancellationToken ct) =>
+            inner.AdmissionStandsAsync(db, delivery, admission, ct);
+
+        public Task<ResolvedTarget?> ResolveAsync(PortalDbContext db, Delivery delivery, CancellationToken ct) => inner.ResolveAsync(db, delivery, ct);
+
+        public Task<string?> AfterAttemptAsync(PortalDbContext db, Delivery delivery, AttemptOutcome outcome, CancellationToken ct) =>
+            inner.AfterAttemptAsync(db, delivery, outcome, ct);
+
+        private async Task ChangeWebhookAsync(Func<IQueryable<Webhook>, Task<int>> change)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+            Assert.Equal(1, await change(db.Webhooks.Where(w => w.Id == race.WebhookId)));
+        }
+    }
+
+    public sealed class RacePortal : DeliveryPortalFactory
+    {
+        public RaceState Race { get; } = new();
+
+        protected override void ConfigurePortal(IWebHostBuilder builder)
+        {
+            base.ConfigurePortal(builder);
+            builder.ConfigureTestServices(s =>
+            {
+                foreach (var registration in s.Where(d => d.ServiceType == typeof(IDeliveryTarget) && d.ImplementationType == typeof(WebhookDeliveryTarget)).ToList())
+                {
+                    s.Remove(registration);
+                }
+
+                s.AddScoped<IDeliveryTarget>(sp => new RacingWebhookTarget(ActivatorUtilities.CreateInstance<WebhookDeliveryTarget>(sp), Race, sp.GetRequiredService<IServiceScopeFactory>()));
+            });
+        }
+    }
+}
