@@ -6,7 +6,9 @@
 #      pointing at the receiver's /hook) — publish requests/s;
 #   3. drain: from the end of publishing until no delivery is pending (or DRAIN_CAP seconds), the deliveries the receiver
 #      got per second — the backlog draining with nothing else running — and its ratio to the reference;
-#   4. nothing missing: acknowledged publishes, messages, deliveries, delivered rows and distinct webhook-ids received.
+#   4. backlog: the webhook disabled, every delivery of the run made held again (SQL), the webhook enabled: the whole
+#      backlog released at once, drained with nothing else running (a warm portal; the receiver counts requests);
+#   5. nothing missing: acknowledged publishes, messages, deliveries, delivered rows and distinct webhook-ids received.
 # Usage: [PORTAL_DIR=other checkout] [PUBLISH_SECONDS=20] [DRAIN_CAP=300] bench/drain.sh [connections]
 #        PORTAL_DIR runs the portal built in another checkout (a before-run); the receiver and scripts come from here.
 set -euo pipefail
@@ -42,8 +44,8 @@ api() { curl -sf -u "$ADMIN:$PASS" -H 'Content-Type: application/json' "$@"; }
 json() { python3 -c "import sys, json; print(json.load(sys.stdin)$1)"; }
 INTEGRATION=$(api -d '{"name":"bench"}' "http://127.0.0.1:$PORT/api/integrations" | json '["id"]')
 KEY=$(api -d '{"name":"bench","role":"Admin"}' "http://127.0.0.1:$PORT/api/api-keys" | json '["key"]')
-api -d "{\"name\":\"orders\",\"postURL\":\"http://127.0.0.1:$RECEIVER_PORT/hook\",\"eventTypes\":[\"order.created\"]}" \
-  "http://127.0.0.1:$PORT/v1/mint/organizations/bench/webhooks" >/dev/null
+WEBHOOK=$(api -d "{\"name\":\"orders\",\"postURL\":\"http://127.0.0.1:$RECEIVER_PORT/hook\",\"eventTypes\":[\"order.created\"]}" \
+  "http://127.0.0.1:$PORT/v1/mint/organizations/bench/webhooks" | json '["id"]')
 PUBLISH="http://127.0.0.1:$PORT/api/integrations/$INTEGRATION/messages"
 sql() { sqlite3 "$WORK/portal.db" "PRAGMA busy_timeout=10000; $1" | tail -1; }
 received() { curl -s "http://127.0.0.1:$RECEIVER_PORT/count" | json "[\"$1\"]"; }
@@ -66,6 +68,22 @@ while :; do
   sleep 0.5
 done
 DRAIN_END=$(date +%s.%N); AT_END=$(received distinct)
+for _ in $(seq 1 "$DRAIN_CAP"); do [ "$(pending)" = "0" ] && break; sleep 1; done
+
+# The backlog: every delivery so far held again behind the disabled webhook, then released at once by enabling it.
+enable() { curl -sf -u "$ADMIN:$PASS" -X PUT -H 'Content-Type: application/json' -d "{\"enabled\":$1}" \
+  "http://127.0.0.1:$PORT/v1/mint/organizations/bench/webhooks/$WEBHOOK" >/dev/null; }
+enable false
+BACKLOG=$(sql "UPDATE Deliveries SET State = 'held', LeaseUntilUtc = NULL, AttemptCount = 0 WHERE State = 'delivered'; SELECT changes();")
+waiting() { sql "SELECT COUNT(*) FROM Deliveries WHERE State IN ('pending', 'held');"; }
+R0=$(received received); B0=$(date +%s.%N)
+enable true
+while :; do
+  [ "$(waiting)" = "0" ] && break
+  python3 -c "import sys; sys.exit(0 if $(date +%s.%N) - $B0 < $DRAIN_CAP else 1)" || break
+  sleep 0.25
+done
+B1=$(date +%s.%N); R1=$(received received)
 
 field() { awk -v k="$2" '$1 == k {print $2}' "$1"; }
 non2xx() { awk '/Non-2xx/ {n = $NF} END {print n + 0}' "$1"; }
@@ -90,5 +108,11 @@ if t1 - t0 > 0 and drained > 0:
 else:
     print(f"drain: nothing was left pending when publishing ended ({pending0:.0f})")
 PY
+python3 - "$REF" "$B0" "$B1" "$R0" "$R1" "$BACKLOG" "$(waiting)" <<'PY'
+import sys
+ref, t0, t1, r0, r1, backlog, left = map(float, sys.argv[1:])
+rate = (r1 - r0) / (t1 - t0)
+print(f"backlog drain: {backlog:,.0f} held deliveries released at once; {r1 - r0:,.0f} delivered in {t1 - t0:.1f} s = {rate:,.0f} deliveries/s = {rate / ref:.1%} of the receiver alone ({ref:,.0f} req/s); {left:.0f} left")
+PY
 read -r MESSAGES DELIVERIES DELIVERED PENDING < <(sqlite3 -separator ' ' "$WORK/portal.db" "PRAGMA busy_timeout=10000; SELECT (SELECT COUNT(*) FROM Messages), (SELECT COUNT(*) FROM Deliveries), (SELECT COUNT(*) FROM Deliveries WHERE State = 'delivered'), (SELECT COUNT(*) FROM Deliveries WHERE State = 'pending');" | tail -1)
-echo "nothing missing? acknowledged (measured run) $ACKED; in the database (all runs) $MESSAGES messages, $DELIVERIES deliveries, $DELIVERED delivered, $PENDING pending; the receiver saw $(received distinct) distinct webhook-ids in $(received received) requests"
+echo "nothing missing? acknowledged (measured run) $ACKED; in the database (all runs) $MESSAGES messages, $DELIVERIES deliveries, $DELIVERED delivered, $PENDING pending; the receiver saw $(received distinct) distinct webhook-ids in $(received received) requests (each delivery twice: the run, then the backlog)"

@@ -110,55 +110,51 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
     /// <summary>
     /// One of a lane's runners: takes the lane's next few deliveries (its share of what waits, at most
     /// <see cref="ClaimAhead"/>), claims them in one go, attempts them one after another, until the lane is empty.
+    /// While it attempts one share, the next one's claim is already under way: the claim waits for the recorder's
+    /// commit (a few milliseconds, as long as the share's attempts), and overlapped it no longer adds to them.
     /// </summary>
     private async Task RunLaneAsync(Guid targetId, Lane lane)
     {
         var stopping = lifetime.ApplicationStopping;
-        var taken = new List<Guid>(ClaimAhead);
+        List<Guid>? next = null;
+        Task<IReadOnlySet<Guid>?>? nextClaim = null;
         while (true)
         {
-            taken.Clear();
-            lock (gate)
+            List<Guid> taken;
+            Task<IReadOnlySet<Guid>?> claim;
+            if (next is not null && nextClaim is not null)
             {
-                var share = Math.Clamp(lane.Waiting.Count / options.Value.MaxConcurrencyPerTarget, 1, ClaimAhead);
-                while (!stopping.IsCancellationRequested && taken.Count < share && lane.Waiting.TryDequeue(out var next))
-                {
-                    taken.Add(next);
-                }
-
+                (taken, claim) = (next, nextClaim);
+                (next, nextClaim) = (null, null);
+            }
+            else
+            {
+                taken = Take(targetId, lane, stopping, leaveWhenEmpty: true);
                 if (taken.Count == 0)
                 {
-                    // Empty, or shutting down: the waiting deliveries stay pending in the database and are taken up after the restart.
-                    lane.Runners--;
-                    if (lane.Runners == 0)
-                    {
-                        foreach (var left in lane.Waiting)
-                        {
-                            queued.Remove(left);
-                        }
-
-                        lanes.Remove(targetId);
-                    }
-
                     return;
                 }
+
+                claim = ClaimAsync(taken, 0);
             }
 
             // One claim for the lot: the lease covers them attempted in turn. Without the recorder, each attempt claims its own.
-            IReadOnlySet<Guid>? claimed = null;
-            if (recorder.IsRunning)
+            IReadOnlySet<Guid>? claimed;
+            try
             {
-                try
-                {
-                    var now = time.GetUtcNow().UtcDateTime;
-                    claimed = await recorder.ClaimAsync(taken, now, DeliveryWorker.LeaseFrom(now, taken.Count, options.Value));
-                }
-                catch (Exception ex)
-                {
-                    logger.LogError(ex, "Could not claim {Count} deliveries; the sweep will take them again.", taken.Count);
-                    Forget(taken);
-                    continue;
-                }
+                claimed = await claim;
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Could not claim {Count} deliveries; the sweep will take them again.", taken.Count);
+                Forget(taken);
+                continue;
+            }
+
+            var following = Take(targetId, lane, stopping, leaveWhenEmpty: false);
+            if (following.Count > 0)
+            {
+                (next, nextClaim) = (following, ClaimAsync(following, taken.Count));
             }
 
             foreach (var deliveryId in taken)
@@ -169,6 +165,52 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
                 await AttemptInTurnAsync(deliveryId, targetId, mine, mine ? CancellationToken.None : stopping);
             }
         }
+    }
+
+    /// <summary>
+    /// The runner's next share of the lane. Nothing when it is empty or the portal stops; then, if
+    /// <paramref name="leaveWhenEmpty"/>, the runner leaves the lane (the last one out drops it: what still waits stays
+    /// pending in the database and is taken up after the restart).
+    /// </summary>
+    private List<Guid> Take(Guid targetId, Lane lane, CancellationToken stopping, bool leaveWhenEmpty)
+    {
+        var taken = new List<Guid>(ClaimAhead);
+        lock (gate)
+        {
+            var share = Math.Clamp(lane.Waiting.Count / options.Value.MaxConcurrencyPerTarget, 1, ClaimAhead);
+            while (!stopping.IsCancellationRequested && taken.Count < share && lane.Waiting.TryDequeue(out var next))
+            {
+                taken.Add(next);
+            }
+
+            if (taken.Count == 0 && leaveWhenEmpty)
+            {
+                lane.Runners--;
+                if (lane.Runners == 0)
+                {
+                    foreach (var left in lane.Waiting)
+                    {
+                        queued.Remove(left);
+                    }
+
+                    lanes.Remove(targetId);
+                }
+            }
+        }
+
+        return taken;
+    }
+
+    /// <summary>Claims a share; <paramref name="ahead"/> attempts come before it in this runner, so its lease covers them too. Null without the recorder.</summary>
+    private async Task<IReadOnlySet<Guid>?> ClaimAsync(List<Guid> taken, int ahead)
+    {
+        if (!recorder.IsRunning)
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        return await recorder.ClaimAsync(taken, now, DeliveryWorker.LeaseFrom(now, ahead + taken.Count, options.Value));
     }
 
     private async Task AttemptInTurnAsync(Guid deliveryId, Guid targetId, bool claimed, CancellationToken stopping)

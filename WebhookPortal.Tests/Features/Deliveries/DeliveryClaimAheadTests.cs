@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using WebhookPortal.Features.Deliveries;
+using WebhookPortal.Features.Logs;
+using WebhookPortal.Tests.Support;
+
+namespace WebhookPortal.Tests.Features.Deliveries;
+
+/// <summary>
+/// A lane's runner claims its next share of the backlog while it attempts the current one (issue 17, drain): the
+/// claim's wait for the recorder's commit overlaps the attempts. Each delivery is still attempted, counted and logged
+/// once, and a claimed share's lease covers the attempts queued before it in the runner.
+/// </summary>
+public sealed class DeliveryClaimAheadTests(DeliveryClaimAheadTests.Portal portal) : IClassFixture<DeliveryClaimAheadTests.Portal>
+{
+    /// <summary>One runner per receiver, so what it has claimed is visible in the leases; a patient read timeout.</summary>
+    public sealed class Portal : DeliveryPortalFactory
+    {
+        protected override void ConfigurePortal(IWebHostBuilder builder)
+        {
+            base.ConfigurePortal(builder);
+            builder.UseSetting("Delivery:ReadTimeout", "00:00:10");
+            builder.UseSetting("Delivery:MaxConcurrencyPerTarget", "1");
+        }
+    }
+
+    [Fact]
+    public async Task While_the_runner_attempts_one_share_the_next_one_is_already_claimed_and_each_delivery_goes_once()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        receiver.Answer(new PlannedAnswer(200, TimeSpan.FromSeconds(3))); // the first attempt is held; the rest answer at once
+        var webhook = await portal.CreateWebhookAsync(receiver.Url());
+        const int count = 20;
+
+        // One commit, one hand-over: the whole backlog reaches the lane at once.
+        await using (var scope = portal.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<DeliveryOutbox>().PublishAsync(webhook.IntegrationId, "usage.threshold", """{"n":1}""",
+                [.. Enumerable.Range(0, count).Select(_ => new DeliveryRequest(DeliveryTargetKind.Webhook, webhook.Id, "hook", receiver.Url()))]);
+        }
+
+        await receiver.WaitForAsync(1, TimeSpan.FromSeconds(30));
+        // The first attempt is still held by the receiver: one share (at most ClaimAhead) is being attempted, and the
+        // next is leased too. Claimed one share at a time, no more than ClaimAhead would be.
+        var leased = await portal.WithDbAsync(db => db.Deliveries.AsNoTracking()
+            .Where(d => d.TargetId == webhook.Id && d.State == DeliveryState.Pending && d.LeaseUntilUtc != null)
+            .Select(d => d.LeaseUntilUtc!.Value).ToListAsync());
+        Assert.Equal(0, receiver.Answered);
+        Assert.True(leased.Count > DeliveryDispatcher.ClaimAhead, $"{leased.Count} deliveries leased while the first share is attempted");
+        // The later share's lease also covers the share ahead of it: each lease outlives the attempts before it.
+        var perAttempt = TimeSpan.FromSeconds(1 + 10);
+        Assert.True(leased.Max() - leased.Min() >= perAttempt, $"leases from {leased.Min():O} to {leased.Max():O}");
+
+        await Eventually.TrueAsync(
+            async () => await portal.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetId == webhook.Id && d.State == DeliveryState.Delivered)) == count,
+            "every delivery delivered", TimeSpan.FromSeconds(60));
+        var deliveries = await portal.WithDbAsync(db => db.Deliveries.AsNoTracking().Where(d => d.TargetId == webhook.Id).ToListAsync());
+        Assert.All(deliveries, d => Assert.Equal(1, d.AttemptCount));
+        Assert.All(deliveries, d => Assert.Null(d.LeaseUntilUtc));
+        Assert.Equal(count, receiver.Requests.Count);
+        Assert.Equal(1, receiver.MaxConcurrent);
+        var logged = await portal.WithDbAsync(db => db.LogEntries.AsNoTracking().Where(l => l.SourceId == webhook.Id && l.Direction == LogDirection.Outbound).ToListAsync());
+        Assert.Equal(deliveries.Select(d => d.Id).Order(), logged.Select(l => l.DeliveryId!.Value).Order());
+    }
+}
