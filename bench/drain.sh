@@ -9,7 +9,8 @@
 #   4. backlog: the webhook disabled, every delivery of the run made held again (SQL), the webhook enabled: the whole
 #      backlog released at once, drained with nothing else running (a warm portal; the receiver counts requests);
 #   5. nothing missing: acknowledged publishes, messages, deliveries, delivered rows and distinct webhook-ids received.
-# Usage: [PORTAL_DIR=other checkout] [PUBLISH_SECONDS=20] [DRAIN_CAP=300] bench/drain.sh [connections]
+# Usage: [PORTAL_DIR=other checkout] [PUBLISH_SECONDS=20] [DRAIN_CAP=300] [PERFMAP=1] bench/drain.sh [connections]
+#        PERFMAP=1 starts the portal with its perf map (DOTNET_PerfMapEnabled) for `perf record -g -p <pid>`.
 #        PORTAL_DIR runs the portal built in another checkout (a before-run); the receiver and scripts come from here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +34,7 @@ dotnet bench/PublishBench/bin/Release/net10.0/PublishBench.dll --port "$RECEIVER
 RECEIVER=$!
 ASPNETCORE_URLS="http://127.0.0.1:$PORT" ConnectionStrings__Portal="Data Source=$WORK/portal.db" \
 Seed__AdminEmail="$ADMIN" Seed__AdminPassword="$PASS" PublicBaseUrl="http://127.0.0.1:$PORT" Logging__LogLevel__Default=Warning \
-Outbound__AllowedHosts__0=127.0.0.1 \
+Outbound__AllowedHosts__0=127.0.0.1 DOTNET_PerfMapEnabled=${PERFMAP:-0} DOTNET_EnableWriteXorExecute=${PERFMAP:+0} \
   dotnet "$PORTAL_DIR/WebhookPortal/bin/Release/net10.0/WebhookPortal.dll" >"$WORK/portal.log" 2>&1 &
 PORTAL=$!
 trap 'kill $PORTAL $RECEIVER 2>/dev/null || true; [ -n "${PORTAL_LOG:-}" ] && cp "$WORK/portal.log" "$PORTAL_LOG"; rm -rf "$WORK"' EXIT
