@@ -58,8 +58,6 @@ public sealed class BasicCredentialCache
         }
     }
 
-    public void Forget(string key) => cache.Remove(key);
-
     /// <summary>A user changed (committed): no credential verified before counts any more, here or on the other portals.</summary>
     public void UserChanged()
     {
