@@ -15,8 +15,17 @@ namespace WebhookPortal.Tests.Features.Deliveries;
 public sealed class DeliveryClaimAheadTests(DeliveryClaimAheadTests.Portal portal) : IClassFixture<DeliveryClaimAheadTests.Portal>
 {
     /// <summary>One runner per receiver, so what it has claimed is visible in the leases; a patient read timeout.</summary>
-    public sealed class Portal : DeliveryPortalFactory
+    public class Portal : DeliveryPortalFactory
     {
+        public Portal()
+        {
+        }
+
+        internal Portal(string directory)
+            : base(directory, TimeSpan.FromSeconds(1))
+        {
+        }
+
         protected override void ConfigurePortal(IWebHostBuilder builder)
         {
             base.ConfigurePortal(builder);
@@ -29,7 +38,7 @@ public sealed class DeliveryClaimAheadTests(DeliveryClaimAheadTests.Portal porta
     public async Task While_the_runner_attempts_one_share_the_next_one_is_already_claimed_and_each_delivery_goes_once()
     {
         await using var receiver = await LoopbackReceiver.StartAsync();
-        receiver.Answer(new PlannedAnswer(200, TimeSpan.FromSeconds(3))); // the first attempt is held; the rest answer at once
+        receiver.Answer(new PlannedAnswer(200, TimeSpan.FromSeconds(8))); // the first attempt is held; the rest answer at once
         var webhook = await portal.CreateWebhookAsync(receiver.Url());
         const int count = 20;
 
@@ -62,5 +71,60 @@ public sealed class DeliveryClaimAheadTests(DeliveryClaimAheadTests.Portal porta
         Assert.Equal(1, receiver.MaxConcurrent);
         var logged = await portal.WithDbAsync(db => db.LogEntries.AsNoTracking().Where(l => l.SourceId == webhook.Id && l.Direction == LogDirection.Outbound).ToListAsync());
         Assert.Equal(deliveries.Select(d => d.Id).Order(), logged.Select(l => l.DeliveryId!.Value).Order());
+    }
+
+    [Fact]
+    public async Task A_stop_finishes_the_attempt_under_way_and_hands_back_the_claimed_rest_with_no_retry_lost()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "webhookportal-tests", Guid.NewGuid().ToString("N"));
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        receiver.Answer(new PlannedAnswer(200, TimeSpan.FromSeconds(4))); // the first attempt is under way when the portal stops
+        const int count = 20;
+        try
+        {
+            TestWebhook webhook;
+            using (var first = new Portal(directory))
+            {
+                webhook = await first.CreateWebhookAsync(receiver.Url());
+                await using (var scope = first.Services.CreateAsyncScope())
+                {
+                    await scope.ServiceProvider.GetRequiredService<DeliveryOutbox>().PublishAsync(webhook.IntegrationId, "usage.threshold", """{"n":1}""",
+                        [.. Enumerable.Range(0, count).Select(_ => new DeliveryRequest(DeliveryTargetKind.Webhook, webhook.Id, "hook", receiver.Url()))]);
+                }
+
+                await receiver.WaitForAsync(1, TimeSpan.FromSeconds(30));
+                await Eventually.TrueAsync(
+                    async () => await first.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetId == webhook.Id && d.LeaseUntilUtc != null)) > DeliveryDispatcher.ClaimAhead,
+                    "the next share claimed while the first attempt is held", TimeSpan.FromSeconds(3));
+
+                // Disposing stops the host while the receiver still holds the first attempt.
+            }
+
+            // The attempt under way was finished; nothing else claimed was attempted during the stop (a runner used to
+            // attempt both of its claimed shares first: up to 2 x ClaimAhead requests to a receiver that may hang).
+            Assert.Equal(1, receiver.Answered);
+            Assert.Single(receiver.Requests);
+
+            using var second = new Portal(directory);
+            await Eventually.TrueAsync(
+                async () => await second.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetId == webhook.Id && d.State == DeliveryState.Delivered)) == count,
+                "every delivery delivered after the restart", TimeSpan.FromSeconds(60));
+
+            // Handed back with their attempt numbers restored: each delivery was attempted once and counted once, and none
+            // waited out a lease (the sweep at the start took them at once).
+            var deliveries = await second.WithDbAsync(db => db.Deliveries.AsNoTracking().Where(d => d.TargetId == webhook.Id).ToListAsync());
+            Assert.All(deliveries, d => Assert.Equal(1, d.AttemptCount));
+            Assert.Equal(count, receiver.Requests.Count);
+            var logged = await second.WithDbAsync(db => db.LogEntries.AsNoTracking().Where(l => l.SourceId == webhook.Id && l.Direction == LogDirection.Outbound).Select(l => l.DeliveryId!.Value).ToListAsync());
+            Assert.Equal(deliveries.Select(d => d.Id).Order(), logged.Order());
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
     }
 }

@@ -45,6 +45,13 @@ public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> dbFactory
     }
 
     /// <summary>
+    /// Hands back claimed deliveries that will not be attempted (the portal stops): their lease is lifted and their
+    /// attempt number goes back, so the sweep takes them at the next start with no retry lost. Only leases still as
+    /// this claim set them are touched (one that ran out and was claimed elsewhere is left alone).
+    /// </summary>
+    public Task HandBackAsync(IReadOnlyList<Guid> deliveryIds, DateTime lease) => EnqueueAsync(new HandBack(deliveryIds, lease));
+
+    /// <summary>
     /// Saves what a worker's context tracked for an attempt (the delivery's changes, its log entry, anything a target
     /// staged). The worker's context lets go of the entities; they are attached to the batch's context as they were.
     /// </summary>
@@ -122,6 +129,16 @@ public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> dbFactory
                     Won.Add(id);
                 }
             }
+        }
+    }
+
+    private sealed class HandBack(IReadOnlyList<Guid> deliveryIds, DateTime lease) : Item
+    {
+        public override async Task ApplyAsync(PortalDbContext db)
+        {
+            await db.Deliveries
+                .Where(d => deliveryIds.Contains(d.Id) && d.State == DeliveryState.Pending && d.LeaseUntilUtc == lease)
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntilUtc, (DateTime?)null).SetProperty(d => d.AttemptCount, d => d.AttemptCount - 1));
         }
     }
 

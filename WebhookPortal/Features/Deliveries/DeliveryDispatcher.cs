@@ -117,11 +117,11 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
     {
         var stopping = lifetime.ApplicationStopping;
         List<Guid>? next = null;
-        Task<IReadOnlySet<Guid>?>? nextClaim = null;
+        Task<Claimed>? nextClaim = null;
         while (true)
         {
             List<Guid> taken;
-            Task<IReadOnlySet<Guid>?> claim;
+            Task<Claimed> claim;
             if (next is not null && nextClaim is not null)
             {
                 (taken, claim) = (next, nextClaim);
@@ -139,7 +139,7 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
             }
 
             // One claim for the lot: the lease covers them attempted in turn. Without the recorder, each attempt claims its own.
-            IReadOnlySet<Guid>? claimed;
+            Claimed claimed;
             try
             {
                 claimed = await claim;
@@ -157,13 +157,42 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
                 (next, nextClaim) = (following, ClaimAsync(following, taken.Count));
             }
 
+            List<Guid> handBack = [];
             foreach (var deliveryId in taken)
             {
-                // Claimed ones are attempted even when the portal stops meanwhile (their attempt numbers are counted);
-                // others are left to the sweep then.
-                var mine = claimed?.Contains(deliveryId) == true;
+                // Once the portal stops, claimed ones not yet started are handed back (lease lifted, attempt number
+                // restored) instead of attempted: a runner holding two shares to a slow receiver would otherwise outlast
+                // the shutdown timeout. Unclaimed ones are left to the sweep.
+                var mine = claimed.Won?.Contains(deliveryId) == true;
+                if (mine && stopping.IsCancellationRequested)
+                {
+                    handBack.Add(deliveryId);
+                    continue;
+                }
+
                 await AttemptInTurnAsync(deliveryId, targetId, mine, mine ? CancellationToken.None : stopping);
             }
+
+            if (handBack.Count > 0)
+            {
+                await HandBackAsync(handBack, claimed.Lease);
+            }
+        }
+    }
+
+    private async Task HandBackAsync(List<Guid> deliveryIds, DateTime lease)
+    {
+        try
+        {
+            await recorder.HandBackAsync(deliveryIds, lease);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not hand back {Count} claimed deliveries at stop; their leases run out and the sweep takes them.", deliveryIds.Count);
+        }
+        finally
+        {
+            Forget(deliveryIds);
         }
     }
 
@@ -201,17 +230,16 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
         return taken;
     }
 
-    /// <summary>Claims a share; <paramref name="ahead"/> attempts come before it in this runner, so its lease covers them too. Null without the recorder.</summary>
-    private async Task<IReadOnlySet<Guid>?> ClaimAsync(List<Guid> taken, int ahead)
+    /// <summary>Claims a share; <paramref name="ahead"/> attempts come before it in this runner, so its lease covers them too. None won without the recorder (each attempt claims its own).</summary>
+    private async Task<Claimed> ClaimAsync(List<Guid> taken, int ahead)
     {
-        if (!recorder.IsRunning)
-        {
-            return null;
-        }
-
         var now = time.GetUtcNow().UtcDateTime;
-        return await recorder.ClaimAsync(taken, now, DeliveryWorker.LeaseFrom(now, ahead + taken.Count, options.Value));
+        var lease = DeliveryWorker.LeaseFrom(now, ahead + taken.Count, options.Value);
+        return recorder.IsRunning ? new Claimed(await recorder.ClaimAsync(taken, now, lease), lease) : new Claimed(null, lease);
     }
+
+    /// <summary>What a runner's claim won, and the lease it set on them.</summary>
+    private readonly record struct Claimed(IReadOnlySet<Guid>? Won, DateTime Lease);
 
     private async Task AttemptInTurnAsync(Guid deliveryId, Guid targetId, bool claimed, CancellationToken stopping)
     {
@@ -323,7 +351,7 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        // The runners first: a runner finishes the deliveries it has claimed (their attempts counted) before it stops.
+        // The runners first: each finishes the attempt it has started and hands back the rest of what it claimed.
         Task[] underway;
         lock (gate)
         {

@@ -46,9 +46,14 @@ public sealed class DeliveryWorker(
     /// <summary>
     /// How long a claim holds deliveries attempted one after another: each may take its connect and read timeouts, and
     /// the lease outlives them by 30 s. A portal that dies holding it leaves the deliveries to the sweep after it.
+    /// Whole milliseconds, so that the stored lease equals this value on every database (PostgreSQL keeps microseconds)
+    /// and a claim can be handed back by it.
     /// </summary>
-    public static DateTime LeaseFrom(DateTime now, int attempts, DeliveryOptions policy) =>
-        now + (policy.ConnectTimeout + policy.ReadTimeout) * attempts + TimeSpan.FromSeconds(30);
+    public static DateTime LeaseFrom(DateTime now, int attempts, DeliveryOptions policy)
+    {
+        var lease = now + (policy.ConnectTimeout + policy.ReadTimeout) * attempts + TimeSpan.FromSeconds(30);
+        return new DateTime(lease.Ticks - lease.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
+    }
 
     /// <summary>Runs one attempt to its end: sent, recorded and committed, the next attempt scheduled.</summary>
     public async Task AttemptAsync(Guid deliveryId, CancellationToken ct = default) => await await StartAsync(deliveryId, ct);
