@@ -122,13 +122,25 @@ public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> dbFactory
         {
             // Run again from the start when the batch is retried (nothing of the failed run was committed).
             Won.Clear();
-            foreach (var id in deliveryIds)
+            if (deliveryIds.Count == 1)
             {
-                if (await ClaimDirectAsync(db, id, now, lease) == 1)
+                if (await ClaimDirectAsync(db, deliveryIds[0], now, lease) == 1)
                 {
-                    Won.Add(id);
+                    Won.Add(deliveryIds[0]);
                 }
+
+                return;
             }
+
+            // A runner's share in one statement: the same condition as ClaimDirectAsync, and RETURNING names exactly the
+            // rows this statement updated (those another claim holds or that are no longer due are not among them).
+            // Only numbered placeholders are put into the text; every value is a parameter.
+            var placeholders = string.Join(", ", deliveryIds.Select((_, i) => "{" + (i + 2) + "}"));
+            var sql = "UPDATE \"Deliveries\" SET \"LeaseUntilUtc\" = {0}, \"AttemptCount\" = \"AttemptCount\" + 1 " +
+                $"WHERE \"Id\" IN ({placeholders}) AND \"State\" = 'pending' AND \"NextAttemptUtc\" <= {{1}} AND (\"LeaseUntilUtc\" IS NULL OR \"LeaseUntilUtc\" < {{1}}) " +
+                "RETURNING \"Id\" AS \"Value\"";
+            object[] parameters = [lease, now, .. deliveryIds.Cast<object>()];
+            Won.UnionWith(await db.Database.SqlQueryRaw<Guid>(sql, parameters).ToListAsync());
         }
     }
 

@@ -40,6 +40,10 @@ public sealed class DeliveryWorker(
 
     private readonly Dictionary<DeliveryTargetKind, IDeliveryTarget> targetByKind = targets.ToDictionary(t => t.Kind);
 
+    // Every attempt runs this query: compiled once, it skips EF Core's per-call expression-tree work (issue 17, drain).
+    private static readonly Func<PortalDbContext, Guid, CancellationToken, Task<Delivery>> LoadWithMessage =
+        EF.CompileAsyncQuery((PortalDbContext db, Guid id, CancellationToken ct) => db.Deliveries.Include(d => d.Message).Single(d => d.Id == id));
+
     // Scheduled attempts wake slightly after they are due, never before.
     private static readonly TimeSpan SchedulingMargin = TimeSpan.FromMilliseconds(50);
 
@@ -90,7 +94,7 @@ public sealed class DeliveryWorker(
             return Task.CompletedTask;
         }
 
-        var delivery = await db.Deliveries.Include(d => d.Message).SingleAsync(d => d.Id == deliveryId, ct);
+        var delivery = await LoadWithMessage(db, deliveryId, ct);
         if (targetByKind.TryGetValue(delivery.TargetKind, out var gatekeeper) && await gatekeeper.AdmitAsync(db, delivery, ct) is { Kind: not AdmissionKind.Go } admission)
         {
             // Not attempted, so not counted: the lease and the attempt number go back.

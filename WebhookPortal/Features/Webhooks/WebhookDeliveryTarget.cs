@@ -21,8 +21,12 @@ public sealed class WebhookDeliveryTarget(IDataProtectionProvider protection, IO
 
     public DeliveryTargetKind Kind => DeliveryTargetKind.Webhook;
 
+    // Read before every attempt: compiled once (issue 17, drain).
+    private static readonly Func<PortalDbContext, Guid, CancellationToken, Task<Webhook?>> Find =
+        EF.CompileAsyncQuery((PortalDbContext db, Guid id, CancellationToken ct) => db.Webhooks.FirstOrDefault(w => w.Id == id));
+
     private async Task<Webhook?> LoadAsync(PortalDbContext db, Delivery delivery, CancellationToken ct) =>
-        webhook is not null && webhook.Id == delivery.TargetId ? webhook : webhook = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == delivery.TargetId, ct);
+        webhook is not null && webhook.Id == delivery.TargetId ? webhook : webhook = await Find(db, delivery.TargetId, ct);
 
     public async Task<Admission> AdmitAsync(PortalDbContext db, Delivery delivery, CancellationToken ct)
     {
