@@ -23,19 +23,27 @@ public sealed class WebhookReleaseRaceTests(WebhookReleaseRaceTests.RacePortal p
     /// Wait: told to wait behind the probe while the probe succeeds; without the re-check it waits for the probe's
     /// lease (a minute here). Hold: held while its webhook is enabled; without the re-check it stays held.
     /// </summary>
+    /// <param name="recheckFails">
+    /// The re-check itself fails (the database is briefly unavailable): whether the Wait or Hold still stands is unknown,
+    /// so a release goes to Hangfire (retried until it runs). Without it a held delivery stayed held until the next
+    /// enable (the sweep does not take held ones) and a waiting one waited out the probe's lease.
+    /// </param>
     [Theory]
-    [InlineData(AdmissionKind.Wait)]
-    [InlineData(AdmissionKind.Hold)]
-    public async Task A_delivery_kept_back_while_its_webhook_recovers_is_sent_at_once(AdmissionKind kept)
+    [InlineData(AdmissionKind.Wait, false)]
+    [InlineData(AdmissionKind.Hold, false)]
+    [InlineData(AdmissionKind.Wait, true)]
+    [InlineData(AdmissionKind.Hold, true)]
+    public async Task A_delivery_kept_back_while_its_webhook_recovers_is_sent_at_once(AdmissionKind kept, bool recheckFails)
     {
         await using var receiver = await LoopbackReceiver.StartAsync();
         var webhook = await portal.CreateWebhookAsync(receiver.Url());
-        portal.Race.Arm(webhook.Id, kept);
+        portal.Race.Arm(webhook.Id, kept, recheckFails);
 
         await portal.PublishAsync(webhook.IntegrationId);
 
         var delivered = await portal.WaitForDeliveryAsync(webhook.Id, DeliveryState.Delivered, TimeSpan.FromSeconds(15));
         Assert.True(portal.Race.Ran, "the race was forced");
+        Assert.Equal(recheckFails, portal.Race.RecheckFailed);
         Assert.Equal(0, portal.Race.ReleasedDuringRace); // the recovery's own release passed the leased delivery by
         Assert.Equal(1, delivered.AttemptCount); // waiting or being held is not an attempt
         Assert.Single(receiver.Requests);
@@ -54,12 +62,18 @@ public sealed class WebhookReleaseRaceTests(WebhookReleaseRaceTests.RacePortal p
 
         public int ReleasedDuringRace { get; set; } = -1;
 
-        public void Arm(Guid webhookId, AdmissionKind kind)
+        public bool FailRecheck { get; set; }
+
+        public bool RecheckFailed { get; set; }
+
+        public void Arm(Guid webhookId, AdmissionKind kind, bool failRecheck)
         {
             WebhookId = webhookId;
             Kind = kind;
             Ran = false;
             ReleasedDuringRace = -1;
+            FailRecheck = failRecheck;
+            RecheckFailed = false;
             Volatile.Write(ref armed, 1);
         }
 
@@ -102,8 +116,16 @@ public sealed class WebhookReleaseRaceTests(WebhookReleaseRaceTests.RacePortal p
             return admission;
         }
 
-        public Task<bool> AdmissionStandsAsync(PortalDbContext db, Delivery delivery, Admission admission, CancellationToken ct) =>
-            inner.AdmissionStandsAsync(db, delivery, admission, ct);
+        public Task<bool> AdmissionStandsAsync(PortalDbContext db, Delivery delivery, Admission admission, CancellationToken ct)
+        {
+            if (delivery.TargetId == race.WebhookId && race.FailRecheck && !race.RecheckFailed)
+            {
+                race.RecheckFailed = true;
+                throw new InvalidOperationException("The database is unavailable (simulated).");
+            }
+
+            return inner.AdmissionStandsAsync(db, delivery, admission, ct);
+        }
 
         public Task<ResolvedTarget?> ResolveAsync(PortalDbContext db, Delivery delivery, CancellationToken ct) => inner.ResolveAsync(db, delivery, ct);
 

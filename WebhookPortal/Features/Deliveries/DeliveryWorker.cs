@@ -112,11 +112,23 @@ public sealed class DeliveryWorker(
             }
 
             await db.SaveChangesAsync(ct);
-            if (!await gatekeeper.AdmissionStandsAsync(db, delivery, admission, ct))
+            try
             {
-                // The probe succeeded (or the webhook was enabled) since the admission: the release it triggered ran while
-                // this delivery held its lease and passed it by. Released now, with whatever else waits.
-                await outbox.ReleaseAsync(delivery.TargetKind, delivery.TargetId, ct);
+                if (!await gatekeeper.AdmissionStandsAsync(db, delivery, admission, ct))
+                {
+                    // The probe succeeded (or the webhook was enabled) since the admission: the release it triggered ran while
+                    // this delivery held its lease and passed it by. Released now, with whatever else waits.
+                    await outbox.ReleaseAsync(delivery.TargetKind, delivery.TargetId, ct);
+                    return Task.CompletedTask;
+                }
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                // Saved as kept back, but whether that still stands is unknown (the sweep does not take held deliveries):
+                // a release job, which Hangfire retries until it runs, makes sure none stays behind a target that has
+                // recovered. A needless release only has the target's deliveries admitted again.
+                logger.LogWarning(ex, "Delivery {DeliveryId}: could not check whether its target still keeps it back; a release is queued.", deliveryId);
+                jobs.Enqueue<DeliveryOutbox>(o => o.ReleaseAsync(delivery.TargetKind, delivery.TargetId, CancellationToken.None));
                 return Task.CompletedTask;
             }
 
