@@ -77,14 +77,15 @@ enable() { curl -sf -u "$ADMIN:$PASS" -X PUT -H 'Content-Type: application/json'
 enable false
 BACKLOG=$(sql "UPDATE Deliveries SET State = 'held', LeaseUntilUtc = NULL, AttemptCount = 0 WHERE State = 'delivered'; SELECT changes();")
 waiting() { sql "SELECT COUNT(*) FROM Deliveries WHERE State IN ('pending', 'held');"; }
-R0=$(received received); B0=$(date +%s.%N)
+cpu_ms() { awk '{print ($14 + $15) * 10}' "/proc/$1/stat"; }   # utime + stime, in ms at 100 ticks/s
+R0=$(received received); B0=$(date +%s.%N); C0=$(cpu_ms "$PORTAL")
 enable true
 while :; do
   [ "$(waiting)" = "0" ] && break
   python3 -c "import sys; sys.exit(0 if $(date +%s.%N) - $B0 < $DRAIN_CAP else 1)" || break
   sleep 0.25
 done
-B1=$(date +%s.%N); R1=$(received received)
+B1=$(date +%s.%N); R1=$(received received); C1=$(cpu_ms "$PORTAL")
 
 field() { awk -v k="$2" '$1 == k {print $2}' "$1"; }
 non2xx() { awk '/Non-2xx/ {n = $NF} END {print n + 0}' "$1"; }
@@ -109,11 +110,11 @@ if t1 - t0 > 0 and drained > 0:
 else:
     print(f"drain: nothing was left pending when publishing ended ({pending0:.0f})")
 PY
-python3 - "$REF" "$B0" "$B1" "$R0" "$R1" "$BACKLOG" "$(waiting)" <<'PY'
+python3 - "$REF" "$B0" "$B1" "$R0" "$R1" "$BACKLOG" "$(waiting)" "$C0" "$C1" <<'PY'
 import sys
-ref, t0, t1, r0, r1, backlog, left = map(float, sys.argv[1:])
+ref, t0, t1, r0, r1, backlog, left, c0, c1 = map(float, sys.argv[1:])
 rate = (r1 - r0) / (t1 - t0)
-print(f"backlog drain: {backlog:,.0f} held deliveries released at once; {r1 - r0:,.0f} delivered in {t1 - t0:.1f} s = {rate:,.0f} deliveries/s = {rate / ref:.1%} of the receiver alone ({ref:,.0f} req/s); {left:.0f} left")
+print(f"backlog drain: {backlog:,.0f} held deliveries released at once; {r1 - r0:,.0f} delivered in {t1 - t0:.1f} s = {rate:,.0f} deliveries/s = {rate / ref:.1%} of the receiver alone ({ref:,.0f} req/s); {left:.0f} left; portal CPU {(c1 - c0) / max(r1 - r0, 1):.2f} ms per delivery")
 PY
 read -r MESSAGES DELIVERIES DELIVERED PENDING < <(sqlite3 -separator ' ' "$WORK/portal.db" "PRAGMA busy_timeout=10000; SELECT (SELECT COUNT(*) FROM Messages), (SELECT COUNT(*) FROM Deliveries), (SELECT COUNT(*) FROM Deliveries WHERE State = 'delivered'), (SELECT COUNT(*) FROM Deliveries WHERE State = 'pending');" | tail -1)
 echo "nothing missing? acknowledged (measured run) $ACKED; in the database (all runs) $MESSAGES messages, $DELIVERIES deliveries, $DELIVERED delivered, $PENDING pending; the receiver saw $(received distinct) distinct webhook-ids in $(received received) requests (each delivery twice: the run, then the backlog)"
