@@ -1,3 +1,6 @@
+using Hangfire;
+using Hangfire.Common;
+using Hangfire.States;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
@@ -49,6 +52,89 @@ public sealed class WebhookReleaseRaceTests(WebhookReleaseRaceTests.RacePortal p
         Assert.Single(receiver.Requests);
     }
 
+    /// <summary>
+    /// The re-check fails and so does queueing the release (on PostgreSQL Hangfire stores its jobs in the same database):
+    /// the delivery is saved held behind an enabled webhook with nothing left to release it. The sweep releases held
+    /// deliveries whose target no longer holds them. Before, the sweep took pending deliveries only: the delivery stayed
+    /// held until the webhook was next disabled and enabled.
+    /// </summary>
+    [Fact]
+    public async Task A_held_delivery_whose_release_could_not_be_queued_is_released_by_the_sweep()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        var webhook = await portal.CreateWebhookAsync(receiver.Url());
+        portal.Race.Arm(webhook.Id, AdmissionKind.Hold, failRecheck: true, failEnqueue: true);
+
+        await portal.PublishAsync(webhook.IntegrationId);
+
+        var held = await portal.WaitForDeliveryAsync(webhook.Id, DeliveryState.Held, TimeSpan.FromSeconds(15));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!portal.Race.EnqueueFailed && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20); // saved held first, then re-checked, then queued
+        }
+
+        Assert.True(portal.Race.EnqueueFailed, "queueing the release failed");
+
+        // The sweep (Hangfire's minutely one may come first: either way, a sweep).
+
+        await using (var scope = portal.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<DeliveryOutbox>().SweepAsync();
+        }
+
+        var delivered = await portal.WaitForDeliveryAsync(webhook.Id, DeliveryState.Delivered, TimeSpan.FromSeconds(15));
+        Assert.Equal(held.Id, delivered.Id);
+        Assert.Equal(1, delivered.AttemptCount);
+        Assert.Single(receiver.Requests);
+    }
+
+    /// <summary>A webhook still disabled keeps its held deliveries through the sweep.</summary>
+    [Fact]
+    public async Task The_sweep_leaves_the_held_deliveries_of_a_disabled_webhook_held()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        var webhook = await portal.CreateWebhookAsync(receiver.Url());
+        Guid heldId;
+        await using (var scope = portal.Services.CreateAsyncScope())
+        {
+            // Disabled after its delivery was staged, which the worker then held (as an enable would find it).
+            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+            await db.Webhooks.Where(w => w.Id == webhook.Id).ExecuteUpdateAsync(s => s.SetProperty(w => w.Enabled, false).SetProperty(w => w.DisabledUtc, DateTime.UtcNow));
+            var (_, deliveries) = scope.ServiceProvider.GetRequiredService<DeliveryOutbox>().Stage(db, webhook.IntegrationId, "usage.threshold", """{"n":1}""",
+                [new DeliveryRequest(DeliveryTargetKind.Webhook, webhook.Id, "held", receiver.Url())]);
+            deliveries[0].State = DeliveryState.Held;
+            await db.SaveChangesAsync();
+            heldId = deliveries[0].Id;
+        }
+
+        await using (var scope = portal.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<DeliveryOutbox>().SweepAsync();
+        }
+
+        await Task.Delay(500);
+        Assert.Equal(DeliveryState.Held, await StateOfAsync(heldId));
+        Assert.Empty(receiver.Requests);
+
+        // Enabled behind the sweep's back (no release): the next sweep sends it.
+        await portal.WithDbAsync(db => db.Webhooks.Where(w => w.Id == webhook.Id).ExecuteUpdateAsync(s => s.SetProperty(w => w.Enabled, true).SetProperty(w => w.DisabledUtc, (DateTime?)null)));
+        await using (var scope = portal.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<DeliveryOutbox>().SweepAsync();
+        }
+
+        var delivered = await portal.WaitForDeliveryAsync(webhook.Id, DeliveryState.Delivered, TimeSpan.FromSeconds(15));
+        Assert.Equal(heldId, delivered.Id);
+        Assert.Single(receiver.Requests);
+    }
+
+    private async Task<DeliveryState> StateOfAsync(Guid deliveryId)
+    {
+        await using var scope = portal.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Deliveries.Where(d => d.Id == deliveryId).Select(d => d.State).SingleAsync();
+    }
+
     /// <summary>Which webhook to race on, and what happened.</summary>
     public sealed class RaceState
     {
@@ -66,8 +152,14 @@ public sealed class WebhookReleaseRaceTests(WebhookReleaseRaceTests.RacePortal p
 
         public bool RecheckFailed { get; set; }
 
-        public void Arm(Guid webhookId, AdmissionKind kind, bool failRecheck)
+        public bool FailEnqueue { get; set; }
+
+        public bool EnqueueFailed { get; set; }
+
+        public void Arm(Guid webhookId, AdmissionKind kind, bool failRecheck, bool failEnqueue = false)
         {
+            FailEnqueue = failEnqueue;
+            EnqueueFailed = false;
             WebhookId = webhookId;
             Kind = kind;
             Ran = false;
@@ -140,6 +232,22 @@ public sealed class WebhookReleaseRaceTests(WebhookReleaseRaceTests.RacePortal p
         }
     }
 
+    private sealed class FailingReleaseJobs(IBackgroundJobClient inner, RaceState race) : IBackgroundJobClient
+    {
+        public string Create(Job job, IState state)
+        {
+            if (race.FailEnqueue && job.Type == typeof(DeliveryOutbox) && job.Method.Name == nameof(DeliveryOutbox.ReleaseAsync))
+            {
+                race.EnqueueFailed = true;
+                throw new InvalidOperationException("Hangfire's storage is unavailable (simulated).");
+            }
+
+            return inner.Create(job, state);
+        }
+
+        public bool ChangeState(string jobId, IState state, string expectedState) => inner.ChangeState(jobId, state, expectedState);
+    }
+
     public sealed class RacePortal : DeliveryPortalFactory
     {
         public RaceState Race { get; } = new();
@@ -155,6 +263,13 @@ public sealed class WebhookReleaseRaceTests(WebhookReleaseRaceTests.RacePortal p
                 }
 
                 s.AddScoped<IDeliveryTarget>(sp => new RacingWebhookTarget(ActivatorUtilities.CreateInstance<WebhookDeliveryTarget>(sp), Race, sp.GetRequiredService<IServiceScopeFactory>()));
+
+                // Hangfire's client, except that queueing a release fails while armed to (its storage unreachable).
+                var jobs = s.Last(d => d.ServiceType == typeof(IBackgroundJobClient));
+                s.Remove(jobs);
+                s.AddSingleton<IBackgroundJobClient>(sp => new FailingReleaseJobs(
+                    (IBackgroundJobClient)(jobs.ImplementationInstance ?? jobs.ImplementationFactory?.Invoke(sp) ?? ActivatorUtilities.CreateInstance(sp, jobs.ImplementationType!)),
+                    Race));
             });
         }
     }

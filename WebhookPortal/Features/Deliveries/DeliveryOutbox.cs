@@ -109,10 +109,24 @@ public sealed class DeliveryOutbox(IDbContextFactory<PortalDbContext> dbFactory,
         Dispatch(deliveries);
     }
 
-    /// <summary>Re-enqueues every due pending delivery whose lease is free. Safe to run anywhere, any time.</summary>
+    /// <summary>
+    /// Re-enqueues every due pending delivery whose lease is free, and releases held deliveries whose target no longer
+    /// holds them (<see cref="ReleaseStrayHeldAsync"/>). Safe to run anywhere, any time.
+    /// </summary>
     [DisableConcurrentExecution(timeoutInSeconds: 60)]
     public async Task<int> SweepAsync(CancellationToken ct = default)
     {
+        var released = 0;
+        try
+        {
+            released = await ReleaseStrayHeldAsync(ct);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            // The due deliveries below matter more: a failed release is tried again at the next sweep.
+            logger.LogWarning(ex, "The sweep could not release held deliveries; the next sweep tries again.");
+        }
+
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = time.GetUtcNow().UtcDateTime;
         var due = await db.Deliveries.AsNoTracking()
@@ -121,7 +135,45 @@ public sealed class DeliveryOutbox(IDbContextFactory<PortalDbContext> dbFactory,
             .Take(1000)
             .ToListAsync(ct);
         Dispatch(due);
-        return due.Count;
+        return due.Count + released;
+    }
+
+    /// <summary>
+    /// Held deliveries whose target no longer holds them (a webhook enabled while its release failed, or while the
+    /// worker could not tell whether its hold still stood) are released here: the enable's own release is the usual
+    /// way, this one makes sure none stays held behind a target that has recovered. Answers how many were started.
+    /// </summary>
+    public async Task<int> ReleaseStrayHeldAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var heldTargets = await db.Deliveries.AsNoTracking()
+            .Where(d => d.State == DeliveryState.Held)
+            .Select(d => new { d.TargetKind, d.TargetId })
+            .Distinct()
+            .Take(100)
+            .ToListAsync(ct);
+        if (heldTargets.Count == 0)
+        {
+            return 0;
+        }
+
+        var targets = services.GetServices<IDeliveryTarget>().ToDictionary(t => t.Kind);
+        var released = 0;
+        foreach (var held in heldTargets)
+        {
+            // One of its held deliveries, as the worker would ask about it after saving the hold.
+            var delivery = await db.Deliveries.AsNoTracking().FirstOrDefaultAsync(d => d.TargetKind == held.TargetKind && d.TargetId == held.TargetId && d.State == DeliveryState.Held, ct);
+            if (delivery is null || !targets.TryGetValue(held.TargetKind, out var target)
+                || await target.AdmissionStandsAsync(db, delivery, Admission.Hold(delivery.LastError ?? string.Empty), ct))
+            {
+                continue;
+            }
+
+            logger.LogInformation("The sweep releases the held deliveries of {TargetKind} {TargetId}: it no longer holds them.", held.TargetKind, held.TargetId);
+            released += await ReleaseAsync(held.TargetKind, held.TargetId, ct);
+        }
+
+        return released;
     }
 
     /// <summary>

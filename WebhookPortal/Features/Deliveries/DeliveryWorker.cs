@@ -128,7 +128,17 @@ public sealed class DeliveryWorker(
                 // a release job, which Hangfire retries until it runs, makes sure none stays behind a target that has
                 // recovered. A needless release only has the target's deliveries admitted again.
                 logger.LogWarning(ex, "Delivery {DeliveryId}: could not check whether its target still keeps it back; a release is queued.", deliveryId);
-                jobs.Enqueue<DeliveryOutbox>(o => o.ReleaseAsync(delivery.TargetKind, delivery.TargetId, CancellationToken.None));
+                try
+                {
+                    jobs.Enqueue<DeliveryOutbox>(o => o.ReleaseAsync(delivery.TargetKind, delivery.TargetId, CancellationToken.None));
+                }
+                catch (Exception enqueueFailed)
+                {
+                    // Hangfire's storage is the same database on PostgreSQL: then the release waits for the minutely
+                    // sweep, which releases held deliveries whose target no longer holds them; a waiting one goes at its time.
+                    logger.LogWarning(enqueueFailed, "Delivery {DeliveryId}: the release could not be queued either; the sweep releases it once its target lets it go.", deliveryId);
+                }
+
                 return Task.CompletedTask;
             }
 
