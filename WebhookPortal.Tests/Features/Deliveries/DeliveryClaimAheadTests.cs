@@ -21,16 +21,20 @@ public sealed class DeliveryClaimAheadTests(DeliveryClaimAheadTests.Portal porta
         {
         }
 
-        internal Portal(string directory)
+        internal Portal(string directory, int maxConcurrency = 32)
             : base(directory, TimeSpan.FromSeconds(1))
         {
+            MaxConcurrency = maxConcurrency;
         }
+
+        private int MaxConcurrency { get; } = 32;
 
         protected override void ConfigurePortal(IWebHostBuilder builder)
         {
             base.ConfigurePortal(builder);
             builder.UseSetting("Delivery:ReadTimeout", "00:00:10");
             builder.UseSetting("Delivery:MaxConcurrencyPerTarget", "1");
+            builder.UseSetting("Delivery:MaxConcurrency", MaxConcurrency.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 
@@ -126,5 +130,84 @@ public sealed class DeliveryClaimAheadTests(DeliveryClaimAheadTests.Portal porta
                 Directory.Delete(directory, recursive: true);
             }
         }
+    }
+
+
+    /// <summary>
+    /// The stop is signalled while the one attempt the portal may run (Delivery:MaxConcurrency 1) is held by a slow
+    /// receiver. Everything else claimed goes back at once, not after that attempt: the rest of its runner's shares, and
+    /// the share of another receiver's runner that waits for the slot. Before, the hand-back waited for the attempt under
+    /// way (which may take its whole timeouts), and a claimed delivery waiting for the slot was attempted once the slot
+    /// freed, after the stop.
+    /// </summary>
+    [Fact]
+    public async Task At_a_stop_what_is_claimed_but_not_started_goes_back_at_once_even_while_it_waits_for_a_slot()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "webhookportal-tests", Guid.NewGuid().ToString("N"));
+        await using var slow = await LoopbackReceiver.StartAsync();
+        await using var other = await LoopbackReceiver.StartAsync();
+        slow.Answer(new PlannedAnswer(200, TimeSpan.FromSeconds(8))); // under way when the stop comes, and for a while after
+        const int slowCount = 20;
+        const int otherCount = 5;
+        try
+        {
+            TestWebhook slowHook;
+            TestWebhook otherHook;
+            using (var first = new Portal(directory, maxConcurrency: 1))
+            {
+                slowHook = await first.CreateWebhookAsync(slow.Url());
+                otherHook = await first.CreateWebhookAsync(other.Url());
+                await PublishAsync(first, slowHook, slow, slowCount);
+                await slow.WaitForAsync(1, TimeSpan.FromSeconds(30));
+                await PublishAsync(first, otherHook, other, otherCount);
+                await Eventually.TrueAsync(
+                    async () => await first.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetId == otherHook.Id && d.LeaseUntilUtc != null)) > 0
+                        && await first.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetId == slowHook.Id && d.LeaseUntilUtc != null)) > DeliveryDispatcher.ClaimAhead,
+                    "the other receiver's share claimed and waiting for the slot, the slow one's next share claimed", TimeSpan.FromSeconds(5));
+
+                first.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().StopApplication();
+
+                // Long before the slow attempt is answered, only that attempt is still leased and counted.
+                await Eventually.TrueAsync(
+                    async () => await first.WithDbAsync(db => db.Deliveries.CountAsync(d => (d.TargetId == slowHook.Id || d.TargetId == otherHook.Id) && d.LeaseUntilUtc != null)) == 1,
+                    "everything but the attempt under way handed back", TimeSpan.FromSeconds(4));
+                Assert.Equal(0, slow.Answered);
+                var underWay = await first.WithDbAsync(db => db.Deliveries.Where(d => d.LeaseUntilUtc != null && (d.TargetId == slowHook.Id || d.TargetId == otherHook.Id)).Select(d => new { d.Id, d.TargetId }).SingleAsync());
+                Assert.Equal(slowHook.Id, underWay.TargetId);
+                var counted = await first.WithDbAsync(db => db.Deliveries.Where(d => (d.TargetId == slowHook.Id || d.TargetId == otherHook.Id) && d.AttemptCount > 0).Select(d => d.Id).ToListAsync());
+                Assert.Equal([underWay.Id], counted); // the others' attempt numbers restored
+
+                // Disposing stops the host: it waits for the attempt under way, and attempts nothing else.
+            }
+
+            Assert.Equal(1, slow.Answered);
+            Assert.Single(slow.Requests);
+            Assert.Empty(other.Requests);
+
+            using var second = new Portal(directory);
+            await Eventually.TrueAsync(
+                async () => await second.WithDbAsync(db => db.Deliveries.CountAsync(d => (d.TargetId == slowHook.Id || d.TargetId == otherHook.Id) && d.State == DeliveryState.Delivered)) == slowCount + otherCount,
+                "every delivery delivered after the restart", TimeSpan.FromSeconds(60));
+            var deliveries = await second.WithDbAsync(db => db.Deliveries.AsNoTracking().Where(d => d.TargetId == slowHook.Id || d.TargetId == otherHook.Id).ToListAsync());
+            Assert.All(deliveries, d => Assert.Equal(1, d.AttemptCount));
+            Assert.Equal(slowCount, slow.Requests.Count);
+            Assert.Equal(otherCount, other.Requests.Count);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
+    private static async Task PublishAsync(PortalFactory portal, TestWebhook webhook, LoopbackReceiver receiver, int count)
+    {
+        // One commit, one hand-over: the whole backlog reaches the lane at once.
+        await using var scope = portal.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<DeliveryOutbox>().PublishAsync(webhook.IntegrationId, "usage.threshold", """{"n":1}""",
+            [.. Enumerable.Range(0, count).Select(_ => new DeliveryRequest(DeliveryTargetKind.Webhook, webhook.Id, "hook", receiver.Url()))]);
     }
 }

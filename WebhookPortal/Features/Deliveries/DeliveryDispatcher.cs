@@ -116,6 +116,8 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
     private async Task RunLaneAsync(Guid targetId, Lane lane)
     {
         var stopping = lifetime.ApplicationStopping;
+        var stopSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var onStop = stopping.Register(() => stopSignal.TrySetResult());
         List<Guid>? next = null;
         Task<Claimed>? nextClaim = null;
         while (true)
@@ -157,26 +159,79 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
                 (next, nextClaim) = (following, ClaimAsync(following, taken.Count));
             }
 
-            List<Guid> handBack = [];
-            foreach (var deliveryId in taken)
+            for (var i = 0; i < taken.Count; i++)
             {
                 // Once the portal stops, claimed ones not yet started are handed back (lease lifted, attempt number
                 // restored) instead of attempted: a runner holding two shares to a slow receiver would otherwise outlast
                 // the shutdown timeout. Unclaimed ones are left to the sweep.
-                var mine = claimed.Won?.Contains(deliveryId) == true;
-                if (mine && stopping.IsCancellationRequested)
+                if (stopping.IsCancellationRequested)
                 {
-                    handBack.Add(deliveryId);
-                    continue;
+                    await HandBackRestAsync(taken, i, claimed, next, nextClaim);
+                    (next, nextClaim) = (null, null);
+                    break;
                 }
 
-                await AttemptInTurnAsync(deliveryId, targetId, mine, mine ? CancellationToken.None : stopping);
-            }
+                var deliveryId = taken[i];
+                var mine = claimed.Won?.Contains(deliveryId) == true;
+                var attempt = AttemptInTurnAsync(deliveryId, targetId, mine, stopping);
+                var stoppedMeanwhile = await Task.WhenAny(attempt, stopSignal.Task) != attempt;
+                if (stoppedMeanwhile)
+                {
+                    // The stop came while this one waited for a slot or was under way: the rest goes back now, not once
+                    // this attempt is over (it may take its whole connect and read timeouts).
+                    await HandBackRestAsync(taken, i + 1, claimed, next, nextClaim);
+                    (next, nextClaim) = (null, null);
+                }
 
-            if (handBack.Count > 0)
-            {
-                await HandBackAsync(handBack, claimed.Lease);
+                if (!await attempt)
+                {
+                    // Claimed, but the stop came before it had a slot: handed back like the rest.
+                    await HandBackAsync([deliveryId], claimed.Lease);
+                }
+
+                if (stoppedMeanwhile)
+                {
+                    break;
+                }
             }
+        }
+    }
+
+    /// <summary>
+    /// At a stop: the share's deliveries from <paramref name="from"/> on that this runner won are handed back, the others
+    /// forgotten (the sweep takes them after the restart), and so is the next share once its claim is in.
+    /// </summary>
+    private async Task HandBackRestAsync(List<Guid> taken, int from, Claimed claimed, List<Guid>? next, Task<Claimed>? nextClaim)
+    {
+        var rest = taken.Skip(from).ToList();
+        await HandBackWonAsync(rest, claimed);
+        if (next is null || nextClaim is null)
+        {
+            return;
+        }
+
+        Claimed nextClaimed;
+        try
+        {
+            nextClaimed = await nextClaim;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not claim {Count} deliveries at stop; the sweep takes them after the restart.", next.Count);
+            Forget(next);
+            return;
+        }
+
+        await HandBackWonAsync(next, nextClaimed);
+    }
+
+    private async Task HandBackWonAsync(List<Guid> deliveryIds, Claimed claimed)
+    {
+        var won = deliveryIds.Where(id => claimed.Won?.Contains(id) == true).ToList();
+        Forget(deliveryIds.Except(won));
+        if (won.Count > 0)
+        {
+            await HandBackAsync(won, claimed.Lease);
         }
     }
 
@@ -241,7 +296,11 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
     /// <summary>What a runner's claim won, and the lease it set on them.</summary>
     private readonly record struct Claimed(IReadOnlySet<Guid>? Won, DateTime Lease);
 
-    private async Task AttemptInTurnAsync(Guid deliveryId, Guid targetId, bool claimed, CancellationToken stopping)
+    /// <summary>
+    /// Waits for a slot of the total concurrency, then starts the attempt and waits for its answer. False when the
+    /// delivery was claimed but the stop came before it had its slot: the caller hands it back.
+    /// </summary>
+    private async Task<bool> AttemptInTurnAsync(Guid deliveryId, Guid targetId, bool claimed, CancellationToken stopping)
     {
         var handedOver = false;
         try
@@ -249,6 +308,12 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
             await total.WaitAsync(stopping);
             try
             {
+                if (stopping.IsCancellationRequested)
+                {
+                    // The slot and the stop came together: not started, so not attempted.
+                    return !claimed;
+                }
+
                 lock (gate)
                 {
                     attempting[deliveryId] = targetId;
@@ -269,7 +334,9 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            // Shutting down: the delivery is still pending in the database and is taken up after the restart.
+            // Shutting down before it had a slot: a claimed one is handed back, an unclaimed one is still pending in the
+            // database and is taken up after the restart.
+            return !claimed;
         }
         catch (Exception)
         {
@@ -282,6 +349,8 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
                 Forget([deliveryId]);
             }
         }
+
+        return true;
     }
 
     private void Forget(IEnumerable<Guid> deliveryIds)
