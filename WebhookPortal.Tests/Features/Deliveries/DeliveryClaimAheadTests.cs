@@ -27,7 +27,15 @@ public sealed class DeliveryClaimAheadTests(DeliveryClaimAheadTests.Portal porta
             MaxConcurrency = maxConcurrency;
         }
 
+        internal Portal(int maxConcurrency, TimeSpan leaseMargin)
+        {
+            MaxConcurrency = maxConcurrency;
+            LeaseMargin = leaseMargin;
+        }
+
         private int MaxConcurrency { get; } = 32;
+
+        private TimeSpan LeaseMargin { get; } = TimeSpan.FromSeconds(30);
 
         protected override void ConfigurePortal(IWebHostBuilder builder)
         {
@@ -35,6 +43,7 @@ public sealed class DeliveryClaimAheadTests(DeliveryClaimAheadTests.Portal porta
             builder.UseSetting("Delivery:ReadTimeout", "00:00:10");
             builder.UseSetting("Delivery:MaxConcurrencyPerTarget", "1");
             builder.UseSetting("Delivery:MaxConcurrency", MaxConcurrency.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            builder.UseSetting("Delivery:LeaseMargin", LeaseMargin.ToString());
         }
     }
 
@@ -201,6 +210,57 @@ public sealed class DeliveryClaimAheadTests(DeliveryClaimAheadTests.Portal porta
                 Directory.Delete(directory, recursive: true);
             }
         }
+    }
+
+    /// <summary>
+    /// Two slow receivers (8 s each) fill the only slot (Delivery:MaxConcurrency 1) while a third receiver's claimed
+    /// delivery waits ~16 s for it, longer than its lease (1 s connect + 10 s read + 1 s margin). Its lease runs out
+    /// and another instance claims it (done here by the test, as a second portal's sweep would). When the slot frees,
+    /// this portal must not send it too. Before, a claim's lease did not count the wait for a slot: it was sent twice.
+    /// </summary>
+    [Fact]
+    public async Task A_claim_that_ran_out_while_waiting_for_a_slot_and_was_claimed_elsewhere_is_not_sent_again()
+    {
+        await using var slowA = await LoopbackReceiver.StartAsync();
+        await using var slowB = await LoopbackReceiver.StartAsync();
+        await using var late = await LoopbackReceiver.StartAsync();
+        slowA.Answer(new PlannedAnswer(200, TimeSpan.FromSeconds(8)));
+        slowB.Answer(new PlannedAnswer(200, TimeSpan.FromSeconds(8)));
+        using var portal = new Portal(maxConcurrency: 1, leaseMargin: TimeSpan.FromSeconds(1));
+        var hookA = await portal.CreateWebhookAsync(slowA.Url());
+        var hookB = await portal.CreateWebhookAsync(slowB.Url());
+        var lateHook = await portal.CreateWebhookAsync(late.Url());
+
+        // In this order for the slot (its waiters are served first come, first served): A, then B, then the late one.
+        await PublishAsync(portal, hookA, slowA, 1);
+        await slowA.WaitForAsync(1, TimeSpan.FromSeconds(30));
+        await PublishAsync(portal, hookB, slowB, 1);
+        await Eventually.TrueAsync(async () => await portal.WithDbAsync(db => db.Deliveries.AnyAsync(d => d.TargetId == hookB.Id && d.LeaseUntilUtc != null)), "B claimed", TimeSpan.FromSeconds(5));
+        await PublishAsync(portal, lateHook, late, 1);
+        var waiting = await portal.WithDbAsync(db => db.Deliveries.AsNoTracking().SingleAsync(d => d.TargetId == lateHook.Id));
+        await Eventually.TrueAsync(async () => await portal.WithDbAsync(db => db.Deliveries.AnyAsync(d => d.Id == waiting.Id && d.LeaseUntilUtc != null)), "the late one claimed", TimeSpan.FromSeconds(5));
+        var firstLease = await portal.WithDbAsync(db => db.Deliveries.Where(d => d.Id == waiting.Id).Select(d => d.LeaseUntilUtc!.Value).SingleAsync());
+
+        // Its lease runs out while it still waits for the slot (B's attempt holds it until ~16 s); another instance claims it.
+        var wait = firstLease - DateTime.UtcNow + TimeSpan.FromMilliseconds(200);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+
+        Assert.Empty(late.Requests); // still waiting for the slot
+        var elsewhere = DateTime.UtcNow.AddMinutes(5);
+        var stolen = await portal.WithDbAsync(db => AttemptRecorder.ClaimDirectAsync(db, waiting.Id, DateTime.UtcNow, elsewhere));
+        Assert.Equal(1, stolen);
+
+        await slowB.WaitForAsync(1, TimeSpan.FromSeconds(30));
+        await Eventually.TrueAsync(async () => slowB.Answered == 1 && await portal.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetId == hookB.Id && d.State == DeliveryState.Delivered)) == 1, "B answered and recorded", TimeSpan.FromSeconds(15));
+        await Task.Delay(1000); // the slot has gone to the late one by now
+
+        Assert.Empty(late.Requests);
+        var after = await portal.WithDbAsync(db => db.Deliveries.AsNoTracking().SingleAsync(d => d.Id == waiting.Id));
+        Assert.Equal(DeliveryState.Pending, after.State);
+        Assert.Equal(2, after.AttemptCount); // this portal's claim and the other instance's: only the other one attempts it
     }
 
     private static async Task PublishAsync(PortalFactory portal, TestWebhook webhook, LoopbackReceiver receiver, int count)

@@ -52,6 +52,17 @@ public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> dbFactory
     public Task HandBackAsync(IReadOnlyList<Guid> deliveryIds, DateTime lease) => EnqueueAsync(new HandBack(deliveryIds, lease));
 
     /// <summary>
+    /// Moves a claimed delivery's lease to <paramref name="renewed"/> if it is still the one this claim set: false when the
+    /// lease ran out and another instance claimed the delivery meanwhile (then it is theirs to attempt).
+    /// </summary>
+    public async Task<bool> RenewAsync(Guid deliveryId, DateTime lease, DateTime renewed)
+    {
+        var item = new Renew(deliveryId, lease, renewed);
+        await EnqueueAsync(item);
+        return item.Renewed;
+    }
+
+    /// <summary>
     /// Saves what a worker's context tracked for an attempt (the delivery's changes, its log entry, anything a target
     /// staged). The worker's context lets go of the entities; they are attached to the batch's context as they were.
     /// </summary>
@@ -151,6 +162,18 @@ public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> dbFactory
             await db.Deliveries
                 .Where(d => deliveryIds.Contains(d.Id) && d.State == DeliveryState.Pending && d.LeaseUntilUtc == lease)
                 .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntilUtc, (DateTime?)null).SetProperty(d => d.AttemptCount, d => d.AttemptCount - 1));
+        }
+    }
+
+    private sealed class Renew(Guid deliveryId, DateTime lease, DateTime renewed) : Item
+    {
+        public bool Renewed { get; private set; }
+
+        public override async Task ApplyAsync(PortalDbContext db)
+        {
+            Renewed = await db.Deliveries
+                .Where(d => d.Id == deliveryId && d.State == DeliveryState.Pending && d.LeaseUntilUtc == lease)
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntilUtc, renewed)) == 1;
         }
     }
 

@@ -173,7 +173,7 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
 
                 var deliveryId = taken[i];
                 var mine = claimed.Won?.Contains(deliveryId) == true;
-                var attempt = AttemptInTurnAsync(deliveryId, targetId, mine, stopping);
+                var attempt = AttemptInTurnAsync(deliveryId, targetId, mine ? claimed.Lease : null, stopping);
                 var stoppedMeanwhile = await Task.WhenAny(attempt, stopSignal.Task) != attempt;
                 if (stoppedMeanwhile)
                 {
@@ -298,10 +298,12 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
 
     /// <summary>
     /// Waits for a slot of the total concurrency, then starts the attempt and waits for its answer. False when the
-    /// delivery was claimed but the stop came before it had its slot: the caller hands it back.
+    /// delivery was claimed (<paramref name="lease"/> is its claim's) but the stop came before it had its slot: the
+    /// caller hands it back.
     /// </summary>
-    private async Task<bool> AttemptInTurnAsync(Guid deliveryId, Guid targetId, bool claimed, CancellationToken stopping)
+    private async Task<bool> AttemptInTurnAsync(Guid deliveryId, Guid targetId, DateTime? lease, CancellationToken stopping)
     {
+        var claimed = lease is not null;
         var handedOver = false;
         try
         {
@@ -312,6 +314,11 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
                 {
                     // The slot and the stop came together: not started, so not attempted.
                     return !claimed;
+                }
+
+                if (lease is { } held && !await LeaseCoversAttemptAsync(deliveryId, held))
+                {
+                    return true; // another instance holds it now: theirs to attempt
                 }
 
                 lock (gate)
@@ -351,6 +358,37 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// A claim's lease counts the timeouts of the attempts before it, not a long wait for a slot of
+    /// Delivery:MaxConcurrency. When little of it is left, it is renewed first: if it ran out and another instance
+    /// claimed the delivery meanwhile, the renewal fails and this one does not send it a second time.
+    /// </summary>
+    private async Task<bool> LeaseCoversAttemptAsync(Guid deliveryId, DateTime lease)
+    {
+        var policy = options.Value;
+        var now = time.GetUtcNow().UtcDateTime;
+        if (lease - now >= policy.ConnectTimeout + policy.ReadTimeout + policy.LeaseMargin / 2)
+        {
+            return true;
+        }
+
+        try
+        {
+            if (await recorder.RenewAsync(deliveryId, lease, DeliveryWorker.LeaseFrom(now, 1, policy)))
+            {
+                return true;
+            }
+
+            logger.LogInformation("Delivery {DeliveryId}: its claim ran out while it waited for a slot and it was claimed again elsewhere; not attempted here.", deliveryId);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Delivery {DeliveryId}: could not renew its claim; the sweep takes it again.", deliveryId);
+        }
+
+        return false;
     }
 
     private void Forget(IEnumerable<Guid> deliveryIds)

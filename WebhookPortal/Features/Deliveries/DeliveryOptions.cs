@@ -49,6 +49,12 @@ public sealed class DeliveryOptions
     [Range(1, 3650)]
     public int RetentionDays { get; set; } = 30;
 
+    /// <summary>
+    /// How long a claim outlives the timeouts of the attempts it covers, before another instance may take the delivery
+    /// (the attempt's record and commit, a busy machine). A claim waiting long for a slot is renewed before its attempt.
+    /// </summary>
+    public TimeSpan LeaseMargin { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Attempts running at once in this process, to all receivers together.</summary>
     [Range(1, 1000)]
     public int MaxConcurrency { get; set; } = 32;

@@ -55,7 +55,7 @@ public sealed class DeliveryWorker(
     /// </summary>
     public static DateTime LeaseFrom(DateTime now, int attempts, DeliveryOptions policy)
     {
-        var lease = now + (policy.ConnectTimeout + policy.ReadTimeout) * attempts + TimeSpan.FromSeconds(30);
+        var lease = now + (policy.ConnectTimeout + policy.ReadTimeout) * attempts + policy.LeaseMargin;
         return new DateTime(lease.Ticks - lease.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
     }
 

@@ -49,7 +49,7 @@ public sealed class WebhookDeliveryTarget(IDataProtectionProvider protection, IO
         // Failing: whoever moves the probe time forward is the probe; the lease covers the attempt, after which
         // AfterAttemptAsync sets the real next probe time (or clears it on success).
         var now = time.GetUtcNow().UtcDateTime;
-        var lease = now + options.Value.ConnectTimeout + options.Value.ReadTimeout + TimeSpan.FromSeconds(30);
+        var lease = now + options.Value.ConnectTimeout + options.Value.ReadTimeout + options.Value.LeaseMargin;
         var won = await db.Webhooks.Where(w => w.Id == hook.Id && (w.ProbeAfterUtc == null || w.ProbeAfterUtc <= now))
             .ExecuteUpdateAsync(s => s.SetProperty(w => w.ProbeAfterUtc, lease), ct);
         if (won == 1)
