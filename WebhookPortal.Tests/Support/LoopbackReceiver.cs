@@ -14,7 +14,8 @@ namespace WebhookPortal.Tests.Support;
 public sealed record ReceivedRequest(DateTime Time, string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers, string Body);
 
 /// <summary>One scripted answer: a status after an optional delay, with optional headers.</summary>
-public sealed record PlannedAnswer(int Status, TimeSpan Delay = default, string Body = "", IReadOnlyDictionary<string, string>? Headers = null);
+/// <param name="Gate">When set, the answer waits for it (a test opens it when it has seen what it needs), then for <paramref name="Delay"/>.</param>
+public sealed record PlannedAnswer(int Status, TimeSpan Delay = default, string Body = "", IReadOnlyDictionary<string, string>? Headers = null, Task? Gate = null);
 
 /// <summary>
 /// A tiny Kestrel app on 127.0.0.1 and a free port that answers from a script and records every request:
@@ -106,10 +107,15 @@ public sealed class LoopbackReceiver : IAsyncDisposable
 
         try
         {
-            if (answer.Delay > TimeSpan.Zero)
+            if (answer.Delay > TimeSpan.Zero || answer.Gate is not null)
             {
                 try
                 {
+                    if (answer.Gate is { } gate)
+                    {
+                        await gate.WaitAsync(context.RequestAborted);
+                    }
+
                     await Task.Delay(answer.Delay, context.RequestAborted);
                 }
                 catch (OperationCanceledException)

@@ -21,10 +21,11 @@ public sealed class DeliveryClaimAheadTests(DeliveryClaimAheadTests.Portal porta
         {
         }
 
-        internal Portal(string directory, int maxConcurrency = 32)
+        internal Portal(string directory, int maxConcurrency = 32, TimeSpan? readTimeout = null)
             : base(directory, TimeSpan.FromSeconds(1))
         {
             MaxConcurrency = maxConcurrency;
+            ReadTimeout = readTimeout ?? ReadTimeout;
         }
 
         internal Portal(int maxConcurrency, TimeSpan leaseMargin)
@@ -37,10 +38,12 @@ public sealed class DeliveryClaimAheadTests(DeliveryClaimAheadTests.Portal porta
 
         private TimeSpan LeaseMargin { get; } = TimeSpan.FromSeconds(30);
 
+        private TimeSpan ReadTimeout { get; } = TimeSpan.FromSeconds(10);
+
         protected override void ConfigurePortal(IWebHostBuilder builder)
         {
             base.ConfigurePortal(builder);
-            builder.UseSetting("Delivery:ReadTimeout", "00:00:10");
+            builder.UseSetting("Delivery:ReadTimeout", ReadTimeout.ToString());
             builder.UseSetting("Delivery:MaxConcurrencyPerTarget", "1");
             builder.UseSetting("Delivery:MaxConcurrency", MaxConcurrency.ToString(System.Globalization.CultureInfo.InvariantCulture));
             builder.UseSetting("Delivery:LeaseMargin", LeaseMargin.ToString());
@@ -144,7 +147,7 @@ public sealed class DeliveryClaimAheadTests(DeliveryClaimAheadTests.Portal porta
 
     /// <summary>
     /// The stop is signalled while the one attempt the portal may run (Delivery:MaxConcurrency 1) is held by a slow
-    /// receiver. Everything else claimed goes back at once, not after that attempt: the rest of its runner's shares, and
+    /// receiver (it answers once the test has looked). Everything else claimed goes back at once, not after that attempt: the rest of its runner's shares, and
     /// the share of another receiver's runner that waits for the slot. Before, the hand-back waited for the attempt under
     /// way (which may take its whole timeouts), and a claimed delivery waiting for the slot was attempted once the slot
     /// freed, after the stop.
@@ -155,14 +158,15 @@ public sealed class DeliveryClaimAheadTests(DeliveryClaimAheadTests.Portal porta
         var directory = Path.Combine(Path.GetTempPath(), "webhookportal-tests", Guid.NewGuid().ToString("N"));
         await using var slow = await LoopbackReceiver.StartAsync();
         await using var other = await LoopbackReceiver.StartAsync();
-        slow.Answer(new PlannedAnswer(200, TimeSpan.FromSeconds(8))); // under way when the stop comes, and for a while after
+        var slowGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        slow.Answer(new PlannedAnswer(200, Gate: slowGate.Task)); // under way when the stop comes, until the test has looked
         const int slowCount = 20;
         const int otherCount = 5;
         try
         {
             TestWebhook slowHook;
             TestWebhook otherHook;
-            using (var first = new Portal(directory, maxConcurrency: 1))
+            using (var first = new Portal(directory, maxConcurrency: 1, readTimeout: TimeSpan.FromSeconds(60)))
             {
                 slowHook = await first.CreateWebhookAsync(slow.Url());
                 otherHook = await first.CreateWebhookAsync(other.Url());
@@ -176,7 +180,7 @@ public sealed class DeliveryClaimAheadTests(DeliveryClaimAheadTests.Portal porta
 
                 first.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().StopApplication();
 
-                // Long before the slow attempt is answered, only that attempt is still leased and counted.
+                // While the slow attempt is still unanswered, only that attempt is leased and counted.
                 await Eventually.TrueAsync(
                     async () => await first.WithDbAsync(db => db.Deliveries.CountAsync(d => (d.TargetId == slowHook.Id || d.TargetId == otherHook.Id) && d.LeaseUntilUtc != null)) == 1,
                     "everything but the attempt under way handed back", TimeSpan.FromSeconds(4));
@@ -187,6 +191,7 @@ public sealed class DeliveryClaimAheadTests(DeliveryClaimAheadTests.Portal porta
                 Assert.Equal([underWay.Id], counted); // the others' attempt numbers restored
 
                 // Disposing stops the host: it waits for the attempt under way, and attempts nothing else.
+                slowGate.SetResult();
             }
 
             Assert.Equal(1, slow.Answered);
@@ -213,10 +218,11 @@ public sealed class DeliveryClaimAheadTests(DeliveryClaimAheadTests.Portal porta
     }
 
     /// <summary>
-    /// Two slow receivers (8 s each) fill the only slot (Delivery:MaxConcurrency 1) while a third receiver's claimed
-    /// delivery waits ~16 s for it, longer than its lease (1 s connect + 10 s read + 1 s margin). Its lease runs out
-    /// and another instance claims it (done here by the test, as a second portal's sweep would). When the slot frees,
-    /// this portal must not send it too. Before, a claim's lease did not count the wait for a slot: it was sent twice.
+    /// Two slow receivers fill the only slot (Delivery:MaxConcurrency 1), one after the other, while a third receiver's
+    /// claimed delivery waits for it longer than its lease (1 s connect + 10 s read + 1 s margin). Its lease runs out and
+    /// another instance claims it (done here by the test, as a second portal's sweep would). When the slot frees, this
+    /// portal must not send it too. Before, a claim's lease did not count the wait for a slot: it was sent twice.
+    /// The slow receivers answer when the test opens their gates, each well within its read timeout.
     /// </summary>
     [Fact]
     public async Task A_claim_that_ran_out_while_waiting_for_a_slot_and_was_claimed_elsewhere_is_not_sent_again()
@@ -224,8 +230,10 @@ public sealed class DeliveryClaimAheadTests(DeliveryClaimAheadTests.Portal porta
         await using var slowA = await LoopbackReceiver.StartAsync();
         await using var slowB = await LoopbackReceiver.StartAsync();
         await using var late = await LoopbackReceiver.StartAsync();
-        slowA.Answer(new PlannedAnswer(200, TimeSpan.FromSeconds(8)));
-        slowB.Answer(new PlannedAnswer(200, TimeSpan.FromSeconds(8)));
+        var gateA = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gateB = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        slowA.Answer(new PlannedAnswer(200, Gate: gateA.Task));
+        slowB.Answer(new PlannedAnswer(200, Gate: gateB.Task));
         using var portal = new Portal(maxConcurrency: 1, leaseMargin: TimeSpan.FromSeconds(1));
         var hookA = await portal.CreateWebhookAsync(slowA.Url());
         var hookB = await portal.CreateWebhookAsync(slowB.Url());
@@ -234,6 +242,7 @@ public sealed class DeliveryClaimAheadTests(DeliveryClaimAheadTests.Portal porta
         // In this order for the slot (its waiters are served first come, first served): A, then B, then the late one.
         await PublishAsync(portal, hookA, slowA, 1);
         await slowA.WaitForAsync(1, TimeSpan.FromSeconds(30));
+        var aStarted = DateTime.UtcNow;
         await PublishAsync(portal, hookB, slowB, 1);
         await Eventually.TrueAsync(async () => await portal.WithDbAsync(db => db.Deliveries.AnyAsync(d => d.TargetId == hookB.Id && d.LeaseUntilUtc != null)), "B claimed", TimeSpan.FromSeconds(5));
         await PublishAsync(portal, lateHook, late, 1);
@@ -241,26 +250,37 @@ public sealed class DeliveryClaimAheadTests(DeliveryClaimAheadTests.Portal porta
         await Eventually.TrueAsync(async () => await portal.WithDbAsync(db => db.Deliveries.AnyAsync(d => d.Id == waiting.Id && d.LeaseUntilUtc != null)), "the late one claimed", TimeSpan.FromSeconds(5));
         var firstLease = await portal.WithDbAsync(db => db.Deliveries.Where(d => d.Id == waiting.Id).Select(d => d.LeaseUntilUtc!.Value).SingleAsync());
 
-        // Its lease runs out while it still waits for the slot (B's attempt holds it until ~16 s); another instance claims it.
-        var wait = firstLease - DateTime.UtcNow + TimeSpan.FromMilliseconds(200);
-        if (wait > TimeSpan.Zero)
-        {
-            await Task.Delay(wait);
-        }
-
-        Assert.Empty(late.Requests); // still waiting for the slot
-        var elsewhere = DateTime.UtcNow.AddMinutes(5);
-        var stolen = await portal.WithDbAsync(db => AttemptRecorder.ClaimDirectAsync(db, waiting.Id, DateTime.UtcNow, elsewhere));
-        Assert.Equal(1, stolen);
-
+        // A answers 8 s into its attempt (2 s inside its read timeout); B then holds the slot past the late one's lease.
+        await DelayUntilAsync(aStarted.AddSeconds(8));
+        gateA.SetResult();
         await slowB.WaitForAsync(1, TimeSpan.FromSeconds(30));
-        await Eventually.TrueAsync(async () => slowB.Answered == 1 && await portal.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetId == hookB.Id && d.State == DeliveryState.Delivered)) == 1, "B answered and recorded", TimeSpan.FromSeconds(15));
-        await Task.Delay(1000); // the slot has gone to the late one by now
+        await DelayUntilAsync(firstLease.AddMilliseconds(300));
+
+        // The lease has run out while the late one still waits for the slot; another instance claims it.
+        Assert.Empty(late.Requests);
+        var stolen = await portal.WithDbAsync(db => AttemptRecorder.ClaimDirectAsync(db, waiting.Id, DateTime.UtcNow, DateTime.UtcNow.AddMinutes(5)));
+        Assert.Equal(1, stolen);
+        gateB.SetResult();
+
+        // B recorded, and the late one has had the slot and left this portal (not sent, or sent: both leave it).
+        var dispatcher = portal.Services.GetRequiredService<DeliveryDispatcher>();
+        await Eventually.TrueAsync(
+            async () => dispatcher.InFlight == 0 && await portal.WithDbAsync(db => db.Deliveries.CountAsync(d => d.TargetId == hookB.Id && d.State == DeliveryState.Delivered)) == 1,
+            "B recorded and nothing left in this portal's lanes", TimeSpan.FromSeconds(20));
 
         Assert.Empty(late.Requests);
         var after = await portal.WithDbAsync(db => db.Deliveries.AsNoTracking().SingleAsync(d => d.Id == waiting.Id));
         Assert.Equal(DeliveryState.Pending, after.State);
-        Assert.Equal(2, after.AttemptCount); // this portal's claim and the other instance's: only the other one attempts it
+        Assert.Equal(2, after.AttemptCount); // this portal's claim counts (as a crashed instance's would) and the other instance's
+    }
+
+    private static async Task DelayUntilAsync(DateTime utc)
+    {
+        var wait = utc - DateTime.UtcNow;
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
     }
 
     private static async Task PublishAsync(PortalFactory portal, TestWebhook webhook, LoopbackReceiver receiver, int count)

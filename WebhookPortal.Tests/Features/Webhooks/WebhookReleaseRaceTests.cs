@@ -219,6 +219,8 @@ public sealed class WebhookReleaseRaceTests(WebhookReleaseRaceTests.RacePortal p
             return inner.AdmissionStandsAsync(db, delivery, admission, ct);
         }
 
+        public Task<IReadOnlyList<Guid>> NoLongerHoldingAsync(PortalDbContext db, CancellationToken ct) => inner.NoLongerHoldingAsync(db, ct);
+
         public Task<ResolvedTarget?> ResolveAsync(PortalDbContext db, Delivery delivery, CancellationToken ct) => inner.ResolveAsync(db, delivery, ct);
 
         public Task<string?> AfterAttemptAsync(PortalDbContext db, Delivery delivery, AttemptOutcome outcome, CancellationToken ct) =>
@@ -239,6 +241,7 @@ public sealed class WebhookReleaseRaceTests(WebhookReleaseRaceTests.RacePortal p
             if (race.FailEnqueue && job.Type == typeof(DeliveryOutbox) && job.Method.Name == nameof(DeliveryOutbox.ReleaseAsync))
             {
                 race.EnqueueFailed = true;
+                race.FailEnqueue = false; // once: later tests enqueue as usual
                 throw new InvalidOperationException("Hangfire's storage is unavailable (simulated).");
             }
 

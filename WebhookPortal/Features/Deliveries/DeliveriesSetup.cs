@@ -11,6 +11,7 @@ public static class DeliveriesSetup
             .Validate(o => o.ConnectTimeout > TimeSpan.Zero && o.ReadTimeout > TimeSpan.Zero && o.RetryInterval >= TimeSpan.Zero, "Delivery timeouts must be positive.")
             .Validate(o => RetrySchedule.TryParse(o.Schedule, o.MaxRetries, o.RetryInterval, out _, out _), "Delivery:Schedule must be 'seed', 'resilient' or a comma-separated list of delays (00:00:05,00:05:00).")
             .Validate(o => o.DisableAfter > TimeSpan.Zero && o.MaxRetryAfter >= TimeSpan.Zero, "Delivery:DisableAfter must be positive and Delivery:MaxRetryAfter not negative.")
+            .Validate(o => o.LeaseMargin >= TimeSpan.FromSeconds(1), "Delivery:LeaseMargin must be at least 00:00:01: a lease shorter than the attempt and its record lets another instance send the delivery again.")
             .ValidateOnStart();
         services.AddOptions<OutboundOptions>().BindConfiguration(OutboundOptions.Section);
 

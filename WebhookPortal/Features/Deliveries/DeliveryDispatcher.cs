@@ -316,9 +316,20 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
                     return !claimed;
                 }
 
-                if (lease is { } held && !await LeaseCoversAttemptAsync(deliveryId, held))
+                if (lease is { } held)
                 {
-                    return true; // another instance holds it now: theirs to attempt
+                    var renewed = await LeaseForAttemptAsync(deliveryId, held);
+                    if (renewed is null)
+                    {
+                        return true; // another instance holds it now: theirs to attempt
+                    }
+
+                    if (stopping.IsCancellationRequested)
+                    {
+                        // The stop came during the renewal: handed back here, by the lease it now has.
+                        await HandBackAsync([deliveryId], renewed.Value);
+                        return true;
+                    }
                 }
 
                 lock (gate)
@@ -339,7 +350,7 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
                 total.Release();
             }
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested && !handedOver)
         {
             // Shutting down before it had a slot: a claimed one is handed back, an unclaimed one is still pending in the
             // database and is taken up after the restart.
@@ -363,22 +374,24 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
     /// <summary>
     /// A claim's lease counts the timeouts of the attempts before it, not a long wait for a slot of
     /// Delivery:MaxConcurrency. When little of it is left, it is renewed first: if it ran out and another instance
-    /// claimed the delivery meanwhile, the renewal fails and this one does not send it a second time.
+    /// claimed the delivery meanwhile, the renewal fails and this one does not send it a second time (this claim's count
+    /// stays, as a crashed instance's does). Answers the lease the attempt runs under, or null when it is not ours.
     /// </summary>
-    private async Task<bool> LeaseCoversAttemptAsync(Guid deliveryId, DateTime lease)
+    private async Task<DateTime?> LeaseForAttemptAsync(Guid deliveryId, DateTime lease)
     {
         var policy = options.Value;
         var now = time.GetUtcNow().UtcDateTime;
         if (lease - now >= policy.ConnectTimeout + policy.ReadTimeout + policy.LeaseMargin / 2)
         {
-            return true;
+            return lease;
         }
 
         try
         {
-            if (await recorder.RenewAsync(deliveryId, lease, DeliveryWorker.LeaseFrom(now, 1, policy)))
+            var renewed = DeliveryWorker.LeaseFrom(now, 1, policy);
+            if (await recorder.RenewAsync(deliveryId, lease, renewed))
             {
-                return true;
+                return renewed;
             }
 
             logger.LogInformation("Delivery {DeliveryId}: its claim ran out while it waited for a slot and it was claimed again elsewhere; not attempted here.", deliveryId);
@@ -388,7 +401,7 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
             logger.LogWarning(ex, "Delivery {DeliveryId}: could not renew its claim; the sweep takes it again.", deliveryId);
         }
 
-        return false;
+        return null;
     }
 
     private void Forget(IEnumerable<Guid> deliveryIds)

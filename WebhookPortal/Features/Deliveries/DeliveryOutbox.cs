@@ -145,32 +145,28 @@ public sealed class DeliveryOutbox(IDbContextFactory<PortalDbContext> dbFactory,
     /// </summary>
     public async Task<int> ReleaseStrayHeldAsync(CancellationToken ct = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var heldTargets = await db.Deliveries.AsNoTracking()
-            .Where(d => d.State == DeliveryState.Held)
-            .Select(d => new { d.TargetKind, d.TargetId })
-            .Distinct()
-            .Take(100)
-            .ToListAsync(ct);
-        if (heldTargets.Count == 0)
-        {
-            return 0;
-        }
-
-        var targets = services.GetServices<IDeliveryTarget>().ToDictionary(t => t.Kind);
         var released = 0;
-        foreach (var held in heldTargets)
+        foreach (var target in services.GetServices<IDeliveryTarget>())
         {
-            // One of its held deliveries, as the worker would ask about it after saving the hold.
-            var delivery = await db.Deliveries.AsNoTracking().FirstOrDefaultAsync(d => d.TargetKind == held.TargetKind && d.TargetId == held.TargetId && d.State == DeliveryState.Held, ct);
-            if (delivery is null || !targets.TryGetValue(held.TargetKind, out var target)
-                || await target.AdmissionStandsAsync(db, delivery, Admission.Hold(delivery.LastError ?? string.Empty), ct))
+            IReadOnlyList<Guid> stray;
+            await using (var db = await dbFactory.CreateDbContextAsync(ct))
             {
-                continue;
+                stray = await target.NoLongerHoldingAsync(db, ct);
             }
 
-            logger.LogInformation("The sweep releases the held deliveries of {TargetKind} {TargetId}: it no longer holds them.", held.TargetKind, held.TargetId);
-            released += await ReleaseAsync(held.TargetKind, held.TargetId, ct);
+            foreach (var targetId in stray)
+            {
+                try
+                {
+                    logger.LogInformation("The sweep releases the held deliveries of {TargetKind} {TargetId}: it no longer holds them.", target.Kind, targetId);
+                    released += await ReleaseAsync(target.Kind, targetId, ct);
+                }
+                catch (Exception ex) when (!ct.IsCancellationRequested)
+                {
+                    // One target's failure does not keep the others held; the next sweep tries it again.
+                    logger.LogWarning(ex, "The sweep could not release the held deliveries of {TargetKind} {TargetId}.", target.Kind, targetId);
+                }
+            }
         }
 
         return released;

@@ -25,6 +25,12 @@ public interface IDeliveryTarget
     /// </summary>
     Task<bool> AdmissionStandsAsync(PortalDbContext db, Delivery delivery, Admission admission, CancellationToken ct) => Task.FromResult(true);
 
+    /// <summary>
+    /// Targets of this kind that have held deliveries but no longer hold them (a webhook enabled while its release
+    /// failed): the sweep releases them. Answered by the database, so no held target is missed however many there are.
+    /// </summary>
+    Task<IReadOnlyList<Guid>> NoLongerHoldingAsync(PortalDbContext db, CancellationToken ct) => Task.FromResult<IReadOnlyList<Guid>>([]);
+
     /// <summary>Where and how to send the delivery now; null when the target was disabled or deleted (the delivery is cancelled).</summary>
     Task<ResolvedTarget?> ResolveAsync(PortalDbContext db, Delivery delivery, CancellationToken ct);
 

@@ -75,6 +75,12 @@ public sealed class WebhookDeliveryTarget(IDataProtectionProvider protection, IO
         return admission.Kind == AdmissionKind.Hold ? !current.Enabled : current.FailingSinceUtc is not null;
     }
 
+    public async Task<IReadOnlyList<Guid>> NoLongerHoldingAsync(PortalDbContext db, CancellationToken ct) =>
+        await db.Webhooks.AsNoTracking()
+            .Where(w => w.Enabled && db.Deliveries.Any(d => d.TargetKind == DeliveryTargetKind.Webhook && d.TargetId == w.Id && d.State == DeliveryState.Held))
+            .Select(w => w.Id)
+            .ToListAsync(ct);
+
     public async Task<ResolvedTarget?> ResolveAsync(PortalDbContext db, Delivery delivery, CancellationToken ct)
     {
         var hook = await LoadAsync(db, delivery, ct);
