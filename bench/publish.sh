@@ -2,7 +2,9 @@
 # Publish throughput (POST /api/integrations/{id}/messages with an API key, ~1 KB payload, one webhook) against a bare
 # ASP.NET Core endpoint answering the same POST, same machine, same run, both with wrk; then waits for the deliveries
 # and counts them (in the database and at the receiver).
-# Usage: bench/publish.sh [duration] [connections]     (defaults 15s 64; wrk -t2)
+# Usage: [WARMUP=15] bench/publish.sh [duration] [connections]     (defaults 15s 64; wrk -t2)
+# WARMUP: seconds of publishing before the measured run; at 3 s the JIT's background tier-1 compiles were still ~20 %
+# of the portal's CPU samples in the measured run (perf, 2026-12-05; bench/RESULTS.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${1:-15s}"
@@ -40,7 +42,7 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname
 echo "command: wrk -t2 -c$CONNECTIONS -d$DURATION --latency -s bench/publish.lua"
 # Warm-up (JIT, connection pools, the first deliveries), then the measured runs.
 KEY="" wrk -t2 -c"$CONNECTIONS" -d3s -s bench/publish.lua "http://127.0.0.1:$RECEIVER_PORT/ref" >/dev/null
-KEY="$KEY" wrk -t2 -c"$CONNECTIONS" -d3s -s bench/publish.lua "$PUBLISH" >/dev/null
+KEY="$KEY" wrk -t2 -c"$CONNECTIONS" -d"${WARMUP:-15}s" -s bench/publish.lua "$PUBLISH" >/dev/null
 sqlite3 "$WORK/portal.db" "PRAGMA busy_timeout=5000; SELECT COUNT(*) FROM Messages;" >"$WORK/warm" 2>/dev/null || echo 0 >"$WORK/warm"
 
 KEY="" wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/publish.lua "http://127.0.0.1:$RECEIVER_PORT/ref" >"$WORK/bare.txt"

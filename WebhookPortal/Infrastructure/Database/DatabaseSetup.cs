@@ -41,6 +41,7 @@ public static class DatabaseSetup
             }
 
             builder.Services.AddPortalContexts<PostgresPortalDbContext>(o => o.UseNpgsql(connectionString));
+            builder.Services.AddSingleton(new WriteGate(takesTurns: false));
             builder.Services.AddSingleton(sp => new PostgresClusterSignals(connectionString, sp.GetRequiredService<ILogger<PostgresClusterSignals>>()));
             builder.Services.AddSingleton<IClusterSignals>(sp => sp.GetRequiredService<PostgresClusterSignals>());
             builder.Services.AddHostedService(sp => sp.GetRequiredService<PostgresClusterSignals>());
@@ -49,6 +50,7 @@ public static class DatabaseSetup
         {
             var sqlite = ResolveSqlite(string.IsNullOrWhiteSpace(connectionString) ? DefaultSqlite : connectionString, operatorDirectory);
             builder.Services.AddPortalContexts<SqlitePortalDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(SqliteBusyTimeout.Instance));
+            builder.Services.AddSingleton(new WriteGate(takesTurns: true));
             builder.Services.AddSingleton<IClusterSignals, LocalClusterSignals>();
         }
 

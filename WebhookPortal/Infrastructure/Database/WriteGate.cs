@@ -1,0 +1,33 @@
+namespace WebhookPortal.Infrastructure.Database;
+
+/// <summary>
+/// On SQLite, the portal's group-commit writers (the receiver, the publish writer, the attempt recorder) take turns at
+/// the one write lock here, first come first served, instead of meeting at SQLite's lock: there the loser sleeps in
+/// 1–100 ms steps (<see cref="SqliteBusyTimeout"/>) and may lose again to a writer that never pauses. On PostgreSQL,
+/// whose writers run side by side, it lets everyone through.
+/// </summary>
+public sealed class WriteGate(bool takesTurns)
+{
+    private readonly SemaphoreSlim turn = new(1, 1);
+
+    /// <summary>Whether writers take turns (SQLite).</summary>
+    public bool TakesTurns => takesTurns;
+
+    /// <summary>Waits for this writer's turn; disposing the answer ends it.</summary>
+    public async ValueTask<Turn> EnterAsync(CancellationToken ct = default)
+    {
+        if (!takesTurns)
+        {
+            return default;
+        }
+
+        await turn.WaitAsync(ct);
+        return new Turn(turn);
+    }
+
+    /// <summary>A writer's turn: ended when disposed.</summary>
+    public readonly struct Turn(SemaphoreSlim? held) : IDisposable
+    {
+        public void Dispose() => held?.Release();
+    }
+}
