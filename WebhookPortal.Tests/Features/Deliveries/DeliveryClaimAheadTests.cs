@@ -136,19 +136,14 @@ public sealed class DeliveryClaimAheadTests(DeliveryClaimAheadTests.Portal porta
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            if (Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
+            DeleteDirectory(directory);
         }
     }
 
-
     /// <summary>
     /// The stop is signalled while the one attempt the portal may run (Delivery:MaxConcurrency 1) is held by a slow
-    /// receiver (it answers once the test has looked). Everything else claimed goes back at once, not after that attempt: the rest of its runner's shares, and
-    /// the share of another receiver's runner that waits for the slot. Before, the hand-back waited for the attempt under
+    /// receiver (it answers once the test has looked). Everything else claimed goes back at once, not after that
+    /// attempt: the rest of its runner's shares, and the share of another receiver's runner that waits for the slot. Before, the hand-back waited for the attempt under
     /// way (which may take its whole timeouts), and a claimed delivery waiting for the slot was attempted once the slot
     /// freed, after the stop.
     /// </summary>
@@ -209,11 +204,7 @@ public sealed class DeliveryClaimAheadTests(DeliveryClaimAheadTests.Portal porta
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            if (Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
+            DeleteDirectory(directory);
         }
     }
 
@@ -272,6 +263,16 @@ public sealed class DeliveryClaimAheadTests(DeliveryClaimAheadTests.Portal porta
         var after = await portal.WithDbAsync(db => db.Deliveries.AsNoTracking().SingleAsync(d => d.Id == waiting.Id));
         Assert.Equal(DeliveryState.Pending, after.State);
         Assert.Equal(2, after.AttemptCount); // this portal's claim counts (as a crashed instance's would) and the other instance's
+    }
+
+    /// <summary>The two portals' database directory, once both are disposed (SQLite's pool would keep the file open).</summary>
+    private static void DeleteDirectory(string directory)
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     private static async Task DelayUntilAsync(DateTime utc)

@@ -14,40 +14,19 @@ public sealed class WriteGateTests
     public async Task Writers_take_turns_in_the_order_they_came()
     {
         var gate = new WriteGate(takesTurns: true);
-        var order = new List<int>();
         var first = await gate.EnterAsync();
-        var second = Task.Run(async () =>
-        {
-            using (await gate.EnterAsync())
-            {
-                lock (order)
-                {
-                    order.Add(2);
-                }
-            }
-        });
-        await Task.Delay(100);
-        var third = Task.Run(async () =>
-        {
-            using (await gate.EnterAsync())
-            {
-                lock (order)
-                {
-                    order.Add(3);
-                }
-            }
-        });
-        await Task.Delay(100);
-
-        Assert.Empty(order); // both wait for the first writer's turn to end
-        lock (order)
-        {
-            order.Add(1);
-        }
+        var second = gate.EnterAsync().AsTask(); // each waits in line from this call on
+        var third = gate.EnterAsync().AsTask();
+        Assert.False(second.IsCompleted);
+        Assert.False(third.IsCompleted);
 
         first.Dispose();
-        await Task.WhenAll(second, third);
-        Assert.Equal([1, 2, 3], order);
+        var secondTurn = await second.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(third.IsCompleted); // the second writer's turn is not over
+
+        secondTurn.Dispose();
+        (await third.WaitAsync(TimeSpan.FromSeconds(10))).Dispose();
+        using var again = await gate.EnterAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10)); // free again (else this times out)
     }
 
     [Fact]

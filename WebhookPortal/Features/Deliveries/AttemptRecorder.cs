@@ -15,7 +15,7 @@ namespace WebhookPortal.Features.Deliveries;
 /// (one worker in the whole cluster wins a lease), only the commit is shared. Stopping: the queue is drained before the
 /// loop ends, and a write handed over after that is committed by its caller alone.
 /// </summary>
-public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> dbFactory, WriteGate gate, ILogger<AttemptRecorder> logger)
+public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> dbFactory, ILogger<AttemptRecorder> logger, WriteGate? gate = null)
     : GroupCommitLoop<AttemptRecorder.Item>(Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true }), MaxBatch, gate, logger)
 {
     public const int MaxBatch = 256;

@@ -141,15 +141,8 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
             }
 
             // One claim for the lot: the lease covers them attempted in turn. Without the recorder, each attempt claims its own.
-            Claimed claimed;
-            try
+            if (await ClaimedOrForgottenAsync(claim, taken) is not { } claimed)
             {
-                claimed = await claim;
-            }
-            catch (Exception ex)
-            {
-                logger.LogError(ex, "Could not claim {Count} deliveries; the sweep will take them again.", taken.Count);
-                Forget(taken);
                 continue;
             }
 
@@ -210,19 +203,25 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
             return;
         }
 
-        Claimed nextClaimed;
+        if (await ClaimedOrForgottenAsync(nextClaim, next) is { } nextClaimed)
+        {
+            await HandBackWonAsync(next, nextClaimed);
+        }
+    }
+
+    /// <summary>A share's claim, or null when it failed: then the share is forgotten here and the sweep takes it again.</summary>
+    private async Task<Claimed?> ClaimedOrForgottenAsync(Task<Claimed> claim, List<Guid> share)
+    {
         try
         {
-            nextClaimed = await nextClaim;
+            return await claim;
         }
         catch (Exception ex)
         {
-            logger.LogWarning(ex, "Could not claim {Count} deliveries at stop; the sweep takes them after the restart.", next.Count);
-            Forget(next);
-            return;
+            logger.LogError(ex, "Could not claim {Count} deliveries; the sweep will take them again.", share.Count);
+            Forget(share);
+            return null;
         }
-
-        await HandBackWonAsync(next, nextClaimed);
     }
 
     private async Task HandBackWonAsync(List<Guid> deliveryIds, Claimed claimed)

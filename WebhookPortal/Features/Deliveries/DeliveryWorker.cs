@@ -6,6 +6,7 @@ using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using WebhookPortal.Data;
+using WebhookPortal.Infrastructure.Database;
 using WebhookPortal.Features.Logs;
 using WebhookPortal.Infrastructure.Telemetry;
 
@@ -25,8 +26,13 @@ public sealed class DeliveryWorker(
     IEnumerable<IDeliveryTarget> targets,
     DeliveryOutbox outbox,
     AttemptRecorder recorder,
-    ILogger<DeliveryWorker> logger)
+    ILogger<DeliveryWorker> logger,
+    WriteGate? gate = null)
 {
+    // The worker's own writes (a kept-back or cancelled delivery, a failure with its target's reaction) take their turn
+    // with the group-commit writers on SQLite, which would otherwise hand the write lock to each other ahead of them.
+    private readonly WriteGate writeGate = gate ?? WriteGate.None;
+
     public const string HttpClientName = "deliveries";
 
     /// <summary>The same client without connection reuse, for the one immediate second try on a fresh connection.</summary>
@@ -111,7 +117,11 @@ public sealed class DeliveryWorker(
                 delivery.NextAttemptUtc = admission.Until ?? now;
             }
 
-            await db.SaveChangesAsync(ct);
+            using (await writeGate.EnterAsync(ct))
+            {
+                await db.SaveChangesAsync(ct);
+            }
+
             try
             {
                 if (!await gatekeeper.AdmissionStandsAsync(db, delivery, admission, ct))
@@ -157,7 +167,11 @@ public sealed class DeliveryWorker(
             delivery.LastError = "The target was disabled or deleted before this attempt.";
             delivery.LeaseUntilUtc = null;
             delivery.UpdatedUtc = now;
-            await db.SaveChangesAsync(ct);
+            using (await writeGate.EnterAsync(ct))
+            {
+                await db.SaveChangesAsync(ct);
+            }
+
             return Task.CompletedTask;
         }
 
@@ -198,6 +212,7 @@ public sealed class DeliveryWorker(
         // 410 Gone removed) commits in one transaction with the attempt: a webhook is never seen disabled without its
         // portal event. A success's reaction commits on its own first (the held backlog it releases starts at once from
         // another context, which this transaction would lock out on SQLite).
+        using var turn = outcome.IsSuccess ? default : await writeGate.EnterAsync(ct);
         await using var transaction = outcome.IsSuccess ? null : await db.Database.BeginTransactionAsync(ct);
         if (targetByKind.TryGetValue(delivery.TargetKind, out var owner) && await owner.AfterAttemptAsync(db, delivery, outcome, ct) is { } error)
         {

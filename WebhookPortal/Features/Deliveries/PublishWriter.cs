@@ -13,7 +13,7 @@ namespace WebhookPortal.Features.Deliveries;
 /// lost hand-over is covered by the rows: the minutely sweep and the sweep at start take every due pending delivery).
 /// Stopping: new publishes are refused (503), the queued ones are written before the loop ends.
 /// </summary>
-public sealed class PublishWriter(IDbContextFactory<PortalDbContext> dbFactory, DeliveryDispatcher dispatcher, WriteGate gate, ILogger<PublishWriter> logger)
+public sealed class PublishWriter(IDbContextFactory<PortalDbContext> dbFactory, DeliveryDispatcher dispatcher, ILogger<PublishWriter> logger, WriteGate? gate = null)
     : GroupCommitLoop<PublishWriter.Item>(Channel.CreateBounded<Item>(new BoundedChannelOptions(8192) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait }), MaxBatch, gate, logger)
 {
     public const int MaxBatch = 256;

@@ -17,7 +17,7 @@ public abstract class GroupCommitItem
 /// failure (a PostgreSQL deadlock or serialization failure: nothing was committed) is run again whole. Stopping: the
 /// queue is closed to new items and the loop writes what was queued before it ends.
 /// </summary>
-public abstract class GroupCommitLoop<TItem>(Channel<TItem> queue, int maxBatch, WriteGate gate, ILogger logger) : BackgroundService
+public abstract class GroupCommitLoop<TItem>(Channel<TItem> queue, int maxBatch, WriteGate? gate, ILogger logger) : BackgroundService
     where TItem : GroupCommitItem
 {
     protected ChannelWriter<TItem> Queue => queue.Writer;
@@ -37,7 +37,7 @@ public abstract class GroupCommitLoop<TItem>(Channel<TItem> queue, int maxBatch,
         {
             try
             {
-                using (await gate.EnterAsync())
+                using (await (gate ?? WriteGate.None).EnterAsync())
                 {
                     await WriteAsync(items);
                 }

@@ -8,6 +8,9 @@ namespace WebhookPortal.Infrastructure.Database;
 /// </summary>
 public sealed class WriteGate(bool takesTurns)
 {
+    /// <summary>For hosts without a database set-up of their own (component tests): no turns.</summary>
+    public static readonly WriteGate None = new(takesTurns: false);
+
     private readonly SemaphoreSlim turn = new(1, 1);
 
     /// <summary>Whether writers take turns (SQLite).</summary>

@@ -16,7 +16,7 @@ namespace WebhookPortal.Features.Listeners.Receiver;
 /// its batch committed. A failing item is rolled back to its savepoint and does not fail its
 /// neighbours. The request-log entry is written in the same transaction as the data.
 /// </summary>
-public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider time, WriteGate gate, ILogger<ReceiverWriter> logger) : BackgroundService
+public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider time, ILogger<ReceiverWriter> logger, WriteGate? gate = null) : BackgroundService
 {
     private const int MaxBatch = 256;
     private const int MaxBatchAttempts = 5;
@@ -56,7 +56,7 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
         {
             try
             {
-                using (await gate.EnterAsync(ct))
+                using (await (gate ?? WriteGate.None).EnterAsync(ct))
                 {
                     await TryCommitBatchAsync(batch, ct);
                 }
