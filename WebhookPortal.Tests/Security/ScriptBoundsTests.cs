@@ -193,7 +193,9 @@ public sealed class ScriptBoundsTests(ScriptBoundsTests.Portal portal) : IClassF
         var watch = Stopwatch.StartNew();
         var problem = await (await portal.Anonymous().SendAsync(Json(HttpMethod.Post, listener.HookPath, """{"id":1,"name":"x"}"""))).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
 
-        Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(PortalTimeoutMs) + Margin, $"took {watch.Elapsed.TotalMilliseconds} ms");
+        // Bounded, not fast: the regex alone would run for hours; a loaded CI machine took 4.8 s for the 3 s bound plus
+        // the request around it (PostgreSQL run, 2026-12-05), so the margin here is wide. The sandbox's own tests keep the tight one.
+        Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(PortalTimeoutMs) + TimeSpan.FromSeconds(10), $"took {watch.Elapsed.TotalMilliseconds} ms");
         Assert.Contains("regular expression", problem.GetProperty("detail").GetString());
         Assert.Contains($"{PortalTimeoutMs} ms", problem.GetProperty("detail").GetString());
         Assert.Equal(0, await portal.RecordCountAsync(listener.Id));
