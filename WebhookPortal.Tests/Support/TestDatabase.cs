@@ -19,7 +19,7 @@ public sealed class TestDatabase : IDisposable, IDbContextFactory<PortalDbContex
     }
 
     // Identity reads its schema version from IdentityOptions in the application's services, as in the app.
-    private static readonly IServiceProvider IdentityServices = new ServiceCollection()
+    public static readonly IServiceProvider IdentityServices = new ServiceCollection()
         .Configure<IdentityOptions>(o => o.Stores.SchemaVersion = IdentitySchemaVersions.Version3)
         .BuildServiceProvider();
 

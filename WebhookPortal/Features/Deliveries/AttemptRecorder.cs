@@ -103,7 +103,8 @@ public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> dbFactory
 
     protected override async Task WriteAsync(IReadOnlyList<Item> items)
     {
-        await using var db = await dbFactory.CreateDbContextAsync();
+        // Within the gate's turn (GroupCommitLoop): on SQLite, the writers' own connection with its warm page cache.
+        await using var db = await Gate.CreateContextAsync(dbFactory);
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         await using var transaction = await db.Database.BeginTransactionAsync();
         foreach (var item in items)

@@ -50,7 +50,9 @@ public static class DatabaseSetup
         {
             var sqlite = ResolveSqlite(string.IsNullOrWhiteSpace(connectionString) ? DefaultSqlite : connectionString, operatorDirectory);
             builder.Services.AddPortalContexts<SqlitePortalDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(SqliteBusyTimeout.Instance));
-            builder.Services.AddSingleton(new WriteGate(takesTurns: true));
+            // Made by the container, so that it closes the writers' connection when the host stops.
+            builder.Services.AddSingleton(sp => new WriteGate(takesTurns: true,
+                new SqliteWriterConnection(sqlite, () => new SqlitePortalDbContext(sp.GetRequiredService<DbContextOptions<SqlitePortalDbContext>>()))));
             builder.Services.AddSingleton<IClusterSignals, LocalClusterSignals>();
         }
 

@@ -22,6 +22,9 @@ public abstract class GroupCommitLoop<TItem>(Channel<TItem> queue, int maxBatch,
 {
     protected ChannelWriter<TItem> Queue => queue.Writer;
 
+    /// <summary>The gate whose turn <see cref="WriteAsync"/> runs in.</summary>
+    protected WriteGate Gate { get; } = gate ?? WriteGate.None;
+
     /// <summary>Writes the items in one transaction and commits it, or throws (nothing committed). May run again for the same items.</summary>
     protected abstract Task WriteAsync(IReadOnlyList<TItem> items);
 
@@ -37,7 +40,7 @@ public abstract class GroupCommitLoop<TItem>(Channel<TItem> queue, int maxBatch,
         {
             try
             {
-                using (await (gate ?? WriteGate.None).EnterAsync())
+                using (await Gate.EnterAsync())
                 {
                     await WriteAsync(items);
                 }
