@@ -69,7 +69,7 @@ public sealed class WriteGateTests
 
             // The application services give Identity its schema version, as in the app (else the model differs from the migrations).
             var options = new DbContextOptionsBuilder<SqlitePortalDbContext>().UseSqlite(connectionString).UseApplicationServiceProvider(TestDatabase.IdentityServices).Options;
-            using var gate = new WriteGate(takesTurns: true, new SqliteWriterConnection(connectionString, () => new SqlitePortalDbContext(options)));
+            var gate = new WriteGate(takesTurns: true, new SqliteWriterConnection(connectionString, options));
             var factory = new ThrowingFactory();
             System.Data.Common.DbConnection firstConnection;
             using (await gate.EnterAsync())
@@ -99,13 +99,40 @@ public sealed class WriteGateTests
                 await db.Database.ExecuteSqlRawAsync("INSERT INTO Notes (Text) VALUES ('third')");
             }
 
-            Assert.Equal(2, gate.WriterConnection!.Opened);
-            Assert.Equal(3, gate.WriterConnection.Contexts);
-            using var reader = new SqliteConnection(connectionString);
-            reader.Open();
-            using var count = reader.CreateCommand();
-            count.CommandText = "SELECT group_concat(Text, ',') FROM (SELECT Text FROM Notes ORDER BY Id)";
-            Assert.Equal("first,second,third", count.ExecuteScalar()); // committed, seen from another connection
+            // A connection left inside a transaction (a batch whose rollback failed would hold the write lock) is replaced too.
+            System.Data.Common.DbConnection stuck;
+            using (await gate.EnterAsync())
+            {
+                await using var db = await gate.CreateContextAsync(factory);
+                stuck = db.Database.GetDbConnection();
+                using var begin = stuck.CreateCommand();
+                begin.CommandText = "BEGIN IMMEDIATE";
+                begin.ExecuteNonQuery();
+            }
+
+            using (await gate.EnterAsync())
+            {
+                await using var db = await gate.CreateContextAsync(factory);
+                Assert.NotSame(stuck, db.Database.GetDbConnection());
+                await db.Database.ExecuteSqlRawAsync("INSERT INTO Notes (Text) VALUES ('fourth')");
+            }
+
+            Assert.Equal(3, gate.WriterConnection!.Opened);
+            Assert.Equal(5, gate.WriterConnection.Contexts);
+            using (var reader = new SqliteConnection(connectionString))
+            {
+                reader.Open();
+                using var count = reader.CreateCommand();
+                count.CommandText = "SELECT group_concat(Text, ',') FROM (SELECT Text FROM Notes ORDER BY Id)";
+                Assert.Equal("first,second,third,fourth", count.ExecuteScalar()); // committed, seen from another connection
+            }
+
+            // The host stops: the connection is closed and no later turn gets it.
+            gate.Dispose();
+            using (await gate.EnterAsync())
+            {
+                await Assert.ThrowsAsync<ObjectDisposedException>(async () => await gate.CreateContextAsync(factory));
+            }
         }
         finally
         {

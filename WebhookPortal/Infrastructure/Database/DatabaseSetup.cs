@@ -52,7 +52,7 @@ public static class DatabaseSetup
             builder.Services.AddPortalContexts<SqlitePortalDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(SqliteBusyTimeout.Instance));
             // Made by the container, so that it closes the writers' connection when the host stops.
             builder.Services.AddSingleton(sp => new WriteGate(takesTurns: true,
-                new SqliteWriterConnection(sqlite, () => new SqlitePortalDbContext(sp.GetRequiredService<DbContextOptions<SqlitePortalDbContext>>()))));
+                new SqliteWriterConnection(sqlite, sp.GetRequiredService<DbContextOptions<SqlitePortalDbContext>>())));
             builder.Services.AddSingleton<IClusterSignals, LocalClusterSignals>();
         }
 

@@ -11,14 +11,18 @@ namespace WebhookPortal.Infrastructure.Database;
 /// connection has written since it last read, so each batch used to start by reading every page it touched back from
 /// the file: <c>pread</c> was ~19 % of the portal's CPU samples while draining deliveries. The writers' own commits do
 /// not invalidate this connection's cache, so it stays warm from batch to batch. Used within a turn only, one writer at
-/// a time; a connection found closed (after a failure) is opened again.
+/// a time. A connection found closed, or still inside a transaction that a failed batch could not roll back, is
+/// replaced by a new one.
 /// </summary>
-public sealed class SqliteWriterConnection(string connectionString, Func<PortalDbContext> newContext) : IDisposable
+/// <param name="options">The portal's own context options (interceptors, services); each connection gets a copy with it.</param>
+public sealed class SqliteWriterConnection(string connectionString, DbContextOptions<SqlitePortalDbContext> options) : IDisposable
 {
-    /// <summary>The page cache of this one connection, in KiB (negative: SQLite's unit for a size): enough for the hot index pages.</summary>
+    /// <summary>The page cache of this one connection, in KiB: enough for the hot index pages, and bounded.</summary>
     public const int CacheKiB = 32 * 1024;
 
     private SqliteConnection? connection;
+    private DbContextOptions<SqlitePortalDbContext>? connectionOptions;
+    private bool disposed;
 
     /// <summary>Opened connections so far: 1 while it stays healthy.</summary>
     public int Opened { get; private set; }
@@ -29,26 +33,62 @@ public sealed class SqliteWriterConnection(string connectionString, Func<PortalD
     /// <summary>A context on the writers' connection; the caller holds the gate's turn and disposes the context (the connection stays open).</summary>
     public PortalDbContext CreateContext()
     {
-        if (connection is not { State: ConnectionState.Open })
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (connection is not { State: ConnectionState.Open } || SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) == 0)
         {
-            connection?.Dispose();
-            connection = new SqliteConnection(connectionString);
-            connection.Open();
-            using var pragmas = connection.CreateCommand();
-            pragmas.CommandText = $"PRAGMA busy_timeout = 30000; PRAGMA cache_size = -{CacheKiB};";
-            pragmas.ExecuteNonQuery();
-            Opened++;
+            Replace();
         }
 
         Contexts++;
-        var db = newContext();
-        db.Database.SetDbConnection(connection, contextOwnsConnection: false);
-        return db;
+        return new SqlitePortalDbContext(connectionOptions!);
     }
 
-    /// <summary>Closes the connection (the host stops); a later turn would open a new one.</summary>
+    private void Replace()
+    {
+        if (connection is { State: ConnectionState.Open } && SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) == 0)
+        {
+            // Closing returns the handle to Microsoft.Data.Sqlite's pool: never one still inside a transaction.
+            try
+            {
+                using var rollback = connection.CreateCommand();
+                rollback.CommandText = "ROLLBACK";
+                rollback.ExecuteNonQuery();
+            }
+            catch (SqliteException)
+            {
+                SqliteConnection.ClearPool(connection);
+            }
+        }
+
+        connection?.Dispose();
+        connection = null;
+        var opened = new SqliteConnection(connectionString);
+        try
+        {
+            opened.Open();
+            using (var pragmas = opened.CreateCommand())
+            {
+                pragmas.CommandText = $"PRAGMA busy_timeout = 30000; PRAGMA cache_size = -{CacheKiB};";
+                pragmas.ExecuteNonQuery();
+            }
+
+            // Given in the options (not set on a context afterwards), so that EF Core registers its SQLite functions on it.
+            connectionOptions = new DbContextOptionsBuilder<SqlitePortalDbContext>(options).UseSqlite(opened).Options;
+        }
+        catch
+        {
+            opened.Dispose();
+            throw;
+        }
+
+        connection = opened;
+        Opened++;
+    }
+
+    /// <summary>Closes the connection (the host stops); later turns are refused.</summary>
     public void Dispose()
     {
+        disposed = true;
         connection?.Dispose();
         connection = null;
     }

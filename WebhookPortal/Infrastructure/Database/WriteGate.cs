@@ -54,7 +54,19 @@ public sealed class WriteGate(bool takesTurns, SqliteWriterConnection? writerCon
         return writerConnection.CreateContext();
     }
 
-    public void Dispose() => writerConnection?.Dispose();
+    /// <summary>
+    /// Closes the writers' connection when the host stops, after the turn under way (if any) ends or 5 s have passed:
+    /// the group-commit loops have drained by then unless they outran the host's shutdown timeout.
+    /// </summary>
+    public void Dispose()
+    {
+        var held = takesTurns && turn.Wait(TimeSpan.FromSeconds(5));
+        writerConnection?.Dispose();
+        if (held)
+        {
+            turn.Release();
+        }
+    }
 
     /// <summary>A writer's turn: ended when disposed.</summary>
     public readonly struct Turn(SemaphoreSlim? held) : IDisposable
