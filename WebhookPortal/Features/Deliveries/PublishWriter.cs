@@ -40,6 +40,9 @@ public sealed class PublishWriter(IDbContextFactory<PortalDbContext> dbFactory, 
         // Within the gate's turn (GroupCommitLoop): on SQLite, the writers' own connection with its warm page cache.
         await using var db = await Gate.CreateContextAsync(dbFactory);
         db.ChangeTracker.AutoDetectChangesEnabled = false;
+        // No savepoint around SaveChanges: a failed batch is rolled back whole (GroupCommitLoop), and on SQLite the
+        // savepoint copied every page the batch changed into a statement journal first (issue 17).
+        db.Database.AutoSavepointsEnabled = false;
         await using var transaction = await db.Database.BeginTransactionAsync();
         foreach (var item in items)
         {
