@@ -18,14 +18,23 @@ public sealed class UsageMeter(PortalDbContext db, DeliveryOutbox outbox)
     private readonly Dictionary<(Guid IntegrationId, Guid ListenerId), List<NotificationRule>> rulesOf = [];
     private readonly Dictionary<(Guid RuleId, DateTime PeriodStart), HashSet<decimal>> firedOf = [];
 
+    // Compiled once: built from its expression tree for every batch, this query was 15 % of the receiver writer's own
+    // CPU samples on a listener with no rules at all (perf, issue 17).
+    private static readonly Func<PortalDbContext, Guid, Guid, IAsyncEnumerable<NotificationRule>> RulesOf =
+        EF.CompileAsyncQuery((PortalDbContext db, Guid integrationId, Guid listenerId) =>
+            db.NotificationRules.AsNoTracking().Where(r => r.Enabled && r.IntegrationId == integrationId && (r.ListenerId == null || r.ListenerId == listenerId)));
+
     public async Task<List<Delivery>> CountAsync(Guid integrationId, Guid listenerId, DateTime now, CancellationToken ct)
     {
         var staged = new List<Delivery>();
         if (!rulesOf.TryGetValue((integrationId, listenerId), out var rules))
         {
-            rules = await db.NotificationRules.AsNoTracking()
-                .Where(r => r.Enabled && r.IntegrationId == integrationId && (r.ListenerId == null || r.ListenerId == listenerId))
-                .ToListAsync(ct);
+            rules = [];
+            await foreach (var rule in RulesOf(db, integrationId, listenerId).WithCancellation(ct))
+            {
+                rules.Add(rule);
+            }
+
             rulesOf[(integrationId, listenerId)] = rules;
         }
 

@@ -10,6 +10,14 @@ namespace WebhookPortal.Features.Webhooks;
 /// <summary>Publishes messages to an integration's webhooks (and test events to one webhook) through the delivery outbox.</summary>
 public sealed class WebhookPublisher(IDbContextFactory<PortalDbContext> dbFactory, DeliveryOutbox outbox, IServiceProvider services, TimeProvider time, PortalCaller caller)
 {
+    // Compiled once: publish runs these two on every request, which then no longer builds them from expression trees and
+    // looks them up in EF Core's query cache each time (issue 17, publish).
+    private static readonly Func<PortalDbContext, Guid, CancellationToken, Task<bool>> IntegrationExists =
+        EF.CompileAsyncQuery((PortalDbContext db, Guid id, CancellationToken ct) => db.Integrations.Any(i => i.Id == id));
+
+    private static readonly Func<PortalDbContext, Guid, IAsyncEnumerable<Webhook>> EnabledWebhooksOf =
+        EF.CompileAsyncQuery((PortalDbContext db, Guid integrationId) => db.Webhooks.AsNoTracking().Where(w => w.IntegrationId == integrationId && w.Enabled));
+
     /// <summary>Publishes to every enabled webhook of the integration whose event-type filter matches.</summary>
     public async Task<Message> PublishAsync(Guid integrationId, string? eventType, JsonElement? payload, CancellationToken ct = default)
     {
@@ -33,15 +41,19 @@ public sealed class WebhookPublisher(IDbContextFactory<PortalDbContext> dbFactor
         List<DeliveryRequest> targets;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
-            if (!await db.Integrations.AnyAsync(i => i.Id == integrationId, ct))
+            if (!await IntegrationExists(db, integrationId, ct))
             {
                 throw new NotFoundException($"No integration with id {integrationId}.");
             }
 
-            targets = (await db.Webhooks.AsNoTracking().Where(w => w.IntegrationId == integrationId && w.Enabled).ToListAsync(ct))
-                .Where(w => w.Accepts(eventType!))
-                .Select(w => new DeliveryRequest(DeliveryTargetKind.Webhook, w.Id, w.Name, w.PostUrl))
-                .ToList();
+            targets = [];
+            await foreach (var webhook in EnabledWebhooksOf(db, integrationId).WithCancellation(ct))
+            {
+                if (webhook.Accepts(eventType!))
+                {
+                    targets.Add(new DeliveryRequest(DeliveryTargetKind.Webhook, webhook.Id, webhook.Name, webhook.PostUrl));
+                }
+            }
         }
 
         // Many publishes share one commit (group commit); the 202 is answered after it.
