@@ -203,6 +203,29 @@ public sealed class DeliveryBatchingTests(DeliveryBatchingTests.Portal portal) :
         Assert.Equal(Enumerable.Range(0, 12).Where(i => i != 5).Select(i => "/" + i).Order(), stored.Order());
     }
 
+    [Fact]
+    public async Task Handing_back_lifts_only_the_leases_its_claim_set_and_takes_their_attempt_back()
+    {
+        var recorder = portal.Services.GetRequiredService<AttemptRecorder>();
+        var now = DateTime.UtcNow.AddHours(1); // out of the sweep's way, as above
+        var ours = await StoreDeliveryAsync(now.AddMinutes(-1), DeliveryState.Pending, lease: null);
+        var alsoOurs = await StoreDeliveryAsync(now.AddMinutes(-1), DeliveryState.Pending, lease: null);
+        var lease = new DateTime(now.AddMinutes(2).Ticks / TimeSpan.TicksPerMillisecond * TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
+        Assert.Equal(2, (await recorder.ClaimAsync([ours, alsoOurs], now, lease)).Count);
+        var otherLease = lease.AddMinutes(1);
+        var someoneElses = await StoreDeliveryAsync(now.AddMinutes(-1), DeliveryState.Pending, lease: otherLease);
+
+        await recorder.HandBackAsync([ours, alsoOurs, someoneElses], lease);
+
+        var rows = await portal.WithDbAsync(db => db.Deliveries.AsNoTracking().Where(d => d.Id == ours || d.Id == alsoOurs || d.Id == someoneElses).ToDictionaryAsync(d => d.Id));
+        Assert.Equal((0, (DateTime?)null), (rows[ours].AttemptCount, rows[ours].LeaseUntilUtc));
+        Assert.Equal((0, (DateTime?)null), (rows[alsoOurs].AttemptCount, rows[alsoOurs].LeaseUntilUtc));
+        Assert.Equal((0, (DateTime?)otherLease), (rows[someoneElses].AttemptCount, rows[someoneElses].LeaseUntilUtc));
+
+        // Nothing to hand back changes nothing.
+        await recorder.HandBackAsync([], lease);
+    }
+
     private Task<Guid> StoreDeliveryAsync(DateTime nextAttempt, DeliveryState state, DateTime? lease) => portal.WithDbAsync(async db =>
     {
         var message = new Message { Id = Guid.NewGuid(), EventType = "claim.test", Payload = "{}", CreatedUtc = DateTime.UtcNow };

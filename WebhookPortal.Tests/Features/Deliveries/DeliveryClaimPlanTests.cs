@@ -32,6 +32,16 @@ public sealed class DeliveryClaimPlanTests
     }
 
     [Fact]
+    public void On_SQLite_handing_claimed_deliveries_back_finds_them_by_their_ids()
+    {
+        var plan = PlanOf(AttemptRecorder.HandBackSql(8, sqlite: true));
+
+        Assert.Contains("(Id=?)", plan);
+        Assert.DoesNotContain("State", plan);
+        Assert.Contains("IX_Deliveries_State_NextAttemptUtc", PlanOf(AttemptRecorder.HandBackSql(8, sqlite: false)));
+    }
+
+    [Fact]
     public void The_claim_binds_every_value_as_a_parameter()
     {
         var sql = AttemptRecorder.ClaimSql(3, sqlite: true);

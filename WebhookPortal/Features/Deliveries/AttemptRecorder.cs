@@ -169,13 +169,30 @@ public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> dbFactory
             "RETURNING \"Id\" AS \"Value\"";
     }
 
+    /// <summary>
+    /// Lifts the leases a claim set ({0}) on the deliveries given ({1}…) that are still pending under it, and takes their
+    /// attempt back. On SQLite the ids are looked up by the primary key, as in <see cref="ClaimSql"/> (the State index
+    /// would read every pending delivery, once per runner handing back at a stop).
+    /// </summary>
+    internal static string HandBackSql(int count, bool sqlite)
+    {
+        var column = sqlite ? "+" : "";
+        var placeholders = string.Join(", ", Enumerable.Range(0, count).Select(i => "{" + (i + 1) + "}"));
+        return "UPDATE \"Deliveries\" SET \"LeaseUntilUtc\" = NULL, \"AttemptCount\" = \"AttemptCount\" - 1 " +
+            $"WHERE \"Id\" IN ({placeholders}) AND {column}\"State\" = 'pending' AND {column}\"LeaseUntilUtc\" = {{0}}";
+    }
+
     private sealed class HandBack(IReadOnlyList<Guid> deliveryIds, DateTime lease) : Item
     {
         public override async Task ApplyAsync(PortalDbContext db)
         {
-            await db.Deliveries
-                .Where(d => deliveryIds.Contains(d.Id) && d.State == DeliveryState.Pending && d.LeaseUntilUtc == lease)
-                .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntilUtc, (DateTime?)null).SetProperty(d => d.AttemptCount, d => d.AttemptCount - 1));
+            if (deliveryIds.Count == 0)
+            {
+                return;
+            }
+
+            object[] parameters = [lease, .. deliveryIds.Cast<object>()];
+            await db.Database.ExecuteSqlRawAsync(HandBackSql(deliveryIds.Count, db.Database.IsSqlite()), parameters);
         }
     }
 
