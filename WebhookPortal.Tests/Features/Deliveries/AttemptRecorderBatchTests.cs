@@ -72,6 +72,7 @@ public sealed class AttemptRecorderBatchTests
         }
 
         var plain = await StoreAsync(factory, "plain");
+        var keptOut = await StoreAsync(factory, "kept-out");
         var withMore = await StoreAsync(factory, "with-more");
         var recorder = new AttemptRecorder(factory, Microsoft.Extensions.Logging.Abstractions.NullLogger<AttemptRecorder>.Instance);
         await recorder.StartAsync(CancellationToken.None);
@@ -90,6 +91,18 @@ public sealed class AttemptRecorderBatchTests
             await recorder.SaveAsync(worker).WaitAsync(TimeSpan.FromSeconds(30));
         }
 
+        // What the worker does now: changes detected once, the log entry handed over beside its context, not added to it.
+        await using (var worker = factory.CreateDbContext())
+        {
+            var delivery = await worker.Deliveries.SingleAsync(d => d.Id == keptOut);
+            delivery.State = DeliveryState.Delivered;
+            delivery.LastStatus = 202;
+            worker.ChangeTracker.DetectChanges();
+            worker.ChangeTracker.AutoDetectChangesEnabled = false;
+            await recorder.SaveAsync(worker, Attempt(keptOut, "kept-out")).WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Empty(worker.ChangeTracker.Entries()); // the worker's context let go of the delivery
+        }
+
         // Anything more (here a second log entry) is not the plain record: SaveChanges writes it, as before.
         await using (var worker = factory.CreateDbContext())
         {
@@ -103,12 +116,13 @@ public sealed class AttemptRecorderBatchTests
 
         await recorder.StopAsync(CancellationToken.None);
         await using var check = factory.CreateDbContext();
-        var rows = await check.Deliveries.AsNoTracking().Where(d => d.Id == plain || d.Id == withMore).ToDictionaryAsync(d => d.Id);
+        var rows = await check.Deliveries.AsNoTracking().Where(d => d.Id == plain || d.Id == keptOut || d.Id == withMore).ToDictionaryAsync(d => d.Id);
+        Assert.Equal((DeliveryState.Delivered, 202), (rows[keptOut].State, rows[keptOut].LastStatus));
         Assert.Equal((DeliveryState.Delivered, 204, (DateTime?)null, finished), (rows[plain].State, rows[plain].LastStatus, rows[plain].LeaseUntilUtc, rows[plain].UpdatedUtc));
         Assert.Equal("plain", rows[plain].TargetName); // columns not changed stay
         Assert.Equal((DeliveryState.Failed, "gone"), (rows[withMore].State, rows[withMore].LastError));
-        var logged = await check.LogEntries.AsNoTracking().Where(e => e.DeliveryId == plain || e.DeliveryId == withMore).Select(e => e.Name).ToListAsync();
-        Assert.Equal(["plain", "with-more", "with-more-2"], logged.Order());
+        var logged = await check.LogEntries.AsNoTracking().Where(e => e.DeliveryId == plain || e.DeliveryId == keptOut || e.DeliveryId == withMore).Select(e => e.Name).ToListAsync();
+        Assert.Equal(["kept-out", "plain", "with-more", "with-more-2"], logged.Order());
 
         // The plain record went through the batch's own commands (EF Core's interceptor never saw them); the other through EF Core.
         Assert.DoesNotContain(commands.Texts, t => t.Contains("UPDATE \"Deliveries\"", StringComparison.Ordinal) && t.Contains("\"LastStatus\"", StringComparison.Ordinal));

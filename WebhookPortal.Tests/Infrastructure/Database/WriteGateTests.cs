@@ -87,6 +87,27 @@ public sealed class WriteGateTests
                 await db.Database.ExecuteSqlRawAsync("INSERT INTO Notes (Text) VALUES ('second')");
             }
 
+            // Contexts on the connection are pooled: the next turn gets the same context back, reset (a writer's settings
+            // and tracked entities do not carry over to the next writer).
+            PortalDbContext pooled;
+            using (await gate.EnterAsync())
+            {
+                await using var db = await gate.CreateContextAsync(factory);
+                pooled = db;
+                db.Database.AutoSavepointsEnabled = false;
+                db.ChangeTracker.AutoDetectChangesEnabled = false;
+                db.Attach(new WebhookPortal.Features.Logs.LogEntry { Id = 1, Name = "n", Method = "POST", Path = "/", Direction = WebhookPortal.Features.Logs.LogDirection.Inbound, State = WebhookPortal.Features.Logs.LogState.Success });
+            }
+
+            using (await gate.EnterAsync())
+            {
+                await using var db = await gate.CreateContextAsync(factory);
+                Assert.Same(pooled, db);
+                Assert.True(db.Database.AutoSavepointsEnabled);
+                Assert.True(db.ChangeTracker.AutoDetectChangesEnabled);
+                Assert.Empty(db.ChangeTracker.Entries());
+            }
+
             // Outside a turn another writer may be using it.
             await Assert.ThrowsAsync<InvalidOperationException>(async () => await gate.CreateContextAsync(factory));
 
@@ -118,7 +139,7 @@ public sealed class WriteGateTests
             }
 
             Assert.Equal(3, gate.WriterConnection!.Opened);
-            Assert.Equal(5, gate.WriterConnection.Contexts);
+            Assert.Equal(7, gate.WriterConnection.Contexts);
             using (var reader = new SqliteConnection(connectionString))
             {
                 reader.Open();

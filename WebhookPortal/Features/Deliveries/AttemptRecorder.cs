@@ -64,14 +64,21 @@ public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> dbFactory
 
     /// <summary>
     /// Saves what a worker's context tracked for an attempt (the delivery's changes, its log entry, anything a target
-    /// staged). The worker's context lets go of the entities; they are attached to the batch's context as they were.
+    /// staged), and <paramref name="added"/>, a new entity the worker kept out of its context (the attempt's log entry).
+    /// The worker's context lets go of the entities; they are attached to the batch's context as they were. Changes
+    /// are detected only if the context detects them by itself (a worker that already did turns that off).
     /// </summary>
-    public Task SaveAsync(PortalDbContext from)
+    public Task SaveAsync(PortalDbContext from, object? added = null)
     {
         var changes = from.ChangeTracker.Entries()
             .Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
             .Select(e => new Change(e.Entity, e.State, e.State == EntityState.Modified ? e.Properties.Where(p => p.IsModified).Select(p => p.Metadata.Name).ToArray() : []))
             .ToList();
+        if (added is not null)
+        {
+            changes.Add(new Change(added, EntityState.Added, []));
+        }
+
         from.ChangeTracker.Clear();
         return changes.Count == 0 ? Task.CompletedTask : EnqueueAsync((Item?)Record.Of(changes, from.Model) ?? new Save(changes));
     }

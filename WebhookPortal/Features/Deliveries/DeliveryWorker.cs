@@ -177,9 +177,9 @@ public sealed class DeliveryWorker(
 
         var attemptNumber = delivery.AttemptCount;
         using var attempt = PortalTelemetry.StartAttempt(delivery, attemptNumber);
+        // The log entry is not added to this context: the recorder's plain record writes it by its own command, and
+        // attaching it here (and detecting changes over it) was ~2 % of the drain's CPU (issue 17). Added below otherwise.
         var (outcome, log) = await SendAsync(delivery, target, attemptNumber, ct);
-        db.LogEntries.Add(log);
-
 
         var finished = time.GetUtcNow().UtcDateTime;
         var schedule = policy.ScheduleFor(target.RetrySchedule);
@@ -221,12 +221,17 @@ public sealed class DeliveryWorker(
         }
 
         // What the target staged in reaction (a portal event's deliveries) commits with the attempt and starts after it.
+        // Changes are detected once here; the recorder reads the same entries without detecting them again.
+        db.ChangeTracker.DetectChanges();
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
         var staged = db.ChangeTracker.Entries<Delivery>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
         if (transaction is null && staged.Count == 0 && recorder.IsRunning)
         {
-            return ScheduleAfterAsync(recorder.SaveAsync(db), deliveryId, delivery.TargetId, next, finished);
+            return ScheduleAfterAsync(recorder.SaveAsync(db, log), deliveryId, delivery.TargetId, next, finished);
         }
 
+        db.ChangeTracker.AutoDetectChangesEnabled = true;
+        db.LogEntries.Add(log);
         await db.SaveChangesAsync(ct);
         if (transaction is not null)
         {

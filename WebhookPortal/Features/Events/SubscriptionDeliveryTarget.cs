@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using WebhookPortal.Data;
 using WebhookPortal.Features.Deliveries;
@@ -10,14 +9,14 @@ namespace WebhookPortal.Features.Events;
 /// A REST-hook subscription (docs/compatibility.md#rest-hooks): signed with the subscription's secret; a 410 Gone
 /// answer unsubscribes it at once.
 /// </summary>
-public sealed class SubscriptionDeliveryTarget(IDataProtectionProvider protection, ILogger<SubscriptionDeliveryTarget> logger) : IDeliveryTarget
+public sealed class SubscriptionDeliveryTarget(SigningSecretCache secrets, ILogger<SubscriptionDeliveryTarget> logger) : IDeliveryTarget
 {
     public DeliveryTargetKind Kind => DeliveryTargetKind.Subscription;
 
     public async Task<ResolvedTarget?> ResolveAsync(PortalDbContext db, Delivery delivery, CancellationToken ct)
     {
         var subscription = await db.Subscriptions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == delivery.TargetId, ct);
-        return subscription is null ? null : new ResolvedTarget(delivery.TargetName, WebhookSecrets.Unprotect(protection, subscription.ProtectedSecret), new Dictionary<string, string>());
+        return subscription is null ? null : new ResolvedTarget(delivery.TargetName, secrets.Reveal(subscription.ProtectedSecret), new Dictionary<string, string>());
     }
 
     public async Task<string?> AfterAttemptAsync(PortalDbContext db, Delivery delivery, AttemptOutcome outcome, CancellationToken ct)

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using WebhookPortal.Data;
@@ -15,7 +14,7 @@ namespace WebhookPortal.Features.Webhooks;
 /// it; a disabled webhook's deliveries are held until it is enabled again, a deleted one's are cancelled.
 /// One instance serves one attempt (a scope per attempt): the webhook row read by <see cref="AdmitAsync"/> is reused.
 /// </summary>
-public sealed class WebhookDeliveryTarget(IDataProtectionProvider protection, IOptions<DeliveryOptions> options, DeliveryOutbox outbox, PortalEventRaiser portalEvents, TimeProvider time) : IDeliveryTarget
+public sealed class WebhookDeliveryTarget(SigningSecretCache secrets, IOptions<DeliveryOptions> options, DeliveryOutbox outbox, PortalEventRaiser portalEvents, TimeProvider time) : IDeliveryTarget
 {
     private Webhook? webhook;
 
@@ -92,9 +91,9 @@ public sealed class WebhookDeliveryTarget(IDataProtectionProvider protection, IO
         // The webhook's URL may have changed since the delivery was staged: send (and record) the current one.
         delivery.Url = hook.PostUrl;
         var previous = hook.PreviousProtectedSecret is not null && hook.PreviousSecretExpiresUtc > time.GetUtcNow().UtcDateTime
-            ? WebhookSecrets.Unprotect(protection, hook.PreviousProtectedSecret)
+            ? secrets.Reveal(hook.PreviousProtectedSecret)
             : null;
-        return new ResolvedTarget(hook.Name, WebhookSecrets.Unprotect(protection, hook.ProtectedSecret), hook.Headers, RetrySchedule: hook.RetrySchedule, PreviousSecret: previous);
+        return new ResolvedTarget(hook.Name, secrets.Reveal(hook.ProtectedSecret), hook.Headers, RetrySchedule: hook.RetrySchedule, PreviousSecret: previous);
     }
 
     public async Task<string?> AfterAttemptAsync(PortalDbContext db, Delivery delivery, AttemptOutcome outcome, CancellationToken ct)

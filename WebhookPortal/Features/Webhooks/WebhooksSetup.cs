@@ -3,7 +3,7 @@ namespace WebhookPortal.Features.Webhooks;
 public static class WebhooksSetup
 {
     public static IServiceCollection AddWebhooks(this IServiceCollection services) =>
-        services.AddScoped<WebhookCatalog>().AddScoped<WebhookSecrets>().AddScoped<WebhookPublisher>().AddScoped<Deliveries.IDeliveryTarget, WebhookDeliveryTarget>();
+        services.AddSingleton<SigningSecretCache>().AddScoped<WebhookCatalog>().AddScoped<WebhookSecrets>().AddScoped<WebhookPublisher>().AddScoped<Deliveries.IDeliveryTarget, WebhookDeliveryTarget>();
 
     public static WebApplication MapWebhooks(this WebApplication app)
     {
