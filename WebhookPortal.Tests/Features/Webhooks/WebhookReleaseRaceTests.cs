@@ -193,6 +193,14 @@ public sealed class WebhookReleaseRaceTests(WebhookReleaseRaceTests.RacePortal p
             await ChangeWebhookAsync(webhooks => race.Kind == AdmissionKind.Hold
                 ? webhooks.ExecuteUpdateAsync(s => s.SetProperty(w => w.Enabled, false).SetProperty(w => w.DisabledUtc, now))
                 : webhooks.ExecuteUpdateAsync(s => s.SetProperty(w => w.FailingSinceUtc, now).SetProperty(w => w.ProbeAfterUtc, now.AddMinutes(1))));
+
+            // The worker read the webhook with its delivery, before this change: let go of that row so that the admission
+            // reads the webhook as changed, as if the change had come just before the worker's read.
+            foreach (var entry in db.ChangeTracker.Entries<Webhook>().ToList())
+            {
+                entry.State = EntityState.Detached;
+            }
+
             var admission = await inner.AdmitAsync(db, delivery, ct);
             Assert.Equal(race.Kind, admission.Kind);
 

@@ -24,8 +24,11 @@ public sealed class WebhookDeliveryTarget(SigningSecretCache secrets, IOptions<D
     private static readonly Func<PortalDbContext, Guid, CancellationToken, Task<Webhook?>> Find =
         EF.CompileAsyncQuery((PortalDbContext db, Guid id, CancellationToken ct) => db.Webhooks.FirstOrDefault(w => w.Id == id));
 
+    // The worker's read of the delivery brings its webhook too (DeliveryWorker): found tracked, it is not read again.
     private async Task<Webhook?> LoadAsync(PortalDbContext db, Delivery delivery, CancellationToken ct) =>
-        webhook is not null && webhook.Id == delivery.TargetId ? webhook : webhook = await Find(db, delivery.TargetId, ct);
+        webhook is not null && webhook.Id == delivery.TargetId
+            ? webhook
+            : webhook = db.Webhooks.Local.FindEntry(delivery.TargetId)?.Entity ?? await Find(db, delivery.TargetId, ct);
 
     public async Task<Admission> AdmitAsync(PortalDbContext db, Delivery delivery, CancellationToken ct)
     {
