@@ -77,6 +77,8 @@ public sealed class AttemptReadTests
 
     private sealed class ReadPortal(CommandsByContext commands) : DeliveryPortalFactory
     {
+        protected override bool SweepsPendingDeliveries => false;
+
         protected override void ConfigurePortal(IWebHostBuilder builder)
         {
             base.ConfigurePortal(builder);

@@ -41,6 +41,8 @@ public sealed class DeliveryTargetResolutionTests
 
     private sealed class ProbePortal(ProbeState state) : DeliveryPortalFactory
     {
+        protected override bool SweepsPendingDeliveries => false;
+
         protected override void ConfigurePortal(IWebHostBuilder builder)
         {
             base.ConfigurePortal(builder);
@@ -55,6 +57,8 @@ public sealed class DeliveryTargetResolutionTests
     /// <summary>A portal where the Jobs feature registered no delivery target.</summary>
     private sealed class NoJobTargetPortal : DeliveryPortalFactory
     {
+        protected override bool SweepsPendingDeliveries => false;
+
         protected override void ConfigurePortal(IWebHostBuilder builder)
         {
             base.ConfigurePortal(builder);
