@@ -12,7 +12,8 @@ namespace WebhookPortal.Features.Webhooks;
 /// failing one probe attempt goes at a time and every other delivery waits for it (half-open) — when the probe
 /// succeeds the backlog goes at once. 410 Gone disables it at once and only failures for Delivery:DisableAfter disable
 /// it; a disabled webhook's deliveries are held until it is enabled again, a deleted one's are cancelled.
-/// One instance serves one attempt (a scope per attempt): the webhook row read by <see cref="AdmitAsync"/> is reused.
+/// One instance serves one attempt (a scope per attempt). The webhook row comes with the worker's read of the delivery
+/// (found tracked in the attempt's context) and is read here only when it did not come with it; the later steps reuse it.
 /// </summary>
 public sealed class WebhookDeliveryTarget(SigningSecretCache secrets, IOptions<DeliveryOptions> options, DeliveryOutbox outbox, PortalEventRaiser portalEvents, TimeProvider time) : IDeliveryTarget
 {
