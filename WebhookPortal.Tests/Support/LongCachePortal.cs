@@ -23,5 +23,6 @@ public sealed class LongCachePortal : PortalFactory
         builder.UseSetting("ApiKeys:CacheDuration", "00:10:00");
         builder.UseSetting("Security:Sessions:BasicCacheDuration", "00:10:00");
         builder.UseSetting("Integrations:CacheDuration", "00:10:00");
+        builder.UseSetting("Webhooks:PublishCacheDuration", "00:10:00");
     }
 }

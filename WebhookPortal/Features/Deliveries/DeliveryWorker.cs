@@ -247,6 +247,7 @@ public sealed class DeliveryWorker(
             await transaction.CommitAsync(ct);
         }
 
+        owner?.AfterCommit(delivery);
         outbox.Dispatch(staged);
         await ScheduleAfterAsync(Task.CompletedTask, deliveryId, delivery.TargetId, next, finished);
         return Task.CompletedTask;

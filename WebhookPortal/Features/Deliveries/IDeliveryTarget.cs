@@ -39,4 +39,13 @@ public interface IDeliveryTarget
     /// answering 410 Gone is removed). Returns an error to record on the delivery and its attempt, or null.
     /// </summary>
     Task<string?> AfterAttemptAsync(PortalDbContext db, Delivery delivery, AttemptOutcome outcome, CancellationToken ct) => Task.FromResult<string?>(null);
+
+    /// <summary>
+    /// After what <see cref="AfterAttemptAsync"/> changed is committed with the attempt's record: what must not happen
+    /// before the commit (a webhook disabled by a failure drops publish's in-memory routes; dropped before, a publish
+    /// could read the webhook still enabled and keep that).
+    /// </summary>
+    void AfterCommit(Delivery delivery)
+    {
+    }
 }

@@ -14,7 +14,7 @@ namespace WebhookPortal.Features.Integrations;
 /// one transaction, and drops the receiver's cached listeners at once, so the old URL answers 404 at once.
 /// It spans features on purpose: one transaction cannot go through each feature's own service.
 /// </summary>
-public sealed class DeletionService(IDbContextFactory<PortalDbContext> dbFactory, ListenerDirectory directory, TimeProvider time)
+public sealed class DeletionService(IDbContextFactory<PortalDbContext> dbFactory, ListenerDirectory directory, Webhooks.PublishRoutes routes, TimeProvider time)
 {
     public async Task<DeletionImpact> IntegrationImpactAsync(Guid id, CancellationToken ct = default)
     {
@@ -95,6 +95,8 @@ public sealed class DeletionService(IDbContextFactory<PortalDbContext> dbFactory
             {
                 directory.Invalidate(listener.Id);
             }
+
+            routes.Invalidate();
         }
     }
 

@@ -96,8 +96,11 @@ public sealed class Webhook
 
     public string? UpdatedBy { get; set; }
 
-    public IReadOnlyList<string> EventTypes =>
-        EventTypesJson is null ? [] : JsonSerializer.Deserialize<List<string>>(EventTypesJson) ?? [];
+    public IReadOnlyList<string> EventTypes => ParseEventTypes(EventTypesJson);
+
+    /// <summary>The event types stored in <see cref="EventTypesJson"/>; none means every event type.</summary>
+    public static IReadOnlyList<string> ParseEventTypes(string? json) =>
+        json is null ? [] : JsonSerializer.Deserialize<List<string>>(json) ?? [];
 
     public IReadOnlyDictionary<string, string> Headers =>
         HeadersJson is null ? new Dictionary<string, string>() : JsonSerializer.Deserialize<Dictionary<string, string>>(HeadersJson) ?? [];

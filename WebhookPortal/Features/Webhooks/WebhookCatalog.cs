@@ -13,7 +13,7 @@ namespace WebhookPortal.Features.Webhooks;
 
 /// <summary>Webhooks as configuration: list, read, create, change, enable and delete; a context per operation.</summary>
 public sealed class WebhookCatalog(
-    IDbContextFactory<PortalDbContext> dbFactory, IDataProtectionProvider protection, DeliveryOutbox outbox, IOptions<OutboundOptions> outbound, IOptions<DeliveryOptions> delivery, TimeProvider time, PortalCaller caller, PortalEvents.PortalEventRaiser portalEvents)
+    IDbContextFactory<PortalDbContext> dbFactory, IDataProtectionProvider protection, DeliveryOutbox outbox, IOptions<OutboundOptions> outbound, IOptions<DeliveryOptions> delivery, TimeProvider time, PortalCaller caller, PortalEvents.PortalEventRaiser portalEvents, PublishRoutes routes)
 {
     private static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -82,6 +82,7 @@ public sealed class WebhookCatalog(
         };
         db.Webhooks.Add(webhook);
         await db.SaveChangesAsync(ct);
+        routes.Invalidate();
         return ToView(webhook, integration.Name, reveal: true);
     }
 
@@ -136,6 +137,7 @@ public sealed class WebhookCatalog(
         webhook.UpdatedBy = user;
         var staged = db.ChangeTracker.Entries<Delivery>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
         await db.SaveChangesAsync(ct);
+        routes.Invalidate();
         outbox.Dispatch(staged);
         if (enabling)
         {
@@ -179,6 +181,7 @@ public sealed class WebhookCatalog(
         db.Webhooks.Remove(webhook);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        routes.Invalidate();
     }
 
     private void Validate(WebhookRequest input, bool creating)

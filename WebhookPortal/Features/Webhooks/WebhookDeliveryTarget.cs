@@ -15,9 +15,10 @@ namespace WebhookPortal.Features.Webhooks;
 /// One instance serves one attempt (a scope per attempt). The webhook row comes with the worker's read of the delivery
 /// (found tracked in the attempt's context) and is read here only when it did not come with it; the later steps reuse it.
 /// </summary>
-public sealed class WebhookDeliveryTarget(SigningSecretCache secrets, IOptions<DeliveryOptions> options, DeliveryOutbox outbox, PortalEventRaiser portalEvents, TimeProvider time) : IDeliveryTarget
+public sealed class WebhookDeliveryTarget(SigningSecretCache secrets, PublishRoutes routes, IOptions<DeliveryOptions> options, DeliveryOutbox outbox, PortalEventRaiser portalEvents, TimeProvider time) : IDeliveryTarget
 {
     private Webhook? webhook;
+    private bool disabled;
 
     public DeliveryTargetKind Kind => DeliveryTargetKind.Webhook;
 
@@ -169,6 +170,15 @@ public sealed class WebhookDeliveryTarget(SigningSecretCache secrets, IOptions<D
         entry.IsModified = false;
     }
 
+    /// <summary>A webhook this attempt disabled no longer takes new publishes (<see cref="PublishRoutes"/>).</summary>
+    public void AfterCommit(Delivery delivery)
+    {
+        if (disabled)
+        {
+            routes.Invalidate();
+        }
+    }
+
     /// <summary>Disables the webhook unless another attempt (or a person) just did; only the one that disabled it raises the event.</summary>
     private async Task DisableOnceAsync(PortalDbContext db, Webhook hook, DateTime now, string reason, string by, CancellationToken ct)
     {
@@ -181,6 +191,7 @@ public sealed class WebhookDeliveryTarget(SigningSecretCache secrets, IOptions<D
 
         if (won)
         {
+            disabled = true;
             await portalEvents.RaiseAsync(db, PortalEventTypes.WebhookDisabled, hook, reason, ct);
 
             // The conditional update is invisible to the audit interceptor: the portal's own decision is recorded here,

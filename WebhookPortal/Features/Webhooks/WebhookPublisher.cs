@@ -8,16 +8,8 @@ using WebhookPortal.Infrastructure.Errors;
 namespace WebhookPortal.Features.Webhooks;
 
 /// <summary>Publishes messages to an integration's webhooks (and test events to one webhook) through the delivery outbox.</summary>
-public sealed class WebhookPublisher(IDbContextFactory<PortalDbContext> dbFactory, DeliveryOutbox outbox, IServiceProvider services, TimeProvider time, PortalCaller caller)
+public sealed class WebhookPublisher(IDbContextFactory<PortalDbContext> dbFactory, DeliveryOutbox outbox, PublishRoutes routes, IServiceProvider services, TimeProvider time, PortalCaller caller)
 {
-    // Compiled once: publish runs these two on every request, which then no longer builds them from expression trees and
-    // looks them up in EF Core's query cache each time (issue 17, publish).
-    private static readonly Func<PortalDbContext, Guid, CancellationToken, Task<bool>> IntegrationExists =
-        EF.CompileAsyncQuery((PortalDbContext db, Guid id, CancellationToken ct) => db.Integrations.Any(i => i.Id == id));
-
-    private static readonly Func<PortalDbContext, Guid, IAsyncEnumerable<Webhook>> EnabledWebhooksOf =
-        EF.CompileAsyncQuery((PortalDbContext db, Guid integrationId) => db.Webhooks.AsNoTracking().Where(w => w.IntegrationId == integrationId && w.Enabled));
-
     /// <summary>Publishes to every enabled webhook of the integration whose event-type filter matches.</summary>
     public async Task<Message> PublishAsync(Guid integrationId, string? eventType, JsonElement? payload, CancellationToken ct = default)
     {
@@ -38,21 +30,13 @@ public sealed class WebhookPublisher(IDbContextFactory<PortalDbContext> dbFactor
             throw new PortalValidationException(errors);
         }
 
-        List<DeliveryRequest> targets;
-        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        var enabled = await routes.OfAsync(integrationId, ct) ?? throw new NotFoundException($"No integration with id {integrationId}.");
+        List<DeliveryRequest> targets = [];
+        foreach (var webhook in enabled)
         {
-            if (!await IntegrationExists(db, integrationId, ct))
+            if (webhook.Accepts(eventType!))
             {
-                throw new NotFoundException($"No integration with id {integrationId}.");
-            }
-
-            targets = [];
-            await foreach (var webhook in EnabledWebhooksOf(db, integrationId).WithCancellation(ct))
-            {
-                if (webhook.Accepts(eventType!))
-                {
-                    targets.Add(new DeliveryRequest(DeliveryTargetKind.Webhook, webhook.Id, webhook.Name, webhook.PostUrl));
-                }
+                targets.Add(new DeliveryRequest(DeliveryTargetKind.Webhook, webhook.Id, webhook.Name, webhook.PostUrl));
             }
         }
 
