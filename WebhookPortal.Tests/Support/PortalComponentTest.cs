@@ -55,6 +55,8 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton<Hangfire.IBackgroundJobClient>(JobClient);
         Services.AddScoped<WebhookPortal.Features.Deliveries.DeliveryOutbox>();
         Services.AddScoped<WebhookPortal.Features.Deliveries.DeliveryService>();
+        Services.AddOptions<WebhookPortal.Features.Webhooks.WebhookOptions>();
+        Services.AddSingleton<WebhookPortal.Features.Webhooks.PublishRoutes>();
         Services.AddScoped<WebhookPortal.Features.Webhooks.WebhookCatalog>();
         Services.AddScoped<WebhookPortal.Features.Webhooks.WebhookSecrets>();
         Services.AddScoped<WebhookPortal.Features.Webhooks.WebhookPublisher>();
