@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using WebhookPortal.Data;
@@ -15,8 +14,6 @@ namespace WebhookPortal.Features.Webhooks;
 /// </summary>
 public sealed class PublishRoutes
 {
-    private const string Topic = "webhooks";
-
     private static readonly Func<PortalDbContext, Guid, CancellationToken, Task<bool>> IntegrationExists =
         EF.CompileAsyncQuery((PortalDbContext db, Guid id, CancellationToken ct) => db.Integrations.Any(i => i.Id == id));
 
@@ -25,20 +22,13 @@ public sealed class PublishRoutes
             .Where(w => w.IntegrationId == integrationId && w.Enabled)
             .Select(w => new Route(w.Id, w.Name, w.PostUrl, w.EventTypesJson)));
 
-    private readonly ConcurrentDictionary<Guid, Snapshot> byIntegration = new();
     private readonly IDbContextFactory<PortalDbContext> dbFactory;
-    private readonly IOptions<WebhookOptions> options;
-    private readonly TimeProvider time;
-    private readonly IClusterSignals signals;
-    private long version;
+    private readonly SignalledCache<Guid, IReadOnlyList<Route>> cache;
 
     public PublishRoutes(IDbContextFactory<PortalDbContext> dbFactory, IOptions<WebhookOptions> options, TimeProvider time, IClusterSignals signals)
     {
         this.dbFactory = dbFactory;
-        this.options = options;
-        this.time = time;
-        this.signals = signals;
-        signals.Subscribe(Topic, _ => Drop(), Drop);
+        cache = new SignalledCache<Guid, IReadOnlyList<Route>>("webhooks", signals, time, () => options.Value.PublishCacheDuration);
     }
 
     /// <summary>An enabled webhook as publish needs it: where it goes and which event types it takes.</summary>
@@ -57,59 +47,27 @@ public sealed class PublishRoutes
         public bool Accepts(string eventType) => eventTypes.Count == 0 || eventTypes.Contains(eventType);
     }
 
-    public int CachedIntegrations => byIntegration.Count;
+    public int CachedIntegrations => cache.Count;
 
     /// <summary>The integration's enabled webhooks, or null when there is no such integration.</summary>
-    public async Task<IReadOnlyList<Route>?> OfAsync(Guid integrationId, CancellationToken ct = default)
-    {
-        var now = time.GetUtcNow();
-        if (byIntegration.TryGetValue(integrationId, out var cached) && cached.Until > now)
+    public Task<IReadOnlyList<Route>?> OfAsync(Guid integrationId, CancellationToken ct = default) =>
+        cache.GetAsync(integrationId, async token =>
         {
-            return cached.Routes;
-        }
-
-        // A change committed while this load runs bumps the version: the load may have read the old rows, so it is
-        // returned to its caller (as a publish that read just before the change would have) but not kept.
-        var loadedAt = Interlocked.Read(ref version);
-        List<Route> routes = [];
-        await using (var db = await dbFactory.CreateDbContextAsync(ct))
-        {
-            if (!await IntegrationExists(db, integrationId, ct))
+            await using var db = await dbFactory.CreateDbContextAsync(token);
+            if (!await IntegrationExists(db, integrationId, token))
             {
                 return null;
             }
 
-            await foreach (var route in EnabledWebhooksOf(db, integrationId).WithCancellation(ct))
+            List<Route> routes = [];
+            await foreach (var route in EnabledWebhooksOf(db, integrationId).WithCancellation(token))
             {
                 routes.Add(route);
             }
-        }
 
-        var loaded = new Snapshot(routes.AsReadOnly(), now + options.Value.PublishCacheDuration, loadedAt);
-        if (options.Value.PublishCacheDuration > TimeSpan.Zero && Interlocked.Read(ref version) == loadedAt)
-        {
-            byIntegration[integrationId] = loaded;
-            if (Interlocked.Read(ref version) != loadedAt)
-            {
-                byIntegration.TryRemove(KeyValuePair.Create(integrationId, loaded)); // dropped between the check and the write
-            }
-        }
-
-        return loaded.Routes;
-    }
+            return routes.AsReadOnly();
+        }, ct);
 
     /// <summary>After a committed change to a webhook or an integration: this portal drops its routes at once, the others when the signal arrives.</summary>
-    public void Invalidate()
-    {
-        Drop();
-        signals.Publish(Topic, "changed");
-    }
-
-    private void Drop()
-    {
-        Interlocked.Increment(ref version);
-        byIntegration.Clear();
-    }
-
-    private sealed record Snapshot(IReadOnlyList<Route> Routes, DateTimeOffset Until, long Version);
+    public void Invalidate() => cache.Invalidate();
 }
