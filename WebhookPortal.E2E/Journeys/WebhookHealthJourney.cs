@@ -99,12 +99,14 @@ public sealed class WebhookHealthJourney(BrowserFixture fixture) : JourneyTest(f
         await ReloadUntilTextAsync(page, page.GetByTestId("deliveries-table"), "delivered", count: 3, rows: "[data-testid=deliveries-table] tbody tr:has-text('delivered')");
         // Every timeline ends with the 200; the receiver's 503 answer shows on the attempts that failed (a delivery that
         // waited behind the probe the whole time has only its 200).
+        // One row at a time, each open before the next click: three quick clicks once left the middle row closed in CI
+        // (phone viewport), with the sticky app bar over its button.
         for (var i = 0; i < 3; i++)
         {
             await page.GetByTestId("expand-delivery").Nth(i).ClickAsync();
+            await Expect(page.GetByTestId("delivery-timeline")).ToHaveCountAsync(i + 1);
         }
 
-        await Expect(page.GetByTestId("delivery-timeline")).ToHaveCountAsync(3);
         for (var i = 0; i < 3; i++)
         {
             await Expect(page.GetByTestId("delivery-timeline").Nth(i).GetByTestId("attempt-status").Last).ToHaveTextAsync("200");
