@@ -47,7 +47,7 @@ public abstract class GroupCommitLoop<TItem>(Channel<TItem> queue, int maxBatch,
 
                 break;
             }
-            catch (Exception ex) when (attempt < 3 && IsTransient(ex))
+            catch (Exception ex) when (attempt < 3 && TransientFailure.IsTransient(ex))
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 50) * attempt));
             }
@@ -117,18 +117,5 @@ public abstract class GroupCommitLoop<TItem>(Channel<TItem> queue, int maxBatch,
                 batch[0].Completion.TrySetException(ex);
             }
         }
-    }
-
-    private static bool IsTransient(Exception? ex)
-    {
-        for (; ex is not null; ex = ex.InnerException)
-        {
-            if (ex is DbException { IsTransient: true })
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

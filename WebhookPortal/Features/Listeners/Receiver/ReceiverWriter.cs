@@ -147,7 +147,7 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
                 }
             }
         }
-        catch (Exception ex) when (ex is TransientBatchException || (IsTransient(ex) && !ct.IsCancellationRequested))
+        catch (Exception ex) when (ex is TransientBatchException || (TransientFailure.IsTransient(ex) && !ct.IsCancellationRequested))
         {
             throw ex as TransientBatchException ?? new TransientBatchException(ex);
         }
@@ -169,19 +169,6 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
         }
     }
 
-    // EF Core wraps a transient provider error (PostgreSQL's deadlock, 40P01) in an InvalidOperationException.
-    private static bool IsTransient(Exception? ex)
-    {
-        for (; ex is not null; ex = ex.InnerException)
-        {
-            if (ex is DbException { IsTransient: true })
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     // The item's savepoint, as commands kept for the batch (SQLite and PostgreSQL spell them alike): EF Core's savepoint
     // API built, logged and ran a new command each time, three per request on the one writer (issue 17).
@@ -208,7 +195,7 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
             await SavepointAsync(context, "RELEASE SAVEPOINT item", ct);
             return outcome;
         }
-        catch (Exception ex) when (IsTransient(ex))
+        catch (Exception ex) when (TransientFailure.IsTransient(ex))
         {
             // A deadlock or serialization failure is not this item's fault: the whole batch runs again.
             throw new TransientBatchException(ex);
