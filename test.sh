@@ -36,11 +36,20 @@ as_pg "'$pg_bin/pg_ctl' -D '$pg_dir/data' -l '$pg_dir/server.log' -w -o \"-p $pg
 # One test run after the other: each starts many real portals with background workers,
 # and on a 2-core machine running them side by side only adds contention.
 status=0
+# A failed run shows what Hangfire and the delivery engine logged (late or lost background work reads there); the
+# whole log, with the errors the tests provoke on purpose, stays in TestResults/portal-errors.log.
+portal_log=WebhookPortal.Tests/bin/Release/net10.0/TestResults/portal-errors.log
+show_background_log() {
+  echo "-- Hangfire and delivery lines of $portal_log (last 60):"
+  grep -aE '^[0-9T:.-]+Z (Hangfire|WebhookPortal\.Features\.Deliveries)' "$portal_log" 2>/dev/null | tail -n 60 || true
+}
 echo "== WebhookPortal.Tests on SQLite"
-dotnet test WebhookPortal.Tests/WebhookPortal.Tests.csproj -c Release --no-build || status=1
+rm -f "$portal_log"
+dotnet test WebhookPortal.Tests/WebhookPortal.Tests.csproj -c Release --no-build || { status=1; show_background_log; }
 echo "== WebhookPortal.Tests on PostgreSQL ($("$pg_bin/postgres" --version))"
+rm -f "$portal_log"
 PORTAL_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=portal" \
-  dotnet test WebhookPortal.Tests/WebhookPortal.Tests.csproj -c Release --no-build || status=1
+  dotnet test WebhookPortal.Tests/WebhookPortal.Tests.csproj -c Release --no-build || { status=1; show_background_log; }
 echo "== WebhookPortal.E2E"
 dotnet test WebhookPortal.E2E/WebhookPortal.E2E.csproj -c Release --no-build || status=1
 echo "== WebhookPortal.ClusterTests (deploy/cluster.sh: its own PostgreSQL, 2 portals, nginx; one portal killed mid-run)"

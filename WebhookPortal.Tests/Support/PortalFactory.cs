@@ -252,7 +252,7 @@ public class PortalFactory : WebApplicationFactory<Program>
     }
 }
 
-/// <summary>Hangfire's errors of every test host, into the same file as the portal's.</summary>
+/// <summary>Hangfire's warnings and errors of every test host, into the same file as the portal's.</summary>
 internal sealed class HangfireErrorLog : global::Hangfire.Logging.ILogProvider, global::Hangfire.Logging.ILog
 {
     public static readonly HangfireErrorLog Instance = new();
@@ -263,14 +263,16 @@ internal sealed class HangfireErrorLog : global::Hangfire.Logging.ILogProvider, 
 
     public bool Log(global::Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null)
     {
-        if (logLevel < global::Hangfire.Logging.LogLevel.Error)
+        // Warnings too: a background process of Hangfire's that fails (its delayed-job scheduler, say) warns first and
+        // backs off, which is what makes retries late.
+        if (logLevel < global::Hangfire.Logging.LogLevel.Warn)
         {
             return false;
         }
 
         if (messageFunc is not null)
         {
-            Errors.LogError(exception, "{Message}", messageFunc());
+            Errors.LogError(exception, "{Level}: {Message}", logLevel, messageFunc());
         }
 
         return true;

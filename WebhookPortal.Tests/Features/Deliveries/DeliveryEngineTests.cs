@@ -50,7 +50,10 @@ public sealed class DeliveryEngineTests(DeliveryPortalFactory portal) : IClassFi
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"Delivery for {webhookId} is '{delivery?.State}', expected '{state}'.");
+                // Everything the row tells about where it stopped: a late retry and a lost one read differently.
+                throw new TimeoutException($"Delivery for {webhookId} is '{delivery?.State}', expected '{state}' (now {DateTime.UtcNow:HH:mm:ss.fff}; "
+                    + $"attempts {delivery?.AttemptCount}, next {delivery?.NextAttemptUtc:HH:mm:ss.fff}, lease {delivery?.LeaseUntilUtc:HH:mm:ss.fff}, "
+                    + $"updated {delivery?.UpdatedUtc:HH:mm:ss.fff}, last {delivery?.LastStatus} {delivery?.LastError}).");
             }
 
             await Task.Delay(100);
