@@ -4,6 +4,7 @@ using WebhookPortal.Features.Audit;
 using WebhookPortal.Features.Deliveries;
 using WebhookPortal.Features.Listeners;
 using WebhookPortal.Features.Listeners.Tables;
+using WebhookPortal.Infrastructure.Database;
 using WebhookPortal.Infrastructure.Errors;
 
 namespace WebhookPortal.Features.Integrations;
@@ -59,6 +60,21 @@ public sealed class DeletionService(IDbContextFactory<PortalDbContext> dbFactory
     /// <summary>The integration, its listeners (and their tables), webhooks, event types, subscriptions and rules; pending deliveries cancelled.</summary>
     public async Task DeleteIntegrationAsync(Guid id, CancellationToken ct = default)
     {
+        try
+        {
+            // Cancelling deliveries can meet an attempt recording a failure on PostgreSQL (a deadlock, one side cancelled):
+            // the whole delete runs again on a fresh context (TransientFailure).
+            await TransientFailure.RetryAsync(() => DeleteIntegrationOnceAsync(id, ct), ct);
+        }
+        finally
+        {
+            routes.Invalidate();
+        }
+    }
+
+    /// <summary>One run of the integration's delete, in one transaction.</summary>
+    private async Task DeleteIntegrationOnceAsync(Guid id, CancellationToken ct)
+    {
         // One context for the whole delete: every step runs in its transaction.
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var integration = await db.Integrations.FirstOrDefaultAsync(i => i.Id == id, ct) ?? throw new NotFoundException($"No integration with id {id}.");
@@ -95,28 +111,15 @@ public sealed class DeletionService(IDbContextFactory<PortalDbContext> dbFactory
             {
                 directory.Invalidate(listener.Id);
             }
-
-            routes.Invalidate();
         }
     }
 
     /// <summary>The listener and its tables, event types (with subscriptions) and the rules scoped to it; pending deliveries cancelled.</summary>
     public async Task DeleteListenerAsync(Guid id, CancellationToken ct = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var listener = await db.Listeners.AsNoTracking().FirstOrDefaultAsync(l => l.Id == id, ct) ?? throw new NotFoundException($"No listener with id {id}.");
         try
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var eventTypeIds = await db.EventTypes.Where(e => e.ListenerId == id).Select(e => e.Id).ToListAsync(ct);
-            var note = $"with listener '{listener.Name}'";
-            await RemoveEventTypesAsync(db, eventTypeIds, ct, note);
-            await RemoveRulesAsync(db, db.NotificationRules.Where(r => r.ListenerId == id), ct, note);
-            await DropTablesAsync(db, listener, ct);
-            await db.Listeners.Where(l => l.Id == id).ExecuteDeleteAsync(ct);
-            AuditLog.StageDeleted(db, [listener]);
-            await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
+            await TransientFailure.RetryAsync(() => DeleteListenerOnceAsync(id, ct), ct);
         }
         finally
         {
@@ -124,15 +127,31 @@ public sealed class DeletionService(IDbContextFactory<PortalDbContext> dbFactory
         }
     }
 
+    private async Task DeleteListenerOnceAsync(Guid id, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var listener = await db.Listeners.AsNoTracking().FirstOrDefaultAsync(l => l.Id == id, ct) ?? throw new NotFoundException($"No listener with id {id}.");
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var eventTypeIds = await db.EventTypes.Where(e => e.ListenerId == id).Select(e => e.Id).ToListAsync(ct);
+        var note = $"with listener '{listener.Name}'";
+        await RemoveEventTypesAsync(db, eventTypeIds, ct, note);
+        await RemoveRulesAsync(db, db.NotificationRules.Where(r => r.ListenerId == id), ct, note);
+        await DropTablesAsync(db, listener, ct);
+        await db.Listeners.Where(l => l.Id == id).ExecuteDeleteAsync(ct);
+        AuditLog.StageDeleted(db, [listener]);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+    }
+
     /// <summary>One event type with its subscriptions (pending deliveries cancelled) and its staged events, in one transaction.</summary>
-    public async Task DeleteEventTypeAsync(Guid id, CancellationToken ct = default)
+    public Task DeleteEventTypeAsync(Guid id, CancellationToken ct = default) => TransientFailure.RetryAsync(async () =>
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await RemoveEventTypesAsync(db, [id], ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
-    }
+    }, ct);
 
     /// <summary>One notification rule with its usage counts and firings, in one transaction.</summary>
     public async Task DeleteRuleAsync(Guid id, CancellationToken ct = default)

@@ -165,22 +165,9 @@ public sealed class WebhookCatalog(
     public async Task DeleteAsync(Guid integrationId, Guid id, bool force, CancellationToken ct = default)
     {
         await caller.RequireAdminAsync("delete webhooks");
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await DeleteOnceAsync(integrationId, id, force, ct);
-                break;
-            }
-            catch (Exception ex) when (attempt < 3 && TransientFailure.IsTransient(ex))
-            {
-                // On PostgreSQL an attempt recording a failure of this webhook locks the webhook, then its delivery; this
-                // delete locks them the other way round, and the database breaks the deadlock by cancelling one side
-                // (seen in CI as a 500 on delete). Nothing of the cancelled transaction stayed: run it again.
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 50) * attempt), ct);
-            }
-        }
-
+        // On PostgreSQL an attempt recording a failure of this webhook locks the webhook, then its delivery; this delete
+        // locks them the other way round, and the database cancels one side (seen in CI as a 500 on delete).
+        await TransientFailure.RetryAsync(() => DeleteOnceAsync(integrationId, id, force, ct), ct);
         routes.Invalidate();
     }
 
