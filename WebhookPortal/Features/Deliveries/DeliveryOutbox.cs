@@ -28,11 +28,16 @@ public sealed class DeliveryOutbox(IDbContextFactory<PortalDbContext> dbFactory,
     /// A message and its deliveries, not yet in any context, inside the publish span: each delivery carries the span's
     /// trace context (its TraceParent column), so create them in the caller's context, before handing them to a writer.
     /// </summary>
+    /// <remarks>
+    /// Ids are time-ordered (UUID version 7): rows made together sit together in every index keyed by them (the primary
+    /// keys, the log's DeliveryId), so a batch of attempts or publishes dirties a few pages there, not one random page
+    /// each, and SQLite's commit writes and flushes that much less (issue 17, the recorder's commit was ~60 % of its turn).
+    /// </remarks>
     public (Message Message, List<Delivery> Deliveries) Create(Guid? integrationId, string eventType, string payload, IEnumerable<DeliveryRequest> targets, Guid? messageId = null)
     {
         using var publish = PortalTelemetry.StartPublish(eventType, integrationId);
         var now = time.GetUtcNow().UtcDateTime;
-        var message = new Message { Id = messageId ?? Guid.NewGuid(), IntegrationId = integrationId, EventType = eventType, Payload = payload, CreatedUtc = now };
+        var message = new Message { Id = messageId ?? Guid.CreateVersion7(), IntegrationId = integrationId, EventType = eventType, Payload = payload, CreatedUtc = now };
         var deliveries = targets.Select(t => NewDelivery(message.Id, t, now)).ToList();
         return (message, deliveries);
     }
@@ -40,7 +45,7 @@ public sealed class DeliveryOutbox(IDbContextFactory<PortalDbContext> dbFactory,
     /// <summary>A pending delivery of a message to one target, due now.</summary>
     public static Delivery NewDelivery(Guid messageId, DeliveryRequest target, DateTime now) => PortalTelemetry.Traced(new Delivery
     {
-        Id = Guid.NewGuid(),
+        Id = Guid.CreateVersion7(),
         MessageId = messageId,
         TargetKind = target.TargetKind,
         TargetId = target.TargetId,

@@ -48,7 +48,7 @@ public sealed class EventTrigger(PortalDbContext db, EventPayloads payloads, Del
                 var record = change.Record.ToJsonString();
                 if (!string.IsNullOrWhiteSpace(type.Script))
                 {
-                    var pending = new PendingEvent { Id = Guid.NewGuid(), IntegrationId = integrationId, EventTypeId = type.Id, Action = change.Action, RecordJson = record, CreatedUtc = time.GetUtcNow().UtcDateTime, TraceParent = PortalTelemetry.CurrentTraceParent };
+                    var pending = new PendingEvent { Id = Guid.CreateVersion7(), IntegrationId = integrationId, EventTypeId = type.Id, Action = change.Action, RecordJson = record, CreatedUtc = time.GetUtcNow().UtcDateTime, TraceParent = PortalTelemetry.CurrentTraceParent };
                     db.PendingEvents.Add(pending);
                     pendingAfterCommit.Add(pending.Id);
                     continue;

@@ -117,7 +117,7 @@ public sealed class UsageMeter(PortalDbContext db, DeliveryOutbox outbox)
             ["periodEnd"] = end,
         });
         // The unique (rule, period, threshold) row decides: another instance that fired it first wins, and this one sends nothing.
-        var messageId = Guid.NewGuid();
+        var messageId = Guid.CreateVersion7();
         var inserted = await db.Database.ExecuteSqlRawAsync(
             "INSERT INTO \"RuleFirings\" (\"RuleId\", \"PeriodStart\", \"Threshold\", \"Count\", \"FiredUtc\", \"MessageId\") VALUES ({0}, {1}, {2}, {3}, {4}, {5}) " +
             "ON CONFLICT (\"RuleId\", \"PeriodStart\", \"Threshold\") DO NOTHING",

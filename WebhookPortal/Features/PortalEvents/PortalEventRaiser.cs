@@ -19,7 +19,7 @@ public sealed class PortalEventRaiser(DeliveryOutbox outbox, TimeProvider time)
         var now = time.GetUtcNow().UtcDateTime;
         var portalEvent = new PortalEvent
         {
-            Id = Guid.NewGuid(),
+            Id = Guid.CreateVersion7(),
             TimeUtc = now,
             Type = type,
             IntegrationId = webhook.IntegrationId,

@@ -18,6 +18,10 @@ public sealed class DatabaseOptions
 
     [Required]
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+
+    /// <summary>SQLite only: how often the write-ahead log is copied back into the database file (<see cref="SqliteCheckpointer"/>).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 public static class DatabaseSetup
@@ -49,7 +53,10 @@ public static class DatabaseSetup
         else
         {
             var sqlite = ResolveSqlite(string.IsNullOrWhiteSpace(connectionString) ? DefaultSqlite : connectionString, operatorDirectory);
-            builder.Services.AddPortalContexts<SqlitePortalDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(SqliteBusyTimeout.Instance));
+            builder.Services.AddPortalContexts<SqlitePortalDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(SqliteBusyTimeout.Instance, SqliteCheckpointer.Handover));
+            // Registered with the interceptor that turns SQLite's automatic checkpoint off: one never goes without the other.
+            builder.Services.AddSingleton(sp => new SqliteCheckpointer(sqlite, sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>(), sp.GetRequiredService<ILogger<SqliteCheckpointer>>()));
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<SqliteCheckpointer>());
             // Made by the container, so that it closes the writers' connection when the host stops.
             builder.Services.AddSingleton(sp => new WriteGate(takesTurns: true,
                 new SqliteWriterConnection(sqlite, sp.GetRequiredService<DbContextOptions<SqlitePortalDbContext>>())));

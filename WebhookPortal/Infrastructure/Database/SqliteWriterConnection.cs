@@ -72,9 +72,10 @@ public sealed class SqliteWriterConnection(string connectionString, DbContextOpt
         try
         {
             opened.Open();
+            // Busy timeout as everywhere; automatic checkpoint off as on every portal connection (SqliteCheckpointer).
             using (var pragmas = opened.CreateCommand())
             {
-                pragmas.CommandText = $"PRAGMA busy_timeout = 30000; PRAGMA cache_size = -{CacheKiB};";
+                pragmas.CommandText = $"PRAGMA busy_timeout = 30000; PRAGMA cache_size = -{CacheKiB}; PRAGMA wal_autocheckpoint = 0;";
                 pragmas.ExecuteNonQuery();
             }
 
