@@ -12,6 +12,8 @@
 # Usage: [PORTAL_DIR=other checkout] [PUBLISH_SECONDS=20] [DRAIN_CAP=300] [PERFMAP=1] bench/drain.sh [connections]
 #        PERFMAP=1 starts the portal with its perf map (DOTNET_PerfMapEnabled) for `perf record -g -p <pid>`.
 #        PORTAL_DIR runs the portal built in another checkout (a before-run); the receiver and scripts come from here.
+#        The portal inherits the environment: Delivery__MaxConcurrencyPerTarget=16 lets 16 attempts at once to the one
+#        webhook (default 4, which bounds this bench's drain first; bench/RESULTS.md gives both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONNECTIONS="${1:-64}"
