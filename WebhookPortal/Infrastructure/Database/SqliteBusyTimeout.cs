@@ -11,11 +11,28 @@ namespace WebhookPortal.Infrastructure.Database;
 /// Set on every open (a pooled connection keeps it) by a direct call: as a <c>PRAGMA</c> command it was built, parsed
 /// and run on each of the ~3 opens per delivery attempt (issue 17).
 /// </summary>
-public sealed class SqliteBusyTimeout : DbConnectionInterceptor
+public sealed class SqliteBusyTimeout : SqliteConnectionSetting
 {
     public static readonly SqliteBusyTimeout Instance = new();
 
     public const int Milliseconds = 30000;
+
+    protected override int Set(SQLitePCL.sqlite3 handle) => SQLitePCL.raw.sqlite3_busy_timeout(handle, Milliseconds);
+
+    protected override string Pragma => $"PRAGMA busy_timeout = {Milliseconds};";
+}
+
+/// <summary>
+/// A setting of each SQLite connection the portal's contexts open, made on every open (a pooled connection keeps it,
+/// and one new to the pool gets it) by a direct call on the connection's handle.
+/// </summary>
+public abstract class SqliteConnectionSetting : DbConnectionInterceptor
+{
+    /// <summary>Makes the setting on the handle; answers SQLite's result code.</summary>
+    protected abstract int Set(SQLitePCL.sqlite3 handle);
+
+    /// <summary>The same setting as a statement, for a connection that is not Microsoft.Data.Sqlite's.</summary>
+    protected abstract string Pragma { get; }
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
 
@@ -25,16 +42,16 @@ public sealed class SqliteBusyTimeout : DbConnectionInterceptor
         return Task.CompletedTask;
     }
 
-    private static void Apply(DbConnection connection)
+    private void Apply(DbConnection connection)
     {
         if (connection is SqliteConnection { Handle: { } handle })
         {
-            SqliteException.ThrowExceptionForRC(SQLitePCL.raw.sqlite3_busy_timeout(handle, Milliseconds), handle);
+            SqliteException.ThrowExceptionForRC(Set(handle), handle);
             return;
         }
 
         using var command = connection.CreateCommand();
-        command.CommandText = $"PRAGMA busy_timeout = {Milliseconds};";
+        command.CommandText = Pragma;
         command.ExecuteNonQuery();
     }
 }

@@ -1,6 +1,4 @@
-using System.Data.Common;
 using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace WebhookPortal.Infrastructure.Database;
@@ -25,7 +23,7 @@ public sealed class SqliteCheckpointer(string connectionString, IOptions<Databas
     public long FramesCheckpointed => Interlocked.Read(ref frames);
 
     /// <summary>Turns SQLite's automatic checkpoint off on each connection the portal opens (a pooled connection keeps it).</summary>
-    public static readonly DbConnectionInterceptor Handover = new AutomaticCheckpointOff();
+    public static readonly SqliteConnectionSetting Handover = new AutomaticCheckpointOff();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -59,22 +57,10 @@ public sealed class SqliteCheckpointer(string connectionString, IOptions<Databas
         return copied;
     }
 
-    private sealed class AutomaticCheckpointOff : DbConnectionInterceptor
+    private sealed class AutomaticCheckpointOff : SqliteConnectionSetting
     {
-        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
+        protected override int Set(SQLitePCL.sqlite3 handle) => SQLitePCL.raw.sqlite3_wal_autocheckpoint(handle, 0);
 
-        public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
-        {
-            Apply(connection);
-            return Task.CompletedTask;
-        }
-
-        private static void Apply(DbConnection connection)
-        {
-            if (connection is SqliteConnection { Handle: { } handle })
-            {
-                SqliteException.ThrowExceptionForRC(SQLitePCL.raw.sqlite3_wal_autocheckpoint(handle, 0), handle);
-            }
-        }
+        protected override string Pragma => "PRAGMA wal_autocheckpoint = 0;";
     }
 }
