@@ -6,13 +6,17 @@ using WebhookPortal.Tests.Support;
 
 namespace WebhookPortal.Tests.Features.Deliveries;
 
-/// <summary>A delivery portal whose background search indexer runs once an hour: only a writer's own batch can index.</summary>
+/// <summary>
+/// A delivery portal whose background search indexer runs once an hour and whose writers index as soon as one entry
+/// waits (Logs:SearchIndexBatch 1): only a writer's own batch can index.
+/// </summary>
 public sealed class SlowIndexerDeliveryFactory : DeliveryPortalFactory
 {
     protected override void ConfigurePortal(IWebHostBuilder builder)
     {
         base.ConfigurePortal(builder);
         builder.UseSetting("Logs:SearchIndexInterval", "01:00:00");
+        builder.UseSetting("Logs:SearchIndexBatch", "1");
     }
 }
 

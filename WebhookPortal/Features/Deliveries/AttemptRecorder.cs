@@ -15,7 +15,7 @@ namespace WebhookPortal.Features.Deliveries;
 /// (one worker in the whole cluster wins a lease), only the commit is shared. Stopping: the queue is drained before the
 /// loop ends, and a write handed over after that is committed by its caller alone.
 /// </summary>
-public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> dbFactory, ILogger<AttemptRecorder> logger, WriteGate? gate = null)
+public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> dbFactory, ILogger<AttemptRecorder> logger, WriteGate? gate = null, Microsoft.Extensions.Options.IOptions<LogOptions>? logOptions = null)
     : GroupCommitLoop<AttemptRecorder.Item>(Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true }), MaxBatch, gate, logger)
 {
     public const int MaxBatch = 256;
@@ -124,8 +124,9 @@ public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> dbFactory
         }
 
         await db.SaveChangesAsync();
-        // The attempts' outbound log entries go into the full-text index (SQLite) with them, as the receiver's do.
-        await LogSearchIndex.IndexWrittenAsync(db, CancellationToken.None);
+        // The attempts' outbound log entries go into the full-text index (SQLite) in the batch that records them once
+        // enough wait, as the receiver's do.
+        await LogSearchIndex.IndexWrittenAsync(db, logOptions?.Value.SearchIndexBatch ?? new LogOptions().SearchIndexBatch, CancellationToken.None);
         await transaction.CommitAsync();
         Interlocked.Increment(ref commits);
         Interlocked.Add(ref writes, items.Count);

@@ -35,4 +35,13 @@ public sealed class LogOptions
     /// <summary>SQLite: how often new entries are added to the full-text index in the background (a search adds the rest first).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan SearchIndexInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// SQLite: the group-commit writers (the receiver, the attempt recorder) add new entries to the full-text index
+    /// within their batch once at least this many wait. FTS5 writes one index segment per transaction and merges the
+    /// segments later: a segment of 32 entries cost about twice the time per entry of one of 256 (bench/RESULTS.md,
+    /// issue 17). A search, and the background every <see cref="SearchIndexInterval"/>, add those still waiting first.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int SearchIndexBatch { get; set; } = 256;
 }

@@ -1,16 +1,17 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using WebhookPortal.Data;
+using WebhookPortal.Infrastructure.Database;
 
 namespace WebhookPortal.Features.Logs;
 
 /// <summary>
 /// SQLite: adds the entries logged since the last time to the full-text index (LogSearch) and moves the mark
 /// (LogSearchState.IndexedUntil) past them. The group commits (the receiver's writer, the delivery attempts' recorder)
-/// index their own entries in their own transaction (<see cref="IndexWrittenAsync"/>); what other writers log is indexed here, a thousand per
-/// transaction, in the background every Logs:SearchIndexInterval and by every text search before it reads the index
-/// (so a search always sees every committed entry). PostgreSQL computes its search vector as each row is written:
-/// nothing to do there.
+/// index within their own transaction once Logs:SearchIndexBatch entries wait (<see cref="IndexWrittenAsync"/>); the
+/// rest, and what other writers log, is indexed here, a thousand per transaction, in the background every
+/// Logs:SearchIndexInterval and by every text search before it reads the index (so a search always sees every
+/// committed entry). PostgreSQL computes its search vector as each row is written: nothing to do there.
 /// </summary>
 public static class LogSearchIndex
 {
@@ -18,8 +19,12 @@ public static class LogSearchIndex
     // 100–300 ms, the receiver's p99 (bench/RESULTS.md, issue 17).
     public const int ChunkSize = 1_000;
 
-    /// <summary>Indexes everything above the mark; returns how many entries that was.</summary>
-    public static async Task<int> CatchUpAsync(PortalDbContext db, CancellationToken ct, int chunkSize = ChunkSize)
+    /// <summary>
+    /// Indexes everything above the mark; returns how many entries that was. With <paramref name="gate"/>, each chunk
+    /// waits for its turn behind the group-commit writers instead of polling SQLite's lock, which they hold most of
+    /// the time under load.
+    /// </summary>
+    public static async Task<int> CatchUpAsync(PortalDbContext db, CancellationToken ct, int chunkSize = ChunkSize, WriteGate? gate = null)
     {
         if (!db.Database.IsSqlite())
         {
@@ -40,6 +45,7 @@ public static class LogSearchIndex
             // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default): the mark is read under the write lock, so two portals on
             // one file, or the background and a search, never index the same entries twice. One chunk holds the lock for
             // a few milliseconds, not for the whole backlog: the receiver's writer waits behind it.
+            using var turn = await (gate ?? WriteGate.None).EnterAsync(ct);
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var chunk = await IndexChunkAsync(db, chunkSize, ct);
             if (chunk == 0)
@@ -52,20 +58,27 @@ public static class LogSearchIndex
         }
     }
 
-    // What a writer's batch indexes before its commit: its own entries and, beside them, a little of any backlog.
-    public const int WriterChunkSize = 512;
+    // What a writer's batch indexes before its commit, once enough wait: its own entries and, beside them, a little of
+    // any backlog.
+    public const int WriterChunkSize = 1_024;
 
     /// <summary>
-    /// SQLite: indexes, in a group commit's open transaction, the entries it wrote (and what other writers left before
-    /// them, up to <see cref="WriterChunkSize"/>), so they are searchable once committed and the background indexer has
-    /// almost nothing left to hold the write lock for. Nothing on PostgreSQL.
+    /// SQLite: indexes, in a group commit's open transaction, the entries above the mark (up to
+    /// <see cref="WriterChunkSize"/>) when at least <paramref name="batch"/> wait, so that each FTS5 segment holds a few
+    /// hundred entries rather than one batch's few dozen, and the background indexer has almost nothing left to hold the
+    /// write lock for. Returns how many it indexed. Nothing on PostgreSQL.
     /// </summary>
-    public static async Task IndexWrittenAsync(PortalDbContext db, CancellationToken ct)
+    public static async Task<int> IndexWrittenAsync(PortalDbContext db, int batch, CancellationToken ct)
     {
-        if (db.Database.IsSqlite())
+        if (!db.Database.IsSqlite())
         {
-            await IndexChunkAsync(db, WriterChunkSize, ct);
+            return 0;
         }
+
+        // Ids only grow (AUTOINCREMENT), so the distance from the mark to the last id is what waits (less any deleted).
+        var waiting = (await db.Database.SqlQueryRaw<long>(
+            """SELECT coalesce((SELECT max("Id") FROM "LogEntries"), 0) - (SELECT "IndexedUntil" FROM "LogSearchState") AS "Value" """).ToListAsync(ct))[0];
+        return waiting >= batch ? await IndexChunkAsync(db, Math.Max(batch, WriterChunkSize), ct) : 0;
     }
 
     /// <summary>
@@ -98,7 +111,7 @@ public static class LogSearchIndex
 }
 
 /// <summary>Runs <see cref="LogSearchIndex.CatchUpAsync"/> every Logs:SearchIndexInterval while the portal runs on SQLite.</summary>
-public sealed class LogSearchIndexer(IDbContextFactory<PortalDbContext> dbFactory, IOptions<LogOptions> options, ILogger<LogSearchIndexer> logger) : BackgroundService
+public sealed class LogSearchIndexer(IDbContextFactory<PortalDbContext> dbFactory, IOptions<LogOptions> options, ILogger<LogSearchIndexer> logger, WriteGate? gate = null) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -113,7 +126,7 @@ public sealed class LogSearchIndexer(IDbContextFactory<PortalDbContext> dbFactor
                     return;
                 }
 
-                await LogSearchIndex.CatchUpAsync(db, stoppingToken);
+                await LogSearchIndex.CatchUpAsync(db, stoppingToken, gate: gate);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -9,7 +9,7 @@ using WebhookPortal.Infrastructure.Database;
 namespace WebhookPortal.Features.Logs;
 
 /// <summary>The request and attempt log, filtered and paged on the server, newest first.</summary>
-public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory, Microsoft.Extensions.Options.IOptions<LogOptions> logOptions, IDataProtectionProvider protection)
+public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory, Microsoft.Extensions.Options.IOptions<LogOptions> logOptions, IDataProtectionProvider protection, WriteGate? gate = null)
 {
     private readonly LogCursor cursors = new(protection);
 
@@ -102,7 +102,7 @@ public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory, Mic
         if (text is not null)
         {
             // Entries logged since the last background run are indexed first, so that a search sees every committed entry.
-            await LogSearchIndex.CatchUpAsync(db, ct);
+            await LogSearchIndex.CatchUpAsync(db, ct, gate: gate);
             var prefix = text.MayWiden && (text.ExplicitPrefix || !await AnyTextMatchAsync(db, sqlite, text, ct));
             if (sqlite)
             {

@@ -128,9 +128,9 @@ public sealed class ReceiverWriter(IServiceScopeFactory scopes, TimeProvider tim
             }
 
             await db.SaveChangesAsync(ct);
-            // The batch's entries go into the full-text index (SQLite) in this same transaction: indexed later in a
-            // transaction of their own, they made this writer wait 100-300 ms behind it (issue 17).
-            await LogSearchIndex.IndexWrittenAsync(db, ct);
+            // Once enough wait, the entries go into the full-text index (SQLite) in this same transaction: indexed later
+            // in a transaction of their own, they made this writer wait 100-300 ms behind it (issue 17).
+            await LogSearchIndex.IndexWrittenAsync(db, scope.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<LogOptions>>().Value.SearchIndexBatch, ct);
 
             await transaction.CommitAsync(ct);
             PortalTelemetry.RecordBatch(batch.Count, started);
