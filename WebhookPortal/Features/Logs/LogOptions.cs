@@ -39,7 +39,7 @@ public sealed class LogOptions
     /// <summary>
     /// SQLite: the group-commit writers (the receiver, the attempt recorder) add new entries to the full-text index
     /// within their batch once at least this many wait. FTS5 writes one index segment per transaction and merges the
-    /// segments later: a segment of 32 entries cost about twice the time per entry of one of 256 (bench/RESULTS.md,
+    /// segments later: a segment of 32 entries cost about 1.6 times the time per entry of one of 256 (bench/RESULTS.md,
     /// issue 17). A search, and the background every <see cref="SearchIndexInterval"/>, add those still waiting first.
     /// </summary>
     [Range(1, 100_000)]

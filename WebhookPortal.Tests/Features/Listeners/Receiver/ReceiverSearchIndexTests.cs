@@ -59,7 +59,7 @@ public sealed class ReceiverSearchIndexTests(ReceiverSearchIndexTests.SlowIndexe
 /// <summary>
 /// The receiver's batches leave new entries to the search (and the background) until Logs:SearchIndexBatch (5 here)
 /// wait, then index them all in one batch: FTS5 writes one segment per transaction, and a segment of a batch's few
-/// dozen entries cost about twice the time per entry of a few hundred (issue 17). A search still sees every entry.
+/// dozen entries cost about 1.6 times the time per entry of a few hundred (issue 17). A search still sees every entry.
 /// </summary>
 public sealed class ReceiverSearchIndexBatchTests(ReceiverSearchIndexBatchTests.BatchedIndexPortal portal) : IClassFixture<ReceiverSearchIndexBatchTests.BatchedIndexPortal>
 {
