@@ -1,19 +1,11 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using WebhookPortal.Features.ApiKeys;
+using WebhookPortal.Tests.Support;
 
 namespace WebhookPortal.Tests.Features.ApiKeys;
 
 public sealed class ApiKeyOptionsTests
 {
-    private static ApiKeyOptions Bind(params (string Key, string Value)[] settings)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))).Build();
-        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
-        services.AddApiKeys();
-        return services.BuildServiceProvider().GetRequiredService<IOptions<ApiKeyOptions>>().Value;
-    }
+    private static ApiKeyOptions Bind(params (string Key, string Value)[] settings) => OptionsBinding.Bind<ApiKeyOptions>(services => services.AddApiKeys(), settings);
 
     [Fact]
     public void The_defaults_remember_a_key_30_seconds_and_write_last_use_every_15()

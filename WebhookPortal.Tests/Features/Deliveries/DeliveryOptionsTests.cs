@@ -1,20 +1,13 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using WebhookPortal.Features.Deliveries;
+using WebhookPortal.Tests.Support;
 
 namespace WebhookPortal.Tests.Features.Deliveries;
 
 /// <summary>Delivery:LeaseMargin: how long a claim outlives its attempts' timeouts; too short a lease lets another instance send a delivery again.</summary>
 public sealed class DeliveryOptionsTests
 {
-    private static DeliveryOptions Bind(params (string Key, string Value)[] settings)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))).Build();
-        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
-        services.AddDeliveries();
-        return services.BuildServiceProvider().GetRequiredService<IOptions<DeliveryOptions>>().Value;
-    }
+    private static DeliveryOptions Bind(params (string Key, string Value)[] settings) => OptionsBinding.Bind<DeliveryOptions>(services => services.AddDeliveries(), settings);
 
     [Fact]
     public void The_lease_margin_defaults_to_30_seconds_and_can_be_set()

@@ -1,20 +1,13 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using WebhookPortal.Features.Logs;
+using WebhookPortal.Tests.Support;
 
 namespace WebhookPortal.Tests.Features.Logs;
 
 /// <summary>Logs:SearchIndexBatch: how many new entries wait before a group commit adds them to the search index.</summary>
 public sealed class LogOptionsTests
 {
-    private static LogOptions Bind(params (string Key, string Value)[] settings)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))).Build();
-        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
-        services.AddLogs();
-        return services.BuildServiceProvider().GetRequiredService<IOptions<LogOptions>>().Value;
-    }
+    private static LogOptions Bind(params (string Key, string Value)[] settings) => OptionsBinding.Bind<LogOptions>(services => services.AddLogs(), settings);
 
     [Fact]
     public void The_search_index_batch_defaults_to_256_and_can_be_set()
