@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using WebhookPortal.Features.ApiKeys;
 using WebhookPortal.Tests.Support;
 
