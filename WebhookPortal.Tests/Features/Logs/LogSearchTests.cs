@@ -262,6 +262,57 @@ public sealed class LogSearchTests : IDisposable
         Assert.Single((await database.Service().SearchAsync(Query("n11"))).Items);
     }
 
+    [Fact]
+    public async Task A_writers_batch_indexes_only_once_the_batch_size_waits_and_then_all_that_wait()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            await database.AddAsync(Entry(T0.AddMinutes(i), requestBody: $"{{\"word\":\"mictlan\",\"n\":{i}}}"));
+        }
+
+        await using (var db = database.CreateDbContext())
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            // Three wait, fewer than four: the writer's batch leaves them (SQLite); PostgreSQL has nothing to index.
+            Assert.Equal(0, await LogSearchIndex.IndexWrittenAsync(db, batch: 4, CancellationToken.None));
+            db.LogEntries.Add(Entry(T0.AddMinutes(3), requestBody: "{\"word\":\"mictlan\",\"n\":3}"));
+            await db.SaveChangesAsync();
+            // Four wait: all four are indexed in the writer's transaction.
+            Assert.Equal(database.OnPostgres ? 0 : 4, await LogSearchIndex.IndexWrittenAsync(db, batch: 4, CancellationToken.None));
+            Assert.Equal(0, await LogSearchIndex.IndexWrittenAsync(db, batch: 1, CancellationToken.None));
+            await transaction.CommitAsync();
+        }
+
+        await using (var db = database.CreateDbContext())
+        {
+            // Nothing is left for the search to index first.
+            Assert.Equal(0, await LogSearchIndex.CatchUpAsync(db, CancellationToken.None));
+        }
+
+        Assert.Equal(4, (await database.Service().SearchAsync(Query("mictlan"))).Total);
+    }
+
+    [Fact]
+    public async Task A_search_indexes_what_waits_in_its_turn_behind_the_writers()
+    {
+        await database.AddAsync(Entry(T0, requestBody: "{\"word\":\"chalchiuhtlicue\"}"));
+        using var gate = new WebhookPortal.Infrastructure.Database.WriteGate(takesTurns: true);
+        var service = new LogService(database, Microsoft.Extensions.Options.Options.Create(new LogOptions()), database.Protection, gate);
+
+        var writersTurn = await gate.EnterAsync();
+        var search = service.SearchAsync(Query("chalchiuhtlicue"));
+        if (!database.OnPostgres)
+        {
+            // SQLite: the search has an entry to index first, and waits while a writer has its turn.
+            await Task.WhenAny(search, Task.Delay(TimeSpan.FromMilliseconds(300)));
+            Assert.False(search.IsCompleted, "The search indexed during a writer's turn.");
+        }
+
+        writersTurn.Dispose();
+        var page = await search.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, page.Total);
+    }
+
     [Theory]
     [InlineData("--- ...")]
     [InlineData("*")]
