@@ -30,7 +30,16 @@ public static class Eventually
     public static async Task<T> ValueAsync<T>(Func<Task<T>> read, Func<T, bool> accept, string what, TimeSpan? timeout = null)
     {
         T value = default!;
-        await TrueAsync(async () => accept(value = await read()), what, timeout);
+        try
+        {
+            await TrueAsync(async () => accept(value = await read()), what, timeout);
+        }
+        catch (TimeoutException ex)
+        {
+            // What was seen last says where it stopped (a job still queued, or running but stuck).
+            throw new TimeoutException($"{ex.Message} Last seen: {value}", ex);
+        }
+
         return value;
     }
 }
