@@ -22,6 +22,13 @@ public sealed class DatabaseOptions
     /// <summary>SQLite only: how often the write-ahead log is copied back into the database file (<see cref="SqliteCheckpointer"/>).</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// SQLite only: how large the write-ahead log may grow, in MiB, before the checkpointer starts it again from its
+    /// beginning, pausing the group-commit writers for the last few frames (<see cref="SqliteCheckpointer"/>).
+    /// </summary>
+    [Range(1, 65_536)]
+    public int WalSizeLimitMiB { get; set; } = 64;
 }
 
 public static class DatabaseSetup
@@ -55,7 +62,7 @@ public static class DatabaseSetup
             var sqlite = ResolveSqlite(string.IsNullOrWhiteSpace(connectionString) ? DefaultSqlite : connectionString, operatorDirectory);
             builder.Services.AddPortalContexts<SqlitePortalDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(SqliteBusyTimeout.Instance, SqliteCheckpointer.Handover));
             // Registered with the interceptor that turns SQLite's automatic checkpoint off: one never goes without the other.
-            builder.Services.AddSingleton(sp => new SqliteCheckpointer(sqlite, sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>(), sp.GetRequiredService<ILogger<SqliteCheckpointer>>()));
+            builder.Services.AddSingleton(sp => new SqliteCheckpointer(sqlite, sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>(), sp.GetRequiredService<ILogger<SqliteCheckpointer>>(), sp.GetRequiredService<WriteGate>()));
             builder.Services.AddHostedService(sp => sp.GetRequiredService<SqliteCheckpointer>());
             // Made by the container, so that it closes the writers' connection when the host stops.
             builder.Services.AddSingleton(sp => new WriteGate(takesTurns: true,
