@@ -9,6 +9,7 @@
 #   drain:  a webhook to a local receiver (bench/PublishBench, bare Kestrel, counts distinct webhook-ids); wrk -t2 -c8 publishes MESSAGES ~1 KB messages
 #           through POST /api/integrations/{id}/messages while the portal delivers them; the phase ends when the
 #           receiver has them all or after MAX_SECONDS (publishing is stopped then too).
+# Also samples the size of the SQLite database file and its write-ahead log (wal_mib, db_mib): neither may grow without end.
 # Prints the RSS after the warm-up, at 25/50/75/100 % of the requests, the max and the growth; for the drain the
 # deliveries done, their rate, RSS at start/middle/end and the growth. The CSV and the logs stay in OUT_DIR.
 # Usage: [MAX_SECONDS=1800] [WARMUP=20000] [OUT_DIR=dir] bench/memory.sh [requests] [messages]
@@ -125,9 +126,12 @@ gc_heap_mib() {
   tail -n 5 "$OUT/counters.csv" | awk -F, '/GC Heap Size|gc-heap-size/ {v = $NF} END {if (v != "") printf "%.1f", v}'
 }
 
+file_mib() { [ -f "$1" ] && echo "scale=1; $(stat -c %s "$1") / 1048576" | bc || echo 0; }
+# The largest write-ahead log sampled in a phase (prefix match), and the database file's last size there.
+files_in() { awk -F, -v p="$1" 'NR > 1 && index($4, p) == 1 {if ($11 + 0 > w) w = $11 + 0; d = $12} END {printf "write-ahead log at most %s MiB, database file %s MiB", w, d}' "$CSV"; }
 # The sampler: one CSV row every 5 s for the whole run.
 echo "init" >"$WORK/phase"
-echo "epoch,utc,elapsed_s,phase,requests_answered,requests_failed,messages_published,deliveries_received,rss_mib,gc_heap_mib" >"$CSV"
+echo "epoch,utc,elapsed_s,phase,requests_answered,requests_failed,messages_published,deliveries_received,rss_mib,gc_heap_mib,wal_mib,db_mib" >"$CSV"
 (
   start=$(date +%s)
   while kill -0 "$PORTAL" 2>/dev/null; do
@@ -136,7 +140,7 @@ echo "epoch,utc,elapsed_s,phase,requests_answered,requests_failed,messages_publi
     read -r published _ < <(sum_progress "$WORK/publish")
     received=$(cat "$WORK/received" 2>/dev/null || echo 0)
     now=$(date +%s)
-    echo "$now,$(date -u -d "@$now" +%H:%M:%S),$((now - start)),$(cat "$WORK/phase"),$answered,$failed,$published,$received,$rss,$(gc_heap_mib)" >>"$CSV"
+    echo "$now,$(date -u -d "@$now" +%H:%M:%S),$((now - start)),$(cat "$WORK/phase"),$answered,$failed,$published,$received,$rss,$(gc_heap_mib),$(file_mib "$WORK/portal.db-wal"),$(file_mib "$WORK/portal.db")" >>"$CSV"
     sleep "$INTERVAL"
   done
 ) &
@@ -167,6 +171,7 @@ echo "ingest-idle" >"$WORK/phase"
 STORED=$(api "http://127.0.0.1:$PORT/api/listeners/$LISTENER/records?pageSize=1" | json '["total"]')
 grep -E 'requests in|Requests/sec|Non-2xx|Socket errors|^ +(50|99)%' "$OUT/wrk-ingest.txt" | sed 's/^ */wrk: /'
 echo "ingest: $(sum_progress "$WORK/ingest" | cut -d' ' -f1) answers in $INGEST_SECONDS s; records stored: $STORED; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "ingest files: $(files_in ingest)"
 
 python3 - "$CSV" "$REQUESTS" "$WARM_RSS" "$END_RSS" <<'EOF'
 import csv, sys
@@ -232,6 +237,7 @@ DRAIN_RSS_END=$(rss_now)
 RECEIVED=$(cat "$WORK/received")
 read -r PUBLISHED PUBLISH_FAILED < <(sum_progress "$WORK/publish")
 echo "drain: published $PUBLISHED ($PUBLISH_FAILED non-2xx), receiver got $RECEIVED in $((DRAIN_END - DRAIN_START)) s$([ "$RECEIVED" -lt "$MESSAGES" ] && echo " — CAPPED at MAX_SECONDS=$MAX_SECONDS before all $MESSAGES" || true); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "drain files: $(files_in drain)"
 sleep 2
 
 python3 - "$CSV" "$DRAIN_RSS_START" "$DRAIN_RSS_END" "$DRAIN_START" "$DRAIN_END" "$RECEIVED" "${PUBLISHED_AT:-}" <<'EOF'
