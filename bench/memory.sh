@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 17, memory: does the portal's RSS stay flat over a 1,000,000-request ingest and a 100,000-message drain?
 # One portal (Release, SQLite in a throw-away directory), two phases, its RSS (VmRSS of /proc/PID/status) and GC heap
-# (dotnet-counters, when installed) sampled every 5 s into a CSV:
+# (dotnet-counters, when installed: the GC's committed memory) sampled every 5 s into a CSV:
 #   ingest: a listener with tables as in bench/receiver.sh; wrk -t2 -c64 POSTs ~1 KB JSON bodies (each with its own id,
 #           so every request adds a record, its 2 child rows and a log entry) — a warm-up of WARMUP requests, then
 #           REQUESTS more; wrk's Lua stops each thread after its share, so the count is exact (± the last in flight),
@@ -115,15 +115,17 @@ wrk_until() {
 # so the drain measured the receiver (~90/s), not the portal. A poller writes the count to a file every second.
 dotnet build bench/PublishBench/PublishBench.csproj -c Release -v q >/dev/null
 
-# The GC heap (GC.GetTotalMemory, the runtime's "GC Heap Size" counter), every 5 s, if dotnet-counters is there.
+# The GC's committed memory (the System.Runtime meter's dotnet.gc.last_collection.memory.committed_size, .NET 9 and
+# later), every 5 s, if dotnet-counters is there. The EventCounters name used before (gc-heap-size) gave nothing with
+# dotnet-counters 10: the column stayed empty.
 if [ -x "$COUNTERS" ]; then
-  "$COUNTERS" collect -p "$PORTAL" --refresh-interval "$INTERVAL" --counters 'EventCounters\System.Runtime[gc-heap-size]' \
+  "$COUNTERS" collect -p "$PORTAL" --refresh-interval "$INTERVAL" --counters System.Runtime \
     --format csv -o "$OUT/counters.csv" >"$OUT/counters.log" 2>&1 &
   PIDS+=("$!")
 fi
 gc_heap_mib() {
   [ -f "$OUT/counters.csv" ] || return 0
-  tail -n 5 "$OUT/counters.csv" | awk -F, '/GC Heap Size|gc-heap-size/ {v = $NF} END {if (v != "") printf "%.1f", v}'
+  tail -n 60 "$OUT/counters.csv" | awk -F, '/memory.committed_size/ {v = $NF} END {if (v != "") printf "%.1f", v / 1048576}'
 }
 
 file_mib() { [ -f "$1" ] && echo "scale=1; $(stat -c %s "$1") / 1048576" | bc || echo 0; }
