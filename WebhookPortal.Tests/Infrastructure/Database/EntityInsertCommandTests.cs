@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using WebhookPortal.Features.Deliveries;
 using WebhookPortal.Features.Logs;
 using WebhookPortal.Infrastructure.Database;
 using WebhookPortal.Tests.Support;
@@ -73,4 +74,99 @@ public sealed class EntityInsertCommandTests(PortalFactory portal) : IClassFixtu
             Assert.Equal(values[1], values[0]);
         }
     }
+
+    private static (Message Message, Delivery Delivery) Published(Guid integrationId, string eventType)
+    {
+        var message = new Message { Id = Guid.CreateVersion7(), IntegrationId = integrationId, EventType = eventType, Payload = "{\"n\":\"ünï\"}", CreatedUtc = new DateTime(2026, 11, 23, 12, 34, 56, 789, DateTimeKind.Utc).AddTicks(4321) };
+        var delivery = new Delivery
+        {
+            Id = Guid.CreateVersion7(),
+            MessageId = message.Id,
+            TargetKind = DeliveryTargetKind.Webhook,
+            TargetId = Guid.Parse("0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"),
+            TargetName = "orders",
+            Url = "https://example.com/hook",
+            Method = "POST",
+            State = DeliveryState.Pending,
+            AttemptCount = 0,
+            NextAttemptUtc = message.CreatedUtc,
+            LeaseUntilUtc = null,
+            CreatedUtc = message.CreatedUtc,
+            UpdatedUtc = message.CreatedUtc,
+            TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        };
+        return (message, delivery);
+    }
+
+    [Fact]
+    public async Task Rows_with_their_own_guid_keys_are_stored_with_those_keys_exactly_as_SaveChanges_stores_them()
+    {
+        // The publish writer's messages and deliveries: EF marks a GUID key "generated on add", but the row brings it.
+        var integrationId = await portal.WithDbAsync(async db =>
+        {
+            var integration = new WebhookPortal.Features.Integrations.Integration { Id = Guid.NewGuid(), Name = "insert-" + Guid.NewGuid().ToString("N")[..8] };
+            db.Add(integration);
+            await db.SaveChangesAsync();
+            return integration.Id;
+        });
+        var fast = Published(integrationId, "fast");
+        var tracked = Published(integrationId, "tracked");
+        await portal.WithDbAsync(async db =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            await using (var messages = new EntityInsertCommand<Message>(db, db.Database.GetDbConnection(), transaction.GetDbTransaction()))
+            await using (var deliveries = new EntityInsertCommand<Delivery>(db, db.Database.GetDbConnection(), transaction.GetDbTransaction()))
+            {
+                await messages.InsertAsync(fast.Message, CancellationToken.None);
+                await deliveries.InsertAsync(fast.Delivery, CancellationToken.None);
+            }
+
+            db.Messages.Add(tracked.Message);
+            db.Deliveries.Add(tracked.Delivery);
+            await db.SaveChangesAsync();
+            await transaction.CommitAsync();
+            return 0;
+        });
+
+        var storedMessages = await portal.WithDbAsync(db => db.Messages.AsNoTracking().Where(m => m.IntegrationId == integrationId).ToListAsync());
+        var storedDeliveries = await portal.WithDbAsync(db => db.Deliveries.AsNoTracking().Where(d => d.MessageId == fast.Message.Id || d.MessageId == tracked.Message.Id).ToListAsync());
+        Assert.Equal(2, storedMessages.Count);
+        Assert.Equal(2, storedDeliveries.Count);
+        var fastMessage = storedMessages.Single(m => m.Id == fast.Message.Id);
+        var fastDelivery = storedDeliveries.Single(d => d.Id == fast.Delivery.Id);
+        foreach (var property in typeof(Message).GetProperties().Where(p => p.Name is not nameof(Message.Id) and not nameof(Message.EventType)))
+        {
+            Assert.Equal(property.GetValue(storedMessages.Single(m => m.Id == tracked.Message.Id)), property.GetValue(fastMessage));
+        }
+
+        foreach (var property in typeof(Delivery).GetProperties().Where(p => p.Name is not nameof(Delivery.Id) and not nameof(Delivery.MessageId) and not nameof(Delivery.Message)))
+        {
+            Assert.Equal(property.GetValue(storedDeliveries.Single(d => d.Id == tracked.Delivery.Id)), property.GetValue(fastDelivery));
+        }
+
+        Assert.Equal(fast.Message.Id, fastDelivery.MessageId);
+        Assert.Equal(DeliveryState.Pending, fastDelivery.State);
+
+        // And as stored text: the GUID keys, the enum converters and the times are written the same way.
+        foreach (var column in new[] { "Id", "MessageId", "TargetKind", "State", "NextAttemptUtc", "CreatedUtc", "TraceParent" })
+        {
+            var fastText = await StoredTextAsync(column, fast.Delivery.Id);
+            var trackedText = await StoredTextAsync(column, tracked.Delivery.Id);
+            if (column is "Id" or "MessageId")
+            {
+                var expected = column == "Id" ? fast.Delivery.Id : fast.Message.Id;
+                Assert.Equal(expected.ToString(), fastText, ignoreCase: true);
+                Assert.Equal(trackedText == trackedText.ToUpperInvariant(), fastText == fastText.ToUpperInvariant());
+            }
+            else
+            {
+                Assert.Equal(trackedText, fastText);
+            }
+        }
+    }
+
+    private async Task<string> StoredTextAsync(string column, Guid deliveryId) =>
+        await portal.WithDbAsync(db => db.Database
+            .SqlQueryRaw<string>("SELECT CAST(\"" + column + "\" AS TEXT) AS \"Value\" FROM \"Deliveries\" WHERE \"Id\" = {0}", deliveryId)
+            .SingleAsync());
 }

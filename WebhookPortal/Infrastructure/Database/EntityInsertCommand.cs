@@ -9,9 +9,9 @@ namespace WebhookPortal.Infrastructure.Database;
 
 /// <summary>
 /// Inserts rows of one entity type through one reused command (prepared once), with EF Core's own table,
-/// column and type mappings, value converters included. For the receiver's log entries: there
-/// SaveChanges' change tracking and key read-back cost more than the insert itself. Store-generated
-/// keys are left to the database and not read back.
+/// column and type mappings, value converters included. For the receiver's log entries and the published messages
+/// and deliveries: there SaveChanges' change tracking and key read-back cost more than the insert itself.
+/// Store-generated keys (integers) are left to the database and not read back; GUID keys are the row's own.
 /// </summary>
 public sealed class EntityInsertCommand<T> : IAsyncDisposable
     where T : class
@@ -25,7 +25,7 @@ public sealed class EntityInsertCommand<T> : IAsyncDisposable
         var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
         var sql = db.GetService<ISqlGenerationHelper>();
         var properties = entity.GetProperties()
-            .Where(p => !(p.IsPrimaryKey() && p.ValueGenerated == ValueGenerated.OnAdd) && p.PropertyInfo is not null)
+            .Where(p => !IsStoreGeneratedKey(p) && p.PropertyInfo is not null)
             .ToList();
         columns = properties.Select((p, i) => ("@p" + i, p.PropertyInfo!, p.GetRelationalTypeMapping(), p.IsNullable)).ToArray();
 
@@ -35,6 +35,11 @@ public sealed class EntityInsertCommand<T> : IAsyncDisposable
             $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({string.Join(", ", properties.Select(p => sql.DelimitIdentifier(p.GetColumnName(table)!)))}) " +
             $"VALUES ({string.Join(", ", columns.Select(c => c.Name))})";
     }
+
+    // EF marks GUID keys "generated on add" too, but generates them on the client (and the portal sets them itself,
+    // time-ordered): those are inserted. An integer key generated on add is the database's (autoincrement, identity).
+    private static bool IsStoreGeneratedKey(IProperty property) =>
+        property.IsPrimaryKey() && property.ValueGenerated == ValueGenerated.OnAdd && property.ClrType != typeof(Guid);
 
     public Task InsertAsync(T row, CancellationToken ct)
     {
