@@ -47,17 +47,14 @@ public sealed class DeliveryWorker(
     private readonly Dictionary<DeliveryTargetKind, IDeliveryTarget> targetByKind = targets.ToDictionary(t => t.Kind);
 
     // Every attempt runs this query: compiled once, it skips EF Core's per-call expression-tree work (issue 17, drain).
-    // It also brings the delivery's webhook, when its target is one, for the webhook target: a webhook attempt used to
-    // read it in a second statement (~5 % of the drain's CPU with the first, on a connection whose page cache the
-    // writers had just made stale). Ids are unique across tables, so another kind of target finds no webhook.
-    // Untracked: tracking the three rows (their snapshots, the identity map) was two thirds of this read, itself 10 % of
-    // the portal's CPU under publish (perf, issue 17). The delivery and its message are attached after it (only the
-    // delivery changes); the webhook only when a failure changes it (WebhookDeliveryTarget).
+    // It also brings the delivery's webhook, when its target is one, tracked for the webhook target to find: a webhook
+    // attempt used to read it in a second statement (~5 % of the drain's CPU with the first, on a connection whose page
+    // cache the writers had just made stale). Ids are unique across tables, so another kind of target finds no webhook.
     private static readonly Func<PortalDbContext, Guid, CancellationToken, Task<AttemptRows>> LoadForAttempt =
         EF.CompileAsyncQuery((PortalDbContext db, Guid id, CancellationToken ct) =>
-            (from d in db.Deliveries.AsNoTracking()
+            (from d in db.Deliveries
              where d.Id == id
-             join w in db.Webhooks.AsNoTracking() on d.TargetId equals w.Id into webhooks
+             join w in db.Webhooks on d.TargetId equals w.Id into webhooks
              from w in webhooks.DefaultIfEmpty()
              select new AttemptRows(d, d.Message!, w))
             .Single());
@@ -112,7 +109,7 @@ public sealed class DeliveryWorker(
             return Task.CompletedTask;
         }
 
-        var delivery = await LoadAsync(deliveryId, ct);
+        var delivery = (await LoadForAttempt(db, deliveryId, ct)).Delivery;
         if (targetByKind.TryGetValue(delivery.TargetKind, out var gatekeeper) && await gatekeeper.AdmitAsync(db, delivery, ct) is { Kind: not AdmissionKind.Go } admission)
         {
             // Not attempted, so not counted: the lease and the attempt number go back.
@@ -483,26 +480,6 @@ public sealed class DeliveryWorker(
         return Encoding.UTF8.GetString(buffer, 0, total);
     }
 
-    /// <summary>
-    /// The delivery, read with its message (and its webhook, when it has one) in one untracked statement. The delivery
-    /// and its message are then tracked as read, each alone (so that the recorder sees the delivery's changes and never
-    /// takes its message for a new one); the webhook goes to the webhook target untracked.
-    /// </summary>
-    private async Task<Delivery> LoadAsync(Guid deliveryId, CancellationToken ct)
-    {
-        var rows = await LoadForAttempt(db, deliveryId, ct);
-        var delivery = rows.Delivery;
-        delivery.Message = rows.Message;
-        db.Entry(rows.Message).State = EntityState.Unchanged;
-        db.Entry(delivery).State = EntityState.Unchanged;
-        if (rows.Webhook is not null && targetByKind.GetValueOrDefault(DeliveryTargetKind.Webhook) is Webhooks.WebhookDeliveryTarget webhooks)
-        {
-            webhooks.UseRead(rows.Webhook);
-        }
-
-        return delivery;
-    }
-
-    /// <summary>What an attempt reads in one statement.</summary>
+    /// <summary>What an attempt reads in one statement; the entities are tracked, so the delivery's message is fixed up on it.</summary>
     private sealed record AttemptRows(Delivery Delivery, Message Message, Webhooks.Webhook? Webhook);
 }

@@ -26,31 +26,11 @@ public sealed class WebhookDeliveryTarget(SigningSecretCache secrets, PublishRou
     private static readonly Func<PortalDbContext, Guid, CancellationToken, Task<Webhook?>> Find =
         EF.CompileAsyncQuery((PortalDbContext db, Guid id, CancellationToken ct) => db.Webhooks.FirstOrDefault(w => w.Id == id));
 
-    /// <summary>
-    /// The worker's read of the delivery brought its webhook (DeliveryWorker), untracked: it is not read again. What
-    /// changes it (a failure, a probe) tracks it first (<see cref="Tracked"/>).
-    /// </summary>
-    public void UseRead(Webhook row) => webhook = row;
-
+    // The worker's read of the delivery brings its webhook too (DeliveryWorker): found tracked, it is not read again.
     private async Task<Webhook?> LoadAsync(PortalDbContext db, Delivery delivery, CancellationToken ct) =>
         webhook is not null && webhook.Id == delivery.TargetId
             ? webhook
             : webhook = db.Webhooks.Local.FindEntry(delivery.TargetId)?.Entity ?? await Find(db, delivery.TargetId, ct);
-
-    /// <summary>
-    /// The webhook tracked as read, before this attempt changes it: its changes then commit with the attempt, and the
-    /// values conditional updates already wrote are not written again (<see cref="AlreadyStored"/>).
-    /// </summary>
-    private static Webhook Tracked(PortalDbContext db, Webhook hook)
-    {
-        var entry = db.Entry(hook);
-        if (entry.State == EntityState.Detached)
-        {
-            entry.State = EntityState.Unchanged;
-        }
-
-        return hook;
-    }
 
     public async Task<Admission> AdmitAsync(PortalDbContext db, Delivery delivery, CancellationToken ct)
     {
@@ -78,7 +58,7 @@ public sealed class WebhookDeliveryTarget(SigningSecretCache secrets, PublishRou
             .ExecuteUpdateAsync(s => s.SetProperty(w => w.ProbeAfterUtc, lease), ct);
         if (won == 1)
         {
-            AlreadyStored(db, Tracked(db, hook), nameof(Webhook.ProbeAfterUtc), lease);
+            AlreadyStored(db, hook, nameof(Webhook.ProbeAfterUtc), lease);
             return Admission.Go;
         }
 
@@ -146,8 +126,6 @@ public sealed class WebhookDeliveryTarget(SigningSecretCache secrets, PublishRou
             return null;
         }
 
-        // A failure changes the webhook (failing since, the next probe, perhaps disabled), committed with the attempt.
-        Tracked(db, hook);
         if (outcome.Status == 410)
         {
             // Standard Webhooks: 410 Gone means "stop sending"; the rest of its deliveries are held (enabling it sends them).
