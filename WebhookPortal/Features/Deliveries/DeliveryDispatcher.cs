@@ -166,7 +166,7 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
 
                 var deliveryId = taken[i];
                 var mine = claimed.Won?.Contains(deliveryId) == true;
-                var attempt = AttemptInTurnAsync(deliveryId, targetId, mine ? claimed.Lease : null, stopping);
+                var attempt = AttemptInTurnAsync(deliveryId, targetId, mine ? claimed.Lease : null, mine ? claimed.Rows?.GetValueOrDefault(deliveryId) : null, stopping);
                 var stoppedMeanwhile = await Task.WhenAny(attempt, stopSignal.Task) != attempt;
                 if (stoppedMeanwhile)
                 {
@@ -289,18 +289,24 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
     {
         var now = time.GetUtcNow().UtcDateTime;
         var lease = DeliveryWorker.LeaseFrom(now, ahead + taken.Count, options.Value);
-        return recorder.IsRunning ? new Claimed(await recorder.ClaimAsync(taken, now, lease), lease) : new Claimed(null, lease);
+        if (!recorder.IsRunning)
+        {
+            return new Claimed(null, lease, null);
+        }
+
+        var (won, rows) = await recorder.ClaimAndReadAsync(taken, now, lease);
+        return new Claimed(won, lease, rows);
     }
 
-    /// <summary>What a runner's claim won, and the lease it set on them.</summary>
-    private readonly record struct Claimed(IReadOnlySet<Guid>? Won, DateTime Lease);
+    /// <summary>What a runner's claim won, the lease it set on them, and their rows read with it.</summary>
+    private readonly record struct Claimed(IReadOnlySet<Guid>? Won, DateTime Lease, IReadOnlyDictionary<Guid, ClaimedRows>? Rows);
 
     /// <summary>
     /// Waits for a slot of the total concurrency, then starts the attempt and waits for its answer. False when the
     /// delivery was claimed (<paramref name="lease"/> is its claim's) but the stop came before it had its slot: the
     /// caller hands it back.
     /// </summary>
-    private async Task<bool> AttemptInTurnAsync(Guid deliveryId, Guid targetId, DateTime? lease, CancellationToken stopping)
+    private async Task<bool> AttemptInTurnAsync(Guid deliveryId, Guid targetId, DateTime? lease, ClaimedRows? rows, CancellationToken stopping)
     {
         var claimed = lease is not null;
         var handedOver = false;
@@ -323,6 +329,11 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
                         return true; // another instance holds it now: theirs to attempt
                     }
 
+                    if (renewed != held)
+                    {
+                        rows = null; // read with the claim, before the renewal changed the lease: read again
+                    }
+
                     if (stopping.IsCancellationRequested)
                     {
                         // The stop came during the renewal: handed back here, by the lease it now has.
@@ -339,7 +350,7 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
                 // Once started, an attempt runs to its end even when the portal stops (StopAsync waits for it): cut
                 // off, it would keep its lease and wait out the lease after the restart instead of its retry time.
                 // The runner waits for the answer, not for the record's commit (Track follows that).
-                var attempt = StartAttemptAsync(deliveryId, claimed);
+                var attempt = StartAttemptAsync(deliveryId, claimed, rows);
                 Track(deliveryId, attempt.Unwrap());
                 handedOver = true;
                 await attempt;
@@ -452,10 +463,10 @@ public sealed class DeliveryDispatcher(IServiceScopeFactory scopes, AttemptRecor
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private async Task<Task> StartAttemptAsync(Guid deliveryId, bool claimed)
+    private async Task<Task> StartAttemptAsync(Guid deliveryId, bool claimed, ClaimedRows? rows)
     {
         await using var scope = scopes.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<DeliveryWorker>().StartAsync(deliveryId, CancellationToken.None, claimed);
+        return await scope.ServiceProvider.GetRequiredService<DeliveryWorker>().StartAsync(deliveryId, CancellationToken.None, claimed, rows);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)

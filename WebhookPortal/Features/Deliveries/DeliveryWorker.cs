@@ -59,6 +59,13 @@ public sealed class DeliveryWorker(
              select new AttemptRows(d, d.Message!, w))
             .Single());
 
+    /// <summary>
+    /// How recent a share's rows read with its claim (<see cref="ClaimedRows"/>) must be for an attempt to use them
+    /// instead of reading its own. Within it, a webhook changed meanwhile (disabled, a new URL) takes effect from the
+    /// next attempt, as it does for an attempt already under way; a share slowed by a slow receiver reads again.
+    /// </summary>
+    public static readonly TimeSpan ClaimedRowsFreshness = TimeSpan.FromSeconds(1);
+
     // Scheduled attempts wake slightly after they are due, never before.
     private static readonly TimeSpan SchedulingMargin = TimeSpan.FromMilliseconds(50);
 
@@ -84,7 +91,8 @@ public sealed class DeliveryWorker(
     /// lease until that commit.
     /// </summary>
     /// <param name="claimed">The caller already holds the lease (the dispatcher claims a lane's next few at once).</param>
-    public async Task<Task> StartAsync(Guid deliveryId, CancellationToken ct = default, bool claimed = false)
+    /// <param name="rows">The delivery's rows read with that claim: used instead of a read of its own while they are recent.</param>
+    public async Task<Task> StartAsync(Guid deliveryId, CancellationToken ct = default, bool claimed = false, ClaimedRows? rows = null)
     {
         var policy = options.Value;
         var now = time.GetUtcNow().UtcDateTime;
@@ -109,7 +117,21 @@ public sealed class DeliveryWorker(
             return Task.CompletedTask;
         }
 
-        var delivery = (await LoadForAttempt(db, deliveryId, ct)).Delivery;
+        Delivery delivery;
+        if (claimed && rows is not null && rows.Delivery.Id == deliveryId && now - rows.ReadAtUtc <= ClaimedRowsFreshness)
+        {
+            // Tracked from here as if this context had read them (the message comes with the delivery).
+            delivery = rows.Delivery;
+            db.Attach(delivery);
+            if (rows.Webhook is not null)
+            {
+                db.Attach(rows.Webhook);
+            }
+        }
+        else
+        {
+            delivery = (await LoadForAttempt(db, deliveryId, ct)).Delivery;
+        }
         if (targetByKind.TryGetValue(delivery.TargetKind, out var gatekeeper) && await gatekeeper.AdmitAsync(db, delivery, ct) is { Kind: not AdmissionKind.Go } admission)
         {
             // Not attempted, so not counted: the lease and the attempt number go back.
