@@ -165,6 +165,57 @@ public sealed class EntityInsertCommandTests(PortalFactory portal) : IClassFixtu
         }
     }
 
+    [Fact]
+    public async Task Keys_the_database_gives_are_left_to_it_whatever_their_type()
+    {
+        // A model of its own: no portal entity has a GUID key with a database default, but the command must not take
+        // such a key for the row's own (it would insert the empty GUID, once).
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=:memory:");
+        await connection.OpenAsync();
+        await using var db = new KeysContext(new DbContextOptionsBuilder<KeysContext>().UseSqlite(connection).Options);
+        await db.Database.EnsureCreatedAsync();
+
+        await using (var guids = new EntityInsertCommand<DefaultGuidRow>(db, connection, null))
+        {
+            await guids.InsertAsync(new DefaultGuidRow { Name = "a" }, CancellationToken.None);
+            await guids.InsertAsync(new DefaultGuidRow { Name = "b" }, CancellationToken.None);
+        }
+
+        await using (var numbers = new EntityInsertCommand<NumberRow>(db, connection, null))
+        {
+            await numbers.InsertAsync(new NumberRow { Name = "a" }, CancellationToken.None);
+            await numbers.InsertAsync(new NumberRow { Name = "b" }, CancellationToken.None);
+        }
+
+        var guidKeys = await db.Database.SqlQueryRaw<string>("SELECT CAST(\"Id\" AS TEXT) AS \"Value\" FROM \"DefaultGuidRows\"").ToListAsync();
+        Assert.Equal(2, guidKeys.Distinct().Count());
+        Assert.DoesNotContain(guidKeys, k => Guid.TryParse(k, out var id) && id == Guid.Empty);
+        Assert.Equal([1L, 2L], await db.Database.SqlQueryRaw<long>("SELECT \"Id\" AS \"Value\" FROM \"NumberRows\" ORDER BY \"Id\"").ToListAsync());
+    }
+
+    public sealed class DefaultGuidRow
+    {
+        public Guid Id { get; set; }
+
+        public string Name { get; set; } = "";
+    }
+
+    public sealed class NumberRow
+    {
+        public int Id { get; set; }
+
+        public string Name { get; set; } = "";
+    }
+
+    private sealed class KeysContext(DbContextOptions<KeysContext> options) : DbContext(options)
+    {
+        protected override void OnModelCreating(ModelBuilder modelBuilder)
+        {
+            modelBuilder.Entity<DefaultGuidRow>().ToTable("DefaultGuidRows").Property(r => r.Id).HasDefaultValueSql("(lower(hex(randomblob(16))))");
+            modelBuilder.Entity<NumberRow>().ToTable("NumberRows");
+        }
+    }
+
     private async Task<string> StoredTextAsync(string column, Guid deliveryId) =>
         await portal.WithDbAsync(db => db.Database
             .SqlQueryRaw<string>("SELECT CAST(\"" + column + "\" AS TEXT) AS \"Value\" FROM \"Deliveries\" WHERE \"Id\" = {0}", deliveryId)

@@ -11,7 +11,8 @@ namespace WebhookPortal.Infrastructure.Database;
 /// Inserts rows of one entity type through one reused command (prepared once), with EF Core's own table,
 /// column and type mappings, value converters included. For the receiver's log entries and the published messages
 /// and deliveries: there SaveChanges' change tracking and key read-back cost more than the insert itself.
-/// Store-generated keys (integers) are left to the database and not read back; GUID keys are the row's own.
+/// Store-generated keys (integers, database defaults) are left to the database and not read back; keys EF generates on
+/// the client (GUIDs) are the row's own.
 /// </summary>
 public sealed class EntityInsertCommand<T> : IAsyncDisposable
     where T : class
@@ -24,8 +25,9 @@ public sealed class EntityInsertCommand<T> : IAsyncDisposable
         var entity = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not in the model.");
         var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
         var sql = db.GetService<ISqlGenerationHelper>();
+        var generators = db.GetService<Microsoft.EntityFrameworkCore.ValueGeneration.IValueGeneratorSelector>();
         var properties = entity.GetProperties()
-            .Where(p => !IsStoreGeneratedKey(p) && p.PropertyInfo is not null)
+            .Where(p => !IsStoreGeneratedKey(p, entity, generators) && p.PropertyInfo is not null)
             .ToList();
         columns = properties.Select((p, i) => ("@p" + i, p.PropertyInfo!, p.GetRelationalTypeMapping(), p.IsNullable)).ToArray();
 
@@ -36,10 +38,15 @@ public sealed class EntityInsertCommand<T> : IAsyncDisposable
             $"VALUES ({string.Join(", ", columns.Select(c => c.Name))})";
     }
 
-    // EF marks GUID keys "generated on add" too, but generates them on the client (and the portal sets them itself,
-    // time-ordered): those are inserted. An integer key generated on add is the database's (autoincrement, identity).
-    private static bool IsStoreGeneratedKey(IProperty property) =>
-        property.IsPrimaryKey() && property.ValueGenerated == ValueGenerated.OnAdd && property.ClrType != typeof(Guid);
+    // A key generated on add is the database's when EF itself only gives it a temporary value until SaveChanges reads
+    // the real one back (autoincrement, identity, a database default): those are left out. EF also marks GUID keys
+    // "generated on add" but generates them for good on the client (the portal sets them itself, time-ordered): those
+    // are inserted. EF's own value-generator choice decides, not the key's type.
+    private static bool IsStoreGeneratedKey(IProperty property, IEntityType entity, Microsoft.EntityFrameworkCore.ValueGeneration.IValueGeneratorSelector generators) =>
+        property.IsPrimaryKey()
+        && property.ValueGenerated.HasFlag(ValueGenerated.OnAdd)
+        && generators.TrySelect(property, entity, out var generator)
+        && generator is { GeneratesTemporaryValues: true };
 
     public Task InsertAsync(T row, CancellationToken ct)
     {
