@@ -78,6 +78,30 @@ public sealed class HangfireStorageTests(PortalFactory portal) : IClassFixture<P
         Assert.Equal(TimeSpan.FromSeconds(2), options.QueuePollInterval);
     }
 
+    [Fact]
+    public async Task The_server_runs_with_the_configured_worker_count()
+    {
+        await using var configured = new WorkerCountPortal(3);
+        var storage = configured.Services.GetRequiredService<global::Hangfire.JobStorage>();
+        var until = DateTime.UtcNow.AddSeconds(20);
+        while (storage.GetMonitoringApi().Servers().Count == 0 && DateTime.UtcNow < until)
+        {
+            await Task.Delay(100);
+        }
+
+        var server = Assert.Single(storage.GetMonitoringApi().Servers());
+        Assert.Equal(3, server.WorkersCount);
+    }
+
+    private sealed class WorkerCountPortal(int workers) : PortalFactory
+    {
+        protected override void ConfigurePortal(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+        {
+            base.ConfigurePortal(builder);
+            builder.UseSetting("Hangfire:WorkerCount", workers.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
     [Theory]
     [InlineData("00:00:10", "00:00:30", true)]
     [InlineData("01:00:00", "1.00:00:00", true)]

@@ -53,7 +53,6 @@ public static class HangfireSetup
 {
     public static void AddPortalHangfire(this WebApplicationBuilder builder, DatabaseProvider provider)
     {
-        var options = builder.Configuration.GetSection(HangfireOptions.Section).Get<HangfireOptions>() ?? new HangfireOptions();
         builder.Services.AddOptions<HangfireOptions>().BindConfiguration(HangfireOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         // Each host owns its storage instance instead of the static JobStorage.Current, so test hosts never share a queue.
@@ -77,8 +76,10 @@ public static class HangfireSetup
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings());
 
-        builder.Services.AddHangfireServer(o =>
+        // The server's settings come from the same validated options as the storage's (read once, checked at start).
+        builder.Services.AddHangfireServer((sp, o) =>
         {
+            var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<HangfireOptions>>().Value;
             o.SchedulePollingInterval = options.SchedulePollingInterval;
             o.WorkerCount = options.WorkerCount;
         });
