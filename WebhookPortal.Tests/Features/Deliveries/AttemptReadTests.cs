@@ -1,8 +1,4 @@
-using System.Collections.Concurrent;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using WebhookPortal.Data;
 using WebhookPortal.Features.Deliveries;
@@ -20,8 +16,8 @@ public sealed class AttemptReadTests
     public async Task A_webhook_attempt_reads_its_delivery_message_and_webhook_in_one_statement_and_sends()
     {
         await using var receiver = await LoopbackReceiver.StartAsync();
-        var commands = new CommandsByContext();
-        await using var portal = new ReadPortal(commands);
+        var commands = new RecordedStatements();
+        await using var portal = new StatementsPortal(commands, sweeps: false);
         var webhook = await portal.CreateWebhookAsync(receiver.Url());
         var deliveryId = await portal.WithDbAsync(async db =>
         {
@@ -53,40 +49,5 @@ public sealed class AttemptReadTests
         var read = Assert.Single(webhookReads);
         Assert.Contains("FROM \"Deliveries\"", read, StringComparison.Ordinal);
         Assert.Contains("\"Messages\"", read, StringComparison.Ordinal);
-    }
-
-    /// <summary>The statements each watched context ran.</summary>
-    private sealed class CommandsByContext : DbCommandInterceptor
-    {
-        private readonly ConcurrentDictionary<DbContext, ConcurrentQueue<string>> ran = new();
-
-        public void Watch(DbContext context) => ran[context] = new();
-
-        public List<string> Of(DbContext context) => [.. ran[context]];
-
-        public override ValueTask<InterceptionResult<System.Data.Common.DbDataReader>> ReaderExecutingAsync(System.Data.Common.DbCommand command, CommandEventData eventData, InterceptionResult<System.Data.Common.DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            if (eventData.Context is { } context && ran.TryGetValue(context, out var texts))
-            {
-                texts.Enqueue(command.CommandText);
-            }
-
-            return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
-        }
-    }
-
-    private sealed class ReadPortal(CommandsByContext commands) : DeliveryPortalFactory
-    {
-        protected override bool SweepsPendingDeliveries => false;
-
-        protected override void ConfigurePortal(IWebHostBuilder builder)
-        {
-            base.ConfigurePortal(builder);
-            builder.ConfigureTestServices(s =>
-            {
-                s.ConfigureDbContext<SqlitePortalDbContext>(o => o.AddInterceptors(commands));
-                s.ConfigureDbContext<PostgresPortalDbContext>(o => o.AddInterceptors(commands));
-            });
-        }
     }
 }

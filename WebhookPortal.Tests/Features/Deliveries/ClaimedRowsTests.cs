@@ -1,8 +1,4 @@
-using System.Collections.Concurrent;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using WebhookPortal.Data;
 using WebhookPortal.Features.Deliveries;
@@ -22,8 +18,8 @@ public sealed class ClaimedRowsTests
     public async Task A_backlog_is_sent_with_one_read_per_claimed_share_not_one_per_attempt_and_each_delivery_goes_once()
     {
         await using var receiver = await LoopbackReceiver.StartAsync();
-        var statements = new Statements();
-        await using var portal = new StatementsPortal(statements, sweeps: true);
+        var statements = new RecordedStatements();
+        await using var portal = new StatementsPortal(statements, sweeps: true, maxConcurrencyPerTarget: 1);
         var webhook = await portal.CreateWebhookAsync(receiver.Url());
         const int count = 16;
 
@@ -50,7 +46,7 @@ public sealed class ClaimedRowsTests
     public async Task A_claim_reads_only_what_it_won_as_the_claim_left_it()
     {
         await using var receiver = await LoopbackReceiver.StartAsync();
-        await using var portal = new StatementsPortal(new Statements(), sweeps: false);
+        await using var portal = new StatementsPortal(new RecordedStatements(), sweeps: false, maxConcurrencyPerTarget: 1);
         var webhook = await portal.CreateWebhookAsync(receiver.Url());
         var due = await AddDeliveryAsync(portal, webhook, receiver.Url(), DateTime.UtcNow.AddSeconds(-1));
         var notDue = await AddDeliveryAsync(portal, webhook, receiver.Url(), DateTime.UtcNow.AddHours(1));
@@ -72,8 +68,8 @@ public sealed class ClaimedRowsTests
     public async Task An_attempt_uses_recent_claimed_rows_without_reading_and_reads_again_when_they_are_older()
     {
         await using var receiver = await LoopbackReceiver.StartAsync();
-        var statements = new Statements();
-        await using var portal = new StatementsPortal(statements, sweeps: false);
+        var statements = new RecordedStatements();
+        await using var portal = new StatementsPortal(statements, sweeps: false, maxConcurrencyPerTarget: 1);
         var webhook = await portal.CreateWebhookAsync(receiver.Url());
         var recent = await AddDeliveryAsync(portal, webhook, receiver.Url(), DateTime.UtcNow.AddSeconds(-1));
         var old = await AddDeliveryAsync(portal, webhook, receiver.Url(), DateTime.UtcNow.AddSeconds(-1));
@@ -96,7 +92,7 @@ public sealed class ClaimedRowsTests
     }
 
     /// <summary>Runs one claimed attempt to its commit; answers how many reads of its delivery its context ran.</summary>
-    private static async Task<int> AttemptAsync(PortalFactory portal, Statements statements, Guid deliveryId, ClaimedRows rows)
+    private static async Task<int> AttemptAsync(PortalFactory portal, RecordedStatements statements, Guid deliveryId, ClaimedRows rows)
     {
         await using var scope = portal.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
@@ -131,47 +127,6 @@ public sealed class ClaimedRowsTests
             }
 
             await Task.Delay(50);
-        }
-    }
-
-    /// <summary>The statements every context ran, and those of watched contexts apart.</summary>
-    private sealed class Statements : DbCommandInterceptor
-    {
-        private readonly ConcurrentQueue<string> all = new();
-        private readonly ConcurrentDictionary<DbContext, ConcurrentQueue<string>> byContext = new();
-
-        public void Watch(DbContext context) => byContext[context] = new();
-
-        public List<string> Of(DbContext context) => [.. byContext[context]];
-
-        public List<string> All() => [.. all];
-
-        public override ValueTask<InterceptionResult<System.Data.Common.DbDataReader>> ReaderExecutingAsync(System.Data.Common.DbCommand command, CommandEventData eventData, InterceptionResult<System.Data.Common.DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            all.Enqueue(command.CommandText);
-            if (eventData.Context is { } context && byContext.TryGetValue(context, out var texts))
-            {
-                texts.Enqueue(command.CommandText);
-            }
-
-            return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
-        }
-    }
-
-    /// <summary>One runner per receiver (so a backlog goes in full shares); the sweep only where a test wants it.</summary>
-    private sealed class StatementsPortal(Statements statements, bool sweeps) : DeliveryPortalFactory
-    {
-        protected override bool SweepsPendingDeliveries => sweeps;
-
-        protected override void ConfigurePortal(IWebHostBuilder builder)
-        {
-            base.ConfigurePortal(builder);
-            builder.UseSetting("Delivery:MaxConcurrencyPerTarget", "1");
-            builder.ConfigureTestServices(s =>
-            {
-                s.ConfigureDbContext<SqlitePortalDbContext>(o => o.AddInterceptors(statements));
-                s.ConfigureDbContext<PostgresPortalDbContext>(o => o.AddInterceptors(statements));
-            });
         }
     }
 }
