@@ -91,6 +91,50 @@ public sealed class ClaimedRowsTests
         Assert.Equal(2, logged);
     }
 
+    [Fact]
+    public async Task Once_an_attempt_of_the_share_fails_its_later_attempts_read_the_webhook_again()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        receiver.Answer(new PlannedAnswer(500));
+        var statements = new RecordedStatements();
+        await using var portal = new StatementsPortal(statements, sweeps: false, maxConcurrencyPerTarget: 1);
+        var webhook = await portal.CreateWebhookAsync(receiver.Url());
+        var first = await AddDeliveryAsync(portal, webhook, receiver.Url(), DateTime.UtcNow.AddSeconds(-1));
+        var second = await AddDeliveryAsync(portal, webhook, receiver.Url(), DateTime.UtcNow.AddSeconds(-1));
+        var now = DateTime.UtcNow;
+        var (_, rows) = await portal.Services.GetRequiredService<AttemptRecorder>().ClaimAndReadAsync([first, second], now, DeliveryWorker.LeaseFrom(now, 2, new DeliveryOptions()));
+
+        var firstReads = await AttemptAsync(portal, statements, first, rows[first]);
+        var secondReads = await AttemptAsync(portal, statements, second, rows[second]);
+
+        // The failure made the webhook failing after the claim read it healthy: the second attempt saw that, not the claim's copy.
+        Assert.Equal(0, firstReads);
+        Assert.Equal(1, secondReads);
+        Assert.True(rows[second].Share.TargetMayHaveChanged);
+        Assert.NotNull(await portal.WithDbAsync(db => db.Webhooks.AsNoTracking().Where(w => w.Id == webhook.Id).Select(w => w.FailingSinceUtc).SingleAsync()));
+    }
+
+    [Fact]
+    public async Task Rows_of_a_webhook_that_was_failing_when_the_claim_read_it_are_read_again()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        var statements = new RecordedStatements();
+        await using var portal = new StatementsPortal(statements, sweeps: false, maxConcurrencyPerTarget: 1);
+        var webhook = await portal.CreateWebhookAsync(receiver.Url());
+        var deliveryId = await AddDeliveryAsync(portal, webhook, receiver.Url(), DateTime.UtcNow.AddSeconds(-1));
+        await portal.WithDbAsync(db => db.Webhooks.Where(w => w.Id == webhook.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(w => w.FailingSinceUtc, DateTime.UtcNow.AddMinutes(-1)).SetProperty(w => w.ProbeAfterUtc, DateTime.UtcNow.AddMinutes(-1))));
+        var now = DateTime.UtcNow;
+        var (_, rows) = await portal.Services.GetRequiredService<AttemptRecorder>().ClaimAndReadAsync([deliveryId], now, DeliveryWorker.LeaseFrom(now, 1, new DeliveryOptions()));
+
+        var reads = await AttemptAsync(portal, statements, deliveryId, rows[deliveryId]);
+
+        Assert.Equal(1, reads);
+        // Its probe went through and made the webhook healthy again.
+        Assert.Single(receiver.Requests);
+        Assert.Null(await portal.WithDbAsync(db => db.Webhooks.AsNoTracking().Where(w => w.Id == webhook.Id).Select(w => w.FailingSinceUtc).SingleAsync()));
+    }
+
     /// <summary>Runs one claimed attempt to its commit; answers how many reads of its delivery its context ran.</summary>
     private static async Task<int> AttemptAsync(PortalFactory portal, RecordedStatements statements, Guid deliveryId, ClaimedRows rows)
     {

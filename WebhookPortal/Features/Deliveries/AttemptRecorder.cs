@@ -213,10 +213,11 @@ public sealed class AttemptRecorder(IDbContextFactory<PortalDbContext> dbFactory
             if (readRows && Won.Count > 0)
             {
                 // After the claim's update, in its transaction: the rows carry the lease and attempt number it set.
+                var share = new ClaimedShare();
                 await foreach (var row in ReadClaimed(db, [.. Won]))
                 {
                     row.Delivery.Message = row.Message;
-                    Rows[row.Delivery.Id] = new ClaimedRows(row.Delivery, row.Webhook, now);
+                    Rows[row.Delivery.Id] = new ClaimedRows(row.Delivery, row.Webhook, now, share);
                 }
             }
         }

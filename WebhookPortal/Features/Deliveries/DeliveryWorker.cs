@@ -61,8 +61,11 @@ public sealed class DeliveryWorker(
 
     /// <summary>
     /// How recent a share's rows read with its claim (<see cref="ClaimedRows"/>) must be for an attempt to use them
-    /// instead of reading its own. Within it, a webhook changed meanwhile (disabled, a new URL) takes effect from the
-    /// next attempt, as it does for an attempt already under way; a share slowed by a slow receiver reads again.
+    /// instead of reading its own. Within it, a webhook changed by someone else meanwhile (disabled, a new URL) takes
+    /// effect from the next attempt, as it does for an attempt already under way; a share slowed by a slow receiver
+    /// reads again. Rows of a webhook that was failing or disabled when read, and the rest of a share after one of its
+    /// attempts failed or was kept back, are always read again: the portal's own changes to a webhook's state are seen
+    /// at once, as before.
     /// </summary>
     public static readonly TimeSpan ClaimedRowsFreshness = TimeSpan.FromSeconds(1);
 
@@ -118,7 +121,8 @@ public sealed class DeliveryWorker(
         }
 
         Delivery delivery;
-        if (claimed && rows is not null && rows.Delivery.Id == deliveryId && now - rows.ReadAtUtc <= ClaimedRowsFreshness)
+        if (claimed && rows is not null && rows.Delivery.Id == deliveryId && now - rows.ReadAtUtc <= ClaimedRowsFreshness
+            && !rows.Share.TargetMayHaveChanged && rows.Webhook is null or { Enabled: true, FailingSinceUtc: null, ProbeAfterUtc: null })
         {
             // Tracked from here as if this context had read them (the message comes with the delivery).
             delivery = rows.Delivery;
@@ -134,6 +138,7 @@ public sealed class DeliveryWorker(
         }
         if (targetByKind.TryGetValue(delivery.TargetKind, out var gatekeeper) && await gatekeeper.AdmitAsync(db, delivery, ct) is { Kind: not AdmissionKind.Go } admission)
         {
+            rows?.Share.MarkTargetMayHaveChanged();
             // Not attempted, so not counted: the lease and the attempt number go back.
             delivery.AttemptCount--;
             delivery.LeaseUntilUtc = null;
@@ -211,6 +216,11 @@ public sealed class DeliveryWorker(
         // The log entry is not added to this context: the recorder's plain record writes it by its own command, and
         // attaching it here (and detecting changes over it) was ~2 % of the drain's CPU (issue 17). Added below otherwise.
         var (outcome, log) = await SendAsync(delivery, target, attemptNumber, ct);
+        if (!outcome.IsSuccess)
+        {
+            // Its reaction below may change the webhook (failing, disabled): the share's later attempts read it again.
+            rows?.Share.MarkTargetMayHaveChanged();
+        }
 
         var finished = time.GetUtcNow().UtcDateTime;
         var schedule = policy.ScheduleFor(target.RetrySchedule);
