@@ -1,7 +1,8 @@
 using WebhookPortal;
 using WebhookPortal.Data;
+using WebhookPortal.Infrastructure.Configuration;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(OperatorConfiguration.HostArguments(args));
 builder.AddPortal();
 
 var app = builder.Build();
