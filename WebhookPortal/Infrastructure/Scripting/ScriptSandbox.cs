@@ -130,6 +130,9 @@ public sealed class ScriptSandbox
 
     private readonly ConcurrentDictionary<string, Prepared<Script>> prepared = new();
 
+    /// <summary>Whether this process has run the warm-up (it runs once, when the first sandbox is built).</summary>
+    internal static bool IsWarm => WarmedUp.IsValueCreated;
+
     public ScriptSandbox(IOptions<ScriptOptions> options)
     {
         this.options = options;

@@ -6,6 +6,8 @@ public static class ScriptingSetup
     public static IServiceCollection AddScripting(this IServiceCollection services)
     {
         services.AddOptions<ScriptOptions>().BindConfiguration(ScriptOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ScriptWarmUp>();
+        services.AddHostedService(provider => provider.GetRequiredService<ScriptWarmUp>());
         return services.AddSingleton<ScriptSandbox>();
     }
 }
