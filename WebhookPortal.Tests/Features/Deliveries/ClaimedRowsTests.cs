@@ -73,8 +73,7 @@ public sealed class ClaimedRowsTests
         var webhook = await portal.CreateWebhookAsync(receiver.Url());
         var recent = await AddDeliveryAsync(portal, webhook, receiver.Url(), DateTime.UtcNow.AddSeconds(-1));
         var old = await AddDeliveryAsync(portal, webhook, receiver.Url(), DateTime.UtcNow.AddSeconds(-1));
-        var now = DateTime.UtcNow;
-        var (_, rows) = await portal.Services.GetRequiredService<AttemptRecorder>().ClaimAndReadAsync([recent, old], now, DeliveryWorker.LeaseFrom(now, 2, new DeliveryOptions()));
+        var rows = await ClaimAndReadAsync(portal, [recent, old], attempts: 2);
         // The webhook moves after the claim read it: an attempt that reads again sends to the new address.
         await portal.WithDbAsync(db => db.Webhooks.Where(w => w.Id == webhook.Id).ExecuteUpdateAsync(s => s.SetProperty(w => w.PostUrl, receiver.Url("/moved"))));
 
@@ -101,8 +100,7 @@ public sealed class ClaimedRowsTests
         var webhook = await portal.CreateWebhookAsync(receiver.Url());
         var first = await AddDeliveryAsync(portal, webhook, receiver.Url(), DateTime.UtcNow.AddSeconds(-1));
         var second = await AddDeliveryAsync(portal, webhook, receiver.Url(), DateTime.UtcNow.AddSeconds(-1));
-        var now = DateTime.UtcNow;
-        var (_, rows) = await portal.Services.GetRequiredService<AttemptRecorder>().ClaimAndReadAsync([first, second], now, DeliveryWorker.LeaseFrom(now, 2, new DeliveryOptions()));
+        var rows = await ClaimAndReadAsync(portal, [first, second], attempts: 2);
 
         var firstReads = await AttemptAsync(portal, statements, first, rows[first]);
         var secondReads = await AttemptAsync(portal, statements, second, rows[second]);
@@ -124,8 +122,7 @@ public sealed class ClaimedRowsTests
         var deliveryId = await AddDeliveryAsync(portal, webhook, receiver.Url(), DateTime.UtcNow.AddSeconds(-1));
         await portal.WithDbAsync(db => db.Webhooks.Where(w => w.Id == webhook.Id)
             .ExecuteUpdateAsync(s => s.SetProperty(w => w.FailingSinceUtc, DateTime.UtcNow.AddMinutes(-1)).SetProperty(w => w.ProbeAfterUtc, DateTime.UtcNow.AddMinutes(-1))));
-        var now = DateTime.UtcNow;
-        var (_, rows) = await portal.Services.GetRequiredService<AttemptRecorder>().ClaimAndReadAsync([deliveryId], now, DeliveryWorker.LeaseFrom(now, 1, new DeliveryOptions()));
+        var rows = await ClaimAndReadAsync(portal, [deliveryId], attempts: 1);
 
         var reads = await AttemptAsync(portal, statements, deliveryId, rows[deliveryId]);
 
@@ -136,6 +133,14 @@ public sealed class ClaimedRowsTests
     }
 
     /// <summary>Runs one claimed attempt to its commit; answers how many reads of its delivery its context ran.</summary>
+    /// <summary>A share claimed (as the runner claims it) and read now, with the lease of its <paramref name="attempts"/>th attempt.</summary>
+    private static async Task<IReadOnlyDictionary<Guid, ClaimedRows>> ClaimAndReadAsync(PortalFactory portal, Guid[] ids, int attempts)
+    {
+        var now = DateTime.UtcNow;
+        var (_, rows) = await portal.Services.GetRequiredService<AttemptRecorder>().ClaimAndReadAsync(ids, now, DeliveryWorker.LeaseFrom(now, attempts, new DeliveryOptions()));
+        return rows;
+    }
+
     private static async Task<int> AttemptAsync(PortalFactory portal, RecordedStatements statements, Guid deliveryId, ClaimedRows rows)
     {
         await using var scope = portal.Services.CreateAsyncScope();

@@ -24,7 +24,7 @@ public sealed class SqliteCheckpointer(string connectionString, IOptions<Databas
     private const int CatchUpRounds = 4;
 
     // What may be left to copy while the writers wait: a few MiB, a few milliseconds.
-    public const int PausedFramesMax = 1_024;
+    private const int PausedFramesMax = 1_024;
 
     // How long the restart waits for readers still reading the log; the writers wait with it. Busy: the next tick tries again.
     private const int RestartBusyTimeoutMs = 200;
@@ -77,6 +77,7 @@ public sealed class SqliteCheckpointer(string connectionString, IOptions<Databas
         Interlocked.Increment(ref runs);
         Interlocked.Add(ref frames, first.Copied);
 
+        // Read each time, not kept: a restored backup may bring another page size. One PRAGMA a tick.
         var pageSize = await ScalarAsync(connection, "PRAGMA page_size", ct);
         var limitFrames = options.Value.WalSizeLimitMiB * 1024L * 1024L / Math.Max(512, pageSize);
         if (first.Log <= limitFrames)
