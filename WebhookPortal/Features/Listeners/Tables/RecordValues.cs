@@ -13,32 +13,45 @@ public static class RecordValues
     /// <summary>The canonical text of a root key, stored on every child row.</summary>
     public static string RootKeyText(IReadOnlyList<object?> key) => JsonSerializer.Serialize(key);
 
-    public static object? ConvertJson(ColumnDef column, JsonElement value, string field)
+    /// <summary>The column value of a JSON value; false when it does not fit the column (the caller names the field).</summary>
+    internal static bool TryConvertJson(ColumnDef column, JsonElement value, out object? converted)
     {
+        converted = null;
         if (column.Json)
         {
-            return value.GetRawText();
+            converted = value.GetRawText();
+            return true;
         }
 
         switch (column.Type)
         {
             case ColumnType.Integer when value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var l):
-                return l;
+                converted = l;
+                return true;
             // 1e400 parses as infinity, which no JSON answer can carry back: out of range is a wrong value.
             case ColumnType.Real when value.ValueKind == JsonValueKind.Number && double.IsFinite(value.GetDouble()):
-                return value.GetDouble();
+                converted = value.GetDouble();
+                return true;
             case ColumnType.Boolean when value.ValueKind is JsonValueKind.True or JsonValueKind.False:
-                return value.GetBoolean();
+                converted = value.GetBoolean();
+                return true;
             case ColumnType.Timestamp when value.ValueKind == JsonValueKind.String && TryTimestamp(value.GetString()!, out var ts):
-                return ts;
+                converted = ts;
+                return true;
             case ColumnType.Text when value.ValueKind == JsonValueKind.String:
-                return value.GetString();
+                converted = value.GetString();
+                return true;
             case ColumnType.Text when value.ValueKind is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False:
-                return value.GetRawText();
+                converted = value.GetRawText();
+                return true;
             default:
-                throw new RecordValidationException(field, $"The field '{field}' must be {Describe(column.Type)}, not {Describe(value)}.");
+                return false;
         }
     }
+
+    /// <summary>The 422 for a value that does not fit its column.</summary>
+    internal static RecordValidationException WrongValue(ColumnDef column, JsonElement value, string field) =>
+        new(field, $"The field '{field}' must be {Describe(column.Type)}, not {Describe(value)}.");
 
     /// <summary>A key value given as text (the URL of a DELETE), typed as its column.</summary>
     internal static object? ConvertText(ColumnDef column, string text)

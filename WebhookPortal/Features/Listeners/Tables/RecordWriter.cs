@@ -9,10 +9,12 @@ namespace WebhookPortal.Features.Listeners.Tables;
 /// <summary>
 /// Writes one listener's generated tables on a caller's connection and transaction, with parameterised
 /// commands only: the receiver's upserts, patches and deletes, and retention's deletes. This is the ingest
-/// hot path, so it keeps to the batch's <see cref="CommandCache"/> and allocates nothing extra per record.
+/// hot path, so it keeps to the batch's <see cref="CommandCache"/> and the schema's <see cref="RecordStatements"/>, and
+/// builds field paths only for an error.
 /// </summary>
 public sealed class RecordWriter(DbConnection connection, DbTransaction? transaction, SqlDialect dialect, Guid listenerId, TableSchema schema)
 {
+    private readonly RecordStatements statements = RecordStatements.For(dialect, listenerId, schema);
     private RecordReader? changeReader;
 
     /// <summary>When set, every insert, update and delete of a root record is reported here (data tracking).</summary>
@@ -49,9 +51,9 @@ public sealed class RecordWriter(DbConnection connection, DbTransaction? transac
         var exists = dialect.ReturningInserted is null && await ExistsAsync(key, ct);
         var inserted = await WriteRootAsync(root, values, lastModified, ct) ?? !exists;
         exists = !inserted;
-        foreach (var child in schema.Tables.Skip(1))
+        for (var t = 1; t < schema.Tables.Count; t++)
         {
-            await DeleteChildRowsAsync(child, rootKey, ct);
+            await DeleteChildRowsAsync(schema.Tables[t], rootKey, ct);
         }
 
         await InsertChildrenAsync(root, record, rootKey, parentPosition: "", ct);
@@ -218,11 +220,11 @@ public sealed class RecordWriter(DbConnection connection, DbTransaction? transac
 
     private async Task<bool> ExistsAsync(IReadOnlyList<object?> key, CancellationToken ct)
     {
-        await using var commandLease = Command($"SELECT 1 FROM {Table(schema.Root)} WHERE {KeyWhere(dialect, schema)}");
+        await using var commandLease = Command(statements.Of(schema.Root).Exists);
         var command = commandLease.Command;
         for (var i = 0; i < key.Count; i++)
         {
-            AddParameter(command, "@k" + i, key[i]);
+            AddParameter(command, RecordStatements.Key(i), key[i]);
         }
 
         return await command.ExecuteScalarAsync(ct) is not null;
@@ -258,20 +260,14 @@ public sealed class RecordWriter(DbConnection connection, DbTransaction? transac
     /// <summary>Inserts or updates the root row; true when it inserted, false when it updated, null when the dialect cannot tell.</summary>
     private async Task<bool?> WriteRootAsync(TableDef root, IReadOnlyDictionary<string, object?> values, string lastModified, CancellationToken ct)
     {
-        var columns = root.Columns.Select(c => c.Name).Append(SystemColumns.LastModified).ToList();
-        var keys = root.Columns.Where(c => c.PrimaryKey).Select(c => dialect.Quote(c.Name));
-        var updates = columns.Where(c => !root.Columns.Any(k => k.PrimaryKey && k.Name == c))
-            .Select(c => $"{dialect.Quote(c)} = excluded.{dialect.Quote(c)}");
-        var sql = $"INSERT INTO {Table(root)} ({string.Join(", ", columns.Select(dialect.Quote))}) VALUES ({string.Join(", ", columns.Select((_, i) => "@p" + i))}) " +
-                  $"ON CONFLICT ({string.Join(", ", keys)}) DO UPDATE SET {string.Join(", ", updates)}{dialect.ReturningInserted}";
-        await using var commandLease = Command(sql);
+        await using var commandLease = Command(statements.Of(root).Upsert);
         var command = commandLease.Command;
         for (var i = 0; i < root.Columns.Count; i++)
         {
-            AddParameter(command, "@p" + i, values.GetValueOrDefault(root.Columns[i].Name));
+            AddParameter(command, RecordStatements.Value(i), values.GetValueOrDefault(root.Columns[i].Name));
         }
 
-        AddParameter(command, "@p" + root.Columns.Count, lastModified);
+        AddParameter(command, RecordStatements.Value(root.Columns.Count), lastModified);
         if (dialect.ReturningInserted is null)
         {
             await command.ExecuteNonQueryAsync(ct);
@@ -283,7 +279,7 @@ public sealed class RecordWriter(DbConnection connection, DbTransaction? transac
 
     private async Task DeleteChildRowsAsync(TableDef child, string rootKey, CancellationToken ct)
     {
-        await using var commandLease = Command($"DELETE FROM {Table(child)} WHERE {dialect.Quote(SystemColumns.RootKey)} = @rk");
+        await using var commandLease = Command(statements.Of(child).DeleteByRootKey);
         var command = commandLease.Command;
         AddParameter(command, "@rk", rootKey);
         await command.ExecuteNonQueryAsync(ct);
@@ -291,7 +287,7 @@ public sealed class RecordWriter(DbConnection connection, DbTransaction? transac
 
     private async Task InsertChildrenAsync(TableDef parent, JsonElement parentRecord, string rootKey, string parentPosition, CancellationToken ct, string prefix = "")
     {
-        foreach (var child in schema.ChildrenOf(parent.Name))
+        foreach (var child in statements.Of(parent).Children)
         {
             if (TryGetPath(parentRecord, child.Source, out var array))
             {
@@ -302,7 +298,8 @@ public sealed class RecordWriter(DbConnection connection, DbTransaction? transac
 
     private async Task InsertChildSetAsync(TableDef child, JsonElement array, string rootKey, string parentPosition, CancellationToken ct, string prefix = "")
     {
-        var field = prefix + string.Join(".", child.Source);
+        var statement = statements.Of(child);
+        var field = prefix + statement.Source;
         if (array.ValueKind == JsonValueKind.Null)
         {
             return;
@@ -313,8 +310,6 @@ public sealed class RecordWriter(DbConnection connection, DbTransaction? transac
             throw new RecordValidationException(field, $"The field '{field}' must be an array of objects.");
         }
 
-        var columns = child.Columns.Select(c => c.Name).Prepend(SystemColumns.Position).Prepend(SystemColumns.ParentPosition).Prepend(SystemColumns.RootKey).ToList();
-        var sql = $"INSERT INTO {Table(child)} ({string.Join(", ", columns.Select(dialect.Quote))}) VALUES ({string.Join(", ", columns.Select((_, i) => "@p" + i))})";
         var position = 0;
         foreach (var element in array.EnumerateArray())
         {
@@ -323,39 +318,47 @@ public sealed class RecordWriter(DbConnection connection, DbTransaction? transac
                 throw new RecordValidationException($"{field}[{position}]", $"The items of '{field}' must be objects.");
             }
 
-            var elementPrefix = $"{field}[{position}].";
-            var values = RowValues(child, element, requirePresent: false, prefix: elementPrefix);
-            await using (var commandLease = Command(sql))
+            var values = RowValues(child, element, requirePresent: false, new FieldPrefix(field, position));
+            await using (var commandLease = Command(statement.Insert))
             {
                 var command = commandLease.Command;
-                AddParameter(command, "@p0", rootKey);
-                AddParameter(command, "@p1", parentPosition);
-                AddParameter(command, "@p2", (long)position);
+                AddParameter(command, RecordStatements.Value(0), rootKey);
+                AddParameter(command, RecordStatements.Value(1), parentPosition);
+                AddParameter(command, RecordStatements.Value(2), (long)position);
                 for (var i = 0; i < child.Columns.Count; i++)
                 {
-                    AddParameter(command, "@p" + (i + 3), values.GetValueOrDefault(child.Columns[i].Name));
+                    AddParameter(command, RecordStatements.Value(i + 3), values.GetValueOrDefault(child.Columns[i].Name));
                 }
 
                 await command.ExecuteNonQueryAsync(ct);
             }
 
-            var ownPosition = parentPosition.Length == 0 ? position.ToString(CultureInfo.InvariantCulture) : $"{parentPosition}.{position}";
-            await InsertChildrenAsync(child, element, rootKey, ownPosition, ct, elementPrefix);
+            if (statement.Children.Length > 0)
+            {
+                var ownPosition = parentPosition.Length == 0 ? position.ToString(CultureInfo.InvariantCulture) : $"{parentPosition}.{position}";
+                await InsertChildrenAsync(child, element, rootKey, ownPosition, ct, new FieldPrefix(field, position).Text);
+            }
+
             position++;
         }
     }
 
-    /// <summary>Column values of one row; with <paramref name="requirePresent"/> only the fields present (PATCH).</summary>
-    private static Dictionary<string, object?> RowValues(TableDef table, JsonElement record, bool requirePresent, string prefix = "")
+    /// <summary>
+    /// Column values of one row; with <paramref name="requirePresent"/> only the fields present (PATCH). A child row's
+    /// field paths (for errors only) start with <paramref name="prefix"/>.
+    /// </summary>
+    private Dictionary<string, object?> RowValues(TableDef table, JsonElement record, bool requirePresent, FieldPrefix? prefix = null)
     {
-        var values = new Dictionary<string, object?>();
-        foreach (var column in table.Columns)
+        var fields = statements.Of(table).Fields;
+        var values = new Dictionary<string, object?>(table.Columns.Count);
+        for (var i = 0; i < table.Columns.Count; i++)
         {
-            var field = prefix + string.Join(".", column.Source);
+            var column = table.Columns[i];
             if (!TryGetPath(record, column.Source, out var value) || value.ValueKind == JsonValueKind.Null)
             {
                 if (column.PrimaryKey)
                 {
+                    var field = Field(prefix, fields[i]);
                     throw new RecordValidationException(field, $"The key field '{field}' is missing or null.");
                 }
 
@@ -368,12 +371,28 @@ public sealed class RecordWriter(DbConnection connection, DbTransaction? transac
                 continue;
             }
 
-            values[column.Name] = ConvertJson(column, value, field);
+            values[column.Name] = TryConvertJson(column, value, out var converted) ? converted : throw WrongValue(column, value, Field(prefix, fields[i]));
         }
 
         return values;
     }
 
-    private List<object?> KeyValues(IReadOnlyDictionary<string, object?> values) =>
-        schema.KeyColumns.Select(c => values[c.Name]).ToList();
+    private static string Field(FieldPrefix? prefix, string field) => prefix is { } parent ? parent.Text + field : field;
+
+    private List<object?> KeyValues(IReadOnlyDictionary<string, object?> values)
+    {
+        var key = new List<object?>(statements.KeyColumns.Count);
+        foreach (var column in statements.KeyColumns)
+        {
+            key.Add(values[column.Name]);
+        }
+
+        return key;
+    }
+
+    /// <summary>Where a child row sits in the record (<c>comments[2].</c>), spelled out only when an error names a field.</summary>
+    private readonly record struct FieldPrefix(string Parent, int Position)
+    {
+        public string Text => $"{Parent}[{Position}].";
+    }
 }
