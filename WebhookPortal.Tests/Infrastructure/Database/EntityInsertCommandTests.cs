@@ -75,6 +75,82 @@ public sealed class EntityInsertCommandTests(PortalFactory portal) : IClassFixtu
         }
     }
 
+    [Fact]
+    public async Task Later_rows_through_the_same_command_are_stored_exactly_as_SaveChanges_stores_them()
+    {
+        // The first row builds the command's parameters; later rows only get new values (converted as the mapping
+        // converts them): enums, nulls where the first row had values, and values where it had nulls.
+        var names = Enumerable.Range(0, 3).Select(i => $"later{i}-" + Guid.NewGuid().ToString("N")).ToArray();
+        var tracked = "tracked-" + Guid.NewGuid().ToString("N");
+        LogEntry Second(string name)
+        {
+            var entry = Entry(name);
+            entry.Direction = LogDirection.Outbound;
+            entry.State = LogState.Success;
+            entry.Error = null;
+            entry.SourceId = null;
+            entry.RequestBody = null;
+            entry.ResponseHeaders = "{\"x\":\"y\"}";
+            entry.DeliveryId = Guid.Parse("11111111-2222-3333-4444-555555555555");
+            entry.Attempt = null;
+            entry.Duplicate = true;
+            entry.ReplayOfId = 42;
+            entry.EventType = "order.created";
+            entry.TimeUtc = entry.TimeUtc.AddDays(1).AddTicks(7);
+            return entry;
+        }
+
+        await portal.WithDbAsync(async db =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            await using (var insert = new EntityInsertCommand<LogEntry>(db, db.Database.GetDbConnection(), transaction.GetDbTransaction()))
+            {
+                await insert.InsertAsync(Entry(names[0]), CancellationToken.None);
+                await insert.InsertAsync(Second(names[1]), CancellationToken.None);
+                await insert.InsertAsync(Entry(names[2]), CancellationToken.None);
+            }
+
+            db.LogEntries.Add(Second(tracked));
+            await db.SaveChangesAsync();
+            await transaction.CommitAsync();
+            return 0;
+        });
+
+        var rows = await portal.WithDbAsync(db => db.LogEntries.AsNoTracking()
+            .Where(e => names.Contains(e.Name) || e.Name == tracked)
+            .ToListAsync());
+        Assert.Equal(4, rows.Count);
+        var second = rows.Single(r => r.Name == names[1]);
+        var twin = rows.Single(r => r.Name == tracked);
+        foreach (var property in typeof(LogEntry).GetProperties().Where(p => p.Name is not nameof(LogEntry.Id) and not nameof(LogEntry.Name)))
+        {
+            Assert.Equal(property.GetValue(twin), property.GetValue(second));
+        }
+
+        // The third row is the first one again: nothing of the second stuck to the parameters.
+        var first = rows.Single(r => r.Name == names[0]);
+        var third = rows.Single(r => r.Name == names[2]);
+        foreach (var property in typeof(LogEntry).GetProperties().Where(p => p.Name is not nameof(LogEntry.Id) and not nameof(LogEntry.Name)))
+        {
+            Assert.Equal(property.GetValue(first), property.GetValue(third));
+        }
+
+        Assert.Equal(LogDirection.Outbound, second.Direction);
+        Assert.Null(second.SourceId);
+        Assert.Equal(LogDirection.Inbound, third.Direction);
+        Assert.Equal(Entry("x").SourceId, third.SourceId);
+
+        // Stored byte for byte as SaveChanges stores them.
+        foreach (var column in new[] { "TimeUtc", "Direction", "State", "SourceId", "DeliveryId", "Attempt", "Duplicate", "ReplayOfId" })
+        {
+            var values = await portal.WithDbAsync(db => db.Database
+                .SqlQueryRaw<string>("SELECT COALESCE(CAST(\"" + column + "\" AS TEXT), 'null') AS \"Value\" FROM \"LogEntries\" WHERE \"Name\" IN ({0}, {1}) ORDER BY \"Name\"", names[1], tracked)
+                .ToListAsync());
+            Assert.Equal(2, values.Count);
+            Assert.Equal(values[1], values[0]);
+        }
+    }
+
     private static (Message Message, Delivery Delivery) Published(Guid integrationId, string eventType)
     {
         var message = new Message { Id = Guid.CreateVersion7(), IntegrationId = integrationId, EventType = eventType, Payload = "{\"n\":\"ünï\"}", CreatedUtc = new DateTime(2026, 11, 23, 12, 34, 56, 789, DateTimeKind.Utc).AddTicks(4321) };
