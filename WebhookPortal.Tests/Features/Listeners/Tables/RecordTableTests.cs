@@ -68,6 +68,23 @@ public abstract class RecordTableTests : IDisposable
         return Convert.ToInt64(command.ExecuteScalar());
     }
 
+    /// <summary>The rows of an SQL query on the fixture's database, each column as text.</summary>
+    protected List<string> Column(string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var values = new List<string>();
+        while (reader.Read())
+        {
+            values.Add(Convert.ToString(reader.GetValue(reader.FieldCount - 1), System.Globalization.CultureInfo.InvariantCulture)!);
+        }
+
+        return values;
+    }
+
+    protected string Physical(string table) => SqlDialect.PhysicalName(listenerId, table);
+
     protected static Task<WriteSummary> Upsert(Store store, string json, string lastModified = T1) =>
         store.Writer.UpsertAsync(Json(json), lastModified, Ct);
 

@@ -26,6 +26,30 @@ public class RecordWriterTests : RecordTableTests
 
 
     [Fact]
+    public async Task Child_rows_are_found_by_root_key_through_their_primary_key_with_no_index_of_their_own()
+    {
+        var store = Create();
+        await Upsert(store, Sample);
+
+        // Only the primary key's own index: another index on the root key alone repeated its first column and was
+        // written for every child row (issue 17).
+        var indexes = Column($"SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '{Physical("orders_items")}'");
+        Assert.Equal(["sqlite_autoindex_" + Physical("orders_items") + "_1"], indexes);
+
+        // The writer's delete and the reader's select by root key search that index instead of scanning the table.
+        var delete = string.Join(" ", Column($"EXPLAIN QUERY PLAN DELETE FROM \"{Physical("orders_items")}\" WHERE \"{SystemColumns.RootKey}\" = '[1]'"));
+        var select = string.Join(" ", Column($"EXPLAIN QUERY PLAN SELECT * FROM \"{Physical("orders_items")}\" WHERE \"{SystemColumns.RootKey}\" IN ('[1]', '[2]') ORDER BY \"{SystemColumns.RootKey}\", \"{SystemColumns.ParentPosition}\", \"{SystemColumns.Position}\""));
+        Assert.Contains("USING INDEX sqlite_autoindex_", delete, StringComparison.Ordinal);
+        Assert.Contains("USING INDEX sqlite_autoindex_", select, StringComparison.Ordinal);
+        Assert.DoesNotContain("TEMP B-TREE", select, StringComparison.Ordinal);
+
+        // And the rows are still replaced and read back whole.
+        await Upsert(store, Sample.Replace("\"sku\": \"A\"", "\"sku\": \"Z\"", StringComparison.Ordinal), T2);
+        Assert.Equal(["Z"], Skus(await Single(store)));
+        Assert.Equal(1, Count("orders_items"));
+    }
+
+    [Fact]
     public async Task Upsert_without_optional_fields_sets_them_null()
     {
         var store = Create();
