@@ -1065,7 +1065,8 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
 
                     b.HasKey("Id");
 
-                    b.HasIndex("DeliveryId");
+                    b.HasIndex("DeliveryId")
+                        .HasFilter("\"DeliveryId\" IS NOT NULL");
 
                     b.HasIndex("TimeUtc");
 
@@ -1084,7 +1085,6 @@ namespace WebhookPortal.Data.Migrations.PostgreSql
                     b.ToTable("LogEntries", null, t =>
                         {
                             t.HasTrigger("LogEntries_SearchDelete");
-
 
                             t.HasTrigger("LogEntries_SearchUpdate");
                         });

@@ -1050,7 +1050,8 @@ namespace WebhookPortal.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("DeliveryId");
+                    b.HasIndex("DeliveryId")
+                        .HasFilter("\"DeliveryId\" IS NOT NULL");
 
                     b.HasIndex("TimeUtc");
 
@@ -1069,7 +1070,6 @@ namespace WebhookPortal.Data.Migrations.Sqlite
                     b.ToTable("LogEntries", null, t =>
                         {
                             t.HasTrigger("LogEntries_SearchDelete");
-
 
                             t.HasTrigger("LogEntries_SearchUpdate");
                         });
