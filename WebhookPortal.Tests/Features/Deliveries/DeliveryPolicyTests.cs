@@ -26,6 +26,33 @@ public sealed class SignerTests
         Assert.False(Signer.Verify(secret, "msg_1", 100, "{ }", signature));
         Assert.False(Signer.Verify(Signer.NewSecret(), "msg_1", 100, "{}", signature));
     }
+
+    private const string Secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+    // The formula written out plainly; Sign encodes the same content straight into a pooled buffer.
+    private static string Plain(string secret, string id, long timestamp, string body) =>
+        "v1," + Convert.ToBase64String(System.Security.Cryptography.HMACSHA256.HashData(
+            Convert.FromBase64String(secret["whsec_".Length..]), System.Text.Encoding.UTF8.GetBytes($"{id}.{timestamp}.{body}")));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("{\"name\":\"Zoë ünïcödé 日本語 🚀\"}")]
+    [InlineData("{\"n\":1}")]
+    public void Any_body_is_signed_as_the_plain_formula_signs_it(string body) =>
+        Assert.Equal(Plain(Secret, "msg_1", 1733500000, body), Signer.Sign(Secret, "msg_1", 1733500000, body));
+
+    [Fact]
+    public void Bodies_of_any_length_in_turn_give_the_plain_formulas_signatures()
+    {
+        // Large and small in turn: a pooled buffer handed back still holds the last content, which must not reach the next.
+        var large = "{\"text\":\"" + new string('x', 300_000) + "é\"}";
+        const string small = "{\"n\":2}";
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(Plain(Secret, "msg_big", 1, large), Signer.Sign(Secret, "msg_big", 1, large));
+            Assert.Equal(Plain(Secret, "msg_small", -42, small), Signer.Sign(Secret, "msg_small", -42, small));
+        }
+    }
 }
 
 public sealed class RetryPolicyTests
