@@ -27,25 +27,37 @@ public sealed class ListenerEditorPage(IPage page)
     {
         await page.GetByTestId("generate-token").ClickAsync();
         await page.GetByTestId("token-once").WaitForAsync();
-        await page.GetByTestId("copy-token").ClickAsync();
-        return await ClipboardAsync(text => text.Length > 0 && !text.StartsWith("http", StringComparison.Ordinal));
+        // The token this page shows: the browser's clipboard is shared by the journeys running beside this one, so
+        // anything else found there was copied by another page (it once held another journey's token).
+        var shown = await page.GetByTestId("token-value").InputValueAsync();
+        return await CopyAsync("copy-token", text => text == shown);
     }
 
     public async Task<string> CopyUrlAsync()
     {
-        await page.GetByTestId("copy-url").ClickAsync();
-        return await ClipboardAsync(text => text.StartsWith("http", StringComparison.Ordinal));
+        // This listener's URL ends with its id, which the editor's own address ends with.
+        var path = new Uri(page.Url).AbsolutePath;
+        var listenerId = path[(path.LastIndexOf('/') + 1)..];
+        return await CopyAsync("copy-url", text => text.StartsWith("http", StringComparison.Ordinal) && text.EndsWith("/" + listenerId, StringComparison.Ordinal));
     }
 
     /// <summary>
-    /// The clipboard once the copy landed: a copy button goes through the circuit before the browser writes the text,
-    /// so reading at once can still see what was copied before.
+    /// Clicks a copy button and reads the clipboard once the copy landed: the copy goes through the circuit before the
+    /// browser writes the text, so reading at once can still see what was copied before. The clipboard is the browser's,
+    /// shared with the journeys running beside this one: when another page's copy overwrote this one, it copies again.
     /// </summary>
-    private async Task<string> ClipboardAsync(Func<string, bool> landed)
+    private async Task<string> CopyAsync(string button, Func<string, bool> landed)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);
+        var copiedAt = DateTime.MinValue;
         while (true)
         {
+            if (DateTime.UtcNow - copiedAt > TimeSpan.FromSeconds(2))
+            {
+                await page.GetByTestId(button).ClickAsync();
+                copiedAt = DateTime.UtcNow;
+            }
+
             var text = await page.EvaluateAsync<string>("() => navigator.clipboard.readText()");
             if (landed(text) || DateTime.UtcNow > deadline)
             {
