@@ -146,9 +146,15 @@ public sealed class LogService(IDbContextFactory<PortalDbContext> dbFactory, Mic
             entries = entries.Where(e => e.Name == name);
         }
 
-        if (state is { } wantedState)
+        // Errors as a constant, not a parameter: the indexes of error entries (LogEntryConfiguration) are partial, and a
+        // database uses one only when the query's text implies its condition.
+        if (state == LogState.Error)
         {
-            entries = entries.Where(e => e.State == wantedState);
+            entries = entries.Where(e => e.State == LogState.Error);
+        }
+        else if (state == LogState.Success)
+        {
+            entries = entries.Where(e => e.State == LogState.Success);
         }
 
         if (fromUtc is { } f)

@@ -1061,11 +1061,14 @@ namespace WebhookPortal.Data.Migrations.Sqlite
 
                     b.HasIndex("SourceId", "TimeUtc");
 
-                    b.HasIndex("State", "TimeUtc");
+                    b.HasIndex(new[] { "TimeUtc" }, "IX_LogEntries_Errors")
+                        .HasFilter("\"State\" = 'error'");
 
-                    b.HasIndex("Direction", "State", "TimeUtc");
+                    b.HasIndex(new[] { "Direction", "TimeUtc" }, "IX_LogEntries_Errors_Direction")
+                        .HasFilter("\"State\" = 'error'");
 
-                    b.HasIndex("Name", "State", "TimeUtc");
+                    b.HasIndex(new[] { "Name", "TimeUtc" }, "IX_LogEntries_Errors_Name")
+                        .HasFilter("\"State\" = 'error'");
 
                     b.ToTable("LogEntries", null, t =>
                         {
