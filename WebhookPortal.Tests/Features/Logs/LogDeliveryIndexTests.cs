@@ -1,6 +1,6 @@
-using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using WebhookPortal.Features.Logs;
+using static WebhookPortal.Tests.Features.Logs.LogSearchDatabase;
 
 namespace WebhookPortal.Tests.Features.Logs;
 
@@ -43,36 +43,13 @@ public sealed class LogDeliveryIndexTests : IDisposable
             Assert.Contains("WHERE (\"DeliveryId\" IS NOT NULL)", await TextAsync(connection, "SELECT indexdef FROM pg_indexes WHERE indexname = 'IX_LogEntries_DeliveryId'"), StringComparison.Ordinal);
             // Five rows make a sequential scan cheapest; without that choice, the planner must find the index usable.
             await TextAsync(connection, "SET enable_seqscan = off");
-            Assert.Contains("IX_LogEntries_DeliveryId", await TextAsync(connection, "EXPLAIN SELECT \"Attempt\" FROM \"LogEntries\" WHERE \"DeliveryId\" = @id", delivery), StringComparison.Ordinal);
+            Assert.Contains("IX_LogEntries_DeliveryId", await TextAsync(connection, "EXPLAIN SELECT \"Attempt\" FROM \"LogEntries\" WHERE \"DeliveryId\" = @id", ("@id", delivery)), StringComparison.Ordinal);
         }
         else
         {
             Assert.Contains("WHERE \"DeliveryId\" IS NOT NULL", await TextAsync(connection, "SELECT sql FROM sqlite_master WHERE name = 'IX_LogEntries_DeliveryId'"), StringComparison.Ordinal);
-            Assert.Contains("USING INDEX IX_LogEntries_DeliveryId (DeliveryId=?)", await TextAsync(connection, "EXPLAIN QUERY PLAN SELECT \"Attempt\" FROM \"LogEntries\" WHERE \"DeliveryId\" = @id", delivery), StringComparison.Ordinal);
+            Assert.Contains("USING INDEX IX_LogEntries_DeliveryId (DeliveryId=?)", await TextAsync(connection, "EXPLAIN QUERY PLAN SELECT \"Attempt\" FROM \"LogEntries\" WHERE \"DeliveryId\" = @id", ("@id", delivery)), StringComparison.Ordinal);
             Assert.Equal("3", await TextAsync(connection, "SELECT count(*) FROM \"LogEntries\" INDEXED BY \"IX_LogEntries_DeliveryId\" WHERE \"DeliveryId\" IS NOT NULL"));
         }
-    }
-
-    /// <summary>Every row's last column, as text, one line each.</summary>
-    private static async Task<string> TextAsync(DbConnection connection, string sql, Guid? id = null)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        if (id is { } value)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = "@id";
-            parameter.Value = value;
-            command.Parameters.Add(parameter);
-        }
-
-        await using var reader = await command.ExecuteReaderAsync();
-        var lines = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            lines.Add(Convert.ToString(reader.GetValue(reader.FieldCount - 1), System.Globalization.CultureInfo.InvariantCulture)!);
-        }
-
-        return string.Join("\n", lines);
     }
 }

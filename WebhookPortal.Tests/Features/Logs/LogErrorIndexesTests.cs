@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using WebhookPortal.Data;
 using WebhookPortal.Features.Logs;
+using static WebhookPortal.Tests.Features.Logs.LogSearchDatabase;
 
 namespace WebhookPortal.Tests.Features.Logs;
 
@@ -107,29 +108,6 @@ public sealed class LogErrorIndexesTests : IDisposable
         }
 
         return await TextAsync(connection, (database.OnPostgres ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") + sql, parameters);
-    }
-
-    /// <summary>Every row's last column, as text, one line each.</summary>
-    private static async Task<string> TextAsync(DbConnection connection, string sql, IReadOnlyList<(string Name, object? Value)>? parameters = null)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters ?? [])
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value ?? DBNull.Value;
-            command.Parameters.Add(parameter);
-        }
-
-        await using var reader = await command.ExecuteReaderAsync();
-        var lines = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            lines.Add(Convert.ToString(reader.GetValue(reader.FieldCount - 1), System.Globalization.CultureInfo.InvariantCulture)!);
-        }
-
-        return string.Join("\n", lines);
     }
 
     /// <summary>The log queries a service sends, with their parameters.</summary>

@@ -77,6 +77,29 @@ public sealed class LogSearchDatabase : IDbContextFactory<PortalDbContext>, IDis
         RequestBody = requestBody, ResponseBody = responseBody, Error = error, EventType = eventType,
     };
 
+    /// <summary>Every row's last column of a query on <paramref name="connection"/>, as text, one line each (plans, index definitions).</summary>
+    public static async Task<string> TextAsync(System.Data.Common.DbConnection connection, string sql, params IReadOnlyList<(string Name, object? Value)> parameters)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        }
+
+        await using var reader = await command.ExecuteReaderAsync();
+        var lines = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(Convert.ToString(reader.GetValue(reader.FieldCount - 1), System.Globalization.CultureInfo.InvariantCulture)!);
+        }
+
+        return string.Join("\n", lines);
+    }
+
     public void Dispose()
     {
         sqlite?.Dispose();
