@@ -91,21 +91,17 @@ public static partial class Redaction
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            for (var i = 0; i < sorted.Count; i++)
+            for (var first = 0; first < sorted.Count;)
             {
-                if (i + 1 < sorted.Count && StringComparer.OrdinalIgnoreCase.Equals(sorted[i].Name, sorted[i + 1].Name))
+                // A name's run: its first spelling, with its last value, as the dictionary kept them.
+                var last = first;
+                while (last + 1 < sorted.Count && StringComparer.OrdinalIgnoreCase.Equals(sorted[last + 1].Name, sorted[first].Name))
                 {
-                    continue;
+                    last++;
                 }
 
-                // The first spelling of the name, with the last value, as the dictionary kept them.
-                var first = i;
-                while (first > 0 && StringComparer.OrdinalIgnoreCase.Equals(sorted[first - 1].Name, sorted[i].Name))
-                {
-                    first--;
-                }
-
-                json.WriteString(sorted[first].Name, sorted[i].Value);
+                json.WriteString(sorted[first].Name, sorted[last].Value);
+                first = last + 1;
             }
 
             json.WriteEndObject();
