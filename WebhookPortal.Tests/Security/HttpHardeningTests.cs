@@ -56,7 +56,7 @@ public sealed class BehindProxyPortalFactory : RemoteAddressPortalFactory
 
 /// <summary>
 /// Trust boundary: the browser. Every response says nosniff; pages carry a Content-Security-Policy (no
-/// framing, scripts only from the portal or with the page's nonce), X-Frame-Options and Referrer-Policy;
+/// framing, scripts only from the portal or with the page's nonce), JSON answers one that loads nothing, X-Frame-Options and Referrer-Policy;
 /// HSTS only over HTTPS; forwarded headers only from a configured proxy; forms only with an antiforgery token.
 /// </summary>
 public sealed class HttpHardeningTests(RemoteAddressPortalFactory portal) : IClassFixture<RemoteAddressPortalFactory>
@@ -113,6 +113,53 @@ public sealed class HttpHardeningTests(RemoteAddressPortalFactory portal) : ICla
         var notFound = await portal.AsAdmin().GetAsync($"/api/integrations/{Guid.NewGuid()}");
         await notFound.AssertProblemAsync(HttpStatusCode.NotFound);
         Assert.Equal("nosniff", Header(notFound, "X-Content-Type-Options"));
+    }
+
+    [Fact]
+    public async Task Json_answers_carry_the_fixed_policy_that_loads_nothing_and_no_nonce()
+    {
+        var ok = await portal.AsAdmin().GetAsync("/api/integrations");
+        var refused = await portal.Anonymous().GetAsync("/api/integrations");
+        var listener = await portal.CreateListenerAsync();
+        var received = await portal.Anonymous().SendAsync(ListenerFixtures.Json(HttpMethod.Post, listener.HookPath, """{"data":{"items":[{"id":1,"name":"x"}]}}"""));
+        var unknownListener = await portal.Anonymous().SendAsync(ListenerFixtures.Json(HttpMethod.Post, $"/hooks/{Guid.NewGuid()}/{Guid.NewGuid()}", "{}"));
+
+        await ok.ReadJsonAsync(HttpStatusCode.OK);
+        await refused.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        await received.ReadJsonAsync(HttpStatusCode.OK);
+        Assert.True(unknownListener.StatusCode is HttpStatusCode.NotFound, $"{unknownListener.StatusCode}");
+        foreach (var response in new[] { ok, refused, received, unknownListener })
+        {
+            Assert.Equal("default-src 'none'; frame-ancestors 'none'", Header(response, "Content-Security-Policy"));
+            Assert.Equal("nosniff", Header(response, "X-Content-Type-Options"));
+            Assert.Equal("DENY", Header(response, "X-Frame-Options"));
+        }
+
+        // A page still gets its own policy with a nonce.
+        Assert.Matches("'nonce-[0-9A-F]{32}'", Header(await portal.Anonymous().GetAsync("/Account/Login"), "Content-Security-Policy"));
+    }
+
+    [Theory]
+    [InlineData("application/json", true)]
+    [InlineData("application/json; charset=utf-8", true)]
+    [InlineData("Application/JSON", true)]
+    [InlineData("application/problem+json", true)]
+    [InlineData("application/problem+json; charset=utf-8", true)]
+    [InlineData("text/html; charset=utf-8", false)]
+    [InlineData("text/javascript", false)]
+    [InlineData("text/json", false)]
+    [InlineData("application/jsonp", false)]
+    [InlineData("application/octet-stream", false)]
+    [InlineData(null, false)]
+    public void Only_json_answers_get_the_fixed_policy(string? contentType, bool json)
+    {
+        var context = new DefaultHttpContext();
+        context.Response.ContentType = contentType;
+        Assert.Equal(json, WebhookPortal.Infrastructure.Http.SecurityHeaders.IsJsonAnswer(context));
+
+        // Once a page has drawn its nonce, its answer keeps the policy that names it, whatever its type.
+        WebhookPortal.Infrastructure.Http.SecurityHeaders.Nonce(context);
+        Assert.False(WebhookPortal.Infrastructure.Http.SecurityHeaders.IsJsonAnswer(context));
     }
 
     [Fact]
