@@ -3,14 +3,14 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using WebhookPortal.Features.Audit;
-using AuditPage = WebhookPortal.Features.Audit.Pages.AuditPage;
+using WebhookPortal.Features.Audit.Pages;
 using WebhookPortal.Tests.Support;
 
 namespace WebhookPortal.Tests.Features.Audit;
 
-public sealed class AuditPageTests : PortalComponentTest
+public sealed class AuditLogPageTests : PortalComponentTest
 {
-    public AuditPageTests() => Services.AddScoped<AuditService>();
+    public AuditLogPageTests() => Services.AddScoped<AuditService>();
 
     private async Task SeedAsync()
     {
@@ -41,7 +41,7 @@ public sealed class AuditPageTests : PortalComponentTest
     {
         await SeedAsync();
         SignInAsAdmin();
-        var cut = RenderWithProviders<AuditPage>();
+        var cut = RenderWithProviders<AuditLogPage>();
 
         cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=audit-table] tbody tr").Count));
         var rows = cut.FindAll("[data-testid=audit-table] tbody tr");
@@ -58,10 +58,10 @@ public sealed class AuditPageTests : PortalComponentTest
         await SeedAsync();
         SignInAsAdmin();
         Services.GetRequiredService<NavigationManager>().NavigateTo("/audit?actor=admin&resource=listener&action=listener&from=2026-01-01&to=2026-01-31&q=orders");
-        var cut = RenderWithProviders<AuditPage>();
+        var cut = RenderWithProviders<AuditLogPage>();
 
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=audit-table] tbody tr")));
-        var page = cut.FindComponent<AuditPage>().Instance;
+        var page = cut.FindComponent<AuditLogPage>().Instance;
         var query = page.CurrentQuery(1, 50);
         Assert.Equal("admin", query.Actor);
         Assert.Equal("listener", query.Resource);
@@ -85,7 +85,7 @@ public sealed class AuditPageTests : PortalComponentTest
         await SeedAsync();
         SignInAsAdmin();
         Services.GetRequiredService<NavigationManager>().NavigateTo("/audit?page=2");
-        var cut = RenderWithProviders<AuditPage>();
+        var cut = RenderWithProviders<AuditLogPage>();
 
         var resource = cut.FindComponents<MudSelect<string>>().Single(s => s.Instance.Label == "Resource");
         await cut.InvokeAsync(() => resource.Instance.ValueChanged.InvokeAsync(AuditResources.Webhook));
@@ -97,7 +97,7 @@ public sealed class AuditPageTests : PortalComponentTest
         await cut.InvokeAsync(() => actor.Instance.ValueChanged.InvokeAsync("ci-key"));
         Assert.Contains("actor=ci-key", navigation.Uri);
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=audit-table] tbody tr")));
-        Assert.Equal("webhook", cut.FindComponent<AuditPage>().Instance.CurrentQuery(1, 50).Resource);
+        Assert.Equal("webhook", cut.FindComponent<AuditLogPage>().Instance.CurrentQuery(1, 50).Resource);
     }
 
     [Fact]
@@ -105,7 +105,7 @@ public sealed class AuditPageTests : PortalComponentTest
     {
         await SeedAsync();
         SignInAsAdmin();
-        var cut = RenderWithProviders<AuditPage>();
+        var cut = RenderWithProviders<AuditLogPage>();
         cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=audit-table] tbody tr").Count));
 
         cut.FindAll("[data-testid=audit-table] tbody tr")[1].Click();
@@ -127,7 +127,7 @@ public sealed class AuditPageTests : PortalComponentTest
     public void Shows_an_empty_state_when_nothing_was_recorded()
     {
         SignInAsAdmin();
-        var cut = RenderWithProviders<AuditPage>();
+        var cut = RenderWithProviders<AuditLogPage>();
 
         cut.WaitForAssertion(() => Assert.Contains("Nothing has been changed yet", cut.Find("[data-testid=audit-empty]").TextContent));
     }
@@ -137,7 +137,7 @@ public sealed class AuditPageTests : PortalComponentTest
     {
         await SeedAsync();
         SignInAsSupport();
-        var cut = RenderWithProviders<AuditPage>();
+        var cut = RenderWithProviders<AuditLogPage>();
 
         // The page's policy keeps Support out in the app; the service refuses too, so no row can leak.
         cut.WaitForAssertion(() => cut.Find("[data-testid=audit-empty]"));
