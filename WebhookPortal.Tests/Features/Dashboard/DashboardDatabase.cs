@@ -1,6 +1,4 @@
-using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using WebhookPortal.Data;
 using WebhookPortal.Features.Deliveries;
 using WebhookPortal.Features.Integrations;
@@ -14,43 +12,8 @@ namespace WebhookPortal.Tests.Features.Dashboard;
 /// A migrated database without a running portal (no delivery worker to change what a test seeded): in-memory SQLite,
 /// or a database of its own on the PostgreSQL server that PORTAL_TEST_POSTGRES names, as the rest of the suite.
 /// </summary>
-public sealed class DashboardDatabase : IDbContextFactory<PortalDbContext>, IDisposable
+public sealed class DashboardDatabase() : ProviderDatabase("wp_dash_")
 {
-    private static readonly IServiceProvider IdentityServices = new ServiceCollection()
-        .Configure<IdentityOptions>(o => o.Stores.SchemaVersion = IdentitySchemaVersions.Version3)
-        .BuildServiceProvider();
-
-    private readonly TestDatabase? sqlite;
-    private readonly string? postgres;
-    private readonly string name = "wp_dash_" + Guid.NewGuid().ToString("N")[..12];
-
-    public DashboardDatabase()
-    {
-        if (PortalFactory.PostgresServer is { } server)
-        {
-            using (var connection = new Npgsql.NpgsqlConnection(server + ";Database=postgres"))
-            {
-                connection.Open();
-                using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
-                create.ExecuteNonQuery();
-            }
-
-            postgres = server + ";Database=" + name;
-            using var db = CreateDbContext();
-            db.Database.Migrate();
-        }
-        else
-        {
-            sqlite = new TestDatabase();
-        }
-    }
-
-    public bool OnPostgres => postgres is not null;
-
-    public PortalDbContext CreateDbContext() => postgres is null
-        ? sqlite!.CreateContext()
-        : new PostgresPortalDbContext(new DbContextOptionsBuilder<PostgresPortalDbContext>().UseNpgsql(postgres).UseApplicationServiceProvider(IdentityServices).Options);
-
     public async Task<Integration> IntegrationAsync(string name)
     {
         var integration = new Integration { Id = Guid.NewGuid(), Name = name, CreatedUtc = DateTime.UtcNow, UpdatedUtc = DateTime.UtcNow };
@@ -100,18 +63,5 @@ public sealed class DashboardDatabase : IDbContextFactory<PortalDbContext>, IDis
         db.Deliveries.Add(delivery);
         await db.SaveChangesAsync();
         return delivery;
-    }
-
-    public void Dispose()
-    {
-        sqlite?.Dispose();
-        if (postgres is not null)
-        {
-            Npgsql.NpgsqlConnection.ClearAllPools();
-            using var connection = new Npgsql.NpgsqlConnection(PortalFactory.PostgresServer + ";Database=postgres");
-            connection.Open();
-            using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
-            drop.ExecuteNonQuery();
-        }
     }
 }
