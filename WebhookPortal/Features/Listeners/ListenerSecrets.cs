@@ -18,46 +18,31 @@ public sealed class ListenerSecrets(
     public async Task<Contracts.SecretResponse> RotateAsync(Guid id, string? secret, TimeSpan? overlap, CancellationToken ct = default)
     {
         await caller.RequireAdminAsync("change listener signing secrets");
-        var keep = overlap ?? options.Value.TokenOverlap;
-        if (keep < TimeSpan.Zero || keep > ListenerTokens.MaxOverlap)
+        var keep = RotationOverlap(overlap, options.Value);
+        string? next = null;
+        var listener = await ChangeAsync(dbFactory, directory, time, id, listener =>
         {
-            throw new PortalValidationException("overlap", "The overlap is between 00:00:00 (none) and 30.00:00:00.");
-        }
+            if (!listener.AuthMethod.IsSignature())
+            {
+                throw new ConflictException($"The listener's authorization method is {listener.AuthMethod}; signing secrets belong to Hmac, GitHub, Shopify, Stripe, Slack and StandardWebhooks.");
+            }
 
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var listener = await FindAsync(db, id, ct);
-        if (!listener.AuthMethod.IsSignature())
-        {
-            throw new ConflictException($"The listener's authorization method is {listener.AuthMethod}; signing secrets belong to Hmac, GitHub, Shopify, Stripe, Slack and StandardWebhooks.");
-        }
+            if (secret is not null && ListenerSignatures.Invalid(listener.AuthMethod, secret) is { } invalid)
+            {
+                throw new PortalValidationException("secret", invalid);
+            }
 
-        if (secret is not null && ListenerSignatures.Invalid(listener.AuthMethod, secret) is { } invalid)
-        {
-            throw new PortalValidationException("secret", invalid);
-        }
-
-        var next = secret ?? ListenerSignatures.Generate(listener.AuthMethod);
-        var now = time.GetUtcNow().UtcDateTime;
-        (listener.PreviousSigningSecretProtected, listener.PreviousSigningSecretExpiresUtc) = keep > TimeSpan.Zero && listener.SigningSecretProtected is not null
-            ? (listener.SigningSecretProtected, now + keep)
-            : ((string?)null, (DateTime?)null);
-        listener.SigningSecretProtected = ListenerSignatures.Protect(protection, next);
-        Touch(listener, time);
-        await SaveAsync(db, listener.Name, ct);
-        directory.Invalidate(id);
-        return new Contracts.SecretResponse(next, listener.PreviousSigningSecretExpiresUtc);
+            next = secret ?? ListenerSignatures.Generate(listener.AuthMethod);
+            (listener.PreviousSigningSecretProtected, listener.PreviousSigningSecretExpiresUtc) = Previous(listener.SigningSecretProtected, keep, time);
+            listener.SigningSecretProtected = ListenerSignatures.Protect(protection, next);
+        }, ct);
+        return new Contracts.SecretResponse(next!, listener.PreviousSigningSecretExpiresUtc);
     }
 
     /// <summary>"Expire now": the previous signing secret is refused from now on.</summary>
     public async Task ExpirePreviousAsync(Guid id, CancellationToken ct = default)
     {
         await caller.RequireAdminAsync("expire listener signing secrets");
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var listener = await FindAsync(db, id, ct);
-        listener.PreviousSigningSecretProtected = null;
-        listener.PreviousSigningSecretExpiresUtc = null;
-        Touch(listener, time);
-        await SaveAsync(db, listener.Name, ct);
-        directory.Invalidate(id);
+        await ChangeAsync(dbFactory, directory, time, id, listener => (listener.PreviousSigningSecretProtected, listener.PreviousSigningSecretExpiresUtc) = ((string?)null, (DateTime?)null), ct);
     }
 }

@@ -20,7 +20,7 @@ public sealed class ListenerTokens(IDbContextFactory<PortalDbContext> dbFactory,
 
     public static byte[] HashToken(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
-    /// <summary>The longest overlap a rotation may ask for.</summary>
+    /// <summary>The longest overlap a rotation (of a token or a signing secret) may ask for.</summary>
     public static readonly TimeSpan MaxOverlap = TimeSpan.FromDays(30);
 
     /// <summary>
@@ -31,28 +31,18 @@ public sealed class ListenerTokens(IDbContextFactory<PortalDbContext> dbFactory,
     public async Task<Contracts.TokenResponse> RotateTokenAsync(Guid id, TimeSpan? overlap = null, CancellationToken ct = default)
     {
         await caller.RequireAdminAsync("generate listener tokens");
-        var keep = overlap ?? options.Value.TokenOverlap;
-        if (keep < TimeSpan.Zero || keep > MaxOverlap)
-        {
-            throw new PortalValidationException("overlap", "The overlap is between 00:00:00 (none) and 30.00:00:00.");
-        }
-
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var listener = await FindAsync(db, id, ct);
-        if (listener.AuthMethod != ListenerAuthMethod.Token)
-        {
-            throw new ConflictException("The listener's authorization method is None; set it to Token before generating a token.");
-        }
-
+        var keep = RotationOverlap(overlap, options.Value);
         var token = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
-        var now = time.GetUtcNow().UtcDateTime;
-        (listener.PreviousTokenHash, listener.PreviousTokenExpiresUtc) = keep > TimeSpan.Zero && listener.TokenHash is not null
-            ? (listener.TokenHash, now + keep)
-            : ((byte[]?)null, (DateTime?)null);
-        listener.TokenHash = HashToken(token);
-        Touch(listener, time);
-        await SaveAsync(db, listener.Name, ct);
-        directory.Invalidate(id);
+        var listener = await ChangeAsync(dbFactory, directory, time, id, listener =>
+        {
+            if (listener.AuthMethod != ListenerAuthMethod.Token)
+            {
+                throw new ConflictException("The listener's authorization method is None; set it to Token before generating a token.");
+            }
+
+            (listener.PreviousTokenHash, listener.PreviousTokenExpiresUtc) = Previous(listener.TokenHash, keep, time);
+            listener.TokenHash = HashToken(token);
+        }, ct);
         return new Contracts.TokenResponse(token, listener.PreviousTokenExpiresUtc);
     }
 
@@ -60,12 +50,6 @@ public sealed class ListenerTokens(IDbContextFactory<PortalDbContext> dbFactory,
     public async Task ExpirePreviousTokenAsync(Guid id, CancellationToken ct = default)
     {
         await caller.RequireAdminAsync("expire listener tokens");
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var listener = await FindAsync(db, id, ct);
-        listener.PreviousTokenHash = null;
-        listener.PreviousTokenExpiresUtc = null;
-        Touch(listener, time);
-        await SaveAsync(db, listener.Name, ct);
-        directory.Invalidate(id);
+        await ChangeAsync(dbFactory, directory, time, id, listener => (listener.PreviousTokenHash, listener.PreviousTokenExpiresUtc) = ((byte[]?)null, (DateTime?)null), ct);
     }
 }
