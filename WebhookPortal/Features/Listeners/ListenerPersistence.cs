@@ -54,23 +54,6 @@ internal static class ListenerPersistence
         return listener;
     }
 
-    /// <summary>How long a rotation keeps the replaced credential valid: the overlap asked for, else Listeners:TokenOverlap.</summary>
-    public static TimeSpan RotationOverlap(TimeSpan? asked, ListenerOptions options)
-    {
-        var keep = asked ?? options.TokenOverlap;
-        if (keep < TimeSpan.Zero || keep > ListenerTokens.MaxOverlap)
-        {
-            throw new PortalValidationException("overlap", "The overlap is between 00:00:00 (none) and 30.00:00:00.");
-        }
-
-        return keep;
-    }
-
-    /// <summary>What a rotation keeps as the previous credential: the current one until now + keep, or nothing.</summary>
-    public static (T? Previous, DateTime? ExpiresUtc) Previous<T>(T? current, TimeSpan keep, TimeProvider time)
-        where T : class =>
-        keep > TimeSpan.Zero && current is not null ? (current, time.GetUtcNow().UtcDateTime + keep) : (null, null);
-
     public static long ToMicroseconds(DateTime value) =>
         (value.Kind == DateTimeKind.Local ? value.ToUniversalTime() : value).Ticks / 10;
 

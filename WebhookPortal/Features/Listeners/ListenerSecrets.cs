@@ -18,7 +18,7 @@ public sealed class ListenerSecrets(
     public async Task<Contracts.SecretResponse> RotateAsync(Guid id, string? secret, TimeSpan? overlap, CancellationToken ct = default)
     {
         await caller.RequireAdminAsync("change listener signing secrets");
-        var keep = RotationOverlap(overlap, options.Value);
+        var keep = CredentialOverlap.Of(overlap, options.Value.TokenOverlap);
         string? next = null;
         var listener = await ChangeAsync(dbFactory, directory, time, id, listener =>
         {
@@ -33,7 +33,7 @@ public sealed class ListenerSecrets(
             }
 
             next = secret ?? ListenerSignatures.Generate(listener.AuthMethod);
-            (listener.PreviousSigningSecretProtected, listener.PreviousSigningSecretExpiresUtc) = Previous(listener.SigningSecretProtected, keep, time);
+            (listener.PreviousSigningSecretProtected, listener.PreviousSigningSecretExpiresUtc) = CredentialOverlap.Previous(listener.SigningSecretProtected, keep, time.GetUtcNow().UtcDateTime);
             listener.SigningSecretProtected = ListenerSignatures.Protect(protection, next);
         }, ct);
         return new Contracts.SecretResponse(next!, listener.PreviousSigningSecretExpiresUtc);

@@ -20,8 +20,6 @@ public sealed class ListenerTokens(IDbContextFactory<PortalDbContext> dbFactory,
 
     public static byte[] HashToken(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
-    /// <summary>The longest overlap a rotation (of a token or a signing secret) may ask for.</summary>
-    public static readonly TimeSpan MaxOverlap = TimeSpan.FromDays(30);
 
     /// <summary>
     /// Generates or rotates the token: ≥ 32 random bytes, shown once, stored as a SHA-256 hash. The token it replaces is
@@ -31,7 +29,7 @@ public sealed class ListenerTokens(IDbContextFactory<PortalDbContext> dbFactory,
     public async Task<Contracts.TokenResponse> RotateTokenAsync(Guid id, TimeSpan? overlap = null, CancellationToken ct = default)
     {
         await caller.RequireAdminAsync("generate listener tokens");
-        var keep = RotationOverlap(overlap, options.Value);
+        var keep = CredentialOverlap.Of(overlap, options.Value.TokenOverlap);
         var token = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
         var listener = await ChangeAsync(dbFactory, directory, time, id, listener =>
         {
@@ -40,7 +38,7 @@ public sealed class ListenerTokens(IDbContextFactory<PortalDbContext> dbFactory,
                 throw new ConflictException("The listener's authorization method is None; set it to Token before generating a token.");
             }
 
-            (listener.PreviousTokenHash, listener.PreviousTokenExpiresUtc) = Previous(listener.TokenHash, keep, time);
+            (listener.PreviousTokenHash, listener.PreviousTokenExpiresUtc) = CredentialOverlap.Previous(listener.TokenHash, keep, time.GetUtcNow().UtcDateTime);
             listener.TokenHash = HashToken(token);
         }, ct);
         return new Contracts.TokenResponse(token, listener.PreviousTokenExpiresUtc);

@@ -27,9 +27,6 @@ public sealed class WebhookSecrets(IDbContextFactory<PortalDbContext> dbFactory,
         return Unprotect(protection, webhook.ProtectedSecret);
     }
 
-    /// <summary>The longest overlap a rotation may ask for.</summary>
-    public static readonly TimeSpan MaxOverlap = TimeSpan.FromDays(30);
-
     /// <summary>
     /// A new secret; the one it replaces keeps signing beside it for <paramref name="overlap"/> (Delivery:SecretOverlap
     /// when null; zero ends it at once). Rotating again drops the older one: only one previous secret is kept.
@@ -37,17 +34,13 @@ public sealed class WebhookSecrets(IDbContextFactory<PortalDbContext> dbFactory,
     public async Task<SecretResponse> RotateSecretAsync(Guid id, string? user, TimeSpan? overlap = null, CancellationToken ct = default)
     {
         await caller.RequireAdminAsync("rotate signing secrets");
-        var keep = overlap ?? options.Value.SecretOverlap;
-        if (keep < TimeSpan.Zero || keep > MaxOverlap)
-        {
-            throw new PortalValidationException("overlap", "The overlap is between 00:00:00 (none) and 30.00:00:00.");
-        }
+        var keep = CredentialOverlap.Of(overlap, options.Value.SecretOverlap);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var webhook = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == id, ct) ?? throw new NotFoundException($"No webhook with id {id}.");
         var now = time.GetUtcNow().UtcDateTime;
         var secret = Signer.NewSecret();
-        (webhook.PreviousProtectedSecret, webhook.PreviousSecretExpiresUtc) = keep > TimeSpan.Zero ? (webhook.ProtectedSecret, now + keep) : ((string?)null, (DateTime?)null);
+        (webhook.PreviousProtectedSecret, webhook.PreviousSecretExpiresUtc) = CredentialOverlap.Previous(webhook.ProtectedSecret, keep, now);
         webhook.ProtectedSecret = Protect(protection, secret);
         webhook.UpdatedUtc = now;
         webhook.UpdatedBy = user;
