@@ -20,7 +20,6 @@ public sealed class ListenerTokens(IDbContextFactory<PortalDbContext> dbFactory,
 
     public static byte[] HashToken(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
-
     /// <summary>
     /// Generates or rotates the token: ≥ 32 random bytes, shown once, stored as a SHA-256 hash. The token it replaces is
     /// still accepted for <paramref name="overlap"/> (Listeners:TokenOverlap when null; zero: not at all), so the System
